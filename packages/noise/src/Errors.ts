@@ -1,0 +1,56 @@
+/**
+ * Typed errors raised by `@perturb/noise`. Every message names the offending argument and value,
+ * so a user can fix the call without reading the source.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+const show = (value: unknown): string => {
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)
+  if (typeof value === "bigint") return `${value}n`
+  if (typeof value === "string") return JSON.stringify(value)
+  try {
+    const json = JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? String(v) : v)
+    if (json !== undefined) return json.length > 120 ? `${json.slice(0, 117)}...` : json
+  } catch {
+    // fall through: cyclic or exotic values are shown by their type
+  }
+  return Object.prototype.toString.call(value)
+}
+
+/**
+ * A parameter failed validation: `argument` names it (e.g. `"gumbel.scale"`), `value` is what was given.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
+  readonly argument: string
+  readonly value: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid ${this.argument} = ${show(this.value)}: ${this.reason}`
+  }
+}
+
+/**
+ * A user-defined law declared traits its own numerics contradict.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TraitMismatch extends Data.TaggedError("TraitMismatch")<{
+  readonly trait: string
+  readonly declared: unknown
+  readonly observed: string
+}> {
+  override get message(): string {
+    return `Declared trait ${this.trait} = ${show(this.declared)} contradicts the law's numerics: ${this.observed}`
+  }
+}
+
+/** @internal */
+export const describe = show

@@ -1,0 +1,37 @@
+/**
+ * The `Noise` namespace: every law constructor, vector noise and sampler in one place, so users
+ * write `Noise.normal()`, `Noise.iid(Noise.gumbel(), 10)`, `Noise.sample(law, key, n)`.
+ *
+ * @since 0.1.0
+ */
+export { custom, type CustomOptions } from "./Custom.js"
+export {
+  cauchy,
+  discrete,
+  exponential,
+  gumbel,
+  isLaw,
+  type Law,
+  type LawTag,
+  laplace,
+  logistic,
+  normal,
+  type ParamsByTag,
+  studentT,
+  uniform
+} from "./Law.js"
+export { sample, sample32, sampleVector } from "./Sample.js"
+export {
+  dimOf,
+  type Gaussian,
+  gaussian,
+  type IID,
+  iid,
+  independent,
+  type Independent,
+  independentMarginals,
+  marginal,
+  type Noise,
+  type VectorNoise
+} from "./Vector.js"
+export { isBounded, realLine, type Differentiability, type Support, type Tail, type Traits } from "./Traits.js"

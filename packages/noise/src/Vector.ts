@@ -1,0 +1,218 @@
+/**
+ * Vector noise γ = (γ₁, …, γ_d): i.i.d. copies of one law, independent laws per coordinate, or a
+ * correlated Gaussian (multinomial probit). A bare scalar `Law` is also accepted wherever noise is
+ * expected and means "i.i.d. in every coordinate, whatever d is".
+ *
+ * @since 0.1.0
+ */
+import { InvalidParameter } from "./Errors.js"
+import { isLaw, type Law, normal } from "./Law.js"
+import { check, checkFiniteArray } from "./internal/validate.js"
+import { Schema } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface IID {
+  readonly _tag: "IID"
+  readonly law: Law
+  readonly dim: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Independent {
+  readonly _tag: "Independent"
+  readonly laws: ReadonlyArray<Law>
+  readonly dim: number
+}
+
+/**
+ * A Gaussian with the given mean and covariance; `cholesky` is the lower factor L (row-major,
+ * `dim × dim`) with L Lᵀ = covariance, kept so sampling and quadrature never refactor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Gaussian {
+  readonly _tag: "Gaussian"
+  readonly dim: number
+  readonly mean: ReadonlyArray<number>
+  readonly covariance: ReadonlyArray<ReadonlyArray<number>>
+  readonly cholesky: Float64Array
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type VectorNoise = IID | Independent | Gaussian
+
+/**
+ * Anything accepted as noise: a vector law, or a scalar law meaning i.i.d. copies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Noise = Law | VectorNoise
+
+const Dim = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))
+
+/**
+ * `d` i.i.d. copies of `law`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const iid = (law: Law, dim: number): IID => {
+  if (!isLaw(law)) throw new InvalidParameter({ argument: "iid.law", value: law, reason: "Expected a Law" })
+  return Object.freeze({ _tag: "IID", law, dim: check(Dim, "iid.dim", dim) })
+}
+
+/**
+ * Independent coordinates with their own laws (e.g. per-coordinate scales).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const independent = (laws: ReadonlyArray<Law>): Independent => {
+  if (!Array.isArray(laws) || laws.length === 0) {
+    throw new InvalidParameter({ argument: "independent.laws", value: laws, reason: "Expected a non-empty array of laws" })
+  }
+  laws.forEach((l, i) => {
+    if (!isLaw(l)) throw new InvalidParameter({ argument: `independent.laws[${i}]`, value: l, reason: "Expected a Law" })
+  })
+  return Object.freeze({ _tag: "Independent", laws: Object.freeze([...laws]), dim: laws.length })
+}
+
+/**
+ * Cholesky factorisation; throws naming the first pivot that is not positive.
+ */
+const cholesky = (c: ReadonlyArray<ReadonlyArray<number>>): Float64Array => {
+  const d = c.length
+  const L = new Float64Array(d * d)
+  for (let j = 0; j < d; j++) {
+    let s = c[j]![j]!
+    for (let k = 0; k < j; k++) s -= L[j * d + k]! ** 2
+    // A relative threshold: a pivot this small means the matrix is singular to working precision.
+    if (!(s > 1e-14 * Math.abs(c[j]![j]!))) {
+      throw new InvalidParameter({
+        argument: "gaussian.covariance",
+        value: c,
+        reason: `Expected a positive definite matrix; the Cholesky pivot at row ${j} is ${s}`
+      })
+    }
+    const ljj = Math.sqrt(s)
+    L[j * d + j] = ljj
+    for (let i = j + 1; i < d; i++) {
+      let t = c[i]![j]!
+      for (let k = 0; k < j; k++) t -= L[i * d + k]! * L[j * d + k]!
+      L[i * d + j] = t / ljj
+    }
+  }
+  return L
+}
+
+/**
+ * A correlated Gaussian N(mean, covariance). The covariance must be a finite, symmetric,
+ * positive definite `d × d` matrix (d ≥ 1); the mean defaults to 0.
+ *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.gaussian({ covariance: [[1, 0.5], [0.5, 1]] }).cholesky // [1, 0, 0.5, 0.866…]
+ * @since 0.1.0
+ * @category constructors
+ */
+export const gaussian = (options: {
+  readonly covariance: ReadonlyArray<ReadonlyArray<number>>
+  readonly mean?: ReadonlyArray<number>
+}): Gaussian => {
+  const cov = options?.covariance
+  if (!Array.isArray(cov) || cov.length === 0) {
+    throw new InvalidParameter({ argument: "gaussian.covariance", value: cov, reason: "Expected a non-empty square matrix" })
+  }
+  const d = cov.length
+  const rows = cov.map((row, i) => {
+    const r = checkFiniteArray(`gaussian.covariance[${i}]`, row)
+    if (r.length !== d) {
+      throw new InvalidParameter({ argument: `gaussian.covariance[${i}]`, value: row, reason: `Expected ${d} entries` })
+    }
+    return r
+  })
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = rows[i]![j]!
+      const b = rows[j]![i]!
+      if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) {
+        throw new InvalidParameter({
+          argument: `gaussian.covariance[${i}][${j}]`,
+          value: a,
+          reason: `Expected a symmetric matrix, but covariance[${j}][${i}] = ${b}`
+        })
+      }
+    }
+  }
+  const mean = options.mean === undefined ? new Array<number>(d).fill(0) : checkFiniteArray("gaussian.mean", options.mean)
+  if (mean.length !== d) {
+    throw new InvalidParameter({ argument: "gaussian.mean", value: mean, reason: `Expected ${d} entries` })
+  }
+  return Object.freeze({
+    _tag: "Gaussian",
+    dim: d,
+    mean: Object.freeze([...mean]),
+    covariance: Object.freeze(rows.map((r) => Object.freeze([...r]))),
+    cholesky: cholesky(rows)
+  })
+}
+
+/**
+ * The dimension the noise fixes, or `undefined` for a bare scalar law (any dimension).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const dimOf = (noise: Noise): number | undefined => (isLaw(noise) ? undefined : noise.dim)
+
+/**
+ * The marginal law of coordinate `i` (Gaussian marginals are normal).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const marginal = (noise: Noise, i: number): Law => {
+  if (isLaw(noise)) return noise
+  const dim = noise.dim
+  if (!Number.isInteger(i) || i < 0 || i >= dim) {
+    throw new InvalidParameter({ argument: "i", value: i, reason: `Expected an integer in [0, ${dim - 1}]` })
+  }
+  switch (noise._tag) {
+    case "IID":
+      return noise.law
+    case "Independent":
+      return noise.laws[i]!
+    case "Gaussian":
+      return normal({ mean: noise.mean[i]!, sd: Math.sqrt(noise.covariance[i]![i]!) })
+  }
+}
+
+/**
+ * The scalar laws of `d` coordinates when they are independent, `undefined` for a correlated
+ * Gaussian with non-zero off-diagonal covariance.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const independentMarginals = (noise: Noise, d: number): ReadonlyArray<Law> | undefined => {
+  const dim = dimOf(noise)
+  if (dim !== undefined && dim !== d) {
+    throw new InvalidParameter({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
+  }
+  if (!isLaw(noise) && noise._tag === "Gaussian") {
+    const diagonal = noise.covariance.every((row, i) => row.every((v, j) => i === j || v === 0))
+    if (!diagonal) return undefined
+  }
+  return Array.from({ length: d }, (_, i) => marginal(noise, i))
+}

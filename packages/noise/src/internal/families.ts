@@ -1,0 +1,202 @@
+/**
+ * The float64 numerics of each built-in family, written against the standardised variable
+ * z = (x − loc) / scale wherever the family has one. Every formula stays in log space or uses
+ * expm1/log1p where the textbook form under- or overflows, so tails are exact (see the SciPy
+ * fixtures in `fixtures/laws.json`).
+ */
+import tCdf from "@stdlib/stats-base-dists-t-cdf"
+import tLogCdf from "@stdlib/stats-base-dists-t-logcdf"
+import tLogPdf from "@stdlib/stats-base-dists-t-logpdf"
+import tQuantile from "@stdlib/stats-base-dists-t-quantile"
+import { LN2, LOG_SQRT_2PI, log1mexp, normalCdf, normalLogCdf, normalQuantile, softplus } from "./special.js"
+
+export interface Numerics {
+  readonly logpdf: (x: number) => number
+  readonly cdf: (x: number) => number
+  readonly logcdf: (x: number) => number
+  /** log(1 − cdf(x)), exact in the upper tail. */
+  readonly logsf: (x: number) => number
+  readonly quantile: (p: number) => number
+  readonly mean: number
+  readonly variance: number
+}
+
+const quantileGuard = (p: number, inner: (p: number) => number): number => {
+  if (Number.isNaN(p) || p < 0 || p > 1) return NaN
+  return inner(p)
+}
+
+/** Location-scale wrapper: the standard family's numerics, shifted and stretched. */
+const locationScale = (
+  loc: number,
+  scale: number,
+  std: {
+    logpdf: (z: number) => number
+    cdf: (z: number) => number
+    logcdf: (z: number) => number
+    logsf: (z: number) => number
+    quantile: (p: number) => number
+    mean: number
+    variance: number
+  }
+): Numerics => {
+  const logScale = Math.log(scale)
+  return {
+    logpdf: (x) => std.logpdf((x - loc) / scale) - logScale,
+    cdf: (x) => std.cdf((x - loc) / scale),
+    logcdf: (x) => std.logcdf((x - loc) / scale),
+    logsf: (x) => std.logsf((x - loc) / scale),
+    quantile: (p) => quantileGuard(p, (q) => loc + scale * std.quantile(q)),
+    mean: loc + scale * std.mean,
+    variance: scale * scale * std.variance
+  }
+}
+
+export const gumbel = (loc: number, scale: number): Numerics =>
+  locationScale(loc, scale, {
+    logpdf: (z) => -z - Math.exp(-z),
+    cdf: (z) => Math.exp(-Math.exp(-z)),
+    logcdf: (z) => -Math.exp(-z),
+    logsf: (z) => log1mexp(-Math.exp(-z)),
+    quantile: (p) => -Math.log(-Math.log(p)),
+    mean: 0.5772156649015329,
+    variance: (Math.PI * Math.PI) / 6
+  })
+
+export const normal = (mean: number, sd: number): Numerics =>
+  locationScale(mean, sd, {
+    logpdf: (z) => -0.5 * z * z - LOG_SQRT_2PI,
+    cdf: normalCdf,
+    logcdf: normalLogCdf,
+    logsf: (z) => normalLogCdf(-z),
+    quantile: (p) => (p > 0.5 ? -normalQuantile(1 - p) : normalQuantile(p)),
+    mean: 0,
+    variance: 1
+  })
+
+export const logistic = (loc: number, scale: number): Numerics =>
+  locationScale(loc, scale, {
+    logpdf: (z) => -Math.abs(z) - 2 * Math.log1p(Math.exp(-Math.abs(z))),
+    cdf: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
+    logcdf: (z) => -softplus(-z),
+    logsf: (z) => -softplus(z),
+    quantile: (p) => Math.log(p) - Math.log1p(-p),
+    mean: 0,
+    variance: (Math.PI * Math.PI) / 3
+  })
+
+export const laplace = (loc: number, scale: number): Numerics =>
+  locationScale(loc, scale, {
+    logpdf: (z) => -Math.abs(z) - LN2,
+    cdf: (z) => (z < 0 ? 0.5 * Math.exp(z) : 1 - 0.5 * Math.exp(-z)),
+    logcdf: (z) => (z < 0 ? z - LN2 : Math.log1p(-0.5 * Math.exp(-z))),
+    logsf: (z) => (z > 0 ? -z - LN2 : Math.log1p(-0.5 * Math.exp(z))),
+    quantile: (p) => (p < 0.5 ? Math.log(2 * p) : -Math.log(2 * (1 - p))),
+    mean: 0,
+    variance: 2
+  })
+
+export const cauchy = (loc: number, scale: number): Numerics =>
+  locationScale(loc, scale, {
+    logpdf: (z) => -Math.log(Math.PI) - Math.log1p(z * z),
+    // atan2(1, −z)/π is the cdf without the cancellation of 1/2 + atan(z)/π in the lower tail.
+    cdf: (z) => Math.atan2(1, -z) / Math.PI,
+    logcdf: (z) => Math.log(Math.atan2(1, -z) / Math.PI),
+    logsf: (z) => Math.log(Math.atan2(1, z) / Math.PI),
+    quantile: (p) =>
+      p === 0 ? -Infinity : p === 1 ? Infinity : p < 0.5 ? -1 / Math.tan(Math.PI * p) : 1 / Math.tan(Math.PI * (1 - p)),
+    mean: NaN,
+    variance: NaN
+  })
+
+export const studentT = (df: number, loc: number, scale: number): Numerics =>
+  locationScale(loc, scale, {
+    logpdf: (z) => tLogPdf(z, df),
+    cdf: (z) => tCdf(z, df),
+    logcdf: (z) => tLogCdf(z, df),
+    logsf: (z) => tLogCdf(-z, df),
+    quantile: (p) => (p > 0.5 ? -tQuantile(1 - p, df) : tQuantile(p, df)),
+    mean: df > 1 ? 0 : NaN,
+    variance: df > 2 ? df / (df - 2) : df > 1 ? Infinity : NaN
+  })
+
+export const uniform = (a: number, b: number): Numerics => {
+  const width = b - a
+  return {
+    logpdf: (x) => (x >= a && x <= b ? -Math.log(width) : -Infinity),
+    cdf: (x) => (x <= a ? 0 : x >= b ? 1 : (x - a) / width),
+    logcdf: (x) => (x <= a ? -Infinity : x >= b ? 0 : Math.log((x - a) / width)),
+    logsf: (x) => (x <= a ? 0 : x >= b ? -Infinity : Math.log((b - x) / width)),
+    quantile: (p) => quantileGuard(p, (q) => (q <= 0.5 ? a + q * width : b - (1 - q) * width)),
+    mean: a + width / 2,
+    variance: (width * width) / 12
+  }
+}
+
+export const exponential = (rate: number): Numerics => ({
+  logpdf: (x) => (x >= 0 ? Math.log(rate) - rate * x : -Infinity),
+  cdf: (x) => (x <= 0 ? 0 : -Math.expm1(-rate * x)),
+  logcdf: (x) => (x <= 0 ? -Infinity : log1mexp(-rate * x)),
+  logsf: (x) => (x <= 0 ? 0 : -rate * x),
+  quantile: (p) => quantileGuard(p, (q) => -Math.log1p(-q) / rate),
+  mean: 1 / rate,
+  variance: 1 / (rate * rate)
+})
+
+/**
+ * A law on finitely many sorted atoms. `logpdf` is the log mass at an atom (density w.r.t.
+ * counting measure); the quantile is the smallest atom whose cdf reaches p (SciPy's `ppf`).
+ */
+export const discrete = (atoms: ReadonlyArray<number>, weights: ReadonlyArray<number>): Numerics => {
+  const cum: Array<number> = []
+  let acc = 0
+  for (const w of weights) cum.push((acc += w))
+  // Upper tail masses are summed from the right so logsf keeps its digits near 1.
+  const tail: Array<number> = new Array(weights.length).fill(0)
+  let rest = 0
+  for (let i = weights.length - 1; i >= 0; i--) {
+    tail[i] = rest
+    rest += weights[i]!
+  }
+  const index = (x: number): number => {
+    // number of atoms ≤ x
+    let lo = 0
+    let hi = atoms.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (atoms[mid]! <= x) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const cdf = (x: number): number => {
+    if (Number.isNaN(x)) return NaN
+    const k = index(x)
+    return k === 0 ? 0 : k === atoms.length ? 1 : Math.min(1, cum[k - 1]!)
+  }
+  let mean = 0
+  atoms.forEach((a, i) => (mean += a * weights[i]!))
+  let variance = 0
+  atoms.forEach((a, i) => (variance += weights[i]! * (a - mean) ** 2))
+  return {
+    logpdf: (x) => {
+      const k = index(x)
+      return k > 0 && atoms[k - 1] === x ? Math.log(weights[k - 1]!) : -Infinity
+    },
+    cdf,
+    logcdf: (x) => Math.log(cdf(x)),
+    logsf: (x) => {
+      if (Number.isNaN(x)) return NaN
+      const k = index(x)
+      return k === 0 ? 0 : Math.log(tail[k - 1]!)
+    },
+    quantile: (p) =>
+      quantileGuard(p, (q) => {
+        if (q === 0) return atoms[0]!
+        for (let i = 0; i < atoms.length; i++) if (cum[i]! >= q * (1 - 1e-12)) return atoms[i]!
+        return atoms[atoms.length - 1]!
+      }),
+    mean,
+    variance
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Philox-4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011;
+ * the Random123 library). A keyed bijection on 128-bit counters: the i-th random block is a pure
+ * function of (key, i), so any block can be computed independently, in any order, on any device.
+ *
+ * JS numbers cannot hold a 64-bit product, so the low word comes from `Math.imul` and the high word
+ * from `mulhi`, which keeps every intermediate below 2^53.
+ *
+ * @internal
+ */
+
+const M0 = 0xd2511f53
+const M1 = 0xcd9e8d57
+const W0 = 0x9e3779b9
+const W1 = 0xbb67ae85
+
+// The multipliers split into 16-bit halves once, so each round's high words cost two exact products.
+const M0_HI = M0 >>> 16
+const M0_LO = M0 & 0xffff
+const M1_HI = M1 >>> 16
+const M1_LO = M1 & 0xffff
+
+const TWO_16 = 65536
+const TWO_32 = 4294967296
+
+/**
+ * High 32 bits of the 64-bit product of two uint32 words. With `a = aH·2^16 + aL`,
+ * `a·b = aH·b·2^16 + aL·b`; both partial products are below 2^48, hence exact in a double, and
+ * `floor(a·b / 2^32) = floor((aH·b + floor(aL·b / 2^16)) / 2^16)` because `aH·b` is an integer.
+ *
+ * @internal
+ */
+export const mulhi = (a: number, b: number): number => {
+  const x = a >>> 0
+  const y = b >>> 0
+  return ((((x >>> 16) * y) + (((x & 0xffff) * y) / TWO_16 >>> 0)) / TWO_16) >>> 0
+}
+
+/**
+ * One Philox-4x32-10 block: encrypt counter (c0, c1, c2, c3) under key (k0, k1) and write the four
+ * output words to `out[at..at+3]`. All arguments are uint32 words.
+ *
+ * @internal
+ */
+export const philox4x32 = (
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+  out: Uint32Array,
+  at: number
+): void => {
+  let x0 = c0 >>> 0
+  let x1 = c1 >>> 0
+  let x2 = c2 >>> 0
+  let x3 = c3 >>> 0
+  let key0 = k0 >>> 0
+  let key1 = k1 >>> 0
+  for (let r = 0; r < 10; r++) {
+    const hi0 = ((M0_HI * x0) + ((M0_LO * x0) / TWO_16 >>> 0)) / TWO_16 >>> 0
+    const hi1 = ((M1_HI * x2) + ((M1_LO * x2) / TWO_16 >>> 0)) / TWO_16 >>> 0
+    const lo0 = Math.imul(M0, x0) >>> 0
+    const lo1 = Math.imul(M1, x2) >>> 0
+    x0 = (hi1 ^ x1 ^ key0) >>> 0
+    x1 = lo1
+    x2 = (hi0 ^ x3 ^ key1) >>> 0
+    x3 = lo0
+    key0 = (key0 + W0) >>> 0
+    key1 = (key1 + W1) >>> 0
+  }
+  out[at] = x0
+  out[at + 1] = x1
+  out[at + 2] = x2
+  out[at + 3] = x3
+}
+
+/**
+ * The hot path: fill `out` with words `start, start+1, …` of the stream of key (k0, k1), where block
+ * b of the stream is Philox(counter = (b mod 2^32, floor(b / 2^32), 0, 0)) and contributes 4 words.
+ * `start` is a non-negative safe integer and need not be block-aligned. No allocation per block.
+ *
+ * @internal
+ */
+export const fillStream = (out: Uint32Array, k0: number, k1: number, start: number): void => {
+  const n = out.length
+  if (n === 0) return
+  const key0 = k0 >>> 0
+  const key1 = k1 >>> 0
+  let block = Math.floor(start / 4)
+  let skip = start - block * 4
+  let i = 0
+  while (i < n) {
+    let x0 = block % TWO_32
+    let x1 = Math.floor(block / TWO_32)
+    let x2 = 0
+    let x3 = 0
+    let c0 = key0
+    let c1 = key1
+    for (let r = 0; r < 10; r++) {
+      const hi0 = ((M0_HI * x0) + ((M0_LO * x0) / TWO_16 >>> 0)) / TWO_16 >>> 0
+      const hi1 = ((M1_HI * x2) + ((M1_LO * x2) / TWO_16 >>> 0)) / TWO_16 >>> 0
+      const lo0 = Math.imul(M0, x0) >>> 0
+      const lo1 = Math.imul(M1, x2) >>> 0
+      x0 = (hi1 ^ x1 ^ c0) >>> 0
+      x1 = lo1
+      x2 = (hi0 ^ x3 ^ c1) >>> 0
+      x3 = lo0
+      c0 = (c0 + W0) >>> 0
+      c1 = (c1 + W1) >>> 0
+    }
+    if (skip === 0 && i + 4 <= n) {
+      out[i] = x0
+      out[i + 1] = x1
+      out[i + 2] = x2
+      out[i + 3] = x3
+      i += 4
+    } else {
+      // A partial block only happens at the two ends of the request.
+      for (let w = skip; w < 4 && i < n; w++) {
+        out[i++] = w === 0 ? x0 : w === 1 ? x1 : w === 2 ? x2 : x3
+      }
+      skip = 0
+    }
+    block++
+  }
+}

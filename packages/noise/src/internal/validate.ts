@@ -1,0 +1,34 @@
+/**
+ * Boundary validation: every user-facing number goes through an `effect/Schema` check, and a
+ * failure becomes an `InvalidParameter` that names the argument, so messages read
+ * "Invalid gumbel.scale = -1: Expected a value greater than 0".
+ */
+import { Result, Schema } from "effect"
+import { InvalidParameter } from "../Errors.js"
+
+export const Finite = Schema.Number.check(Schema.isFinite())
+export const Positive = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))
+export const PositiveInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThan(0))
+export const NonNegativeInt = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0))
+export const Probability = Schema.Number.check(Schema.isFinite(), Schema.isBetween({ minimum: 0, maximum: 1 }))
+
+const firstLine = (message: string): string => message.split("\n")[0] ?? message
+
+/** Decodes `value` with `schema` or throws `InvalidParameter` naming `argument`. */
+export const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: unknown): A => {
+  const result = Schema.decodeUnknownResult(schema)(value)
+  if (Result.isFailure(result)) {
+    throw new InvalidParameter({ argument, value, reason: firstLine(result.failure.message) })
+  }
+  return result.success
+}
+
+/** Validates a finite number array element by element so the message names the bad index. */
+export const checkFiniteArray = (argument: string, value: unknown): ReadonlyArray<number> => {
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    throw new InvalidParameter({ argument, value, reason: "Expected an array of numbers" })
+  }
+  const xs = Array.from(value as ArrayLike<unknown>)
+  xs.forEach((x, i) => check(Finite, `${argument}[${i}]`, x))
+  return xs as ReadonlyArray<number>
+}
