@@ -30,6 +30,7 @@ export {
   independent,
   type Independent,
   independentMarginals,
+  isNoise,
   marginal,
   type Noise,
   type VectorNoise

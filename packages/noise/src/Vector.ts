@@ -169,6 +169,15 @@ export const gaussian = (options: {
 }
 
 /**
+ * True for a scalar law or a vector noise value.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isNoise = (u: unknown): u is Noise =>
+  isLaw(u) || (typeof u === "object" && u !== null && ["IID", "Independent", "Gaussian"].includes((u as { _tag?: unknown })._tag as string))
+
+/**
  * The dimension the noise fixes, or `undefined` for a bare scalar law (any dimension).
  *
  * @since 0.1.0

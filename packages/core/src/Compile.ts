@@ -1,0 +1,400 @@
+/**
+ * `compile(model)` turns a model (plain data) into kernels on the active tfjs backend.
+ *
+ * Shapes: θ is `[d]` or `[n, d]` (float32). Samples are `[samples, d]` or `[samples, n, d]`.
+ * Randomness is explicit: every sampling kernel takes a `Key`, and the noise is drawn from that
+ * key's counter stream, so the same key gives the same samples on every run and backend.
+ *
+ * Laws (tested as properties): `P(θ) ∈ Δ`; `P(θ + c𝟙) = P(θ)`; `∇ potential = probs`;
+ * Gumbel-Argmax probabilities are `softmax(θ)`; `identify(probs(θ)) = θ` on complete, minimal spaces.
+ *
+ * @since 0.1.0
+ */
+import * as tf from "@tensorflow/tfjs"
+import { Key } from "@perturb/noise"
+import { noiseTensor } from "@perturb/noise/tfjs"
+import { InvalidArgument, NotUnique } from "./Errors.js"
+import type { Model } from "./Model.js"
+import { affineHull, isAffine } from "./Space.js"
+import { classify, type NoiseClass } from "./internal/classify.js"
+import { logDensity as densityOf } from "./internal/density.js"
+import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
+import { argmaxJvp } from "./internal/argmax.js"
+import { newtonIdentify, type Oracle } from "./internal/newton.js"
+import { freeDim, toTheta } from "./internal/param.js"
+import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
+import { checkTemperatureTensor, checkTensor, customOp } from "./internal/tensors.js"
+
+/**
+ * How `probs` and `potential` are computed.
+ * - `exact`: Perturb-Argmax only — closed form (Gumbel), 1-D quadrature (independent continuous
+ *   noise), enumeration (discrete noise), Genz's randomised lattice rule (correlated Gaussian);
+ * - `qmc` (Perturb-Softmax default): scrambled Sobol + antithetic, with standard errors;
+ * - `mc`: plain Monte Carlo, with standard errors;
+ * - `quadrature`: tensor Gauss–Legendre, Perturb-Softmax with d ≤ 4.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = "exact" | "qmc" | "mc" | "quadrature"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface EstimateOptions {
+  readonly method?: Method
+  /** Noise points for `qmc`/`mc` (default 4096), Gauss–Legendre nodes per axis for `quadrature`. */
+  readonly samples?: number
+  readonly key?: Key.Key
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProbsResult {
+  readonly probs: tf.Tensor
+  /** Standard error of each probability for Monte Carlo estimates; absent for exact methods. */
+  readonly stdError?: tf.Tensor
+  readonly method: Method
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface IdentifyResult {
+  readonly theta: Float64Array
+  /** ‖P(θ) − p‖₁ at the returned θ. */
+  readonly residual: number
+  readonly iterations: number
+}
+
+/**
+ * @since 0.1.0
+ * @category kernels
+ */
+export interface Kernels {
+  readonly model: Model
+  readonly dim: number
+  readonly freeDim: number
+  /** Free parameters u (`[k]` or `[n, k]`) → θ ∈ Θ, differentiable. */
+  theta(u: tf.Tensor): tf.Tensor
+  /** Relaxed samples (Perturb-Softmax) or one-hot samples (Perturb-Argmax). */
+  sample(theta: tf.Tensor, options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }): tf.Tensor
+  /** One-hot forward, relaxed softmax((θ+γ)/τ) backward (τ = the model's, or 1 for argmax models). */
+  sampleStraightThrough(theta: tf.Tensor, options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }): tf.Tensor
+  probs(theta: tf.Tensor, options?: EstimateOptions): ProbsResult
+  potential(theta: tf.Tensor, options?: EstimateOptions): tf.Tensor
+  logDensity(y: tf.Tensor, theta: tf.Tensor): tf.Tensor
+  /** KL(P_argmax(θ) ‖ uniform) with the model noise's exact argmax probabilities. */
+  klToUniform(theta: tf.Tensor): tf.Tensor
+  identify(p: ArrayLike<number>, options?: { readonly tol?: number; readonly maxIterations?: number; readonly samples?: number; readonly key?: Key.Key }): IdentifyResult
+}
+
+const DEFAULT_KEY = Key.make(0)
+const DEFAULT_SAMPLES = 4096
+
+const checkSamples = (argument: string, n: unknown): number => {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+    throw new InvalidArgument({ argument, value: n, reason: "Expected a positive integer" })
+  }
+  return n
+}
+
+const checkKey = (key: unknown): Key.Key => {
+  if (!Key.isKey(key)) throw new InvalidArgument({ argument: "key", value: key, reason: "Expected a Key (Key.make(seed))" })
+  return key
+}
+
+/** Estimator points for Perturb-Softmax. */
+const softmaxPoints = (model: Model, method: Method, options: EstimateOptions): Points => {
+  const d = model.space.dim
+  const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
+  switch (method) {
+    case "mc":
+      return mcPoints(model.noise, d, checkSamples("samples", options.samples ?? DEFAULT_SAMPLES), key)
+    case "qmc":
+      return qmcPoints(model.noise, d, checkSamples("samples", options.samples ?? DEFAULT_SAMPLES), key)
+    case "quadrature":
+      return quadraturePoints(model.noise, d, checkSamples("samples", options.samples ?? (d <= 2 ? 512 : d === 3 ? 96 : 32)))
+    case "exact":
+      throw new InvalidArgument({
+        argument: "method",
+        value: method,
+        reason: "Perturb-Softmax has no closed form for d ≥ 2; use qmc, mc or quadrature"
+      })
+  }
+}
+
+/** Σ_s w_s f(γ_s) over points, chunked so no tensor grows past ~16M elements. */
+const averageOverPoints = (
+  points: Points,
+  theta: tf.Tensor,
+  d: number,
+  f: (shifted: tf.Tensor) => tf.Tensor
+): { mean: tf.Tensor; stdError?: tf.Tensor } => {
+  const rows = theta.rank === 1 ? 1 : theta.shape[0]!
+  const theta2 = theta.reshape([1, rows, d])
+  const perReplicate = points.count / points.replicates
+  const chunk = Math.max(1, Math.min(perReplicate, Math.floor(16_000_000 / (rows * d))))
+  const replicateMeans: Array<tf.Tensor> = []
+  for (let r = 0; r < points.replicates; r++) {
+    let acc: tf.Tensor | undefined
+    for (let s0 = 0; s0 < perReplicate; s0 += chunk) {
+      const s1 = Math.min(perReplicate, s0 + chunk)
+      const start = r * perReplicate + s0
+      const gamma = tf.tensor3d(Float32Array.from(points.gamma.subarray(start * d, (start + s1 - s0) * d)), [s1 - s0, 1, d])
+      const values = f(tf.add(theta2, gamma))
+      const weighted = points.weights === undefined
+        ? tf.sum(values, 0)
+        : tf.sum(tf.mul(values, tf.tensor(Float32Array.from(points.weights.subarray(start, start + s1 - s0)), [s1 - s0, ...values.shape.slice(1).map(() => 1)])), 0)
+      acc = acc === undefined ? weighted : tf.add(acc, weighted)
+    }
+    replicateMeans.push(points.weights === undefined ? tf.div(acc!, perReplicate) : acc!)
+  }
+  const stacked = tf.stack(replicateMeans)
+  const mean = tf.mean(stacked, 0)
+  if (points.replicates > 1) {
+    const variance = tf.div(tf.sum(tf.square(tf.sub(stacked, mean)), 0), points.replicates - 1)
+    return { mean, stdError: tf.sqrt(tf.div(variance, points.replicates)) }
+  }
+  return { mean }
+}
+
+const squeezeRows = (x: tf.Tensor, theta: tf.Tensor): tf.Tensor => (theta.rank === 1 ? x.reshape(x.shape.slice(1)) : x)
+
+/**
+ * Compiles a model into kernels.
+ *
+ * @example
+ * import * as tf from "@tensorflow/tfjs"
+ * import { compile, Model, Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * const k = compile(Model.perturbSoftmax({ space: Space.reals(3), noise: Noise.gumbel(), temperature: 0.5 }))
+ * const y = k.sample(tf.tensor1d([0, 1, 2]), { samples: 8, key: Key.make(1) }) // [8, 3]
+ * @since 0.1.0
+ * @category kernels
+ */
+export const compile = (model: Model): Kernels => {
+  const d = model.space.dim
+  const cls: NoiseClass = classify(model.noise, d)
+  const softmax = model._tag === "PerturbSoftmax"
+
+  const noiseFor = (theta: tf.Tensor, samples: number, key: Key.Key): tf.Tensor => {
+    const rows = theta.rank === 1 ? 1 : theta.shape[0]!
+    return noiseTensor(model.noise, key, [samples * rows, d]).reshape(theta.rank === 1 ? [samples, d] : [samples, rows, d])
+  }
+  const temperatureFor = (theta: tf.Tensor, t: number | tf.Tensor): number | tf.Tensor =>
+    typeof t === "number" ? t : theta.rank === 1 ? t.reshape([]) : t.reshape([1, theta.shape[0]!, 1])
+
+  const relaxed = (theta: tf.Tensor, options: { samples: number; key: Key.Key; temperature?: number | tf.Tensor }, fallback: number) => {
+    const samples = checkSamples("samples", options.samples)
+    const key = checkKey(options.key)
+    const rows = theta.rank === 1 ? 1 : theta.shape[0]!
+    const tau = checkTemperatureTensor("temperature", options.temperature ?? fallback, rows)
+    const perturbed = tf.add(theta, noiseFor(theta, samples, key))
+    return { perturbed, tau: temperatureFor(theta, tau) }
+  }
+  const oneHot = (perturbed: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(perturbed, -1), d), "float32")
+
+  const probs = (theta: tf.Tensor, options: EstimateOptions = {}): ProbsResult => {
+    checkTensor("theta", theta, d)
+    const method = options.method ?? (softmax ? "qmc" : "exact")
+    if (!softmax) {
+      if (method !== "exact") {
+        // Monte Carlo of an argmax model: frequencies of the argmax (no gradient).
+        const points = softmaxPoints(model, method, options)
+        const est = averageOverPoints(points, theta, d, oneHot)
+        return { method, probs: squeezeRows(est.mean, theta), ...(est.stdError === undefined ? {} : { stdError: squeezeRows(est.stdError, theta) }) }
+      }
+      return { method, probs: exactProbs(cls, theta, d, { samples: options.samples ?? DEFAULT_SAMPLES, key: options.key ?? DEFAULT_KEY }) }
+    }
+    const tau = (model as { temperature: number }).temperature
+    const points = softmaxPoints(model, method, options)
+    const est = averageOverPoints(points, theta, d, (z) => tf.softmax(tf.div(z, tau)))
+    return { method, probs: squeezeRows(est.mean, theta), ...(est.stdError === undefined ? {} : { stdError: squeezeRows(est.stdError, theta) }) }
+  }
+
+  const potential = (theta: tf.Tensor, options: EstimateOptions = {}): tf.Tensor => {
+    checkTensor("theta", theta, d)
+    const method = options.method ?? (softmax ? "qmc" : "exact")
+    if (!softmax && method === "exact") {
+      return exactPotential(cls, theta, d, { samples: options.samples ?? DEFAULT_SAMPLES, key: options.key ?? DEFAULT_KEY })
+    }
+    const points = softmaxPoints(model, method, options)
+    const tau = softmax ? (model as { temperature: number }).temperature : undefined
+    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : tf.mul(tf.logSumExp(tf.div(z, tau), -1), tau))
+    return squeezeRows(averageOverPoints(points, theta, d, f).mean.reshape([theta.rank === 1 ? 1 : theta.shape[0]!]), theta)
+  }
+
+  const identify = (p: ArrayLike<number>, options: { tol?: number; maxIterations?: number; samples?: number; key?: Key.Key } = {}): IdentifyResult => {
+    const target = Float64Array.from(p as ArrayLike<number>)
+    if (target.length !== d) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected ${d} probabilities` })
+    const sum = target.reduce((s, x) => s + x, 0)
+    target.forEach((x, i) => {
+      if (!Number.isFinite(x) || !(x > 0)) {
+        throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected p in the open simplex (every entry > 0)" })
+      }
+    })
+    if (Math.abs(sum - 1) > 1e-9) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
+    if (!isAffine(model.space)) {
+      throw new NotUnique({ property: "complete", reason: "identify needs an affine space (a complete and minimal convex space is an affine hyperplane transversal to 𝟙); see analyze(space, noise)" })
+    }
+    const hull = affineHull(model.space)
+    let ones = 0
+    for (let j = 0; j < hull.k; j++) {
+      let s = 0
+      for (let i = 0; i < d; i++) s += hull.basis[i * hull.k + j]!
+      ones += s * s
+    }
+    if (hull.k !== d - 1 || Math.abs(ones - d) < 1e-9 * d) {
+      const property = Math.abs(ones - d) < 1e-9 * d ? "minimal" : "complete"
+      throw new NotUnique({
+        property,
+        reason: property === "minimal"
+          ? "the space contains θ and θ + c𝟙, which have the same probabilities; see analyze(space, noise)"
+          : `the space has dimension ${hull.k}, so it cannot reach every p in the (d−1)-simplex; see analyze(space, noise)`
+      })
+    }
+    const oracle = oracleFor(model, cls, options)
+    return newtonIdentify(oracle, hull, target, { tol: options.tol ?? (softmax ? 1e-10 : 1e-8), maxIterations: options.maxIterations ?? 100 })
+  }
+
+  return {
+    model,
+    dim: d,
+    freeDim: freeDim(model.space),
+    theta: (u) => toTheta(model.space, (u.rank === 1 ? u.reshape([1, u.shape[0]!]) : u) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [u.shape[0]!, d]),
+    sample: (theta, options) =>
+      tf.tidy(() => {
+        checkTensor("theta", theta, d)
+        const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
+        return softmax ? tf.softmax(tf.div(perturbed, tau)) : oneHot(perturbed)
+      }),
+    sampleStraightThrough: (theta, options) =>
+      tf.tidy(() => {
+        checkTensor("theta", theta, d)
+        const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
+        const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
+        return straight(tf.softmax(tf.div(perturbed, tau)))
+      }),
+    probs: (theta, options) => {
+      const result = tf.tidy(() => {
+        const r = probs(theta, options)
+        return r.stdError === undefined ? [r.probs] : [r.probs, r.stdError]
+      })
+      const method = options?.method ?? (softmax ? "qmc" : "exact")
+      return result.length === 2 ? { probs: result[0]!, stdError: result[1]!, method } : { probs: result[0]!, method }
+    },
+    potential: (theta, options) => tf.tidy(() => potential(theta, options)),
+    logDensity: (y, theta) =>
+      tf.tidy(() => {
+        checkTensor("y", y, d)
+        checkTensor("theta", theta, d)
+        const bad = tf.logicalNot(tf.all(tf.greater(y, 0))).dataSync()[0]
+        if (bad) throw new InvalidArgument({ argument: "y", value: Array.from(y.dataSync().slice(0, 8)), reason: "Expected points of the open simplex (every entry > 0)" })
+        return densityOf(model.noise, d, y, theta, softmax ? (model as { temperature: number }).temperature : 1)
+      }),
+    klToUniform: (theta) =>
+      tf.tidy(() => {
+        checkTensor("theta", theta, d)
+        const p = exactProbs(cls, theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
+        return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
+      }),
+    identify
+  }
+}
+
+/**
+ * KL(q ‖ p) = Σ q (log q − log p) along the last axis, with 0 · log 0 = 0.
+ *
+ * @since 0.1.0
+ * @category kernels
+ */
+export const klCategorical = (q: tf.Tensor, p: tf.Tensor): tf.Tensor =>
+  tf.tidy(() => {
+    if (!(q instanceof tf.Tensor)) throw new InvalidArgument({ argument: "q", value: q, reason: "Expected a tf.Tensor" })
+    if (!(p instanceof tf.Tensor)) throw new InvalidArgument({ argument: "p", value: p, reason: "Expected a tf.Tensor" })
+    const safeQ = tf.maximum(q, 1e-30)
+    const terms = tf.mul(q, tf.sub(tf.log(safeQ), tf.log(tf.maximum(p, 1e-30))))
+    return tf.sum(tf.where(tf.greater(q, 0), terms, tf.zerosLike(terms)), -1)
+  })
+
+/** A float64 potential for the inverse map: exact for argmax models, fixed-CRN for softmax ones. */
+const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; key?: Key.Key }): Oracle => {
+  const d = model.space.dim
+  if (model._tag === "PerturbArgmax") {
+    if (cls._tag === "Gumbel") {
+      const probsOf = (t: Float64Array) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).probs
+      return {
+        value: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).potential,
+        grad: probsOf,
+        hvp: (t, v) => {
+          const p = probsOf(t)
+          let pv = 0
+          for (let i = 0; i < d; i++) pv += p[i]! * v[i]!
+          return p.map((pi, i) => (pi * (v[i]! - pv)) / cls.scale)
+        }
+      }
+    }
+    if (cls._tag === "Continuous") {
+      const regular = cls.laws.every((l) => l.traits.densityPositive)
+      if (!regular) {
+        throw new NotUnique({ property: "minimal", reason: "bounded-support noise saturates (Prop 5.4): many θ share one p; see analyze(space, noise)" })
+      }
+      return {
+        value: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).potential,
+        grad: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).probs,
+        hvp: (t, v) => argmaxJvp(t, cls.laws, v)
+      }
+    }
+    throw new NotUnique({
+      property: cls._tag === "Discrete" ? "identifiable" : "identifiable",
+      reason: cls._tag === "Discrete"
+        ? "discrete noise makes ∂M set-valued at kinks (Prop 5.5); see analyze(space, noise)"
+        : "the inverse map needs an exact Hessian, which this noise's argmax model lacks; use Perturb-Softmax"
+    })
+  }
+  // Perturb-Softmax: F̂(θ) = mean_s τ·logsumexp((θ + γ_s)/τ) with fixed QMC points.
+  const tau = model.temperature
+  const points = qmcPoints(model.noise, d, options.samples ?? 2048, options.key ?? DEFAULT_KEY)
+  const S = points.count
+  const g = points.gamma
+  const soft = (t: Float64Array, s: number, out: Float64Array): number => {
+    let max = -Infinity
+    for (let i = 0; i < d; i++) max = Math.max(max, (t[i]! + g[s * d + i]!) / tau)
+    let z = 0
+    for (let i = 0; i < d; i++) z += out[i] = Math.exp((t[i]! + g[s * d + i]!) / tau - max)
+    for (let i = 0; i < d; i++) out[i]! /= z
+    return tau * (max + Math.log(z))
+  }
+  const y = new Float64Array(d)
+  return {
+    value: (t) => {
+      let acc = 0
+      for (let s = 0; s < S; s++) acc += soft(t, s, y)
+      return acc / S
+    },
+    grad: (t) => {
+      const out = new Float64Array(d)
+      for (let s = 0; s < S; s++) {
+        soft(t, s, y)
+        for (let i = 0; i < d; i++) out[i]! += y[i]!
+      }
+      return out.map((x) => x / S)
+    },
+    hvp: (t, v) => {
+      const out = new Float64Array(d)
+      for (let s = 0; s < S; s++) {
+        soft(t, s, y)
+        let yv = 0
+        for (let i = 0; i < d; i++) yv += y[i]! * v[i]!
+        for (let i = 0; i < d; i++) out[i]! += y[i]! * (v[i]! - yv)
+      }
+      return out.map((x) => x / (S * tau))
+    }
+  }
+}
+

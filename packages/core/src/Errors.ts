@@ -1,0 +1,109 @@
+/**
+ * Typed errors raised by `@perturb/core`. Every message names the offending argument (or the
+ * conflicting constraints) and the value, so a user can fix the call without reading the source.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+const show = (value: unknown): string => {
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)
+  if (typeof value === "bigint") return `${value}n`
+  if (typeof value === "string") return JSON.stringify(value)
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return show(Array.from(value as unknown as ArrayLike<number>))
+  }
+  try {
+    const json = JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? String(v) : v)
+    if (json !== undefined) return json.length > 120 ? `${json.slice(0, 117)}...` : json
+  } catch {
+    // fall through: cyclic or exotic values are shown by their type
+  }
+  return Object.prototype.toString.call(value)
+}
+
+/**
+ * An argument failed validation: `argument` names it (e.g. `"box.lo[2]"`), `value` is what was given.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
+  readonly argument: string
+  readonly value: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid ${this.argument} = ${show(this.value)}: ${this.reason}`
+  }
+}
+
+/**
+ * Two things that must share a dimension (or a shape) do not: `argument` names the one that
+ * disagrees, `expected` and `received` are the sizes.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DimensionMismatch extends Data.TaggedError("DimensionMismatch")<{
+  readonly argument: string
+  readonly expected: number | string
+  readonly received: number | string
+}> {
+  override get message(): string {
+    return `Dimension mismatch in ${this.argument}: expected ${show(this.expected)}, received ${show(this.received)}`
+  }
+}
+
+/**
+ * A space's constraints admit no point. `constraints` names the ones that conflict (as precisely
+ * as the check can tell: an irreducible infeasible subset when the LP solver finds one).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EmptySpace extends Data.TaggedError("EmptySpace")<{
+  readonly constraints: ReadonlyArray<string>
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Empty space: the constraints ${this.constraints.join(", ")} admit no point (${this.reason})`
+  }
+}
+
+/**
+ * A one-to-one correspondence the caller relied on does not hold: `property` says which
+ * (`"complete"`, `"minimal"`, `"identifiable"`, …) and `reason` why.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotUnique extends Data.TaggedError("NotUnique")<{
+  readonly property: "complete" | "minimal" | "identifiable" | (string & {})
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Not unique: the space is not ${this.property}: ${this.reason}`
+  }
+}
+
+/**
+ * A closed form was asked for where none exists (e.g. a density for a noise law without one):
+ * `what` names the quantity, `noise` the law, `reason` where closed forms do exist.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
+  readonly what: string
+  readonly noise: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `No closed form for ${this.what} with noise ${this.noise}: ${this.reason}`
+  }
+}
+
+/** @internal */
+export const describe = show

@@ -1,0 +1,19 @@
+/**
+ * `@perturb/core`: a typed DSL for parameter spaces and perturbation models, compiled into tfjs
+ * kernels (samples, exact probabilities, potentials, densities, the inverse map).
+ *
+ * @since 0.1.0
+ */
+export * as Space from "./Space.js"
+export * as Model from "./Model.js"
+export {
+  compile,
+  type EstimateOptions,
+  type IdentifyResult,
+  type Kernels,
+  klCategorical,
+  type Method,
+  type ProbsResult
+} from "./Compile.js"
+export { dense } from "./Dense.js"
+export { DimensionMismatch, EmptySpace, InvalidArgument, NoClosedForm, NotUnique } from "./Errors.js"

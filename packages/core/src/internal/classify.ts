@@ -1,0 +1,26 @@
+/**
+ * Which exact machinery a noise law admits, decided once per compiled model:
+ * i.i.d. Gumbel (closed forms), independent continuous laws (1-D quadrature), independent
+ * discrete laws (enumeration), or a correlated Gaussian (Genz's method).
+ */
+import { type Gaussian, type Law, Noise, type NoiseLike } from "@perturb/noise"
+
+export type NoiseClass =
+  | { readonly _tag: "Gumbel"; readonly loc: number; readonly scale: number }
+  | { readonly _tag: "Continuous"; readonly laws: ReadonlyArray<Law> }
+  | { readonly _tag: "Discrete"; readonly laws: ReadonlyArray<Law> }
+  | { readonly _tag: "Correlated"; readonly gaussian: Gaussian }
+  | { readonly _tag: "Mixed"; readonly laws: ReadonlyArray<Law> }
+
+export const classify = (noise: NoiseLike, d: number): NoiseClass => {
+  const laws = Noise.independentMarginals(noise, d)
+  if (laws === undefined) return { _tag: "Correlated", gaussian: noise as Gaussian }
+  const first = laws[0]!
+  if (first._tag === "Gumbel" && laws.every((l) => l === first || (l._tag === "Gumbel" && JSON.stringify(l.params) === JSON.stringify(first.params)))) {
+    const { loc, scale } = first.params as { loc: number; scale: number }
+    return { _tag: "Gumbel", loc, scale }
+  }
+  if (laws.every((l) => l.traits.kind === "discrete")) return { _tag: "Discrete", laws }
+  if (laws.every((l) => l.traits.kind === "continuous")) return { _tag: "Continuous", laws }
+  return { _tag: "Mixed", laws }
+}

@@ -1,0 +1,122 @@
+/**
+ * Closed-form densities of a relaxed sample y ∈ ri Δ, w.r.t. Lebesgue measure on its first d − 1
+ * coordinates:
+ * - Gumbel noise (Concrete, Maddison et al. 2017), with loc/scale folded into θ/scale and τ/scale:
+ *   log p(y) = log((d−1)!) + (d−1) log τ + Σ_k (θ_k − (τ+1) log y_k) − d · logsumexp_k(θ_k − τ log y_k);
+ * - Gaussian noise (i.i.d., independent or correlated): the logistic-normal law. The log-ratios
+ *   x_k = log(y_k / y_d) = (θ_k + γ_k − θ_d − γ_d)/τ are Gaussian with mean (θ_k + m_k − θ_d − m_d)/τ
+ *   and covariance D Σ Dᵀ/τ², D = [I, −𝟙], and dx/dy has determinant 1/Π_k y_k.
+ * Both are computed from log y, so y near the simplex's edges and small τ stay finite.
+ */
+import * as tf from "@tensorflow/tfjs"
+import { Noise, type NoiseLike } from "@perturb/noise"
+import { NoClosedForm } from "../Errors.js"
+
+const logFactorial = (n: number): number => {
+  let s = 0
+  for (let k = 2; k <= n; k++) s += Math.log(k)
+  return s
+}
+
+/** Inverse and log-determinant of the log-ratio covariance (without the 1/τ² factor). */
+const logRatioCovariance = (noise: NoiseLike, d: number): { inverse: Float64Array; logDet: number; mean: Float64Array } => {
+  const m = d - 1
+  const cov = new Float64Array(d * d)
+  const mean = new Float64Array(d)
+  for (let i = 0; i < d; i++) {
+    const law = Noise.marginal(noise, i)
+    mean[i] = (law.params as { mean: number }).mean
+  }
+  if (!Noise.isLaw(noise) && noise._tag === "Gaussian") {
+    noise.covariance.forEach((row, i) => row.forEach((v, j) => (cov[i * d + j] = v)))
+  } else {
+    for (let i = 0; i < d; i++) cov[i * d + i] = Noise.marginal(noise, i).variance
+  }
+  // S = D Σ Dᵀ for D = [I, −𝟙]: S_ij = Σ_ij − Σ_id − Σ_dj + Σ_dd.
+  const S = new Float64Array(m * m)
+  const last = d - 1
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      S[i * m + j] = cov[i * d + j]! - cov[i * d + last]! - cov[last * d + j]! + cov[last * d + last]!
+    }
+  }
+  // Cholesky, then invert through the factor.
+  const L = new Float64Array(m * m)
+  let logDet = 0
+  for (let j = 0; j < m; j++) {
+    let s = S[j * m + j]!
+    for (let k = 0; k < j; k++) s -= L[j * m + k]! ** 2
+    const ljj = Math.sqrt(s)
+    L[j * m + j] = ljj
+    logDet += 2 * Math.log(ljj)
+    for (let i = j + 1; i < m; i++) {
+      let t = S[i * m + j]!
+      for (let k = 0; k < j; k++) t -= L[i * m + k]! * L[j * m + k]!
+      L[i * m + j] = t / ljj
+    }
+  }
+  const inverse = new Float64Array(m * m)
+  for (let c = 0; c < m; c++) {
+    const col = new Float64Array(m)
+    col[c] = 1
+    for (let i = 0; i < m; i++) {
+      let t = col[i]!
+      for (let k = 0; k < i; k++) t -= L[i * m + k]! * col[k]!
+      col[i] = t / L[i * m + i]!
+    }
+    for (let i = m - 1; i >= 0; i--) {
+      let t = col[i]!
+      for (let k = i + 1; k < m; k++) t -= L[k * m + i]! * col[k]!
+      col[i] = t / L[i * m + i]!
+    }
+    for (let i = 0; i < m; i++) inverse[i * m + c] = col[i]!
+  }
+  return { inverse, logDet, mean }
+}
+
+export type DensityKind = "Concrete" | "LogisticNormal"
+
+export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
+  const laws = Noise.independentMarginals(noise, d)
+  if (laws === undefined) return "LogisticNormal"
+  const first = laws[0]!
+  const same = laws.every((l) => JSON.stringify(l.toJSON()) === JSON.stringify(first.toJSON()))
+  if (first._tag === "Gumbel" && same) return "Concrete"
+  if (laws.every((l) => l._tag === "Normal")) return "LogisticNormal"
+  throw new NoClosedForm({
+    what: "logDensity",
+    noise: String(first),
+    reason: "closed forms exist for i.i.d. Gumbel noise (Concrete) and Gaussian noise (logistic-normal)"
+  })
+}
+
+/** log p(y) for y [n, d] (or [d]) and θ broadcasting against it; τ a number. */
+export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.Tensor, tau: number): tf.Tensor =>
+  tf.tidy(() => {
+    const kind = densityKind(noise, d)
+    const logy = tf.log(y)
+    if (kind === "Concrete") {
+      const { scale } = Noise.marginal(noise, 0).params as { scale: number }
+      const t = tau / scale
+      const logits = tf.div(theta, scale)
+      const shifted = tf.sub(logits, tf.mul(logy, t))
+      return tf.sub(
+        tf.add(tf.sum(tf.sub(logits, tf.mul(logy, t + 1)), -1), logFactorial(d - 1) + (d - 1) * Math.log(t)),
+        tf.mul(tf.logSumExp(shifted, -1), d)
+      )
+    }
+    const { inverse, logDet, mean } = logRatioCovariance(noise, d)
+    const m = d - 1
+    const shiftedTheta = tf.add(theta, tf.tensor1d(Float32Array.from(mean)))
+    const lastY = logy.slice([...logy.shape.slice(0, -1).map(() => 0), m], [...logy.shape.slice(0, -1), 1])
+    const lastT = shiftedTheta.slice([...shiftedTheta.shape.slice(0, -1).map(() => 0), m], [...shiftedTheta.shape.slice(0, -1), 1])
+    const x = tf.sub(logy.slice(logy.shape.map(() => 0), [...logy.shape.slice(0, -1), m]), lastY)
+    const mu = tf.div(tf.sub(shiftedTheta.slice(shiftedTheta.shape.map(() => 0), [...shiftedTheta.shape.slice(0, -1), m]), lastT), tau)
+    const z = tf.sub(x, mu)
+    const z2 = z.rank === 1 ? z.reshape([1, m]) : z
+    const quad = tf.sum(tf.mul(tf.matMul(z2, tf.tensor2d(Float32Array.from(inverse), [m, m])), z2), -1)
+    // N(x; μ, S/τ²): the covariance scales by 1/τ², so its inverse by τ² and log det by −2m log τ.
+    const logNormal = tf.sub(tf.mul(quad, -0.5 * tau * tau), 0.5 * (m * Math.log(2 * Math.PI) + logDet - 2 * m * Math.log(tau)))
+    const out = tf.sub(logNormal, tf.sum(logy, -1))
+    return z.rank === 1 ? out.reshape([]) : out
+  })

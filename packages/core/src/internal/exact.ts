@@ -1,0 +1,113 @@
+/**
+ * Exact Perturb-Argmax probabilities and potentials as tfjs ops: the float64 numerics of
+ * `argmax.ts` run row by row, wrapped in `tf.customGrad` so the backward pass is analytic:
+ * ∂M/∂θ = P, and the Jacobian of P is the symmetric Hessian of M, so a vector-Jacobian product is
+ * a Jacobian-vector product.
+ */
+import * as tf from "@tensorflow/tfjs"
+import { Key } from "@perturb/noise"
+import { InvalidArgument } from "../Errors.js"
+import {
+  argmaxDiscrete,
+  argmaxGaussian,
+  argmaxGumbel,
+  argmaxIndependent,
+  argmaxJvp
+} from "./argmax.js"
+import type { NoiseClass } from "./classify.js"
+import { customOp, rowsOf } from "./tensors.js"
+
+const EULER_GAMMA = 0.5772156649015329
+
+export interface ExactRow {
+  readonly probs: Float64Array
+  readonly potential: number
+  readonly stdError?: Float64Array
+}
+
+/** Float64 probabilities and potential of one row. */
+export const exactRow = (cls: NoiseClass, theta: Float64Array, options: { samples: number; key: Key.Key }): ExactRow => {
+  switch (cls._tag) {
+    case "Gumbel":
+      return argmaxGumbel(theta, cls.loc, cls.scale)
+    case "Continuous":
+      return argmaxIndependent(theta, cls.laws)
+    case "Discrete":
+      return argmaxDiscrete(theta, cls.laws)
+    case "Correlated":
+      return argmaxGaussian(theta, cls.gaussian, { samples: options.samples, key: options.key })
+    case "Mixed":
+      throw new InvalidArgument({
+        argument: "noise",
+        value: cls.laws.map(String),
+        reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
+      })
+  }
+}
+
+/** Vector-Jacobian product of P at one row (= J v, J symmetric). */
+const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array): Float64Array => {
+  switch (cls._tag) {
+    case "Gumbel": {
+      const p = argmaxGumbel(theta, cls.loc, cls.scale).probs
+      let pv = 0
+      for (let i = 0; i < p.length; i++) pv += p[i]! * v[i]!
+      return p.map((pi: number, i: number) => (pi * (v[i]! - pv)) / cls.scale)
+    }
+    case "Continuous":
+      return argmaxJvp(theta, cls.laws, v)
+    case "Discrete":
+      // P is piecewise constant in θ: its derivative is 0 almost everywhere.
+      return new Float64Array(theta.length)
+    case "Correlated":
+    case "Mixed":
+      throw new InvalidArgument({
+        argument: "theta",
+        value: cls._tag,
+        reason: "No analytic derivative of the correlated-Gaussian argmax probabilities; use Perturb-Softmax or independent noise for training"
+      })
+  }
+}
+
+/** P(θ) for θ of shape [d] or [n, d], differentiable. Gumbel stays in tf ops (softmax). */
+export const exactProbs = (cls: NoiseClass, theta: tf.Tensor, d: number, options: { samples: number; key: Key.Key }): tf.Tensor => {
+  if (cls._tag === "Gumbel") return tf.softmax(tf.div(theta, cls.scale))
+  const op = customOp(([input]) => {
+    const x = input!
+    const rows = rowsOf(x, d)
+    const probs = rows.map((r) => exactRow(cls, r, options).probs)
+    const value = tf.tensor(concat(probs), x.shape, "float32")
+    const gradFunc = (dy: tf.Tensor) => {
+      const dys = rowsOf(dy, d)
+      return tf.tensor(concat(rows.map((r, i) => vjpRow(cls, r, dys[i]!))), x.shape, "float32")
+    }
+    return { value, gradFunc }
+  })
+  return op(theta)
+}
+
+/** M(θ) per row ([] for [d], [n] for [n, d]); its gradient is P. */
+export const exactPotential = (cls: NoiseClass, theta: tf.Tensor, d: number, options: { samples: number; key: Key.Key }): tf.Tensor => {
+  if (cls._tag === "Gumbel") {
+    return tf.add(tf.mul(tf.logSumExp(tf.div(theta, cls.scale), -1), cls.scale), cls.loc + cls.scale * EULER_GAMMA)
+  }
+  const op = customOp(([input]) => {
+    const x = input!
+    const rows = rowsOf(x, d)
+    const results = rows.map((r) => exactRow(cls, r, options))
+    const value = tf.tensor(results.map((r) => r.potential), x.rank === 1 ? [] : [rows.length], "float32")
+    const gradFunc = (dy: tf.Tensor) => {
+      const scale = dy.reshape(x.rank === 1 ? [1] : [rows.length, 1])
+      return tf.mul(tf.tensor(concat(results.map((r) => r.probs)), x.shape, "float32"), scale)
+    }
+    return { value, gradFunc }
+  })
+  return op(theta)
+}
+
+export const concat = (rows: ReadonlyArray<Float64Array>): Float32Array => {
+  const d = rows[0]?.length ?? 0
+  const out = new Float32Array(rows.length * d)
+  rows.forEach((r, i) => out.set(r, i * d))
+  return out
+}

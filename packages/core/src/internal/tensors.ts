@@ -1,0 +1,70 @@
+/**
+ * Boundary checks for tensors handed to kernels: rank, last dimension, dtype and finiteness,
+ * each failure a typed error naming the argument.
+ */
+import * as tf from "@tensorflow/tfjs"
+import { DimensionMismatch, InvalidArgument } from "../Errors.js"
+
+export const checkTensor = (argument: string, x: unknown, d: number, options?: { finite?: boolean }): tf.Tensor => {
+  if (!(x instanceof tf.Tensor)) {
+    throw new InvalidArgument({ argument, value: x, reason: "Expected a tf.Tensor of rank 1 or 2" })
+  }
+  if (x.dtype !== "float32") {
+    throw new InvalidArgument({ argument, value: x.dtype, reason: "Expected dtype float32" })
+  }
+  if (x.rank !== 1 && x.rank !== 2) {
+    throw new InvalidArgument({ argument, value: x.shape, reason: "Expected rank 1 ([d]) or 2 ([rows, d])" })
+  }
+  const last = x.shape[x.rank - 1]!
+  if (last !== d) throw new DimensionMismatch({ argument, expected: d, received: last })
+  if (options?.finite !== false) {
+    // One scalar read-back: cheap next to the kernels, and it turns a silent NaN into an error.
+    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(x))).dataSync()[0])
+    if (bad) {
+      const values = x.dataSync()
+      const index = values.findIndex((v) => !Number.isFinite(v))
+      throw new InvalidArgument({ argument: `${argument}[${index}]`, value: values[index], reason: "Expected a finite number" })
+    }
+  }
+  return x
+}
+
+/** A temperature: a finite positive number, or a tensor of per-row temperatures ([rows] or [rows, 1]). */
+export const checkTemperatureTensor = (argument: string, t: unknown, rows: number): number | tf.Tensor => {
+  if (typeof t === "number") {
+    if (!Number.isFinite(t) || !(t > 0)) throw new InvalidArgument({ argument, value: t, reason: "Expected a finite temperature > 0" })
+    return t
+  }
+  if (!(t instanceof tf.Tensor)) throw new InvalidArgument({ argument, value: t, reason: "Expected a number or a tf.Tensor" })
+  if (!(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1)) || t.shape[0] !== rows) {
+    throw new DimensionMismatch({ argument: `${argument}.shape`, expected: rows, received: t.shape[0] ?? 0 })
+  }
+  const values = t.dataSync()
+  const index = values.findIndex((v) => !Number.isFinite(v) || !(v > 0))
+  if (index >= 0) {
+    throw new InvalidArgument({ argument: `${argument}[${index}]`, value: values[index], reason: "Expected a finite temperature > 0" })
+  }
+  return t
+}
+
+/** Rows of a [d] or [n, d] tensor as float64 arrays. */
+export const rowsOf = (x: tf.Tensor, d: number): Array<Float64Array> => {
+  const data = x.dataSync()
+  const n = data.length / d
+  return Array.from({ length: n }, (_, i) => Float64Array.from(data.subarray(i * d, (i + 1) * d)))
+}
+
+/**
+ * `tf.customGrad` with typed inputs: tfjs passes the inputs, then a save function, through one
+ * untyped rest parameter; this splits them once so callers stay cast-free.
+ */
+export const customOp = (
+  f: (
+    inputs: Array<tf.Tensor>,
+    save: tf.GradSaveFunc
+  ) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: Array<tf.Tensor>) => tf.Tensor | Array<tf.Tensor> }
+) =>
+  tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc
+    return f(args.slice(0, -1) as Array<tf.Tensor>, save)
+  })

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * The `perturb` command line (architecture.md's contract). With `--json`, stdout is exactly one
+ * JSON document; errors go to stderr as one line naming the bad argument, with exit code 2.
+ */
+import { parseArgs } from "node:util"
+import * as tf from "@tensorflow/tfjs"
+import "@tensorflow/tfjs-backend-wasm"
+import { compile, type Method, Model, Space } from "@perturb/core"
+import { Key } from "@perturb/noise"
+import { integer, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
+
+const usage = `perturb <command> [options] [--json]
+
+  probs     --model softmax|argmax --noise NOISE --theta a,b,… [--tau T] [--method exact|quadrature|mc|qmc] [--samples N] [--seed N]
+  identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
+
+SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
+NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy | uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json`
+
+const options = {
+  model: { type: "string" },
+  noise: { type: "string" },
+  space: { type: "string" },
+  theta: { type: "string" },
+  p: { type: "string" },
+  tau: { type: "string" },
+  method: { type: "string" },
+  samples: { type: "string" },
+  seed: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false }
+} as const
+
+type Values = { [K in keyof typeof options]?: (typeof options)[K]["type"] extends "boolean" ? boolean : string }
+
+const buildModel = (v: Values, space: Space.Space) => {
+  const noise = parseNoise(v.noise)
+  switch (v.model) {
+    case "softmax":
+      return Model.perturbSoftmax({ space, noise, temperature: v.tau === undefined ? 1 : number("tau", v.tau) })
+    case "argmax":
+      return Model.perturbArgmax({ space, noise })
+    default:
+      throw new UsageError("model", v.model, "expected softmax or argmax")
+  }
+}
+
+const fmt = (xs: ArrayLike<number>) => Array.from(xs, (x) => x.toPrecision(10)).join(", ")
+
+const probsCommand = (v: Values): void => {
+  const theta = vector("theta", v.theta)
+  const model = buildModel(v, Space.reals(theta.length))
+  const method = v.method as Method | undefined
+  if (method !== undefined && !["exact", "quadrature", "mc", "qmc"].includes(method)) {
+    throw new UsageError("method", method, "expected exact, quadrature, mc or qmc")
+  }
+  const k = compile(model)
+  const t = tf.tensor1d(theta)
+  const result = k.probs(t, {
+    ...(method === undefined ? {} : { method }),
+    ...(v.samples === undefined ? {} : { samples: integer("samples", v.samples) }),
+    ...(v.seed === undefined ? {} : { key: Key.make(integer("seed", v.seed)) })
+  })
+  const probs = Array.from(result.probs.dataSync())
+  const stdError = result.stdError === undefined ? undefined : Array.from(result.stdError.dataSync())
+  if (v.json) {
+    console.log(JSON.stringify({ probs, ...(stdError === undefined ? {} : { stdError }), method: result.method }))
+  } else {
+    console.log(`P(θ) by ${result.method}: ${fmt(probs)}`)
+    if (stdError !== undefined) console.log(`standard error:  ${fmt(stdError)}`)
+  }
+  tf.dispose([t, result.probs, ...(result.stdError === undefined ? [] : [result.stdError])])
+}
+
+const identifyCommand = (v: Values): void => {
+  const space = parseSpace(v.space)
+  const model = buildModel(v, space)
+  const p = vector("p", v.p)
+  const result = compile(model).identify(p, {
+    ...(v.samples === undefined ? {} : { samples: integer("samples", v.samples) }),
+    ...(v.seed === undefined ? {} : { key: Key.make(integer("seed", v.seed)) })
+  })
+  const out = { theta: Array.from(result.theta), residual: result.residual, iterations: result.iterations }
+  if (v.json) console.log(JSON.stringify(out))
+  else console.log(`θ = (${fmt(out.theta)})\n‖P(θ) − p‖₁ = ${out.residual.toExponential(2)} after ${out.iterations} Newton steps`)
+}
+
+const main = async (argv: Array<string>): Promise<number> => {
+  const [command, ...rest] = argv
+  if (command === undefined || command === "--help" || command === "help") {
+    console.log(usage)
+    return command === undefined ? 2 : 0
+  }
+  let values: Values
+  try {
+    values = parseArgs({ args: rest, options, strict: true }).values as Values
+  } catch (e) {
+    console.error(`perturb ${command}: ${(e as Error).message}`)
+    return 2
+  }
+  try {
+    await tf.setBackend("wasm").catch(() => tf.setBackend("cpu"))
+    switch (command) {
+      case "probs":
+        probsCommand(values)
+        return 0
+      case "identify":
+        identifyCommand(values)
+        return 0
+      default:
+        throw new UsageError("command", command, "expected probs or identify")
+    }
+  } catch (e) {
+    const message = e instanceof UsageError ? e.message : `${(e as { _tag?: string })._tag ?? "Error"}: ${(e as Error).message}`
+    console.error(`perturb ${command}: ${message.split("\n")[0]}`)
+    return 2
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,152 @@
+/**
+ * Parsing of the command line's SPACE and NOISE mini-languages (architecture.md):
+ *   SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
+ *   NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy |
+ *          uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json
+ * Every failure is a `UsageError` whose message names the flag and the value.
+ */
+import { readFileSync } from "node:fs"
+import { Space } from "@perturb/core"
+import { type Law, Noise, type NoiseLike } from "@perturb/noise"
+
+export class UsageError extends Error {
+  constructor(readonly flag: string, readonly value: unknown, readonly reason: string) {
+    super(`--${flag} ${JSON.stringify(value)}: ${reason}`)
+  }
+}
+
+export const number = (flag: string, text: string | undefined): number => {
+  const x = text === undefined || text.trim() === "" ? NaN : Number(text)
+  if (!Number.isFinite(x)) throw new UsageError(flag, text, "expected a finite number")
+  return x
+}
+
+export const integer = (flag: string, text: string | undefined): number => {
+  const x = number(flag, text)
+  if (!Number.isInteger(x)) throw new UsageError(flag, text, "expected an integer")
+  return x
+}
+
+export const vector = (flag: string, text: string | undefined): Array<number> => {
+  if (text === undefined) throw new UsageError(flag, text, "is required (comma-separated numbers)")
+  return text.split(",").map((s) => number(flag, s))
+}
+
+const readJson = (flag: string, path: string): unknown => {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"))
+  } catch (e) {
+    throw new UsageError(flag, path, `cannot read JSON: ${(e as Error).message}`)
+  }
+}
+
+/** Runs a library constructor, turning its typed error into a usage error on this flag. */
+const guarded = <A>(flag: string, text: string, f: () => A): A => {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof UsageError) throw e
+    throw new UsageError(flag, text, (e as Error).message)
+  }
+}
+
+export const parseSpace = (text: string | undefined): Space.Space => {
+  if (text === undefined) throw new UsageError("space", text, "is required")
+  return guarded("space", text, () => {
+    if (text.endsWith(".json")) return Space.fromJSON(readJson("space", text))
+    const [kind, ...args] = text.split(":")
+    const d = () => integer("space", args[0])
+    switch (kind) {
+      case "reals":
+        return Space.reals(d())
+      case "pinned":
+        return Space.pinned(d(), { index: args[1] === undefined ? 0 : integer("space", args[1]) })
+      case "zero-sum":
+        return Space.zeroSum(d())
+      case "box":
+        return Space.box(number("space", args[1]), number("space", args[2]), d())
+      default:
+        throw new UsageError("space", text, "expected reals:D, pinned:D[:INDEX], zero-sum:D, box:D:LO:HI or FILE.json")
+    }
+  })
+}
+
+const lawFromJson = (json: unknown): Law => {
+  const o = json as { _tag?: string } & Record<string, unknown>
+  switch (o?._tag) {
+    case "Gumbel":
+      return Noise.gumbel(o as { loc?: number; scale?: number })
+    case "Normal":
+      return Noise.normal(o as { mean?: number; sd?: number })
+    case "Logistic":
+      return Noise.logistic(o as { loc?: number; scale?: number })
+    case "Laplace":
+      return Noise.laplace(o as { loc?: number; scale?: number })
+    case "StudentT":
+      return Noise.studentT(o as { df: number; loc?: number; scale?: number })
+    case "Cauchy":
+      return Noise.cauchy(o as { loc?: number; scale?: number })
+    case "Uniform":
+      return Noise.uniform(o as { a?: number; b?: number })
+    case "Exponential":
+      return Noise.exponential(o as { rate?: number })
+    case "Discrete":
+      return Noise.discrete(o as { atoms: Array<number>; weights?: Array<number> })
+    default:
+      throw new Error(`unknown law ${JSON.stringify(o?._tag)}`)
+  }
+}
+
+const noiseFromJson = (json: unknown): NoiseLike => {
+  const o = json as { _tag?: string; law?: unknown; dim?: number; laws?: Array<unknown>; covariance?: Array<Array<number>>; mean?: Array<number> }
+  switch (o?._tag) {
+    case "IID":
+      return Noise.iid(lawFromJson(o.law), o.dim as number)
+    case "Independent":
+      return Noise.independent((o.laws ?? []).map(lawFromJson))
+    case "Gaussian":
+      return Noise.gaussian(o.mean === undefined ? { covariance: o.covariance ?? [] } : { covariance: o.covariance ?? [], mean: o.mean })
+    default:
+      return lawFromJson(json)
+  }
+}
+
+export const parseNoise = (text: string | undefined): NoiseLike => {
+  if (text === undefined) throw new UsageError("noise", text, "is required")
+  return guarded("noise", text, () => {
+    if (text.endsWith(".json")) return noiseFromJson(readJson("noise", text))
+    const [kind, ...args] = text.split(":")
+    const opt = (i: number) => (args[i] === undefined ? undefined : number("noise", args[i]))
+    const two = <K extends string>(a: K, b: K) => {
+      const x = opt(0)
+      const y = opt(1)
+      return { ...(x === undefined ? {} : { [a]: x }), ...(y === undefined ? {} : { [b]: y }) } as Partial<Record<K, number>>
+    }
+    switch (kind) {
+      case "gumbel":
+        return Noise.gumbel(two("loc", "scale"))
+      case "normal":
+        return Noise.normal(two("mean", "sd"))
+      case "logistic":
+        return Noise.logistic(two("loc", "scale"))
+      case "laplace":
+        return Noise.laplace(two("loc", "scale"))
+      case "cauchy":
+        return Noise.cauchy(two("loc", "scale"))
+      case "student-t":
+        return Noise.studentT({ df: number("noise", args[0]) })
+      case "uniform":
+        return Noise.uniform(two("a", "b"))
+      case "exponential":
+        return Noise.exponential(args[0] === undefined ? {} : { rate: number("noise", args[0]) })
+      case "discrete":
+        return Noise.discrete({ atoms: vector("noise", args[0]) })
+      default:
+        throw new UsageError(
+          "noise",
+          text,
+          "expected gumbel, normal, logistic, laplace, student-t:DF, cauchy, uniform:A:B, exponential, discrete:ATOMS or FILE.json"
+        )
+    }
+  })
+}
