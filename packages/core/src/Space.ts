@@ -833,6 +833,9 @@ const solveLp = (lp: Lp): LpResult => {
   })
   try {
     model.options.set({ output_flag: false })
+    // the default IIS strategy returns nothing once presolve has proved infeasibility; this one
+    // re-solves the LP and shrinks the conflict to an irreducible set
+    if (lp.iis === true) model.options.set({ iis_strategy: highs.constants.iis.strategyRowPriority })
     model.run()
     const code = model.getModelStatus()
     const ms = highs.constants.modelStatus

@@ -180,8 +180,8 @@ const integrate = (breaks: ReadonlyArray<number>, m: number, f: NodeFn, invTol: 
         f(t, buf)
         for (let k = 0; k < m; k++) {
           const v = buf[k]!
-          accK[k] += wk * v
-          if (wg !== 0) accG[k] += wg * v
+          accK[k] = accK[k]! + wk * v
+          if (wg !== 0) accG[k] = accG[k]! + wg * v
         }
       }
     }
@@ -270,13 +270,15 @@ const integrate = (breaks: ReadonlyArray<number>, m: number, f: NodeFn, invTol: 
     // A panel that cannot be halved any further in float64 keeps its error estimate.
     if (!(mid > a && mid < b) || b - a <= 1e-13 * Math.max(1, Math.abs(mid))) continue
     grow(n + 1)
+    const before = nerr[s]!
     evalPanel(s, a, mid)
     evalPanel(n, mid, b)
     push(s)
     push(n)
+    sum += nerr[s]! + nerr[n]! - before
     n++
-    if (++splits % 32 === 0) sum = total()
-    else sum = total()
+    // Re-sum now and then so rounding in the running total cannot stall or stop the loop early.
+    if (++splits % 64 === 0 || sum <= 1) sum = total()
   }
 
   // Sum leaves in position order so the result does not depend on the refinement history.
@@ -286,8 +288,8 @@ const integrate = (breaks: ReadonlyArray<number>, m: number, f: NodeFn, invTol: 
   for (const s of order) {
     const off = s * m
     for (let k = 0; k < m; k++) {
-      values[k] += K[off + k]!
-      errors[k] += E[off + k]!
+      values[k] = values[k]! + K[off + k]!
+      errors[k] = errors[k]! + E[off + k]!
     }
   }
   return { values, errors, panels: n }
@@ -312,32 +314,14 @@ const infoCache = new WeakMap<Law, LawInfo>()
 
 const finiteOr = (x: number, fallback: number): number => (Number.isFinite(x) ? x : fallback)
 
-/** The outer tail point on one side: log G(x) ≤ LOG_EPS (lower) or log(1 − G(x)) ≤ LOG_EPS (upper). */
-const tailPoint = (law: Law, side: "lower" | "upper", start: number, width: number): number => {
+/**
+ * The outer tail point on one side: log G(x) ≤ LOG_EPS (lower) or log(1 − G(x)) ≤ LOG_EPS (upper),
+ * within a few percent of the smallest such point; `start` and `med` lie inside the bulk.
+ */
+const tailPoint = (law: Law, side: "lower" | "upper", start: number, med: number, width: number): number => {
   const dir = side === "lower" ? -1 : 1
-  const logTail = side === "lower" ? (x: number) => law.logcdf(x) : (x: number) => law.logsf(x)
-  const inside = (x: number): boolean => {
-    const v = logTail(x)
-    return !(v <= LOG_EPS) // NaN counts as "not yet in the tail"
-  }
-  let near = start
-  if (!inside(near)) {
-    // Already in the tail: walk back towards the bulk so the bound is tight.
-    let w = width
-    let far = near
-    for (let it = 0; it < 2000; it++) {
-      const x = far - dir * w
-      if (inside(x)) {
-        near = x
-        break
-      }
-      far = x
-      w *= 2
-    }
-    if (!inside(near)) return far
-    start = far
-    return bisectTail(inside, near, start)
-  }
+  const inside = side === "lower" ? (x: number) => !(law.logcdf(x) <= LOG_EPS) : (x: number) => !(law.logsf(x) <= LOG_EPS)
+  let near = inside(start) ? start : med
   let w = width
   let far = near + dir * w
   for (let it = 0; it < 2000 && inside(far); it++) {
@@ -376,8 +360,8 @@ const lawInfo = (law: Law): LawInfo => {
     med = finiteOr(med, Number.isFinite(sLo) && Number.isFinite(sHi) ? 0.5 * (sLo + sHi) : 0)
     iqr = Number.isFinite(sLo) && Number.isFinite(sHi) ? (sHi - sLo) / 2 : 1
   }
-  const lo = Number.isFinite(sLo) ? sLo : tailPoint(law, "lower", finiteOr(law.quantile(1e-6), med - 5 * iqr), iqr)
-  const hi = Number.isFinite(sHi) ? sHi : tailPoint(law, "upper", finiteOr(law.quantile(1 - 1e-6), med + 5 * iqr), iqr)
+  const lo = Number.isFinite(sLo) ? sLo : tailPoint(law, "lower", finiteOr(law.quantile(1e-6), med - 5 * iqr), med, iqr)
+  const hi = Number.isFinite(sHi) ? sHi : tailPoint(law, "upper", finiteOr(law.quantile(1 - 1e-6), med + 5 * iqr), med, iqr)
   const kinks: Array<number> = []
   if (Number.isFinite(sLo)) kinks.push(sLo)
   if (Number.isFinite(sHi)) kinks.push(sHi)
