@@ -456,12 +456,17 @@ export function box(lo: number | Vector, hi: number | Vector, d?: number): Space
     const b = h[i]!
     if (a === Infinity) throw new InvalidArgument({ argument: `box.lo[${i}]`, value: a, reason: "Expected a value below +Infinity" })
     if (b === -Infinity) throw new InvalidArgument({ argument: `box.hi[${i}]`, value: b, reason: "Expected a value above -Infinity" })
-    if (!(a < b)) {
+    if (a === b) {
+      throw new InvalidArgument({
+        argument: `box.hi[${i}]`,
+        value: b,
+        reason: `Expected a value above box.lo[${i}] = ${a}: a fixed coordinate is an equation, so use pinned or affine`
+      })
+    }
+    if (a > b) {
       throw new EmptySpace({
         constraints: [`box θ[${i}] ≥ ${a}`, `box θ[${i}] ≤ ${b}`],
-        reason: a === b
-          ? `box.lo[${i}] = box.hi[${i}] = ${a}: a fixed coordinate is an equation; use pinned or affine`
-          : `box.lo[${i}] = ${a} > box.hi[${i}] = ${b}`
+        reason: `box.lo[${i}] = ${a} > box.hi[${i}] = ${b}`
       })
     }
   }
@@ -939,12 +944,18 @@ interface QR {
   readonly R: ReadonlyArray<Float64Array>
 }
 
+const norm2 = (x: ArrayLike<number>): number => {
+  let s = 0
+  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!
+  return Math.sqrt(s)
+}
+
 // QR of Eᵀ: the pivoted rows of E span the row space, and the trailing Householder columns span
 // its orthogonal complement, i.e. null(E), with exactly orthonormal columns.
 const qrRows = (d: number, rows: ReadonlyArray<Float64Array>): QR => {
   const cols = rows.map((r) => Float64Array.from(r))
   const m = cols.length
-  const scale = Math.max(1, ...cols.map((c) => Math.hypot(...c)))
+  const scale = cols.reduce((mx, c) => Math.max(mx, norm2(c)), 1)
   const tol = 1e-10 * scale
   const vs: Array<Float64Array> = []
   const pivots: Array<number> = []
@@ -1122,6 +1133,7 @@ const STRICT = 1e-6
 
 const polyhedral = (sys: System): Structure => {
   const d = sys.dim
+  guardDense(d, d, "a general polyhedral or affine space")
   const eqs: Array<Float64Array> = []
   const rhs: Array<number> = []
   const ineqs: Array<Ineq> = []
@@ -1141,7 +1153,6 @@ const polyhedral = (sys: System): Structure => {
       if (lo > -Infinity) ineqs.push({ idx: Int32Array.of(j), val: Float64Array.of(-1), beta: -lo })
     }
   }
-  guardDense(d, d, "a general polyhedral or affine space")
 
   // Implicit equalities: maximise Σ y_p with a_p·θ + y_p ≤ β_p, 0 ≤ y_p ≤ 1 over the rows not yet
   // known to be strict. Rows reaching y_p > 0 are strict; when none of the rest can, they are all
@@ -1218,7 +1229,7 @@ const polyhedral = (sys: System): Structure => {
       an += a * a
       for (let c = 0; c < k; c++) g[c] = g[c]! + a * basis[j * k + c]!
     })
-    const norm = Math.hypot(...g)
+    const norm = norm2(g)
     if (norm <= 1e-12 * Math.sqrt(an)) continue
     hullRows.push({ g, slack: ineq.beta - ax, norm })
   }

@@ -67,7 +67,7 @@ describe.each(cases)("%s", (_name, space, k) => {
     expect(gs.every(Number.isFinite)).toBe(true)
     // finite differences along one coordinate of one row, in float64
     const row = us[0]!
-    const w = weights.arraySync()[0]!
+    const w = (weights.arraySync() as Array<Array<number>>)[0]!
     for (let c = 0; c < k; c++) {
       const h = 1e-5
       const plus = toTheta64(space, row.map((x, i) => i === c ? x + h : x))

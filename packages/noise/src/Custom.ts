@@ -65,16 +65,22 @@ const spotCheck = (o: CustomOptions, pdf: (x: number) => number): void => {
     }
     if (xs.some((x) => x < sup.lower || x > sup.upper)) mismatch("support", sup, "quantiles fall outside it")
     // Probe the density inside the quantile range and beyond it on unbounded sides.
+    // Probe just beyond the quantile range: far enough to see a vanishing density, near enough
+    // that a light-tailed density has not underflowed (the log-density, when given, never does).
     const probes = [...xs]
-    if (!boundedLo) probes.push(xs[0]! - spread)
-    if (!boundedHi) probes.push(xs[xs.length - 1]! + spread)
+    if (!boundedLo) probes.push(xs[0]! - 0.1 * spread)
+    if (!boundedHi) probes.push(xs[xs.length - 1]! + 0.1 * spread)
+    const positive = (x: number) => (o.logpdf !== undefined ? o.logpdf(x) > -Infinity : pdf(x) > 0)
     if (t.densityPositive) {
       if (boundedLo || boundedHi) mismatch("densityPositive", true, "the support is bounded, so the density vanishes outside it")
-      for (const x of probes) if (!(pdf(x) > 0)) mismatch("densityPositive", true, `pdf(${x}) = ${pdf(x)}`)
+      for (const x of probes) if (!positive(x)) mismatch("densityPositive", true, `pdf(${x}) = ${pdf(x)}`)
     }
     if (o.pdf !== undefined || o.logpdf !== undefined) {
+      const median = o.quantile(0.5)
+      const iqr = Math.max(o.quantile(0.75) - o.quantile(0.25), 1e-300)
       for (const x of xs.slice(2, -2)) {
-        const h = 1e-5 * spread
+        // The step scales with the distance from the bulk so heavy tails are differenced finely enough.
+        const h = 1e-6 * iqr * Math.max(1, Math.abs(x - median) / iqr)
         const fd = (o.cdf(x + h) - o.cdf(x - h)) / (2 * h)
         if (Math.abs(fd - pdf(x)) > 1e-3 * (fd + 1e-3 / spread)) {
           mismatch("pdf", "the derivative of cdf", `pdf(${x}) = ${pdf(x)}, cdf' ≈ ${fd}`)
@@ -136,7 +142,7 @@ export const custom = (options: CustomOptions): Law<"Custom"> => {
   const logpdf = options.logpdf ?? (options.pdf !== undefined ? (x: number) => Math.log(options.pdf!(x)) : () => NaN)
   const pdf = options.pdf ?? ((x: number) => Math.exp(logpdf(x)))
   spotCheck(options, pdf)
-  return makeLaw("Custom", { name: options.name }, options.traits, {
+  const law = makeLaw("Custom", { name: options.name }, options.traits, {
     logpdf,
     cdf,
     logcdf: options.logcdf ?? ((x) => Math.log(cdf(x))),
@@ -145,4 +151,6 @@ export const custom = (options: CustomOptions): Law<"Custom"> => {
     mean: options.mean ?? NaN,
     variance: options.variance ?? NaN
   })
+  // The user's own density, not exp(log(pdf)), which would cost an ulp.
+  return options.pdf === undefined ? law : Object.freeze(Object.assign(Object.create(Object.getPrototypeOf(law)), law, { pdf: options.pdf }))
 }

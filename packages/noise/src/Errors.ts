@@ -10,6 +10,7 @@ const show = (value: unknown): string => {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)
   if (typeof value === "bigint") return `${value}n`
   if (typeof value === "string") return JSON.stringify(value)
+  if (value === undefined) return "undefined"
   try {
     const json = JSON.stringify(value, (_k, v: unknown) =>
       typeof v === "number" && !Number.isFinite(v) ? String(v) : v)

@@ -59,7 +59,8 @@ const TOLERANCE: Record<Entry["ctor"], Tol> = {
   laplace: tol(1e-15, { pdf: 2e-13 }),
   // logcdf/logsf/quantile: log1p(−atan2(1, |z|)/π) and tan(π(p − ½)) forms reach 2.2e-16 here.
   cauchy: tol(2e-15, { pdf: 1e-14 }),
-  studentT: tol(2e-14, { pdf: 5e-13 }),
+  // The deep-tail series goes through gammaln and a log-space hypergeometric sum: ~1e-13 relative.
+  studentT: tol(2e-13, { pdf: 5e-13 }),
   uniform: tol(1e-15),
   exponential: tol(1e-15, { pdf: 5e-14 }),
   discrete: tol(1e-15)
@@ -104,11 +105,11 @@ describe.each(fixture.laws.map((e) => [e.name, e] as const))("%s vs SciPy", (_na
   it.each(FNS)("%s", (fn) => {
     const points = e.points[fn]
     expect(points.length).toBeGreaterThan(3)
-    expect(failures((x) => law[fn](x), points, rt[fn])).toEqual([])
+    expect(failures((x) => law[fn](x), points, rt[fn]).join("\n")).toBe("")
   })
 
   it("quantile", () => {
-    expect(failures((p) => law.quantile(p), e.quantile, rt.quantile)).toEqual([])
+    expect(failures((p) => law.quantile(p), e.quantile, rt.quantile).join("\n")).toBe("")
   })
 
   it("mean and variance", () => {

@@ -5,8 +5,8 @@
  * fixtures in `fixtures/laws.json`).
  */
 import tCdf from "@stdlib/stats-base-dists-t-cdf"
-import tLogCdf from "@stdlib/stats-base-dists-t-logcdf"
-import tLogPdf from "@stdlib/stats-base-dists-t-logpdf"
+import betainc from "@stdlib/math-base-special-betainc"
+import gammaln from "@stdlib/math-base-special-gammaln"
 import tQuantile from "@stdlib/stats-base-dists-t-quantile"
 import { LN2, LOG_SQRT_2PI, log1mexp, normalCdf, normalLogCdf, normalQuantile, softplus } from "./special.js"
 
@@ -98,35 +98,99 @@ export const laplace = (loc: number, scale: number): Numerics =>
 
 export const cauchy = (loc: number, scale: number): Numerics =>
   locationScale(loc, scale, {
-    logpdf: (z) => -Math.log(Math.PI) - Math.log1p(z * z),
-    // atan2(1, −z)/π is the cdf without the cancellation of 1/2 + atan(z)/π in the lower tail.
+    // Far out, z² overflows: log(1 + z²) = 2 log|z| + log1p(z⁻²).
+    logpdf: (z) => -Math.log(Math.PI) - (Math.abs(z) > 1e150 ? 2 * Math.log(Math.abs(z)) : Math.log1p(z * z)),
+    // atan2(1, −z)/π is the cdf without the cancellation of 1/2 + atan(z)/π in the lower tail;
+    // the upper tail goes through log1p of the (small) survival function for the same reason.
     cdf: (z) => Math.atan2(1, -z) / Math.PI,
-    logcdf: (z) => Math.log(Math.atan2(1, -z) / Math.PI),
-    logsf: (z) => Math.log(Math.atan2(1, z) / Math.PI),
+    logcdf: (z) => (z > 0 ? Math.log1p(-Math.atan2(1, z) / Math.PI) : Math.log(Math.atan2(1, -z) / Math.PI)),
+    logsf: (z) => (z < 0 ? Math.log1p(-Math.atan2(1, -z) / Math.PI) : Math.log(Math.atan2(1, z) / Math.PI)),
+    // Three branches so the median is exactly 0 and both tails keep their digits.
     quantile: (p) =>
-      p === 0 ? -Infinity : p === 1 ? Infinity : p < 0.5 ? -1 / Math.tan(Math.PI * p) : 1 / Math.tan(Math.PI * (1 - p)),
+      p === 0 ? -Infinity
+      : p === 1 ? Infinity
+      : p < 0.25 ? -1 / Math.tan(Math.PI * p)
+      : p > 0.75 ? 1 / Math.tan(Math.PI * (1 - p))
+      : Math.tan(Math.PI * (p - 0.5)),
     mean: NaN,
     variance: NaN
   })
 
-export const studentT = (df: number, loc: number, scale: number): Numerics =>
-  locationScale(loc, scale, {
-    logpdf: (z) => tLogPdf(z, df),
-    cdf: (z) => tCdf(z, df),
-    logcdf: (z) => tLogCdf(z, df),
-    logsf: (z) => tLogCdf(-z, df),
-    quantile: (p) => (p > 0.5 ? -tQuantile(1 - p, df) : tQuantile(p, df)),
+export const studentT = (df: number, loc: number, scale: number): Numerics => {
+  const a = df / 2
+  const logC = gammaln((df + 1) / 2) - gammaln(a) - 0.5 * Math.log(df * Math.PI)
+  const logBeta = gammaln(a) + gammaln(0.5) - gammaln(a + 0.5)
+  const logpdf = (z: number): number => {
+    const t = (z * z) / df
+    // log(1 + z²/ν) without overflowing z² far in the tails.
+    const log1pT = Number.isFinite(t) && t < 1e300 ? Math.log1p(t) : 2 * Math.log(Math.abs(z)) - Math.log(df)
+    return logC - ((df + 1) / 2) * log1pT
+  }
+  /**
+   * log cdf for z < 0. With w = ν/(ν + z²), cdf = ½ I_w(ν/2, ½). Deep in the tail (small w) the
+   * hypergeometric series I_w(a, b) = wᵃ(1−w)ᵇ/(a B(a,b)) · Σ_n (a+b)_n/(a+1)_n wⁿ is summed in
+   * log space, so log cdf stays finite and exact where stdlib's cdf underflows.
+   */
+  const logLower = (z: number): number => {
+    const z2 = z * z
+    const logW = Number.isFinite(z2) && z2 < 1e300 ? Math.log(df) - Math.log(df + z2) : Math.log(df) - 2 * Math.log(Math.abs(z))
+    const w = Math.exp(logW)
+    if (w > 0.05) return Math.log(tCdf(z, df))
+    let term = 1
+    let sum = 1
+    for (let n = 0; n < 200 && term > 1e-17 * sum; n++) {
+      term *= ((a + 0.5 + n) / (a + 1 + n)) * w
+      sum += term
+    }
+    return -LN2 + a * logW + 0.5 * Math.log1p(-w) - Math.log(a) - logBeta + Math.log(sum)
+  }
+  /** The cdf near 0, where ½ ± (small) loses digits in stdlib for small ν: ½ + sign·½·I_{z²/(ν+z²)}(½, ν/2). */
+  const cdf = (z: number): number => {
+    if (Math.abs(z) < 1 && z !== 0) {
+      const half = 0.5 * betainc((z * z) / (df + z * z), 0.5, a)
+      return z < 0 ? 0.5 - half : 0.5 + half
+    }
+    return z < 0 ? Math.exp(logLower(z)) : -Math.expm1(logLower(-z))
+  }
+  const logcdf = (z: number): number => (Math.abs(z) < 1 ? Math.log(cdf(z)) : z < 0 ? logLower(z) : log1mexp(logLower(-z)))
+  /** Deep-tail quantile: the tail asymptote |z| ≈ (C ν^((ν−1)/2)/p)^(1/ν), then Newton on log cdf. */
+  const lowerQuantile = (p: number): number => {
+    if (p > 1e-100) {
+      const q = tQuantile(p, df)
+      if (Number.isFinite(q)) return q
+    }
+    const logP = Math.log(p)
+    let z = -Math.exp((logC + ((df - 1) / 2) * Math.log(df) - Math.log(df) + Math.log(df) - logP) / df)
+    for (let it = 0; it < 8; it++) {
+      const lc = logLower(z)
+      const step = (lc - logP) / Math.exp(logpdf(z) - lc)
+      const next = z - step
+      if (!Number.isFinite(next) || next >= 0) break
+      const done = Math.abs(step) <= 1e-15 * Math.abs(z)
+      z = next
+      if (done) break
+    }
+    return z
+  }
+  return locationScale(loc, scale, {
+    logpdf,
+    cdf,
+    logcdf,
+    logsf: (z) => logcdf(-z),
+    quantile: (p) => (p === 0 ? -Infinity : p === 1 ? Infinity : p > 0.5 ? -lowerQuantile(1 - p) : lowerQuantile(p)),
     mean: df > 1 ? 0 : NaN,
     variance: df > 2 ? df / (df - 2) : df > 1 ? Infinity : NaN
   })
+}
 
 export const uniform = (a: number, b: number): Numerics => {
   const width = b - a
   return {
     logpdf: (x) => (x >= a && x <= b ? -Math.log(width) : -Infinity),
     cdf: (x) => (x <= a ? 0 : x >= b ? 1 : (x - a) / width),
-    logcdf: (x) => (x <= a ? -Infinity : x >= b ? 0 : Math.log((x - a) / width)),
-    logsf: (x) => (x <= a ? 0 : x >= b ? -Infinity : Math.log((b - x) / width)),
+    // log1p of the small side keeps digits at both ends of the interval.
+    logcdf: (x) => (x <= a ? -Infinity : x >= b ? 0 : (b - x) / width < 0.5 ? Math.log1p(-(b - x) / width) : Math.log((x - a) / width)),
+    logsf: (x) => (x <= a ? 0 : x >= b ? -Infinity : (x - a) / width < 0.5 ? Math.log1p(-(x - a) / width) : Math.log((b - x) / width)),
     quantile: (p) => quantileGuard(p, (q) => (q <= 0.5 ? a + q * width : b - (1 - q) * width)),
     mean: a + width / 2,
     variance: (width * width) / 12
@@ -193,7 +257,7 @@ export const discrete = (atoms: ReadonlyArray<number>, weights: ReadonlyArray<nu
     quantile: (p) =>
       quantileGuard(p, (q) => {
         if (q === 0) return atoms[0]!
-        for (let i = 0; i < atoms.length; i++) if (cum[i]! >= q * (1 - 1e-12)) return atoms[i]!
+        for (let i = 0; i < atoms.length; i++) if (cum[i]! >= q * (1 - 4 * Number.EPSILON)) return atoms[i]!
         return atoms[atoms.length - 1]!
       }),
     mean,
