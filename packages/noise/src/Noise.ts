@@ -20,7 +20,7 @@ export {
   studentT,
   uniform
 } from "./Law.js"
-export { sample, sample32, sampleVector } from "./Sample.js"
+export { sample, sample32, sampleVector, sampleVector32 } from "./Sample.js"
 export {
   dimOf,
   type Gaussian,

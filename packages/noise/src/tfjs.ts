@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core"
 import { InvalidParameter } from "./Errors.js"
 import type { Key } from "./Key.js"
 import * as Random from "./Random.js"
-import { sampleVector } from "./Sample.js"
+import { sampleVector32 } from "./Sample.js"
 import type { Noise } from "./Vector.js"
 
 const checkShape = (shape: readonly [number, number]): void => {
@@ -31,7 +31,7 @@ const checkShape = (shape: readonly [number, number]): void => {
 export const noiseTensor = (noise: Noise, key: Key, shape: readonly [number, number], offset = 0): tf.Tensor2D => {
   checkShape(shape)
   const [n, d] = shape
-  return tf.tensor2d(Float32Array.from(sampleVector(noise, key, n, d, offset)), [n, d], "float32")
+  return tf.tensor2d(sampleVector32(noise, key, n, d, offset), [n, d], "float32")
 }
 
 /**
