@@ -19,7 +19,7 @@ import { affineHull, isAffine } from "./Space.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { logDensity as densityOf } from "./internal/density.js"
 import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
-import { argmaxJvp } from "./internal/argmax.js"
+import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
 import { newtonIdentify, type Oracle } from "./internal/newton.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
@@ -128,7 +128,26 @@ const softmaxPoints = (model: Model, method: Method, options: EstimateOptions): 
   }
 }
 
-/** Σ_s w_s f(γ_s) over points, chunked so no tensor grows past ~16M elements. */
+/**
+ * Sum over axis 0 in two levels (blocks of 64, then the block sums). The wasm backend accumulates
+ * in float32, where one running sum over ~10⁵–10⁶ terms loses four digits; two levels keep the
+ * error near √S·ε.
+ */
+const sum0 = (values: tf.Tensor): tf.Tensor => {
+  const s = values.shape[0]!
+  const block = 64
+  const q = Math.floor(s / block) * block
+  if (q < 2 * block) return tf.sum(values, 0)
+  const rest = values.shape.slice(1)
+  const head = tf.sum(tf.sum(values.slice(0, q).reshape([q / block, block, ...rest]), 1), 0)
+  return q === s ? head : tf.add(head, tf.sum(values.slice(q), 0))
+}
+
+/**
+ * Σ_s w_s f(γ_s) over points, chunked so no tensor grows past ~16M elements. The standard error
+ * comes from the spread between independent replicates (QMC), or from the per-point variance
+ * (plain Monte Carlo, one replicate).
+ */
 const averageOverPoints = (
   points: Points,
   theta: tf.Tensor,
@@ -139,7 +158,9 @@ const averageOverPoints = (
   const theta2 = theta.reshape([1, rows, d])
   const perReplicate = points.count / points.replicates
   const chunk = Math.max(1, Math.min(perReplicate, Math.floor(16_000_000 / (rows * d))))
+  const plainMc = points.replicates === 1 && points.weights === undefined
   const replicateMeans: Array<tf.Tensor> = []
+  let squares: tf.Tensor | undefined
   for (let r = 0; r < points.replicates; r++) {
     let acc: tf.Tensor | undefined
     for (let s0 = 0; s0 < perReplicate; s0 += chunk) {
@@ -148,9 +169,13 @@ const averageOverPoints = (
       const gamma = tf.tensor3d(Float32Array.from(points.gamma.subarray(start * d, (start + s1 - s0) * d)), [s1 - s0, 1, d])
       const values = f(tf.add(theta2, gamma))
       const weighted = points.weights === undefined
-        ? tf.sum(values, 0)
-        : tf.sum(tf.mul(values, tf.tensor(Float32Array.from(points.weights.subarray(start, start + s1 - s0)), [s1 - s0, ...values.shape.slice(1).map(() => 1)])), 0)
+        ? sum0(values)
+        : sum0(tf.mul(values, tf.tensor(Float32Array.from(points.weights.subarray(start, start + s1 - s0)), [s1 - s0, ...values.shape.slice(1).map(() => 1)])))
       acc = acc === undefined ? weighted : tf.add(acc, weighted)
+      if (plainMc) {
+        const sq = sum0(tf.square(values))
+        squares = squares === undefined ? sq : tf.add(squares, sq)
+      }
     }
     replicateMeans.push(points.weights === undefined ? tf.div(acc!, perReplicate) : acc!)
   }
@@ -159,6 +184,11 @@ const averageOverPoints = (
   if (points.replicates > 1) {
     const variance = tf.div(tf.sum(tf.square(tf.sub(stacked, mean)), 0), points.replicates - 1)
     return { mean, stdError: tf.sqrt(tf.div(variance, points.replicates)) }
+  }
+  if (plainMc && points.count > 1) {
+    const S = points.count
+    const variance = tf.relu(tf.div(tf.sub(squares!, tf.mul(tf.square(mean), S)), S - 1))
+    return { mean, stdError: tf.sqrt(tf.div(variance, S)) }
   }
   return { mean }
 }
@@ -238,19 +268,23 @@ export const compile = (model: Model): Kernels => {
         throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected p in the open simplex (every entry > 0)" })
       }
     })
-    if (Math.abs(sum - 1) > 1e-9) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
+    // A float32 probability vector sums to 1 only to ~1e-7: accept 1e-6 and renormalise.
+    if (Math.abs(sum - 1) > 1e-6) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
+    for (let i = 0; i < d; i++) target[i]! /= sum
     if (!isAffine(model.space)) {
       throw new NotUnique({ property: "complete", reason: "identify needs an affine space (a complete and minimal convex space is an affine hyperplane transversal to 𝟙); see analyze(space, noise)" })
     }
     const hull = affineHull(model.space)
-    let ones = 0
+    // The component of 𝟙 orthogonal to the direction space V: zero iff 𝟙 ∈ V (not minimal).
+    const normal = new Float64Array(d).fill(1)
     for (let j = 0; j < hull.k; j++) {
       let s = 0
       for (let i = 0; i < d; i++) s += hull.basis[i * hull.k + j]!
-      ones += s * s
+      for (let i = 0; i < d; i++) normal[i]! -= s * hull.basis[i * hull.k + j]!
     }
-    if (hull.k !== d - 1 || Math.abs(ones - d) < 1e-9 * d) {
-      const property = Math.abs(ones - d) < 1e-9 * d ? "minimal" : "complete"
+    const across = normal.reduce((s, v) => s + v * v, 0)
+    if (hull.k !== d - 1 || across < 1e-9 * d) {
+      const property = across < 1e-9 * d ? "minimal" : "complete"
       throw new NotUnique({
         property,
         reason: property === "minimal"
@@ -258,8 +292,10 @@ export const compile = (model: Model): Kernels => {
           : `the space has dimension ${hull.k}, so it cannot reach every p in the (d−1)-simplex; see analyze(space, noise)`
       })
     }
+    let offset = 0
+    for (let i = 0; i < d; i++) offset += normal[i]! * hull.point[i]!
     const oracle = oracleFor(model, cls, options)
-    return newtonIdentify(oracle, hull, target, { tol: options.tol ?? (softmax ? 1e-10 : 1e-8), maxIterations: options.maxIterations ?? 100 })
+    return newtonIdentify(oracle, { normal, offset }, target, { tol: options.tol ?? (softmax ? 1e-10 : 1e-8), maxIterations: options.maxIterations ?? 100 })
   }
 
   return {
@@ -325,6 +361,7 @@ export const klCategorical = (q: tf.Tensor, p: tf.Tensor): tf.Tensor =>
 /** A float64 potential for the inverse map: exact for argmax models, fixed-CRN for softmax ones. */
 const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; key?: Key.Key }): Oracle => {
   const d = model.space.dim
+  const logStart = (scale: number) => (p: Float64Array) => p.map((x) => scale * Math.log(x))
   if (model._tag === "PerturbArgmax") {
     if (cls._tag === "Gumbel") {
       const probsOf = (t: Float64Array) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).probs
@@ -336,7 +373,9 @@ const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; k
           let pv = 0
           for (let i = 0; i < d; i++) pv += p[i]! * v[i]!
           return p.map((pi, i) => (pi * (v[i]! - pv)) / cls.scale)
-        }
+        },
+        diagonal: (t) => probsOf(t).map((pi) => (pi * (1 - pi)) / cls.scale),
+        start: logStart(cls.scale)
       }
     }
     if (cls._tag === "Continuous") {
@@ -344,14 +383,18 @@ const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; k
       if (!regular) {
         throw new NotUnique({ property: "minimal", reason: "bounded-support noise saturates (Prop 5.4): many θ share one p; see analyze(space, noise)" })
       }
+      // A softmax-like start: the laws' spread sets the scale of θ.
+      const spread = Math.sqrt(cls.laws.reduce((s, l) => s + (Number.isFinite(l.variance) ? l.variance : 1), 0) / d)
       return {
         value: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).potential,
         grad: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).probs,
-        hvp: (t, v) => argmaxJvp(t, cls.laws, v)
+        hvp: (t, v) => argmaxJvp(t, cls.laws, v),
+        diagonal: (t) => argmaxHessianDiagonal(t, cls.laws),
+        start: logStart(spread * 0.6)
       }
     }
     throw new NotUnique({
-      property: cls._tag === "Discrete" ? "identifiable" : "identifiable",
+      property: "identifiable",
       reason: cls._tag === "Discrete"
         ? "discrete noise makes ∂M set-valued at kinks (Prop 5.5); see analyze(space, noise)"
         : "the inverse map needs an exact Hessian, which this noise's argmax model lacks; use Perturb-Softmax"
@@ -359,7 +402,7 @@ const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; k
   }
   // Perturb-Softmax: F̂(θ) = mean_s τ·logsumexp((θ + γ_s)/τ) with fixed QMC points.
   const tau = model.temperature
-  const points = qmcPoints(model.noise, d, options.samples ?? 2048, options.key ?? DEFAULT_KEY)
+  const points = qmcPoints(model.noise, d, options.samples ?? DEFAULT_SAMPLES, options.key ?? DEFAULT_KEY)
   const S = points.count
   const g = points.gamma
   const soft = (t: Float64Array, s: number, out: Float64Array): number => {
@@ -371,30 +414,28 @@ const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; k
     return tau * (max + Math.log(z))
   }
   const y = new Float64Array(d)
+  const average = (t: Float64Array, f: (y: Float64Array, out: Float64Array) => void): Float64Array => {
+    const out = new Float64Array(d)
+    for (let s = 0; s < S; s++) {
+      soft(t, s, y)
+      f(y, out)
+    }
+    return out.map((x) => x / S)
+  }
   return {
     value: (t) => {
       let acc = 0
       for (let s = 0; s < S; s++) acc += soft(t, s, y)
       return acc / S
     },
-    grad: (t) => {
-      const out = new Float64Array(d)
-      for (let s = 0; s < S; s++) {
-        soft(t, s, y)
-        for (let i = 0; i < d; i++) out[i]! += y[i]!
-      }
-      return out.map((x) => x / S)
-    },
-    hvp: (t, v) => {
-      const out = new Float64Array(d)
-      for (let s = 0; s < S; s++) {
-        soft(t, s, y)
+    grad: (t) => average(t, (yy, out) => yy.forEach((v, i) => (out[i]! += v))),
+    hvp: (t, v) =>
+      average(t, (yy, out) => {
         let yv = 0
-        for (let i = 0; i < d; i++) yv += y[i]! * v[i]!
-        for (let i = 0; i < d; i++) out[i]! += y[i]! * (v[i]! - yv)
-      }
-      return out.map((x) => x / (S * tau))
-    }
+        for (let i = 0; i < d; i++) yv += yy[i]! * v[i]!
+        for (let i = 0; i < d; i++) out[i]! += (yy[i]! * (v[i]! - yv)) / tau
+      }),
+    diagonal: (t) => average(t, (yy, out) => yy.forEach((v, i) => (out[i]! += (v * (1 - v)) / tau))),
+    start: logStart(Math.min(1, tau))
   }
 }
-

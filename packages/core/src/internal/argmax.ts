@@ -686,6 +686,62 @@ export const argmaxJvp = (
 }
 
 /**
+ * The diagonal of the Jacobian, J_ii = ∫ r_i H (S_1 − r_i) dt ≥ 0, in one O(d·nodes) pass: the
+ * Jacobi preconditioner of the inverse map's conjugate-gradient steps.
+ */
+export const argmaxHessianDiagonal = (
+  theta: Float64Array,
+  laws: ReadonlyArray<Law>,
+  options?: QuadratureOptions
+): Float64Array => {
+  const s = setup(theta, laws)
+  const n = s.rel.length
+  const out = new Float64Array(s.d)
+  if (n < 2) return out
+  const tol = options?.tolerance ?? DEFAULT_TOL
+  const invTol = new Float64Array(n).fill(1 / tol)
+  const st = makeNodeState(n)
+  const lr = new Float64Array(n)
+  const f: NodeFn = (t, o) => {
+    fillNode(s, st, t)
+    o.fill(0)
+    if (st.nz === 0) {
+      let mu = -Infinity
+      for (let r = 0; r < n; r++) {
+        lr[r] = st.lp[r]! - st.lc[r]!
+        if (lr[r]! > mu) mu = lr[r]!
+      }
+      if (mu === -Infinity) return
+      let s1 = 0
+      for (let r = 0; r < n; r++) s1 += Math.exp(lr[r]! - mu)
+      const base = st.h + mu
+      for (let r = 0; r < n; r++) {
+        const w = Math.exp(base + lr[r]!)
+        o[r] = w === 0 ? 0 : w * (s1 - Math.exp(lr[r]! - mu))
+      }
+    } else if (st.nz === 1) {
+      const a = st.z0
+      const base = st.lp[a]! + st.h
+      let acc = 0
+      for (let k = 0; k < n; k++) {
+        if (k === a) continue
+        const w = Math.exp(base + st.lp[k]! - st.lc[k]!)
+        o[k] = w
+        acc += w
+      }
+      o[a] = acc
+    } else if (st.nz === 2) {
+      const w = Math.exp(st.lp[st.z0]! + st.lp[st.z1]! + st.h)
+      o[st.z0] = w
+      o[st.z1] = w
+    }
+  }
+  const res = integrate(s.breaks, n, f, invTol, options?.maxPanels ?? DEFAULT_MAX_PANELS)
+  for (let r = 0; r < n; r++) out[s.rel[r]!] = res.values[r]!
+  return out
+}
+
+/**
  * The full d×d Jacobian ∂P_i/∂θ_k (row-major) for small d: O(d²·nodes). Symmetric, rows sum to 0
  * (the diagonal is minus the off-diagonal row sum).
  */

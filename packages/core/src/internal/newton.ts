@@ -1,21 +1,30 @@
 /**
- * The inverse map θ = P⁻¹(p) on an affine space θ = x₀ + B·u (B orthonormal, d × k): maximise the
- * concave f(u) = ⟨p, θ(u)⟩ − F(θ(u)) by Newton's method, each step solved by conjugate gradients
- * with Hessian-vector products (so d = 1000 never forms a d × d matrix), and a backtracking line
- * search on f. F is exact or a fixed common-random-numbers estimate, so the problem is deterministic.
+ * The inverse map θ = P⁻¹(p) on a complete and minimal space. Such a space is an affine hyperplane
+ * Θ = {θ : aᵀθ = b} with aᵀ𝟙 ≠ 0, and P(θ + c𝟙) = P(θ), so the problem splits in two:
+ * 1. solve P(θ) = p in ℝ^d/𝟙 by maximising the concave f(θ) = ⟨p, θ⟩ − F(θ) with Newton's method,
+ *    each step by conjugate gradients with Hessian-vector products and a Jacobi preconditioner
+ *    (so d = 1000 never forms a d × d matrix), and a backtracking line search on f;
+ * 2. slide along 𝟙 onto Θ: θ + c𝟙 with c = (b − aᵀθ)/(aᵀ𝟙).
+ * Before Newton, a diagonal step in log space, θ_i += (log p_i − log P_i)·P_i/H_ii (Newton on each
+ * log P_i alone, exact for softmax), runs while it keeps shrinking the residual: small
+ * probabilities make f nearly flat, where damped Newton steps crawl but the log-space step does not.
+ * F is exact or a fixed common-random-numbers estimate, so the problem is deterministic.
  */
 
-/** A potential in float64: F (or M), its gradient P, and Hessian-vector products. */
+/** A potential in float64: F (or M), its gradient P, Hessian-vector products and the Hessian's diagonal. */
 export interface Oracle {
   readonly value: (theta: Float64Array) => number
   readonly grad: (theta: Float64Array) => Float64Array
   readonly hvp: (theta: Float64Array, v: Float64Array) => Float64Array
+  readonly diagonal: (theta: Float64Array) => Float64Array
+  /** A good starting point (e.g. scale·log p, exact for Gumbel-Argmax). */
+  readonly start: (p: Float64Array) => Float64Array
 }
 
-export interface Affine {
-  readonly point: Float64Array
-  readonly basis: Float64Array
-  readonly k: number
+/** The hyperplane {θ : aᵀθ = b}. */
+export interface Hyperplane {
+  readonly normal: Float64Array
+  readonly offset: number
 }
 
 const dot = (a: Float64Array, b: Float64Array): number => {
@@ -24,107 +33,93 @@ const dot = (a: Float64Array, b: Float64Array): number => {
   return s
 }
 
-/** θ = x₀ + B u. */
-const lift = (A: Affine, u: Float64Array): Float64Array => {
-  const d = A.point.length
-  const out = Float64Array.from(A.point)
-  for (let i = 0; i < d; i++) {
-    let s = 0
-    for (let j = 0; j < A.k; j++) s += A.basis[i * A.k + j]! * u[j]!
-    out[i]! += s
-  }
-  return out
-}
-
-/** Bᵀ v. */
-const project = (A: Affine, v: Float64Array): Float64Array => {
-  const out = new Float64Array(A.k)
-  const d = A.point.length
-  for (let i = 0; i < d; i++) {
-    const vi = v[i]!
-    for (let j = 0; j < A.k; j++) out[j]! += A.basis[i * A.k + j]! * vi
-  }
-  return out
-}
-
-/** B v (no offset). */
-const span = (A: Affine, v: Float64Array): Float64Array => {
-  const d = A.point.length
-  const out = new Float64Array(d)
-  for (let i = 0; i < d; i++) {
-    let s = 0
-    for (let j = 0; j < A.k; j++) s += A.basis[i * A.k + j]! * v[j]!
-    out[i] = s
-  }
-  return out
-}
-
 export interface NewtonResult {
   readonly theta: Float64Array
   readonly residual: number
   readonly iterations: number
 }
 
+const centre = (x: Float64Array): Float64Array => {
+  const m = x.reduce((s, v) => s + v, 0) / x.length
+  return x.map((v) => v - m)
+}
+
 export const newtonIdentify = (
   oracle: Oracle,
-  A: Affine,
+  plane: Hyperplane,
   p: Float64Array,
-  options: { readonly tol: number; readonly maxIterations: number; readonly start?: Float64Array }
+  options: { readonly tol: number; readonly maxIterations: number }
 ): NewtonResult => {
-  // Start from the projection of log p onto the space: exact for Gumbel-Argmax on ℝ^d/𝟙, and a
-  // good guess for every other law.
-  const logp = p.map(Math.log)
-  const mean = logp.reduce((s, x) => s + x, 0) / logp.length
-  const centred = logp.map((x, i) => x - mean - A.point[i]!)
-  let u = options.start ?? project(A, centred)
+  const d = p.length
   const objective = (theta: Float64Array) => dot(p, theta) - oracle.value(theta)
-  let theta = lift(A, u)
+  let theta = centre(oracle.start(p))
   let residual = Infinity
   let iterations = 0
-  for (; iterations < options.maxIterations; iterations++) {
+  const l1 = (P: Float64Array) => P.reduce((s, x, i) => s + Math.abs(x - p[i]!), 0)
+  for (let P = oracle.grad(theta), r = l1(P); iterations < options.maxIterations && r > options.tol; iterations++) {
+    const diag = oracle.diagonal(theta)
+    const next = centre(theta.map((x, i) => {
+      const step = diag[i]! > 1e-300 && P[i]! > 0 ? ((Math.log(p[i]!) - Math.log(P[i]!)) * P[i]!) / diag[i]! : 0
+      return x + Math.max(-10, Math.min(10, step))
+    }))
+    const Pn = oracle.grad(next)
+    const rn = l1(Pn)
+    if (!(rn < 0.5 * r)) break
+    theta = next
+    P = Pn
+    r = rn
+  }
+  for (; iterations <= options.maxIterations; iterations++) {
     const P = oracle.grad(theta)
+    const g = new Float64Array(d)
     residual = 0
-    for (let i = 0; i < p.length; i++) residual += Math.abs(P[i]! - p[i]!)
-    if (residual <= options.tol) break
-    const g = project(A, p.map((pi, i) => pi - P[i]!))
-    // CG on (Bᵀ H B) δ = g; H is positive definite on the span when the space is minimal.
-    const delta = new Float64Array(A.k)
+    for (let i = 0; i < d; i++) {
+      g[i] = p[i]! - P[i]!
+      residual += Math.abs(g[i]!)
+    }
+    if (residual <= options.tol || iterations === options.maxIterations) break
+    // Preconditioned CG on H δ = g. H is singular along 𝟙 only, and g ⊥ 𝟙 (both sum to 1), so
+    // CG stays in the range; iterates are re-centred to keep round-off off the null direction.
+    const diag = oracle.diagonal(theta)
+    const Minv = diag.map((h) => (h > 1e-300 ? 1 / h : 0))
+    const delta = new Float64Array(d)
     const r = Float64Array.from(g)
-    const dir = Float64Array.from(g)
-    let rr = dot(r, r)
-    const rr0 = rr
-    for (let it = 0; it < Math.max(50, 2 * A.k) && rr > 1e-30 && rr > 1e-24 * rr0; it++) {
-      const Hd = project(A, oracle.hvp(theta, span(A, dir)))
+    let z = centre(r.map((x, i) => x * Minv[i]!))
+    const dir = Float64Array.from(z)
+    let rz = dot(r, z)
+    const rr0 = dot(r, r)
+    for (let it = 0; it < Math.min(200, 2 * d) && dot(r, r) > 1e-28 * rr0 && dot(r, r) > 1e-34; it++) {
+      const Hd = oracle.hvp(theta, dir)
       const curvature = dot(dir, Hd)
       if (!(curvature > 0)) break
-      const alpha = rr / curvature
-      for (let j = 0; j < A.k; j++) {
-        delta[j]! += alpha * dir[j]!
-        r[j]! -= alpha * Hd[j]!
+      const alpha = rz / curvature
+      for (let i = 0; i < d; i++) {
+        delta[i]! += alpha * dir[i]!
+        r[i]! -= alpha * Hd[i]!
       }
-      const rrNew = dot(r, r)
-      const beta = rrNew / rr
-      rr = rrNew
-      for (let j = 0; j < A.k; j++) dir[j] = r[j]! + beta * dir[j]!
+      z = centre(r.map((x, i) => x * Minv[i]!))
+      const rzNew = dot(r, z)
+      const beta = rzNew / rz
+      rz = rzNew
+      for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
     }
-    if (dot(delta, delta) === 0) for (let j = 0; j < A.k; j++) delta[j] = g[j]!
+    if (dot(delta, delta) === 0) delta.set(g)
     // Backtracking on the concave objective; the full Newton step is accepted near the optimum.
     const f0 = objective(theta)
     const slope = dot(g, delta)
     let step = 1
-    let next = theta
+    let next: Float64Array | undefined
     for (let ls = 0; ls < 40; ls++) {
-      const uTry = u.map((x, j) => x + step * delta[j]!)
-      const tTry = lift(A, uTry)
-      if (objective(tTry) >= f0 + 1e-4 * step * slope || step < 1e-10) {
-        u = uTry
+      const tTry = theta.map((x, i) => x + step * delta[i]!)
+      if (objective(tTry) >= f0 + 1e-4 * step * slope) {
         next = tTry
         break
       }
       step /= 2
     }
-    if (next === theta) break
-    theta = next
+    // Near the optimum f is flat to round-off; then the Newton step is taken as it is.
+    theta = centre(next ?? theta.map((x, i) => x + delta[i]!))
   }
-  return { theta, residual, iterations }
+  const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
+  return { theta: theta.map((x) => x + c), residual, iterations }
 }
