@@ -16,4 +16,5 @@ export {
   type ProbsResult
 } from "./Compile.js"
 export { dense } from "./Dense.js"
+export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"
 export { DimensionMismatch, EmptySpace, InvalidArgument, NoClosedForm, NotUnique } from "./Errors.js"

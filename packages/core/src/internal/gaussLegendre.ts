@@ -4,6 +4,12 @@
  */
 const cache = new Map<number, { nodes: Float64Array; weights: Float64Array }>()
 
+/**
+ * Gauss–Legendre nodes and weights on (0, 1) (weights sum to 1), cached per order.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const gaussLegendre01 = (n: number): { nodes: Float64Array; weights: Float64Array } => {
   const hit = cache.get(n)
   if (hit !== undefined) return hit

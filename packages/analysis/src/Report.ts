@@ -1,0 +1,142 @@
+/**
+ * Showing a report: `renderText` for a person (verdict, rule, condition, witness — readable in ten
+ * seconds) and `toJSON` for scripts, exactly the `analyze --json` contract of architecture.md:
+ * `{ "softmax"?: Properties, "argmax"?: Properties }`, `Properties = { complete, minimal, identifiable }`,
+ * `Verdict = { verdict, reasons: [{ ref, text }], witness?, evidence? }`, numbers as plain JSON numbers.
+ *
+ * @since 0.1.0
+ */
+import type { Properties, Report } from "./Analyze.js"
+import type { Evidence, Reason, Value, Verdict, Witness } from "./Verdict.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerdictJson {
+  readonly verdict: Value
+  readonly reasons: ReadonlyArray<Reason>
+  readonly witness?: Witness
+  readonly evidence?: Evidence
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PropertiesJson {
+  readonly complete: VerdictJson
+  readonly minimal: VerdictJson
+  readonly identifiable: VerdictJson
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReportJson {
+  readonly softmax?: PropertiesJson
+  readonly argmax?: PropertiesJson
+}
+
+// JSON has no -0, NaN or infinities: -0 is written 0, and a non-finite number (never produced by
+// analyze's witnesses, but evidence may hold one) becomes null rather than an invalid document.
+const plain = (x: unknown): unknown => {
+  if (typeof x === "number") return Number.isFinite(x) ? (Object.is(x, -0) ? 0 : x) : null
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>, plain)
+  if (Array.isArray(x)) return x.map(plain)
+  if (typeof x === "object" && x !== null) {
+    return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plain(v)]))
+  }
+  return x
+}
+
+const verdictJson = (v: Verdict): VerdictJson => plain({
+  verdict: v.verdict,
+  reasons: v.reasons.map((r) => ({ ref: r.ref, text: r.text })),
+  witness: v.witness,
+  evidence: v.evidence
+}) as VerdictJson
+
+const propertiesJson = (p: Properties): PropertiesJson => ({
+  complete: verdictJson(p.complete),
+  minimal: verdictJson(p.minimal),
+  identifiable: verdictJson(p.identifiable)
+})
+
+/**
+ * The report as the `analyze --json` document (a plain object; `JSON.stringify` it).
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import { analyze, toJSON } from "@perturb/analysis"
+ * JSON.stringify(toJSON(analyze(Space.pinned(3), Noise.normal(), { model: "argmax" })))
+ * // {"argmax":{"complete":{"verdict":"holds","reasons":[…]}, …}}
+ * @since 0.1.0
+ * @category models
+ */
+export const toJSON = (report: Report): ReportJson => ({
+  ...(report.softmax === undefined ? {} : { softmax: propertiesJson(report.softmax) }),
+  ...(report.argmax === undefined ? {} : { argmax: propertiesJson(report.argmax) })
+})
+
+const num = (x: number): string => {
+  if (Object.is(x, -0)) return "0"
+  if (Number.isInteger(x)) return String(x)
+  return String(Number(x.toPrecision(4)))
+}
+
+const vec = (xs: ReadonlyArray<number>, max = 8): string =>
+  `(${xs.slice(0, max).map(num).join(", ")}${xs.length > max ? `, … ${xs.length - max} more` : ""})`
+
+const witnessText = (w: Witness): string => {
+  switch (w._tag) {
+    case "TranslationPair":
+      return `θ = ${vec(w.theta)}, θ′ = θ + ${num(w.c)}·𝟙 = ${vec(w.thetaPrime)}: equal probabilities`
+    case "SaturatedPair":
+      return `θ = ${vec(w.theta)}, θ′ = ${vec(w.thetaPrime)}: both P = e_${w.winner}`
+    case "ConstantPair":
+      return `θ = ${vec(w.theta)}, θ′ = ${vec(w.thetaPrime)}: equal probabilities`
+    case "UnreachableTarget":
+      return `p = ${vec(w.p)} is reached by no θ ∈ Θ (distance ≥ ${num(w.distance)})`
+    case "OutsideImage":
+      return `P(θ*) for θ* = ${vec(w.thetaStar)}${w.p === undefined ? "" : ` = ${vec(w.p)}`} is reached by no θ ∈ Θ (a·θ* = ${num(w.value)} > ${num(w.bound)} ≥ a·θ on Θ, a = ${vec(w.normal)})`
+    case "Kink":
+      return `at θ = ${vec(w.theta)}${w.potential === undefined ? "" : ` (M = ${num(w.potential)})`}: ∂M/∂θ_${w.coordinate} from the left ${num(w.left)}, from the right ${num(w.right)}`
+  }
+}
+
+const mark = (v: Value): string => (v === "holds" ? "✓ holds    " : v === "fails" ? "✗ fails    " : "? undecided")
+
+const section = (title: string, p: Properties): Array<string> => {
+  const lines = [title]
+  for (const key of ["complete", "minimal", "identifiable"] as const) {
+    const v = p[key]
+    const [first, ...rest] = v.reasons
+    lines.push(`  ${key.padEnd(13)}${mark(v.verdict)}  ${first === undefined ? "" : `${first.ref}: ${first.text}`}`)
+    for (const r of rest) lines.push(`${" ".repeat(28)}${r.ref}: ${r.text}`)
+    if (v.witness !== undefined) lines.push(`${" ".repeat(28)}witness: ${witnessText(v.witness)}`)
+    if (v.evidence !== undefined) lines.push(`${" ".repeat(28)}evidence (numeric, not a proof): ${v.evidence.method}: ${v.evidence.summary}`)
+  }
+  return lines
+}
+
+/**
+ * The report as text for a terminal: one line per property with its verdict and deciding result,
+ * the further conditions indented below it, and the witness of every failure.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import { analyze, renderText } from "@perturb/analysis"
+ * console.log(renderText(analyze(Space.pinned(2), Noise.discrete({ atoms: [0, 1] }), { model: "argmax" })))
+ * @since 0.1.0
+ * @category models
+ */
+export const renderText = (report: Report): string => {
+  const lines = [`space ${report.spaceName} (d = ${report.dim}), noise ${report.noiseName}`]
+  if (report.softmax !== undefined) lines.push(...section(`Perturb-Softmax (τ = ${num(report.temperature)})`, report.softmax))
+  if (report.argmax !== undefined) lines.push(...section("Perturb-Argmax", report.argmax))
+  return lines.join("\n")
+}

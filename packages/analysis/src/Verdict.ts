@@ -1,0 +1,236 @@
+/**
+ * Three-valued verdicts — `holds`, `fails`, `undecided` — with the reasons (the paper's results and
+ * the conditions that held or failed) and, for a failure, a witness a person can check by hand.
+ *
+ * The algebra is Kleene's strong three-valued logic, ordered `fails < undecided < holds`:
+ * a conjunction is the minimum, a disjunction the maximum. Laws (tested as properties):
+ * - `and` and `or` are associative and commutative, with units `holds` and `fails`;
+ * - `fails` absorbs `and`, `holds` absorbs `or`;
+ * - `not` swaps `holds` and `fails`, fixes `undecided`, and De Morgan's laws hold.
+ *
+ * A property such as "Perturb-Softmax is complete on Θ" is the conjunction of the conditions of a
+ * theorem (a space condition, a noise condition): one failure makes it fail, a condition no result
+ * settles makes it undecided, so a guess never turns into `holds`.
+ *
+ * @since 0.1.0
+ */
+import type { Monoid } from "fp-ts/lib/Monoid.js"
+import { concatAll as concatAllWith } from "fp-ts/lib/Monoid.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Value = "holds" | "fails" | "undecided"
+
+/**
+ * One step of the argument: the result of the paper it rests on (`"Theorem 4.1"`) and what was
+ * checked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reason {
+  readonly ref: string
+  readonly text: string
+}
+
+/**
+ * A counterexample (or certificate) to a property, in plain numbers.
+ *
+ * - `TranslationPair`: `θ, θ′ = θ + c𝟙` both in Θ, so `P(θ) = P(θ′)` for every noise (math.md §2.2);
+ * - `SaturatedPair`: `θ ≠ θ′` in Θ where coordinate `winner` beats every other for every noise
+ *   value (bounded noise, Prop 5.4), so both give the vertex `probs`;
+ * - `ConstantPair`: `θ ≠ θ′` in Θ on one open piece where discrete noise makes `P` constant;
+ * - `UnreachableTarget`: every `P(θ)`, `θ ∈ Θ`, satisfies `p_i = p_j`; `p` does not, and lies at
+ *   Euclidean distance at least `distance` from every reachable probability vector;
+ * - `OutsideImage`: `a·𝟙 = 0` and `a·θ ≤ bound` on Θ (a non-negative combination of the named
+ *   `constraints`), but `a·θ* > bound`: as `P` is one-to-one modulo 𝟙, `P(θ*)` is reached by no
+ *   `θ ∈ Θ`; `p` is `P(θ*)` where a closed form gives it;
+ * - `Kink`: at `θ ∈ Θ` the one-sided derivatives of `M` along `e_coordinate` differ (`left < right`),
+ *   so `∂M(θ)` contains every vector whose `coordinate` entry lies in `[left, right]`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Witness =
+  | {
+    readonly _tag: "TranslationPair"
+    readonly theta: ReadonlyArray<number>
+    readonly thetaPrime: ReadonlyArray<number>
+    readonly c: number
+  }
+  | {
+    readonly _tag: "SaturatedPair"
+    readonly theta: ReadonlyArray<number>
+    readonly thetaPrime: ReadonlyArray<number>
+    readonly winner: number
+    readonly probs: ReadonlyArray<number>
+  }
+  | {
+    readonly _tag: "ConstantPair"
+    readonly theta: ReadonlyArray<number>
+    readonly thetaPrime: ReadonlyArray<number>
+  }
+  | {
+    readonly _tag: "UnreachableTarget"
+    readonly p: ReadonlyArray<number>
+    readonly pair: readonly [number, number]
+    readonly distance: number
+  }
+  | {
+    readonly _tag: "OutsideImage"
+    readonly thetaStar: ReadonlyArray<number>
+    readonly normal: ReadonlyArray<number>
+    readonly bound: number
+    readonly value: number
+    readonly constraints: ReadonlyArray<string>
+    readonly p?: ReadonlyArray<number>
+  }
+  | {
+    readonly _tag: "Kink"
+    readonly theta: ReadonlyArray<number>
+    readonly coordinate: number
+    readonly left: number
+    readonly right: number
+    readonly potential?: number
+  }
+
+/**
+ * Numeric evidence attached by `confirm` (a later step): always labelled as evidence, never a proof.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Evidence {
+  readonly method: string
+  readonly summary: string
+  readonly values?: Readonly<Record<string, number>>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Verdict {
+  readonly verdict: Value
+  readonly reasons: ReadonlyArray<Reason>
+  readonly witness?: Witness
+  readonly evidence?: Evidence
+}
+
+const rank = (v: Value): number => (v === "fails" ? 0 : v === "undecided" ? 1 : 2)
+
+/**
+ * Kleene conjunction.
+ *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.and("holds", "undecided") // "undecided"
+ * @since 0.1.0
+ * @category combinators
+ */
+export const and = (x: Value, y: Value): Value => (rank(x) <= rank(y) ? x : y)
+
+/**
+ * Kleene disjunction.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const or = (x: Value, y: Value): Value => (rank(x) >= rank(y) ? x : y)
+
+/**
+ * Kleene negation.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const not = (x: Value): Value => (x === "holds" ? "fails" : x === "fails" ? "holds" : "undecided")
+
+/**
+ * Conjunction as a monoid (unit `holds`): the verdict of "all these conditions".
+ *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * import { concatAll } from "fp-ts/lib/Monoid.js"
+ * concatAll(Verdict.MonoidAll)(["holds", "undecided", "fails"]) // "fails"
+ * @since 0.1.0
+ * @category combinators
+ */
+export const MonoidAll: Monoid<Value> = { concat: and, empty: "holds" }
+
+/**
+ * Disjunction as a monoid (unit `fails`): the verdict of "one of these routes".
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const MonoidAny: Monoid<Value> = { concat: or, empty: "fails" }
+
+/**
+ * Conjunction of whole verdicts: the value is Kleene's `and`, the reasons are concatenated in order,
+ * and the witness is the first one that supports the combined value (only a `fails` carries one).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const MonoidVerdict: Monoid<Verdict> = {
+  concat: (x, y) => {
+    const verdict = and(x.verdict, y.verdict)
+    const witness = verdict !== "fails"
+      ? undefined
+      : x.verdict === "fails" && x.witness !== undefined
+      ? x.witness
+      : y.verdict === "fails"
+      ? y.witness
+      : undefined
+    const evidence = x.evidence ?? y.evidence
+    return {
+      verdict,
+      reasons: [...x.reasons, ...y.reasons],
+      ...(witness === undefined ? {} : { witness }),
+      ...(evidence === undefined ? {} : { evidence })
+    }
+  },
+  empty: { verdict: "holds", reasons: [] }
+}
+
+/**
+ * The conjunction of conditions, in the order given (reasons keep that order).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const all = (verdicts: ReadonlyArray<Verdict>): Verdict => concatAllWith(MonoidVerdict)(verdicts)
+
+/**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.holds("Theorem 4.3", "Θ holds no two points θ, θ + c𝟙")
+ * @since 0.1.0
+ * @category constructors
+ */
+export const holds = (ref: string, text: string): Verdict => ({ verdict: "holds", reasons: [{ ref, text }] })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fails = (ref: string, text: string, witness?: Witness): Verdict => ({
+  verdict: "fails",
+  reasons: [{ ref, text }],
+  ...(witness === undefined ? {} : { witness })
+})
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const undecided = (ref: string, text: string): Verdict => ({ verdict: "undecided", reasons: [{ ref, text }] })
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isValue = (u: unknown): u is Value => u === "holds" || u === "fails" || u === "undecided"
