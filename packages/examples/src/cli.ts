@@ -8,12 +8,17 @@ import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import { compile, type Method, Model, Space } from "@perturb/core"
 import { Key } from "@perturb/noise"
+import { analyze, renderText, toJSON } from "@perturb/analysis"
 import { integer, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
+import { table1Command, vaeCommand } from "./cli/reproduce.js"
 
 const usage = `perturb <command> [options] [--json]
 
   probs     --model softmax|argmax --noise NOISE --theta a,b,… [--tau T] [--method exact|quadrature|mc|qmc] [--samples N] [--seed N]
   identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
+  analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T]
+  reproduce table1 [--seeds N] [--steps N] [--out DIR]
+  reproduce vae    [--epochs N] [--seeds N] [--limit N] [--out DIR]
 
 SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
 NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy | uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json`
@@ -28,6 +33,11 @@ const options = {
   method: { type: "string" },
   samples: { type: "string" },
   seed: { type: "string" },
+  out: { type: "string" },
+  seeds: { type: "string" },
+  epochs: { type: "string" },
+  steps: { type: "string" },
+  limit: { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", default: false }
 } as const
@@ -86,8 +96,23 @@ const identifyCommand = (v: Values): void => {
   else console.log(`θ = (${fmt(out.theta)})\n‖P(θ) − p‖₁ = ${out.residual.toExponential(2)} after ${out.iterations} Newton steps`)
 }
 
+const analyzeCommand = (v: Values): void => {
+  const space = parseSpace(v.space)
+  const noise = parseNoise(v.noise)
+  const model = v.model ?? "both"
+  if (!["softmax", "argmax", "both"].includes(model)) throw new UsageError("model", model, "expected softmax, argmax or both")
+  const report = analyze(space, noise, {
+    model: model as "softmax" | "argmax" | "both",
+    ...(v.tau === undefined ? {} : { temperature: number("tau", v.tau) })
+  })
+  console.log(v.json ? JSON.stringify(toJSON(report)) : renderText(report))
+}
+
 const main = async (argv: Array<string>): Promise<number> => {
-  const [command, ...rest] = argv
+  const [command, ...rest0] = argv
+  // `reproduce` takes a subcommand before its flags.
+  const sub = command === "reproduce" ? rest0[0] : undefined
+  const rest = command === "reproduce" ? rest0.slice(1) : rest0
   if (command === undefined || command === "--help" || command === "help") {
     console.log(usage)
     return command === undefined ? 2 : 0
@@ -108,8 +133,16 @@ const main = async (argv: Array<string>): Promise<number> => {
       case "identify":
         identifyCommand(values)
         return 0
+      case "analyze":
+        analyzeCommand(values)
+        return 0
+      case "reproduce":
+        if (sub === "table1") table1Command(values)
+        else if (sub === "vae") vaeCommand(values)
+        else throw new UsageError("reproduce", sub, "expected table1 or vae")
+        return 0
       default:
-        throw new UsageError("command", command, "expected probs or identify")
+        throw new UsageError("command", command, "expected probs, identify, analyze or reproduce")
     }
   } catch (e) {
     const message = e instanceof UsageError ? e.message : `${(e as { _tag?: string })._tag ?? "Error"}: ${(e as Error).message}`
