@@ -5,7 +5,7 @@
  *
  * Run: `pnpm exec tsc -b packages/analysis && node packages/analysis/dist/bench/analyze.js`
  */
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { Space } from "@perturb/core"
 import { Key, Noise, Random } from "@perturb/noise"
 import { analyze } from "../src/index.js"
@@ -68,4 +68,7 @@ const rows = [
 console.log(`polyhedra construction (core, not timed below): ${buildMs.toFixed(0)} ms`)
 console.log("case".padEnd(42) + "ms / call")
 for (const r of rows) console.log(r.name.padEnd(42) + r.ms.toFixed(r.ms < 1 ? 4 : 1))
-writeFileSync(new URL("./analyze.json", import.meta.url), JSON.stringify({ node: process.version, rows }, null, 2))
+// Results beside the other benchmarks': bench/results/ at the repository root.
+const resultsDir = new URL("../../../../bench/results/", import.meta.url)
+mkdirSync(resultsDir, { recursive: true })
+writeFileSync(new URL("analysis.json", resultsDir), JSON.stringify({ node: process.version, rows }, null, 2))

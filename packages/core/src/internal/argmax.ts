@@ -943,6 +943,128 @@ const genzPrepare = (S: Float64Array, b: Float64Array, m: number): { C: Float64A
   return { C, b: bb }
 }
 
+interface Lattice {
+  readonly z: Float64Array
+  readonly u: Float64Array
+  readonly dims: number
+  readonly shifts: number
+  readonly perShift: number
+  readonly yv: Float64Array
+  readonly est: Float64Array
+}
+
+/** Pr[Y ≤ b], Y ~ N(0, S) in m dimensions, by Genz's separation of variables on the shifted lattice. */
+const orthant = (S: Float64Array, b: Float64Array, m: number, L: Lattice): { mean: number; se: number } => {
+  const { C, b: bb } = genzPrepare(S, b, m)
+  const e0 = phiCdf(bb[0]! / C[0]!)
+  // One dimension is exact: no lattice needed.
+  if (m === 1) return { mean: e0, se: 0 }
+  for (let sh = 0; sh < L.shifts; sh++) {
+    let acc = 0
+    for (let nn = 1; nn <= L.perShift; nn++) {
+      let e = e0
+      let fval = e0
+      for (let k = 1; k < m && fval > 0; k++) {
+        const w = latticeCoord(nn, L.z[k - 1]!, L.u[sh * L.dims + k - 1]!)
+        L.yv[k - 1] = phiInv(Math.max(w * e, 1e-300))
+        let sum = 0
+        for (let l = 0; l < k; l++) sum += C[k * m + l]! * L.yv[l]!
+        e = phiCdf((bb[k]! - sum) / C[k * m + k]!)
+        fval *= e
+      }
+      acc += fval
+    }
+    L.est[sh] = acc / L.perShift
+  }
+  return meanSe(L.est.subarray(0, L.shifts))
+}
+
+/**
+ * The Jacobian ∂P_i/∂θ_k (row-major d×d) of the correlated-Gaussian argmax probabilities. With
+ * Y_j = γ_j − γ_i and bounds b_j = x_i − x_j, ∂P_i/∂θ_k = −f_{Y_k}(b_k)·Pr[Y_{−k} ≤ b_{−k} | Y_k = b_k]
+ * for k ≠ i: a Gaussian density times a (d−2)-dimensional orthant probability of the conditioned
+ * Gaussian, by the same lattice rule (exact for d ≤ 3). Rows sum to zero; the result is symmetrised
+ * (it is the Hessian of M).
+ */
+export const argmaxGaussianJacobian = (
+  theta: Float64Array,
+  gaussian: Noise.Gaussian,
+  options?: GaussianArgmaxOptions
+): Float64Array => {
+  const d = checkTheta(theta)
+  if (gaussian.dim !== d) {
+    throw new InvalidArgument({ argument: "gaussian", value: gaussian.dim, reason: `Expected dimension ${d} (theta's)` })
+  }
+  const cov = gaussian.covariance
+  const x = Float64Array.from(theta, (t, i) => t + gaussian.mean[i]!)
+  const J = new Float64Array(d * d)
+  const m = d - 1
+  const shifts = options?.shifts ?? 16
+  const perShift = Math.max(1, Math.ceil((options?.samples ?? 16384) / shifts))
+  const dims = Math.max(m, 2)
+  const L: Lattice = {
+    z: richtmyer(dims),
+    u: Random.uniform64(options?.key ?? Key.make(0x5eed), shifts * dims),
+    dims,
+    shifts,
+    perShift,
+    yv: new Float64Array(m),
+    est: new Float64Array(shifts)
+  }
+  const S = new Float64Array(m * m)
+  const b = new Float64Array(m)
+  const Sc = new Float64Array(Math.max(1, (m - 1) * (m - 1)))
+  const bc = new Float64Array(Math.max(1, m - 1))
+  for (let i = 0; i < d; i++) {
+    const idx: Array<number> = []
+    for (let j = 0; j < d; j++) if (j !== i) idx.push(j)
+    for (let p = 0; p < m; p++) {
+      const j = idx[p]!
+      b[p] = x[i]! - x[j]!
+      for (let q = 0; q < m; q++) {
+        const k = idx[q]!
+        S[p * m + q] = cov[j]![k]! - cov[j]![i]! - cov[i]![k]! + cov[i]![i]!
+      }
+    }
+    for (let p = 0; p < m; p++) {
+      const spp = S[p * m + p]!
+      const density = Math.exp(STD_NORMAL.logpdf(b[p]! / Math.sqrt(spp))) / Math.sqrt(spp)
+      let conditional = 1
+      if (m > 1 && density > 0) {
+        // Condition the other differences on Y_p = b_p.
+        let r = 0
+        for (let q = 0; q < m; q++) {
+          if (q === p) continue
+          bc[r] = b[q]! - (S[q * m + p]! / spp) * b[p]!
+          let c = 0
+          for (let t = 0; t < m; t++) {
+            if (t === p) continue
+            Sc[r * (m - 1) + c] = S[q * m + t]! - (S[q * m + p]! * S[p * m + t]!) / spp
+            c++
+          }
+          r++
+        }
+        conditional = orthant(Sc, bc, m - 1, L).mean
+      }
+      J[i * d + idx[p]!] = -density * conditional
+    }
+  }
+  // Symmetrise (exact in exact arithmetic) and set the diagonal from the zero row sums.
+  for (let i = 0; i < d; i++) {
+    for (let k = i + 1; k < d; k++) {
+      const v = 0.5 * (J[i * d + k]! + J[k * d + i]!)
+      J[i * d + k] = v
+      J[k * d + i] = v
+    }
+  }
+  for (let i = 0; i < d; i++) {
+    let sum = 0
+    for (let k = 0; k < d; k++) if (k !== i) sum += J[i * d + k]!
+    J[i * d + i] = -sum
+  }
+  return J
+}
+
 /**
  * Perturb-Argmax for a correlated Gaussian (multinomial probit) by Genz's method with a randomly
  * shifted lattice rule; see the module header. Deterministic given the key.
@@ -1005,26 +1127,7 @@ export const argmaxGaussian = (
         S[p * m + q] = cov[j]![k]! - cov[j]![i]! - cov[i]![k]! + cov[i]![i]!
       }
     }
-    const { C, b: bb } = genzPrepare(S, b, m)
-    const e0 = phiCdf(bb[0]! / C[0]!)
-    for (let sh = 0; sh < shifts; sh++) {
-      let acc = 0
-      for (let nn = 1; nn <= perShift; nn++) {
-        let e = e0
-        let fval = e0
-        for (let k = 1; k < m && fval > 0; k++) {
-          const w = latticeCoord(nn, z[k - 1]!, u[sh * dims + k - 1]!)
-          yv[k - 1] = phiInv(Math.max(w * e, 1e-300))
-          let sum = 0
-          for (let l = 0; l < k; l++) sum += C[k * m + l]! * yv[l]!
-          e = phiCdf((bb[k]! - sum) / C[k * m + k]!)
-          fval *= e
-        }
-        acc += fval
-      }
-      est[sh] = acc / perShift
-    }
-    const { mean, se } = meanSe(est)
+    const { mean, se } = orthant(S, b, m, { z, u, dims, shifts, perShift, yv, est })
     probs[i] = mean
     stdError[i] = se
   }

@@ -10,6 +10,7 @@ import { InvalidArgument } from "../Errors.js"
 import {
   argmaxDiscrete,
   argmaxGaussian,
+  argmaxGaussianJacobian,
   argmaxGumbel,
   argmaxIndependent,
   argmaxJvp
@@ -46,7 +47,7 @@ export const exactRow = (cls: NoiseClass, theta: Float64Array, options: { sample
 }
 
 /** Vector-Jacobian product of P at one row (= J v, J symmetric). */
-const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array): Float64Array => {
+const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array, options: { samples: number; key: Key.Key }): Float64Array => {
   switch (cls._tag) {
     case "Gumbel": {
       const p = argmaxGumbel(theta, cls.loc, cls.scale).probs
@@ -59,12 +60,23 @@ const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array): Float64A
     case "Discrete":
       // P is piecewise constant in θ: its derivative is 0 almost everywhere.
       return new Float64Array(theta.length)
-    case "Correlated":
+    case "Correlated": {
+      // J is the (symmetric) Hessian of M: conditioned orthant probabilities, same lattice rule.
+      const d = theta.length
+      const J = argmaxGaussianJacobian(theta, cls.gaussian, { samples: options.samples, key: options.key })
+      const out = new Float64Array(d)
+      for (let i = 0; i < d; i++) {
+        let s = 0
+        for (let k = 0; k < d; k++) s += J[i * d + k]! * v[k]!
+        out[i] = s
+      }
+      return out
+    }
     case "Mixed":
       throw new InvalidArgument({
-        argument: "theta",
-        value: cls._tag,
-        reason: "No analytic derivative of the correlated-Gaussian argmax probabilities; use Perturb-Softmax or independent noise for training"
+        argument: "noise",
+        value: cls.laws.map(String),
+        reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
       })
   }
 }
@@ -79,7 +91,7 @@ export const exactProbs = (cls: NoiseClass, theta: tf.Tensor, d: number, options
     const value = tf.tensor(concat(probs), x.shape, "float32")
     const gradFunc = (dy: tf.Tensor) => {
       const dys = rowsOf(dy, d)
-      return tf.tensor(concat(rows.map((r, i) => vjpRow(cls, r, dys[i]!))), x.shape, "float32")
+      return tf.tensor(concat(rows.map((r, i) => vjpRow(cls, r, dys[i]!, options))), x.shape, "float32")
     }
     return { value, gradFunc }
   })
