@@ -117,9 +117,34 @@ const section = (title: string, p: Properties): Array<string> => {
     lines.push(`  ${key.padEnd(13)}${mark(v.verdict)}  ${first === undefined ? "" : `${first.ref}: ${first.text}`}`)
     for (const r of rest) lines.push(`${" ".repeat(28)}${r.ref}: ${r.text}`)
     if (v.witness !== undefined) lines.push(`${" ".repeat(28)}witness: ${witnessText(v.witness)}`)
-    if (v.evidence !== undefined) lines.push(`${" ".repeat(28)}evidence (numeric, not a proof): ${v.evidence.method}: ${v.evidence.summary}`)
+    if (v.evidence !== undefined) {
+      const e = v.evidence
+      const agreement = e.agrees === true ? "✓ agrees" : e.agrees === false ? "✗ DISAGREES WITH THE VERDICT" : "? inconclusive"
+      lines.push(`${" ".repeat(28)}evidence (numeric, not a proof) ${agreement}: ${e.summary}`)
+      lines.push(`${" ".repeat(30)}method: ${e.method}`)
+    }
   }
   return lines
+}
+
+/**
+ * The verdicts whose numeric evidence contradicts them, as `"model.property"` names.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import { analyze, disagreements } from "@perturb/analysis"
+ * disagreements(analyze(Space.pinned(3), Noise.normal())) // [] (no evidence yet)
+ * @since 0.1.0
+ * @category models
+ */
+export const disagreements = (report: Report): Array<string> => {
+  const out: Array<string> = []
+  for (const [name, p] of [["softmax", report.softmax], ["argmax", report.argmax]] as const) {
+    if (p === undefined) continue
+    for (const key of ["complete", "minimal", "identifiable"] as const) if (p[key].evidence?.agrees === false) out.push(`${name}.${key}`)
+  }
+  return out
 }
 
 /**
@@ -136,6 +161,11 @@ const section = (title: string, p: Properties): Array<string> => {
  */
 export const renderText = (report: Report): string => {
   const lines = [`space ${report.spaceName} (d = ${report.dim}), noise ${report.noiseName}`]
+  const conflicts = disagreements(report)
+  // A contradiction between numbers and a theorem is never silent: it heads the report.
+  if (conflicts.length > 0) {
+    lines.push(`!!! NUMERIC EVIDENCE DISAGREES with ${conflicts.length} verdict${conflicts.length === 1 ? "" : "s"} (${conflicts.join(", ")}); the verdicts stand as decided — check the evidence lines marked ✗`)
+  }
   if (report.softmax !== undefined) lines.push(...section(`Perturb-Softmax (τ = ${num(report.temperature)})`, report.softmax))
   if (report.argmax !== undefined) lines.push(...section("Perturb-Argmax", report.argmax))
   return lines.join("\n")

@@ -97,7 +97,24 @@ export type Witness =
   }
 
 /**
- * Numeric evidence attached by `confirm` (a later step): always labelled as evidence, never a proof.
+ * Whether numeric evidence agrees with the static verdict: `true` (the numbers say the same),
+ * `false` (they contradict it — the verdict is kept, and the report flags the conflict loudly), or
+ * `"inconclusive"` (the numbers cannot tell, or the verdict is `undecided`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Agreement = true | false | "inconclusive"
+
+/**
+ * Numeric evidence attached by `confirm`: always labelled as evidence, never a proof, and never a
+ * replacement for the verdict it accompanies.
+ *
+ * - `method`: how the numbers were obtained (e.g. "Levenberg–Marquardt fit of P(θ(u)) = p");
+ * - `summary`: one line with the deciding numbers (Monte Carlo figures as `x ± standard error`);
+ * - `agrees`: see `Agreement`;
+ * - `values`: the deciding numbers by name (standard errors under `…StdError`);
+ * - `at`: the target `p` or the point `θ` where the deciding figure was found.
  *
  * @since 0.1.0
  * @category models
@@ -105,7 +122,9 @@ export type Witness =
 export interface Evidence {
   readonly method: string
   readonly summary: string
+  readonly agrees: Agreement
   readonly values?: Readonly<Record<string, number>>
+  readonly at?: ReadonlyArray<number>
 }
 
 /**

@@ -128,3 +128,14 @@ describe.each(["cpu", "wasm"])("identify on %s", (backend) => {
     })
   })
 })
+
+describe("identify near a vertex", () => {
+  it("recovers θ for p = (0.001, 0.001, 0.998) with Gaussian-Argmax on the pinned space (a 0/0 in CG once gave NaN)", () => {
+    const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }))
+    const r = k.identify([0.001, 0.001, 0.998])
+    expect(r.residual).toBeLessThan(1e-8)
+    expect(r.theta[0]).toBe(0)
+    expect(Math.abs(r.theta[1]!)).toBeLessThan(1e-6)
+    expect(r.theta[2]!).toBeGreaterThan(4)
+  })
+})

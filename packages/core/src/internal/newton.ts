@@ -81,13 +81,17 @@ export const newtonIdentify = (
     // Preconditioned CG on H δ = g. H is singular along 𝟙 only, and g ⊥ 𝟙 (both sum to 1), so
     // CG stays in the range; iterates are re-centred to keep round-off off the null direction.
     const diag = oracle.diagonal(theta)
-    const Minv = diag.map((h) => (h > 1e-300 ? 1 / h : 0))
+    // Floor the preconditioner relative to the largest curvature: a near-vertex target has
+    // coordinates with curvature ~1e-300, whose inverse would overflow the CG vectors.
+    const hmax = diag.reduce((m, h) => Math.max(m, h), 0)
+    const Minv = diag.map((h) => 1 / Math.max(h, 1e-10 * hmax, 1e-300))
     const delta = new Float64Array(d)
     const r = Float64Array.from(g)
     let z = centre(r.map((x, i) => x * Minv[i]!))
     const dir = Float64Array.from(z)
     let rz = dot(r, z)
     const rr0 = dot(r, r)
+    if (!(rz > 0)) dir.fill(0)
     for (let it = 0; it < Math.min(200, 2 * d) && dot(r, r) > 1e-28 * rr0 && dot(r, r) > 1e-34; it++) {
       const Hd = oracle.hvp(theta, dir)
       const curvature = dot(dir, Hd)
@@ -99,6 +103,8 @@ export const newtonIdentify = (
       }
       z = centre(r.map((x, i) => x * Minv[i]!))
       const rzNew = dot(r, z)
+      // A zero preconditioned residual means the step is solved on the span (0/0 otherwise).
+      if (!(rzNew > 0)) break
       const beta = rzNew / rz
       rz = rzNew
       for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
