@@ -6,15 +6,17 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import { mkdirSync, writeFileSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import { runGallery } from "./reproduce/gallery.js"
 import { progressBar } from "./progress.js"
 import { renderHtml, type Section } from "./report/html.js"
 import { defaultTable1, protocol, runTable1, type Table1Options, table1Rows } from "./reproduce/table1.js"
-import { table1Section } from "./reproduce/table1Report.js"
+import { pm, table1Section } from "./reproduce/table1Report.js"
 
 const quick = process.env.PERTURB_QUICK === "1"
-const outDir = resolve(process.env.PERTURB_OUT ?? "out")
+// Default: out/ at the repository root (this file runs from packages/examples/dist/src).
+const outDir = resolve(process.env.PERTURB_OUT ?? join(dirname(fileURLToPath(import.meta.url)), "../../../../out"))
 
 const main = async (): Promise<void> => {
   const t0 = performance.now()
@@ -53,7 +55,7 @@ const main = async (): Promise<void> => {
   writeFileSync(join(outDir, "report.html"), renderHtml("perturb: the paper's cases and Table 1", sections))
   console.log("\nTable 1 (short run: " + `${o.seeds} seeds, ${o.steps} steps): final KL, Normal-Softmax vs Gumbel-Softmax`)
   for (const r of table1Rows(fits)) {
-    console.log(`  ${r.target.padEnd(18)} ${r.normal[0].toFixed(3)} ± ${r.normal[1].toFixed(3)}   vs   ${r.gumbel[0].toFixed(3)} ± ${r.gumbel[1].toFixed(3)}   (paper: ${r.paperNormal[0]} vs ${r.paperGumbel[0]})`)
+    console.log(`  ${r.target.padEnd(18)} ${pm(r.normal)}   vs   ${pm(r.gumbel)}   (paper: ${r.paperNormal[0]} vs ${r.paperGumbel[0]})`)
   }
   console.log(`\nwrote ${join(outDir, "report.html")} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }

@@ -47,7 +47,8 @@ th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; font-varian
 th { background: #f3f3f3; }
 figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; }
 figcaption { font-size: 0.85em; color: #555; max-width: 480px; }
-pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+pre { background: #f7f7f7; padding: 0.8em; white-space: pre-wrap; font-size: 0.8em; }
+figure img { width: 440px; height: auto; }
 </style>
 </head>
 <body>

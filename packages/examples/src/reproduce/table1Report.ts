@@ -8,7 +8,7 @@ import { type Fit, meanCurve, protocol, type Table1Options, table1Rows } from ".
 
 // Three significant digits: the Discrete fits reach KL ~ 1e-5, which toFixed(3) would print as 0.
 const num = (x: number) => (x !== 0 && Math.abs(x) < 0.001 ? x.toExponential(2) : x.toFixed(3))
-const pm = ([m, s]: readonly [number, number]) => `${num(m)} ± ${num(s)}`
+export const pm = ([m, s]: readonly [number, number]) => `${num(m)} ± ${num(s)}`
 
 export const table1Json = (fits: ReadonlyArray<Fit>, o: Table1Options, seconds: number) => ({
   protocol: protocol(o),
