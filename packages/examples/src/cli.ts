@@ -8,7 +8,12 @@ import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import { compile, type Method, Model, Space } from "@perturb/core"
 import { Key } from "@perturb/noise"
-import { analyze, renderText, toJSON } from "@perturb/analysis"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { analyze, confirmPromise, renderPicture, renderText, toJSON } from "@perturb/analysis"
+import { progressBar } from "./progress.js"
+import { renderHtml } from "./report/html.js"
+import { runGallery } from "./reproduce/gallery.js"
 import { integer, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
 import { table1Command, vaeCommand } from "./cli/reproduce.js"
 
@@ -16,7 +21,8 @@ const usage = `perturb <command> [options] [--json]
 
   probs     --model softmax|argmax --noise NOISE --theta a,b,… [--tau T] [--method exact|quadrature|mc|qmc] [--samples N] [--seed N]
   identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
-  analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T]
+  analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--confirm] [--seed N] [--out DIR]
+  reproduce gallery [--out DIR]
   reproduce table1 [--seeds N] [--steps N] [--out DIR]
   reproduce vae    [--epochs N] [--seeds N] [--limit N] [--out DIR]
 
@@ -34,6 +40,7 @@ const options = {
   samples: { type: "string" },
   seed: { type: "string" },
   out: { type: "string" },
+  confirm: { type: "boolean", default: false },
   seeds: { type: "string" },
   epochs: { type: "string" },
   steps: { type: "string" },
@@ -96,16 +103,46 @@ const identifyCommand = (v: Values): void => {
   else console.log(`θ = (${fmt(out.theta)})\n‖P(θ) − p‖₁ = ${out.residual.toExponential(2)} after ${out.iterations} Newton steps`)
 }
 
-const analyzeCommand = (v: Values): void => {
+const analyzeCommand = async (v: Values): Promise<void> => {
   const space = parseSpace(v.space)
   const noise = parseNoise(v.noise)
   const model = v.model ?? "both"
   if (!["softmax", "argmax", "both"].includes(model)) throw new UsageError("model", model, "expected softmax, argmax or both")
-  const report = analyze(space, noise, {
+  let report = analyze(space, noise, {
     model: model as "softmax" | "argmax" | "both",
     ...(v.tau === undefined ? {} : { temperature: number("tau", v.tau) })
   })
-  console.log(v.json ? JSON.stringify(toJSON(report)) : renderText(report))
+  if (v.confirm) {
+    const bar = progressBar("confirm", !v.json)
+    report = await confirmPromise(report, v.seed === undefined ? {} : { key: Key.make(integer("seed", v.seed)) }, (p) => bar(p.done, p.total))
+  }
+  const text = renderText(report)
+  if (v.out !== undefined) {
+    mkdirSync(v.out, { recursive: true })
+    writeFileSync(join(v.out, "report.txt"), text)
+    writeFileSync(join(v.out, "report.json"), JSON.stringify(toJSON(report), null, 2))
+    const files = ["report.txt", "report.json"]
+    if (space.dim === 2 || space.dim === 3) {
+      const picture = renderPicture(report)
+      writeFileSync(join(v.out, "picture.svg"), picture.svg)
+      writeFileSync(join(v.out, "picture.png"), picture.png)
+      files.push("picture.svg", "picture.png")
+    }
+    if (!v.json) console.error(`wrote ${files.map((f) => join(v.out!, f)).join(", ")}`)
+  }
+  console.log(v.json ? JSON.stringify(toJSON(report)) : text)
+}
+
+const galleryCommand = async (v: Values): Promise<void> => {
+  const outDir = v.out ?? "out"
+  const gallery = await runGallery({ outDir, onProgress: progressBar("gallery", !v.json) })
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(join(outDir, "gallery.html"), renderHtml("perturb: the paper's cases", gallery.sections))
+  if (v.json) {
+    console.log(JSON.stringify({ summary: gallery.summary, files: join(outDir, "gallery") }))
+  } else {
+    console.log(`${gallery.summary}\n\nreports, pictures and ${join(outDir, "gallery.html")} written under ${outDir}/`)
+  }
 }
 
 const main = async (argv: Array<string>): Promise<number> => {
@@ -125,6 +162,8 @@ const main = async (argv: Array<string>): Promise<number> => {
     return 2
   }
   try {
+    // Production mode: no debug checks, and no "install tfjs-node" banner on stderr (it cannot be installed here).
+    tf.enableProdMode()
     await tf.setBackend("wasm").catch(() => tf.setBackend("cpu"))
     switch (command) {
       case "probs":
@@ -134,12 +173,13 @@ const main = async (argv: Array<string>): Promise<number> => {
         identifyCommand(values)
         return 0
       case "analyze":
-        analyzeCommand(values)
+        await analyzeCommand(values)
         return 0
       case "reproduce":
         if (sub === "table1") table1Command(values)
         else if (sub === "vae") vaeCommand(values)
-        else throw new UsageError("reproduce", sub, "expected table1 or vae")
+        else if (sub === "gallery") await galleryCommand(values)
+        else throw new UsageError("reproduce", sub, "expected gallery, table1 or vae")
         return 0
       default:
         throw new UsageError("command", command, "expected probs, identify, analyze or reproduce")

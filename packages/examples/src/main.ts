@@ -20,6 +20,8 @@ const outDir = resolve(process.env.PERTURB_OUT ?? join(dirname(fileURLToPath(imp
 
 const main = async (): Promise<void> => {
   const t0 = performance.now()
+  // Production mode: no debug checks, and no "install tfjs-node" banner on stderr (it cannot be installed here).
+  tf.enableProdMode()
   await tf.setBackend("wasm").catch(() => tf.setBackend("cpu"))
   mkdirSync(outDir, { recursive: true })
 
