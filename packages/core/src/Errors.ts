@@ -4,24 +4,11 @@
  *
  * @since 0.1.0
  */
+import { formatValue } from "@perturb/noise"
 import { Data } from "effect"
 
-const show = (value: unknown): string => {
-  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)
-  if (typeof value === "bigint") return `${value}n`
-  if (typeof value === "string") return JSON.stringify(value)
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return show(Array.from(value as unknown as ArrayLike<number>))
-  }
-  try {
-    const json = JSON.stringify(value, (_k, v: unknown) =>
-      typeof v === "number" && !Number.isFinite(v) ? String(v) : v)
-    if (json !== undefined) return json.length > 120 ? `${json.slice(0, 117)}...` : json
-  } catch {
-    // fall through: cyclic or exotic values are shown by their type
-  }
-  return Object.prototype.toString.call(value)
-}
+// One formatter for every package's messages.
+const show = formatValue
 
 /**
  * An argument failed validation: `argument` names it (e.g. `"box.lo[2]"`), `value` is what was given.
@@ -105,5 +92,3 @@ export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
   }
 }
 
-/** @internal */
-export const describe = show

@@ -20,14 +20,9 @@
 import { Equal, Hash, Result, Schema } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 import { DimensionMismatch, EmptySpace, InvalidArgument } from "./Errors.js"
+import * as Lp from "./Lp.js"
 
-// The loader is asynchronous but every solve is synchronous, so one instance loaded at import time
-// lets constructors check feasibility and still return plain values.
-type HighsLoader = typeof import("highs").default
-const loaded: unknown = (await import("highs")).default
-// The package's types describe its CommonJS build (default = module object); its ESM build, which
-// Node loads here, exports the loader itself. Accept either shape.
-const highs = await (typeof loaded === "function" ? loaded : (loaded as { default: HighsLoader }).default)()
+const solveLp = Lp.solve
 
 /**
  * @since 0.1.0
@@ -787,93 +782,6 @@ const denseRow = (d: number) => (r: Row): Float64Array => {
   return out
 }
 
-// ---------------------------------------------------------------------------------------------
-// LPs (HiGHS)
-// ---------------------------------------------------------------------------------------------
-
-interface LpRow {
-  readonly idx: ArrayLike<number>
-  readonly val: ArrayLike<number>
-  readonly lo: number
-  readonly hi: number
-}
-
-interface Lp {
-  readonly numCols: number
-  readonly cost?: Float64Array
-  readonly colLower: Float64Array
-  readonly colUpper: Float64Array
-  readonly rows: ReadonlyArray<LpRow>
-  readonly maximize?: boolean
-  readonly iis?: boolean
-}
-
-interface LpResult {
-  readonly status: "optimal" | "infeasible" | "unbounded" | "failed"
-  readonly x: Float64Array
-  readonly objective: number
-  readonly iis?: { readonly rows: ReadonlyArray<number>; readonly cols: ReadonlyArray<{ col: number; bound: number }> }
-}
-
-const solveLp = (lp: Lp): LpResult => {
-  const starts = new Int32Array(lp.rows.length + 1)
-  let nnz = 0
-  lp.rows.forEach((r, i) => (nnz += r.idx.length, starts[i + 1] = nnz))
-  const indices = new Int32Array(nnz)
-  const values = new Float64Array(nnz)
-  let k = 0
-  for (const r of lp.rows) {
-    for (let t = 0; t < r.idx.length; t++) (indices[k] = r.idx[t]!, values[k++] = r.val[t]!)
-  }
-  const model = highs.createModel({
-    numCols: lp.numCols,
-    numRows: lp.rows.length,
-    sense: lp.maximize === true ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize,
-    colCost: lp.cost ?? new Float64Array(lp.numCols),
-    colLower: lp.colLower,
-    colUpper: lp.colUpper,
-    rowLower: Float64Array.from(lp.rows, (r) => r.lo),
-    rowUpper: Float64Array.from(lp.rows, (r) => r.hi),
-    matrix: { format: "csr", numRows: lp.rows.length, numCols: lp.numCols, starts, indices, values }
-  })
-  try {
-    model.options.set({ output_flag: false })
-    // the default IIS strategy returns nothing once presolve has proved infeasibility; this one
-    // re-solves the LP and shrinks the conflict to an irreducible set
-    if (lp.iis === true) model.options.set({ iis_strategy: highs.constants.iis.strategyRowPriority })
-    model.run()
-    const code = model.getModelStatus()
-    const ms = highs.constants.modelStatus
-    const status = code === ms.optimal || code === ms.empty
-      ? "optimal"
-      : code === ms.infeasible
-      ? "infeasible"
-      : code === ms.unbounded || code === ms.unboundedOrInfeasible
-      ? "unbounded"
-      : "failed"
-    if (status === "infeasible" && lp.iis === true) {
-      try {
-        const iis = model.getIis()
-        return {
-          status,
-          x: new Float64Array(lp.numCols),
-          objective: NaN,
-          iis: {
-            rows: Array.from(iis.rowIndex),
-            cols: Array.from(iis.colIndex, (col: number, t: number) => ({ col, bound: iis.colBound[t] ?? 0 }))
-          }
-        }
-      } catch {
-        // an IIS is a nicety for the message; without one every constraint is named
-      }
-    }
-    const x = status === "optimal" ? Float64Array.from(model.getSolution().colValue) : new Float64Array(lp.numCols)
-    return { status, x, objective: status === "optimal" ? model.getObjectiveValue() : NaN }
-  } finally {
-    model.dispose()
-  }
-}
-
 const allLabels = (s: System): Array<string> => {
   const out = new Set<string>()
   for (let j = 0; j < s.dim; j++) {
@@ -1160,7 +1068,7 @@ const polyhedral = (sys: System): Structure => {
   const q = ineqs.length
   const status = new Int8Array(q) // 0 unknown, 1 strict
   let x0 = new Float64Array(d)
-  const eqRows: Array<LpRow> = eqs.map((row, i) => ({ ...sparse(Array.from(row)), lo: rhs[i]!, hi: rhs[i]! }))
+  const eqRows: Array<Lp.Row> = eqs.map((row, i) => ({ ...sparse(Array.from(row)), lo: rhs[i]!, hi: rhs[i]! }))
   for (;;) {
     const unknown = Array.from({ length: q }, (_, p) => p).filter((p) => status[p] === 0)
     const colLower = new Float64Array(d + q).fill(-Infinity)
@@ -1171,7 +1079,7 @@ const polyhedral = (sys: System): Structure => {
       colUpper[d + p] = status[p] === 0 ? 1 : 0
       cost[d + p] = status[p] === 0 ? 1 : 0
     }
-    const rows: Array<LpRow> = [
+    const rows: Array<Lp.Row> = [
       ...eqRows,
       ...ineqs.map((ineq, p) => ({
         idx: [...ineq.idx, d + p],

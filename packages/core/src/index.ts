@@ -6,6 +6,7 @@
  */
 export * as Space from "./Space.js"
 export * as Model from "./Model.js"
+export * as Lp from "./Lp.js"
 export {
   compile,
   type EstimateOptions,

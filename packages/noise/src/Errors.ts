@@ -6,11 +6,23 @@
  */
 import { Data } from "effect"
 
+/**
+ * How error messages print a value: numbers exactly (−0, NaN, ±Infinity included), strings quoted,
+ * typed arrays as arrays, anything long cut at 120 characters.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const formatValue = (value: unknown): string => show(value)
+
 const show = (value: unknown): string => {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)
   if (typeof value === "bigint") return `${value}n`
   if (typeof value === "string") return JSON.stringify(value)
   if (value === undefined) return "undefined"
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return show(Array.from(value as unknown as ArrayLike<number>))
+  }
   try {
     const json = JSON.stringify(value, (_k, v: unknown) =>
       typeof v === "number" && !Number.isFinite(v) ? String(v) : v)
@@ -53,5 +65,3 @@ export class TraitMismatch extends Data.TaggedError("TraitMismatch")<{
   }
 }
 
-/** @internal */
-export const describe = show

@@ -134,17 +134,7 @@ export const sample32 = (law: Law, key: Key, n: number, offset = 0): Float32Arra
  * @category constructors
  */
 export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float32Array => {
-  checkKey(key)
-  check(NonNegativeInt, "n", n)
-  check(NonNegativeInt, "offset", offset)
-  const dim = isLaw(noise) ? d : noise.dim
-  if (dim === undefined) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: "Expected a dimension for scalar (i.i.d.) noise" })
-  }
-  check(PositiveInt, "d", dim)
-  if (d !== undefined && d !== dim) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
-  }
+  const dim = vectorArgs(noise, key, n, d, offset)
   const start = offset * dim
   if (isLaw(noise)) return sample32(noise, key, n * dim, start)
   switch (noise._tag) {
@@ -175,14 +165,8 @@ export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, of
   }
 }
 
-/**
- * `n` draws of `d`-dimensional noise, row-major `n × d` (row i is γ⁽ⁱ⁾). Coordinate j of row i
- * uses stream index `i·d + j`, so i.i.d. noise equals `sample(law, key, n·d)` reshaped.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float64Array => {
+/** Validates the arguments of the vector samplers; returns the dimension. */
+const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, offset: number): number => {
   checkKey(key)
   check(NonNegativeInt, "n", n)
   check(NonNegativeInt, "offset", offset)
@@ -194,6 +178,18 @@ export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offs
   if (d !== undefined && d !== dim) {
     throw new InvalidParameter({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
   }
+  return dim
+}
+
+/**
+ * `n` draws of `d`-dimensional noise, row-major `n × d` (row i is γ⁽ⁱ⁾). Coordinate j of row i
+ * uses stream index `i·d + j`, so i.i.d. noise equals `sample(law, key, n·d)` reshaped.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float64Array => {
+  const dim = vectorArgs(noise, key, n, d, offset)
   const start = offset * dim
   if (isLaw(noise)) return sample(noise, key, n * dim, start)
   switch (noise._tag) {
