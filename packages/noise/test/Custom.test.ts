@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest"
 import { Noise, TraitMismatch } from "../src/index.js"
 import type { CustomOptions } from "../src/Custom.js"
 import type { Traits } from "../src/Traits.js"
+import { thrown } from "./helpers/errors.js"
 
 const smoothTraits: Traits = {
   support: { _tag: "Interval", lower: -Infinity, upper: Infinity },
@@ -52,14 +53,6 @@ const triangle: CustomOptions = {
   traits: triangleTraits
 }
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected a throw")
-}
 
 describe("a correct custom law", () => {
   const law = Noise.custom(logistic)

@@ -1,31 +1,15 @@
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { InvalidParameter } from "../src/Errors.js"
 import { philox4x32 } from "../src/internal/philox.js"
 import * as Key from "../src/Key.js"
 import * as Random from "../src/Random.js"
+import { expectInvalid } from "./helpers/errors.js"
 
 // Deliberately ill-typed inputs, as an untyped caller could pass them.
 const asKey = (u: unknown): Key.Key => u as Key.Key
 const asSeed = (u: unknown): number => u as number
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected a throw")
-}
 
-const expectInvalid = (f: () => unknown, argument: string, shown: string): void => {
-  const e = thrown(f)
-  expect(e).toBeInstanceOf(InvalidParameter)
-  if (!(e instanceof InvalidParameter)) return
-  expect(e.argument).toBe(argument)
-  expect(e.message).toContain(argument)
-  expect(e.message).toContain(shown)
-}
 
 const id = (k: Key.Key): string => `${k.k0}:${k.k1}`
 

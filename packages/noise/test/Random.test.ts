@@ -1,10 +1,10 @@
 import erfcinv from "@stdlib/math-base-special-erfcinv"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { InvalidParameter } from "../src/Errors.js"
 import { fillStream, mulhi, philox4x32 } from "../src/internal/philox.js"
 import * as Key from "../src/Key.js"
 import * as Random from "../src/Random.js"
+import { expectInvalid } from "./helpers/errors.js"
 
 const hex = (words: ArrayLike<number>): Array<string> =>
   Array.from(words, (w) => (w >>> 0).toString(16).padStart(8, "0"))
@@ -15,27 +15,10 @@ const block = (ctr: readonly [number, number, number, number], key: readonly [nu
   return hex(out)
 }
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected a throw")
-}
 
 // Deliberately ill-typed inputs, as an untyped caller could pass them.
 const asKey = (u: unknown): Key.Key => u as Key.Key
 
-const expectInvalid = (f: () => unknown, argument: string, shown: string): void => {
-  const e = thrown(f)
-  expect(e).toBeInstanceOf(InvalidParameter)
-  if (!(e instanceof InvalidParameter)) return
-  expect(e._tag).toBe("InvalidParameter")
-  expect(e.argument).toBe(argument)
-  expect(e.message).toContain(argument)
-  expect(e.message).toContain(shown)
-}
 
 // Normal cdf for binning only: Numerical Recipes' erfc approximation (fractional error < 1.2e-7),
 // independent of the quantile code under test.

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { InvalidParameter } from "../src/Errors.js"
 import * as Key from "../src/Key.js"
 import { maxDim, maxPoints, sobol } from "../src/Sobol.js"
+import { expectInvalid } from "./helpers/errors.js"
 
 interface Fixture {
   readonly cases: ReadonlyArray<{ readonly dim: number; readonly n: number; readonly points: ReadonlyArray<number> }>
@@ -14,23 +14,7 @@ const fixture: Fixture = JSON.parse(readFileSync(new URL("../fixtures/sobol.json
 
 const asKey = (u: unknown): Key.Key => u as Key.Key
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected a throw")
-}
 
-const expectInvalid = (f: () => unknown, argument: string, shown: string): void => {
-  const e = thrown(f)
-  expect(e).toBeInstanceOf(InvalidParameter)
-  if (!(e instanceof InvalidParameter)) return
-  expect(e.argument).toBe(argument)
-  expect(e.message).toContain(argument)
-  expect(e.message).toContain(shown)
-}
 
 /** Whether every coordinate of rows [from, from + 2^k) puts one point in each [j/2^k, (j+1)/2^k). */
 const stratified = (points: Float64Array, dim: number, from: number, k: number): boolean => {

@@ -6,15 +6,8 @@ import { describe, expect, it } from "vitest"
 import { InvalidParameter, Noise } from "../src/index.js"
 import type { Law } from "../src/Law.js"
 import type { Traits } from "../src/Traits.js"
+import { thrown } from "./helpers/errors.js"
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected a throw")
-}
 
 /** `shown` is how the message must print the value (e.g. "NaN", "-Infinity", "[0,1,0]"). */
 const expectInvalid = (f: () => unknown, argument: string, value: unknown, shown: string): void => {
