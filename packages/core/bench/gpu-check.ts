@@ -84,7 +84,7 @@ const agreement = async () => {
     Uniform: Noise.uniform({ a: -1, b: 1 }),
     Exponential: Noise.exponential()
   }
-  const noise: Record<string, { maxAbs: number; maxRel: number; maxScaled: number }> = {}
+  const noise: Record<string, { maxAbs: number; maxRel: number; maxScaled: number; worst: { index: number; u: number; cpu: number; gpu: number } }> = {}
   for (const [name, law] of Object.entries(laws)) {
     const [rows, d] = [1024, 1000]
     const t = gpuNoise(law, key, rows, d)
@@ -94,13 +94,20 @@ const agreement = async () => {
     let maxAbs = 0
     let maxRel = 0
     let maxScaled = 0
+    let worstIndex = 0
     for (let i = 0; i < c.length; i++) {
       const e = Math.abs(g[i]! - c[i]!)
       maxAbs = Math.max(maxAbs, e)
       maxRel = Math.max(maxRel, e / Math.max(Math.abs(c[i]!), 1e-30))
-      maxScaled = Math.max(maxScaled, e / (1 + Math.abs(c[i]!)))
+      const scaled = e / (1 + Math.abs(c[i]!))
+      if (scaled > maxScaled) {
+        maxScaled = scaled
+        worstIndex = i
+      }
     }
-    noise[name] = { maxAbs, maxRel, maxScaled }
+    // The uniform behind the worst case, so a disagreement can be traced to a formula branch.
+    const u = Random.uniform32(key, 1, worstIndex)[0]!
+    noise[name] = { maxAbs, maxRel, maxScaled, worst: { index: worstIndex, u, cpu: c[worstIndex]!, gpu: g[worstIndex]! } }
   }
   // Fused relaxed sample and its gradient against float64 JavaScript on the same CPU noise.
   const [rows, d] = [64, 1000]
@@ -250,7 +257,9 @@ const main = async () => {
   log("adapter", gpu.adapter, "backend", tf.getBackend())
   const result: Record<string, unknown> = { adapter: gpu.adapter, limits: gpu.limits, sizes: { ROWS, D, ITERS, VAE_STEPS, STAT_N } }
   const stages: Array<[string, () => Promise<unknown>]> = [["agreement", agreement], ["statistics", statistics], ["benchmark", benchmark], ["vae", vae]]
-  for (const [name, stage] of stages) {
+  // GPU_CHECK_ONLY=agreement,benchmark runs a subset (for short diagnostic runs on the device).
+  const only = process.env.GPU_CHECK_ONLY?.split(",")
+  for (const [name, stage] of stages.filter(([n]) => only === undefined || only.includes(n))) {
     const t0 = performance.now()
     try {
       result[name] = await stage()

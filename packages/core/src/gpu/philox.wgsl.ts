@@ -157,7 +157,19 @@ fn normalQuantile(u : f32) -> f32 {
   return select(z, -z, q < 0.0);
 }
 
-// The law's inverse cdf at u in (0, 1); p0, p1 are its two parameters (see kernels.ts).
+// 1 − u and u − ½ for a uniform32 value u = (k + ½)·2^-23, rebuilt from the integer k. Written as
+// 1.0 − u, a driver may fold it into a product (π·(1 − u) → π − π·u, seen on NVIDIA), cancelling
+// every digit in the tails; integer arithmetic cannot be reassociated that way.
+fn complement(u : f32) -> f32 {
+  let k = u32(u * 8388608.0);
+  return (f32(8388607u - k) + 0.5) * 1.1920928955078125e-7;
+}
+fn centred(u : f32) -> f32 {
+  let k = i32(u32(u * 8388608.0));
+  return (f32(k - 4194304) + 0.5) * 1.1920928955078125e-7;
+}
+
+// The law's inverse cdf at u in (0, 1), u a uniform32 value; p0, p1 are its two parameters (see kernels.ts).
 fn quantile(u : f32, p0 : f32, p1 : f32) -> f32 {
   switch (LAW) {
     // Gumbel(loc, scale): loc − scale·log(−log u)
@@ -167,13 +179,13 @@ fn quantile(u : f32, p0 : f32, p1 : f32) -> f32 {
     // Logistic(loc, scale): loc + scale·(log u − log1p(−u))
     case 2: { return p0 + p1 * (alog(u) - alog1p(-u)); }
     // Laplace(loc, scale): log(2u) below the median, −log(2(1 − u)) above
-    case 3: { return p0 + p1 * select(-alog(2.0 * (1.0 - u)), alog(2.0 * u), u < 0.5); }
+    case 3: { return p0 + p1 * select(-alog(2.0 * complement(u)), alog(2.0 * u), u < 0.5); }
     // Cauchy(loc, scale): three branches so each tail keeps its digits
     case 4: {
       var z : f32;
       if (u < 0.25) { z = -1.0 / tanpiSmall(u); }
-      else if (u > 0.75) { z = 1.0 / tanpiSmall(1.0 - u); }
-      else { z = tanpiSmall(u - 0.5); }
+      else if (u > 0.75) { z = 1.0 / tanpiSmall(complement(u)); }
+      else { z = tanpiSmall(centred(u)); }
       return p0 + p1 * z;
     }
     // Uniform(a, b): from the nearer end, like the CPU quantile
