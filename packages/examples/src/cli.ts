@@ -9,7 +9,9 @@ import "@tensorflow/tfjs-backend-wasm"
 import { compile, type Method, Model, Space } from "@perturb/core"
 import { Key } from "@perturb/noise"
 import { mkdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { spawnSync } from "node:child_process"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { analyze, confirmPromise, renderPicture, renderText, toJSON } from "@perturb/analysis"
 import { progressBar } from "./progress.js"
 import { renderHtml } from "./report/html.js"
@@ -23,6 +25,7 @@ const usage = `perturb <command> [options] [--json]
   identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
   analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--confirm] [--seed N] [--out DIR]
   reproduce gallery [--out DIR]
+  bench     [--filter NAME]   (noise, core or analysis; the benchmarks of \`pnpm bench\`)
   reproduce table1 [--seeds N] [--steps N] [--out DIR]
   reproduce vae    [--epochs N] [--seeds N] [--limit N] [--out DIR]
 
@@ -41,6 +44,7 @@ const options = {
   seed: { type: "string" },
   out: { type: "string" },
   confirm: { type: "boolean", default: false },
+  filter: { type: "string" },
   seeds: { type: "string" },
   epochs: { type: "string" },
   steps: { type: "string" },
@@ -133,6 +137,21 @@ const analyzeCommand = async (v: Values): Promise<void> => {
   console.log(v.json ? JSON.stringify(toJSON(report)) : text)
 }
 
+/** The built benchmark scripts, by package; `--filter` keeps those whose name contains it. */
+const benchCommand = (v: Values): void => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "../../..")
+  const scripts = [
+    ["noise", "noise/dist/bench/samplers.js"],
+    ["core", "core/dist/bench/kernels.js"],
+    ["analysis", "analysis/dist/bench/analyze.js"]
+  ].filter(([name]) => v.filter === undefined || name!.includes(v.filter))
+  if (scripts.length === 0) throw new UsageError("filter", v.filter, "expected noise, core or analysis")
+  for (const [name, file] of scripts) {
+    const r = spawnSync(process.execPath, [join(root, file!)], { stdio: "inherit" })
+    if (r.status !== 0) throw new UsageError("filter", name, `the ${name} benchmark exited with ${r.status}`)
+  }
+}
+
 const galleryCommand = async (v: Values): Promise<void> => {
   const outDir = v.out ?? "out"
   const gallery = await runGallery({ outDir, onProgress: progressBar("gallery", !v.json) })
@@ -175,6 +194,9 @@ const main = async (argv: Array<string>): Promise<number> => {
       case "analyze":
         await analyzeCommand(values)
         return 0
+      case "bench":
+        benchCommand(values)
+        return 0
       case "reproduce":
         if (sub === "table1") table1Command(values)
         else if (sub === "vae") vaeCommand(values)
@@ -182,7 +204,7 @@ const main = async (argv: Array<string>): Promise<number> => {
         else throw new UsageError("reproduce", sub, "expected gallery, table1 or vae")
         return 0
       default:
-        throw new UsageError("command", command, "expected probs, identify, analyze or reproduce")
+        throw new UsageError("command", command, "expected probs, identify, analyze, reproduce or bench")
     }
   } catch (e) {
     const message = e instanceof UsageError ? e.message : `${(e as { _tag?: string })._tag ?? "Error"}: ${(e as Error).message}`
