@@ -46,13 +46,8 @@ const checkNoise = (space: Space, noise: NoiseLike): void => {
   }
 }
 
-/**
- * A temperature is a finite positive number. (Per-row temperatures are tensors passed to the
- * kernels at call time.)
- *
- * @internal
- */
-export const checkTemperature = (argument: string, value: unknown): number => {
+// A temperature is a finite positive number; per-row temperatures are tensors given to the kernels.
+const checkTemperature = (argument: string, value: unknown): number => {
   if (typeof value !== "number" || !Number.isFinite(value) || !(value > 0)) {
     throw new InvalidArgument({ argument, value, reason: "Expected a finite temperature > 0" })
   }
