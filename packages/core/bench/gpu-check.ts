@@ -256,7 +256,28 @@ const main = async () => {
   const gpu = await enableWebGPU()
   log("adapter", gpu.adapter, "backend", tf.getBackend())
   const result: Record<string, unknown> = { adapter: gpu.adapter, limits: gpu.limits, sizes: { ROWS, D, ITERS, VAE_STEPS, STAT_N } }
-  const stages: Array<[string, () => Promise<unknown>]> = [["agreement", agreement], ["statistics", statistics], ["benchmark", benchmark], ["vae", vae]]
+  // GPU_CHECK_VAE_FLAGS="A=1,B=2;C=false" reruns the VAE step once per ';'-separated set of tfjs
+  // flags (e.g. WEBGPU_CPU_FORWARD, WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE), to find per-op overheads.
+  const flagSets = (process.env.GPU_CHECK_VAE_FLAGS ?? "").split(";").filter((x) => x.trim() !== "")
+  const vaeVariants = async () => {
+    const out: Record<string, unknown> = {}
+    for (const set of flagSets) {
+      const saved: Record<string, unknown> = {}
+      for (const kv of set.split(",")) {
+        const [k, v] = kv.split("=") as [string, string]
+        saved[k] = tf.env().get(k)
+        tf.env().set(k, v === "true" ? true : v === "false" ? false : Number(v))
+      }
+      try {
+        out[set] = await vae()
+      } catch (e) {
+        out[set] = { error: String(e) }
+      }
+      for (const [k, v] of Object.entries(saved)) tf.env().set(k, v as number | boolean)
+    }
+    return out
+  }
+  const stages: Array<[string, () => Promise<unknown>]> = [["agreement", agreement], ["statistics", statistics], ["benchmark", benchmark], ["vae", vae], ["vaeVariants", vaeVariants]]
   // GPU_CHECK_ONLY=agreement,benchmark runs a subset (for short diagnostic runs on the device).
   const only = process.env.GPU_CHECK_ONLY?.split(",")
   for (const [name, stage] of stages.filter(([n]) => only === undefined || only.includes(n))) {
