@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument, Space } from "@perturb/core"
 import { Noise, type NoiseLike } from "@perturb/noise"
-import { Effect, Fiber } from "effect"
+import { Cause, Effect, Exit, Fiber } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { analyze, confirm, ConfirmInterrupted, confirmPromise, disagreements, type Progress, type Report, renderText, toJSON } from "../src/index.js"
 
@@ -98,21 +98,25 @@ describe("progress and interruption", () => {
     expect(new Set(seen.map((p) => p.phase))).toContain("argmax: minimality")
   })
 
-  it("the Effect can be interrupted mid-run and stops promptly", async () => {
+  it("the Effect can be interrupted mid-run and stops there", async () => {
     let calls = 0
+    let total = 0
     const fiber = Effect.runFork(confirm(analyze(Space.box(-1, 1, 3), Noise.normal()), {
       budget: 8,
-      onProgress: () => {
+      onProgress: (p) => {
         calls++
+        total = p.total
       }
     }))
     while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-    const t0 = performance.now()
     await Effect.runPromise(Fiber.interrupt(fiber))
-    expect(performance.now() - t0).toBeLessThan(2000)
+    const [exit] = await Effect.runPromise(Fiber.awaitAll([fiber]))
+    // Stopped by the interruption, part-way: no more progress afterwards, and not all of it done.
+    expect(exit !== undefined && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)).toBe(true)
     const after = calls
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(calls).toBe(after)
+    expect(after).toBeLessThan(total)
   })
 
   it("the Promise twin rejects with ConfirmInterrupted on abort, and with InvalidArgument on a bad budget", async () => {
@@ -120,9 +124,7 @@ describe("progress and interruption", () => {
     const run = confirmPromise(analyze(Space.box(-1, 1, 3), Noise.normal()), { budget: 8, signal: controller.signal }, (p) => {
       if (p.done >= 1) controller.abort()
     })
-    const t0 = performance.now()
     await expect(run).rejects.toBeInstanceOf(ConfirmInterrupted)
-    expect(performance.now() - t0).toBeLessThan(5000)
     const aborted = new AbortController()
     aborted.abort()
     await expect(confirmPromise(analyze(Space.pinned(3), Noise.normal()), { signal: aborted.signal })).rejects.toBeInstanceOf(ConfirmInterrupted)

@@ -170,9 +170,8 @@ describe("canonical forms", () => {
   })
 
   it("structured constructors stay small at d = 100 000", () => {
-    const t0 = performance.now()
+    // Structured spaces store no matrices: their JSON stays a few bytes (speed is for `pnpm bench`).
     const spaces = [Space.reals(100_000), Space.pinned(100_000), Space.zeroSum(100_000)]
-    expect(performance.now() - t0).toBeLessThan(1000)
     for (const s of spaces) expect(JSON.stringify(s.toJSON()).length).toBeLessThan(100)
     expect(Space.contains(Space.zeroSum(100_000), new Float64Array(100_000))).toBe(true)
   })

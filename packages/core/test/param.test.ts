@@ -85,7 +85,6 @@ describe("structured fast paths at d = 100 000", () => {
   it.each([["pinned", Space.pinned(d, { index: 5, value: 2 })], ["zero-sum", Space.zeroSum(d)]] as const)(
     "%s",
     (_name, space) => {
-      const t0 = performance.now()
       expect(freeDim(space)).toBe(d - 1)
       const u = Float64Array.from({ length: d - 1 }, (_, i) => Math.sin(i))
       const theta = toTheta64(space, u)
@@ -102,7 +101,6 @@ describe("structured fast paths at d = 100 000", () => {
       for (let i = 0; i < d; i++) terr = Math.max(terr, Math.abs(got[i]! - theta[i]!))
       expect(terr).toBeLessThan(1e-3)
       tf.dispose([ut, tt])
-      expect(performance.now() - t0).toBeLessThan(10_000)
     }
   )
 
