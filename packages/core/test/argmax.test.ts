@@ -367,15 +367,8 @@ describe("math.md §2 facts", () => {
 })
 
 describe("large d and large logits", () => {
-  const time = (f: () => unknown, runs = 3): number => {
-    f()
-    const t0 = performance.now()
-    for (let i = 0; i < runs; i++) f()
-    return (performance.now() - t0) / runs
-  }
-
-  it("d = 10, 100, 1000: Σp = 1, Gumbel = softmax, JVP timings", () => {
-    const rows: Array<string> = []
+  // Timings belong to `pnpm bench` (packages/core/bench/kernels.ts), not to tests.
+  it("d = 10, 100, 1000: Σp = 1, Gumbel = softmax, JVPs finite with zero sum", () => {
     for (const d of [10, 100, 1000]) {
       const theta = Random.normal64(Key.make(d), d)
       const n = Noise.normal()
@@ -391,15 +384,14 @@ describe("large d and large logits", () => {
       expect(maxAbsDiff(rg.probs, argmaxGumbel(theta).probs)).toBeLessThanOrEqual(1e-10)
       expect(Math.abs(rg.potential - argmaxGumbel(theta).potential)).toBeLessThanOrEqual(1e-9)
       const v = Random.normal64(Key.make(d + 1), d)
-      const tP = time(() => argmaxIndependent(theta, laws))
-      const tJ = time(() => argmaxJvp(theta, laws, v))
+      // J has zero row sums and is symmetric, so Σ_i (J v)_i = 0.
+      const jv = argmaxJvp(theta, laws, v)
+      expect(jv.every(Number.isFinite)).toBe(true)
+      expect(Math.abs(sum(jv))).toBeLessThan(1e-10)
       const sds = Array.from({ length: d }, (_, i) => Noise.normal({ sd: 0.5 + (i % 7) / 4 }))
       const rs = argmaxIndependent(theta, sds)
       expect(Math.abs(sum(rs.probs) - 1)).toBeLessThanOrEqual(1e-12)
-      const tS = time(() => argmaxIndependent(theta, sds))
-      rows.push(`d=${d}: probs ${tP.toFixed(2)} ms (${r.panels} panels), JVP ${tJ.toFixed(2)} ms, per-coordinate sds ${tS.toFixed(2)} ms`)
     }
-    console.log(`argmax timings (iid Normal unless stated):\n${rows.join("\n")}`)
   })
 
   it("d = 1000 with logits ±1e4: finite, exact vertex structure", () => {
