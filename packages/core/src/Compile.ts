@@ -24,6 +24,7 @@ import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
 import { newtonIdentify, type Oracle } from "./internal/newton.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
+import { stratifiedProbs } from "./internal/stratified.js"
 import { checkTemperatureTensor, checkTensor, customOp } from "./internal/tensors.js"
 
 /**
@@ -32,12 +33,15 @@ import { checkTemperatureTensor, checkTensor, customOp } from "./internal/tensor
  *   noise), enumeration (discrete noise), Genz's randomised lattice rule (correlated Gaussian);
  * - `qmc` (Perturb-Softmax default): scrambled Sobol + antithetic, with standard errors;
  * - `mc`: plain Monte Carlo, with standard errors;
- * - `quadrature`: tensor Gauss–Legendre, Perturb-Softmax with d ≤ 4.
+ * - `quadrature`: tensor Gauss–Legendre, Perturb-Softmax with d ≤ 4;
+ * - `stratified`: Perturb-Softmax `probs` with i.i.d. Gumbel or independent continuous noise —
+ *   scrambled Sobol stratified on the argmax, weighted by the exact argmax probabilities (the
+ *   lowest error per sample over all τ; float64, row by row, so meant for few rows).
  *
  * @since 0.1.0
  * @category models
  */
-export type Method = "exact" | "qmc" | "mc" | "quadrature"
+export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
 
 /**
  * @since 0.1.0
@@ -45,7 +49,7 @@ export type Method = "exact" | "qmc" | "mc" | "quadrature"
  */
 export interface EstimateOptions {
   readonly method?: Method
-  /** Noise points for `qmc`/`mc` (default 4096), Gauss–Legendre nodes per axis for `quadrature`. */
+  /** Noise points for `qmc`/`mc`/`stratified` (default 4096), Gauss–Legendre nodes per axis for `quadrature`. */
   readonly samples?: number
   readonly key?: Key.Key
   /**
@@ -127,6 +131,8 @@ const softmaxPoints = (model: Model, method: Method, options: EstimateOptions): 
       return qmcPoints(model.noise, d, checkSamples("samples", options.samples ?? DEFAULT_SAMPLES), key)
     case "quadrature":
       return quadraturePoints(model.noise, d, checkSamples("samples", options.samples ?? (d <= 2 ? 512 : d === 3 ? 96 : 32)))
+    case "stratified":
+      throw new InvalidArgument({ argument: "method", value: method, reason: "The stratified method applies to Perturb-Softmax probs only" })
     case "exact":
       throw new InvalidArgument({
         argument: "method",
@@ -250,6 +256,18 @@ export const compile = (model: Model): Kernels => {
       return { method, probs: exactProbs(cls, theta, d, { samples: options.samples ?? DEFAULT_SAMPLES, key: options.key ?? DEFAULT_KEY }) }
     }
     const tau = (model as { temperature: number }).temperature
+    if (method === "stratified") {
+      if (options.controlVariate === true) {
+        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "The stratified method already uses the exact argmax probabilities" })
+      }
+      if (cls._tag !== "Gumbel" && cls._tag !== "Continuous") {
+        throw new InvalidArgument({ argument: "method", value: method, reason: "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise" })
+      }
+      const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
+      const samples = checkSamples("samples", options.samples ?? DEFAULT_SAMPLES)
+      const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
+      return { method, probs: st.probs, stdError: st.stdError }
+    }
     const points = softmaxPoints(model, method, options)
     if (options.controlVariate === true) {
       if (method === "quadrature") {
