@@ -39,7 +39,7 @@ describe("stratified probs against SciPy", () => {
     const se = r.stdError!.dataSync()
     expect(r.method).toBe("stratified")
     row.probs.forEach((want, i) => expect(Math.abs(p[i]! - want)).toBeLessThan(5 * se[i]! + 1e-6))
-    expect(Math.abs(p.reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6)
+    expect(Math.abs(Array.from(p).reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6)
   })
 })
 
@@ -93,7 +93,7 @@ describe("stratified gradient, reproducibility, memory", () => {
       const b = grad("quadrature", 96)
       a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(2e-3))
       // P is shift invariant, so its vector-Jacobian products sum to zero.
-      expect(Math.abs(a.reduce((s, x) => s + x, 0))).toBeLessThan(1e-5)
+      expect(Math.abs(Array.from(a).reduce((s, x) => s + x, 0))).toBeLessThan(1e-5)
     }
   })
 
