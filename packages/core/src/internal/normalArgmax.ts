@@ -34,6 +34,8 @@
  */
 import { Noise, type Law } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
+import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "./argmax.js"
+import type { Oracle } from "./newton.js"
 
 // ---------------------------------------------------------------------------------------------
 // The standard normal table: log Φ(z) and φ(z)/Φ(z)
@@ -673,4 +675,67 @@ export const normalArgmax = (
     breaks = next
   }
   return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inverse map's oracle
+// ---------------------------------------------------------------------------------------------
+
+interface AtTheta {
+  readonly probs: Float64Array
+  readonly potential: number
+  readonly times: (v: Float64Array) => Float64Array
+  readonly diagonal: () => Float64Array
+}
+
+/**
+ * The potential M, P = ∇M, J v and diag J for `newtonIdentify`, from one shared-node evaluation per
+ * θ: J v is then O(d·N) with no transcendental call. θ + c𝟙 reuses the evaluation at θ (P is
+ * unchanged, M moves by c). Where the nodes cannot certify their error, the adaptive path answers.
+ * The start is σ_i Φ⁻¹(p_i) − μ_i: far from the top, P_i ≈ Φ̄((w − θ_i − μ_i)/σ_i) for the maximum w of
+ * the others, so small probabilities start near their Gaussian-tail solution (log p would put them
+ * far below it, where P underflows).
+ */
+export const normalOracle = (laws: ReadonlyArray<Law>, family: NormalFamily): Oracle => {
+  let last: Float64Array | undefined
+  let lastAt: AtTheta | undefined
+  const evaluate = (t: Float64Array): AtTheta => {
+    const r = normalArgmax(t, family, undefined, { keep: true })
+    if (r !== undefined && r.jacobian !== undefined) {
+      const J = r.jacobian
+      return { probs: r.probs, potential: r.potential, times: J.times, diagonal: J.diagonal }
+    }
+    const g = r ?? argmaxIndependent(t, laws)
+    let diag: Float64Array | undefined
+    return {
+      probs: g.probs,
+      potential: g.potential,
+      times: (v) => (r === undefined ? undefined : normalArgmax(t, family, v)?.jvp) ?? argmaxJvp(t, laws, v),
+      diagonal: () => (diag ??= argmaxHessianDiagonal(t, laws))
+    }
+  }
+  const at = (t: Float64Array): { readonly e: AtTheta; readonly c: number } => {
+    if (last !== undefined && lastAt !== undefined && last.length === t.length) {
+      const c = t[0]! - last[0]!
+      let scale = 1
+      for (let i = 0; i < t.length; i++) scale = Math.max(scale, Math.abs(t[i]!))
+      let same = Number.isFinite(c)
+      for (let i = 0; same && i < t.length; i++) same = Math.abs(t[i]! - last[i]! - c) <= 4e-15 * scale
+      if (same) return { e: lastAt, c }
+    }
+    last = Float64Array.from(t)
+    lastAt = evaluate(last)
+    return { e: lastAt, c: 0 }
+  }
+  return {
+    cheapHvp: true,
+    value: (t) => {
+      const { e, c } = at(t)
+      return e.potential + c
+    },
+    grad: (t) => Float64Array.from(at(t).e.probs),
+    hvp: (t, v) => at(t).e.times(v),
+    diagonal: (t) => Float64Array.from(at(t).e.diagonal()),
+    start: (p) => p.map((x, i) => family.sd[i]! * Math.max(-37, Math.min(Z_UPPER, STD.quantile(x))) - family.mean[i]!)
+  }
 }
