@@ -22,6 +22,7 @@ import { logDensity as densityOf } from "./internal/density.js"
 import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
 import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
 import { newtonIdentify, type Oracle } from "./internal/newton.js"
+import { normalFamily, normalOracle } from "./internal/normalArgmax.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
 import { stratifiedProbs } from "./internal/stratified.js"
@@ -420,6 +421,8 @@ const oracleFor = (model: Model, cls: NoiseClass, options: { samples?: number; k
         throw new NotUnique({ property: "minimal", reason: "bounded-support noise saturates (Prop 5.4): many θ share one p; see analyze(space, noise)" })
       }
       // A softmax-like start: the laws' spread sets the scale of θ.
+      const family = normalFamily(cls.laws)
+      if (family !== undefined) return normalOracle(cls.laws, family)
       const spread = Math.sqrt(cls.laws.reduce((s, l) => s + (Number.isFinite(l.variance) ? l.variance : 1), 0) / d)
       return {
         value: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).potential,

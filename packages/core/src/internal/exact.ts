@@ -16,6 +16,7 @@ import {
   argmaxJvp
 } from "./argmax.js"
 import type { NoiseClass } from "./classify.js"
+import { normalArgmax, normalFamily } from "./normalArgmax.js"
 import { customOp, rowsOf } from "./tensors.js"
 
 const EULER_GAMMA = 0.5772156649015329
@@ -31,8 +32,11 @@ export const exactRow = (cls: NoiseClass, theta: Float64Array, options: { sample
   switch (cls._tag) {
     case "Gumbel":
       return argmaxGumbel(theta, cls.loc, cls.scale)
-    case "Continuous":
-      return argmaxIndependent(theta, cls.laws)
+    case "Continuous": {
+      // Independent normal noise: shared nodes with a certified error, else the adaptive path.
+      const family = normalFamily(cls.laws)
+      return (family === undefined ? undefined : normalArgmax(theta, family)) ?? argmaxIndependent(theta, cls.laws)
+    }
     case "Discrete":
       return argmaxDiscrete(theta, cls.laws)
     case "Correlated":
@@ -55,8 +59,10 @@ const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array, options: 
       for (let i = 0; i < p.length; i++) pv += p[i]! * v[i]!
       return p.map((pi: number, i: number) => (pi * (v[i]! - pv)) / cls.scale)
     }
-    case "Continuous":
-      return argmaxJvp(theta, cls.laws, v)
+    case "Continuous": {
+      const family = normalFamily(cls.laws)
+      return (family === undefined ? undefined : normalArgmax(theta, family, v)?.jvp) ?? argmaxJvp(theta, cls.laws, v)
+    }
     case "Discrete":
       // P is piecewise constant in θ: its derivative is 0 almost everywhere.
       return new Float64Array(theta.length)

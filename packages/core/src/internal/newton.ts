@@ -19,6 +19,8 @@ export interface Oracle {
   readonly diagonal: (theta: Float64Array) => Float64Array
   /** A good starting point (e.g. scale·log p, exact for Gumbel-Argmax). */
   readonly start: (p: Float64Array) => Float64Array
+  /** J v is exact and cheap (no quadrature per product): solve by Newton in log space first. */
+  readonly cheapHvp?: boolean
 }
 
 /** The hyperplane {θ : aᵀθ = b}. */
@@ -50,6 +52,16 @@ export const newtonIdentify = (
   p: Float64Array,
   options: { readonly tol: number; readonly maxIterations: number }
 ): NewtonResult => {
+  if (oracle.cheapHvp === true) {
+    const fast = newtonIdentifyLog(oracle, plane, p, options)
+    if (fast.residual <= options.tol) return fast
+    // Log-space Newton stalled: the Newton-CG below takes over from where it stopped.
+    const rest = newtonIdentify({ ...oracle, cheapHvp: false, start: () => fast.theta }, plane, p, {
+      tol: options.tol,
+      maxIterations: Math.max(0, options.maxIterations - fast.iterations)
+    })
+    return { ...rest, iterations: rest.iterations + fast.iterations }
+  }
   const d = p.length
   const objective = (theta: Float64Array) => dot(p, theta) - oracle.value(theta)
   let theta = centre(oracle.start(p))
@@ -125,6 +137,102 @@ export const newtonIdentify = (
     }
     // Near the optimum f is flat to round-off; then the Newton step is taken as it is.
     theta = centre(next ?? theta.map((x, i) => x + delta[i]!))
+  }
+  const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
+  return { theta: theta.map((x) => x + c), residual, iterations }
+}
+
+/**
+ * Newton on log P(θ) = log p in ℝ^d/𝟙 for oracles with cheap, exact Jacobian products (the
+ * shared-node Gaussian-Argmax): with r = log p − log P, the step solves
+ *   J δ = P ∘ (r − ⟨P, r⟩ 𝟙)   (the right side sums to 0, so it lies in J's range),
+ * which is Newton's step for log P (J_log = diag(1/P) J) projected onto the constraint Σ P = 1; it is
+ * exact for softmax and keeps small probabilities moving where Newton on P crawls. Each step is an
+ * inexact Jacobi-PCG solve (relative tolerance min(0.1, ‖P − p‖₁), then tighter as the residual
+ * falls), with backtracking on ‖P − p‖₁; a step that cannot lower it ends the iteration.
+ */
+export const newtonIdentifyLog = (
+  oracle: Oracle,
+  plane: Hyperplane,
+  p: Float64Array,
+  options: { readonly tol: number; readonly maxIterations: number }
+): NewtonResult => {
+  const d = p.length
+  const l1 = (P: Float64Array) => {
+    let s = 0
+    for (let i = 0; i < d; i++) s += Math.abs(P[i]! - p[i]!)
+    return s
+  }
+  const logp = p.map(Math.log)
+  let theta = centre(oracle.start(p))
+  let P = oracle.grad(theta)
+  let residual = l1(P)
+  let iterations = 0
+  for (; iterations < options.maxIterations && residual > options.tol; iterations++) {
+    const r = new Float64Array(d)
+    let pr = 0
+    for (let i = 0; i < d; i++) {
+      // A probability that underflowed still gets a finite, large push upwards.
+      r[i] = logp[i]! - Math.log(Math.max(P[i]!, 1e-300))
+      pr += P[i]! * r[i]!
+    }
+    const b = new Float64Array(d)
+    for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
+    const diag = oracle.diagonal(theta)
+    const hmax = diag.reduce((m, h) => Math.max(m, h), 0)
+    const Minv = diag.map((h) => 1 / Math.max(h, 1e-10 * hmax, 1e-300))
+    const delta = new Float64Array(d)
+    const res = Float64Array.from(b)
+    let z = centre(res.map((x, i) => x * Minv[i]!))
+    const dir = Float64Array.from(z)
+    let rz = dot(res, z)
+    // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
+    const eta = Math.min(0.1, Math.sqrt(residual))
+    const stop = eta * eta * rz
+    for (let it = 0; it < Math.min(60, 2 * d) && rz > stop && rz > 0; it++) {
+      const Hd = oracle.hvp(theta, dir)
+      const curvature = dot(dir, Hd)
+      if (!(curvature > 0)) break
+      const alpha = rz / curvature
+      for (let i = 0; i < d; i++) {
+        delta[i]! += alpha * dir[i]!
+        res[i]! -= alpha * Hd[i]!
+      }
+      z = centre(res.map((x, i) => x * Minv[i]!))
+      const rzNew = dot(res, z)
+      if (!(rzNew > 0)) break
+      const beta = rzNew / rz
+      rz = rzNew
+      for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
+    }
+    // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
+    // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
+    for (let sweep = 0; sweep < 2; sweep++) {
+      const Jd = oracle.hvp(theta, delta)
+      const corr = centre(Jd.map((x, i) => (b[i]! - x) * Minv[i]!))
+      for (let i = 0; i < d; i++) delta[i]! += corr[i]!
+    }
+    // A probability far below its target (or underflowed to 0) has no curvature to move it: push it up.
+    for (let i = 0; i < d; i++) if (!(P[i]! >= 1e-3 * p[i]!)) delta[i] = Math.max(delta[i]!, Math.min(2, 0.25 * r[i]!))
+    // Steps of more than 10 in any coordinate are shortened (far from the solution log P is not linear).
+    let big = 0
+    for (let i = 0; i < d; i++) big = Math.max(big, Math.abs(delta[i]!))
+    let step = big > 10 ? 10 / big : 1
+    let accepted = false
+    for (let ls = 0; ls < 30; ls++) {
+      const next = centre(theta.map((x, i) => x + step * delta[i]!))
+      const Pn = oracle.grad(next)
+      const rn = l1(Pn)
+      if (rn < residual) {
+        theta = next
+        P = Pn
+        residual = rn
+        accepted = true
+        break
+      }
+      step /= 2
+    }
+    if (!accepted) break
   }
   const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
   return { theta: theta.map((x) => x + c), residual, iterations }
