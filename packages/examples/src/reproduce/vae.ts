@@ -81,8 +81,15 @@ const layer = (inputs: number, outputs: number, key: Key.Key): Layer => ({
   b: tf.tidy(() => tf.variable(tf.zeros([outputs]) as tf.Tensor1D))
 })
 
-const forwardLayer = (x: tf.Tensor2D, l: Layer, relu: boolean): tf.Tensor2D => {
-  const y = dense(x, l.W, l.b)
+/**
+ * `dense`: the project's layer with its explicit-transpose backward (Dense.ts);
+ * `plain`: `tf.add(tf.matMul(x, W), b)` with tfjs's default gradients — the baseline `pnpm bench`
+ * compares a training step against.
+ */
+export type LayerKind = "dense" | "plain"
+
+const forwardLayer = (x: tf.Tensor2D, l: Layer, relu: boolean, kind: LayerKind): tf.Tensor2D => {
+  const y = kind === "dense" ? dense(x, l.W, l.b) : (tf.add(tf.matMul(x, l.W), l.b) as tf.Tensor2D)
   return relu ? tf.relu(y) : y
 }
 
@@ -93,38 +100,71 @@ export interface VaeCurve {
   readonly testHard: Array<number>
 }
 
-const trainOne = (digits: Digits, noiseName: "Normal" | "Gumbel", seed: number, o: VaeOptions, tick: () => void): VaeCurve => {
+/** One categorical VAE with its Adam optimiser: a training step, the −ELBO, and disposal. */
+export interface Vae {
+  /** One Adam step on the batch x [B, 784]; returns the batch's −ELBO before the step. */
+  readonly step: (x: tf.Tensor2D, key: Key.Key) => number
+  readonly negElbo: (x: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard") => tf.Scalar
+  readonly dispose: () => void
+}
+
+export const createVae = (
+  noiseName: "Normal" | "Gumbel",
+  key: Key.Key,
+  o: Pick<VaeOptions, "learningRate" | "temperature" | "latents" | "categories">,
+  kind: LayerKind = "dense"
+): Vae => {
   const K = o.categories
   const L = o.latents
   const noise = noiseName === "Normal" ? Noise.normal() : Noise.gumbel()
   const relaxed = compile(Model.perturbSoftmax({ space: Space.reals(K), noise, temperature: o.temperature }))
   const hard = compile(Model.perturbArgmax({ space: Space.reals(K), noise }))
-  const key = Key.fold(Key.make(seed), noiseName === "Normal" ? 1 : 2)
-  const ks = Key.split(key, 8)
+  const ks = Key.split(key, 6)
   const layers = [
     layer(784, 512, ks[0]!), layer(512, 256, ks[1]!), layer(256, L * K, ks[2]!),
     layer(L * K, 256, ks[3]!), layer(256, 512, ks[4]!), layer(512, 784, ks[5]!)
   ]
   const variables = layers.flatMap((l) => [l.W, l.b])
   const optimizer = tf.train.adam(o.learningRate)
+  const f = (x: tf.Tensor2D, i: number, relu: boolean) => forwardLayer(x, layers[i]!, relu, kind)
 
   const negElbo = (x: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Scalar => {
     const B = x.shape[0]
-    const h = forwardLayer(forwardLayer(x, layers[0]!, true), layers[1]!, true)
-    const theta = forwardLayer(h, layers[2]!, false).reshape([B * L, K]) as tf.Tensor2D
+    const h = f(f(x, 0, true), 1, true)
+    const theta = f(h, 2, false).reshape([B * L, K]) as tf.Tensor2D
     const z = (mode === "relaxed" ? relaxed : hard).sample(theta, { samples: 1, key: sampleKey }).reshape([B, L * K]) as tf.Tensor2D
-    const logits = forwardLayer(forwardLayer(forwardLayer(z, layers[3]!, true), layers[4]!, true), layers[5]!, false)
+    const logits = f(f(f(z, 3, true), 4, true), 5, false)
     const recon = tf.sum(tf.sub(tf.softplus(logits), tf.mul(x, logits)))
     const q = noiseName === "Gumbel" ? tf.softmax(theta) : gaussianArgmaxProbs(theta)
     const kl = tf.add(tf.sum(tf.mul(q, tf.log(tf.maximum(q, 1e-30)))), B * L * Math.log(K))
     return tf.div(tf.add(recon, kl), B) as tf.Scalar
   }
+  const step = (x: tf.Tensor2D, stepKey: Key.Key): number => {
+    const loss = optimizer.minimize(() => negElbo(x, stepKey, "relaxed"), true, variables)!
+    const value = loss.dataSync()[0]!
+    loss.dispose()
+    return value
+  }
+  return {
+    step,
+    negElbo,
+    dispose: () => {
+      tf.dispose(variables)
+      optimizer.dispose()
+    }
+  }
+}
+
+const trainOne = (digits: Digits, noiseName: "Normal" | "Gumbel", seed: number, o: VaeOptions, tick: () => void): VaeCurve => {
+  const key = Key.fold(Key.make(seed), noiseName === "Normal" ? 1 : 2)
+  const ks = Key.split(key, 8)
+  const vae = createVae(noiseName, key, o)
 
   const evaluate = (data: Float32Array, count: number, mode: "relaxed" | "hard", evalKey: Key.Key): number => {
     let total = 0
     for (let s = 0, c = 0; s < count; s += 500, c++) {
       const n = Math.min(500, count - s)
-      const v = tf.tidy(() => negElbo(tf.tensor2d(data.subarray(s * 784, (s + n) * 784), [n, 784]), Key.fold(evalKey, c), mode).dataSync()[0]!)
+      const v = tf.tidy(() => vae.negElbo(tf.tensor2d(data.subarray(s * 784, (s + n) * 784), [n, 784]), Key.fold(evalKey, c), mode).dataSync()[0]!)
       total += v * n
     }
     return total / count
@@ -136,18 +176,15 @@ const trainOne = (digits: Digits, noiseName: "Normal" | "Gumbel", seed: number, 
     let running = 0
     for (let s = 0; s < steps; s++) {
       const x = tf.tensor2d(digits.train.subarray(s * o.batch * 784, (s + 1) * o.batch * 784), [o.batch, 784])
-      const stepKey = Key.fold(Key.fold(ks[6]!, epoch), s)
-      const loss = optimizer.minimize(() => negElbo(x, stepKey, "relaxed"), true, variables)!
-      running += loss.dataSync()[0]!
-      tf.dispose([x, loss])
+      running += vae.step(x, Key.fold(Key.fold(ks[6]!, epoch), s))
+      x.dispose()
       tick()
     }
     curve.trainElbo.push(running / steps)
     curve.testRelaxed.push(evaluate(digits.test, digits.testCount, "relaxed", Key.fold(ks[7]!, 0)))
     curve.testHard.push(evaluate(digits.test, digits.testCount, "hard", Key.fold(ks[7]!, 1)))
   }
-  tf.dispose(variables)
-  optimizer.dispose()
+  vae.dispose()
   return curve
 }
 
