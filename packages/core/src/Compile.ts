@@ -21,6 +21,7 @@ import { controlVariateProbs } from "./internal/controlVariate.js"
 import { logDensity as densityOf } from "./internal/density.js"
 import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
 import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
+import { fusedSample } from "./internal/fused.js"
 import { newtonIdentify, type Oracle } from "./internal/newton.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
@@ -324,12 +325,16 @@ export const compile = (model: Model): Kernels => {
     sample: (theta, options) =>
       tf.tidy(() => {
         checkTensor("theta", theta, d)
+        const fused = softmax ? fusedSample(model, theta, options, "relaxed") : undefined
+        if (fused !== undefined) return fused
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         return softmax ? tf.softmax(tf.div(perturbed, tau)) : oneHot(perturbed)
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
         checkTensor("theta", theta, d)
+        const fused = fusedSample(model, theta, options, "straightThrough")
+        if (fused !== undefined) return fused
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
         return straight(tf.softmax(tf.div(perturbed, tau)))

@@ -468,6 +468,10 @@ void EXPORT(perturb_noise)(float *out, uint32_t n, uint32_t k0, uint32_t k1, dou
   }
 }
 
+/* The law's transform of n (a multiple of 4) given stream words, in place, for tests of the tails:
+ * word k << 9 is the uniform (k + 0.5) / 2^23. */
+void EXPORT(perturb_transform)(float *buf, uint32_t n, int law, float p0, float p1) { transform(buf, n, law, p0, p1); }
+
 /* float64 accumulators to float32 (separate buffers). */
 void EXPORT(perturb_narrow)(float *out, const double *in, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) out[i] = (float)in[i];
