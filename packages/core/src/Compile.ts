@@ -324,17 +324,17 @@ export const compile = (model: Model): Kernels => {
     theta: (u) => toTheta(model.space, (u.rank === 1 ? u.reshape([1, u.shape[0]!]) : u) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [u.shape[0]!, d]),
     sample: (theta, options) =>
       tf.tidy(() => {
-        checkTensor("theta", theta, d)
         const fused = softmax ? fusedSample(model, theta, options, "relaxed") : undefined
         if (fused !== undefined) return fused
+        checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         return softmax ? tf.softmax(tf.div(perturbed, tau)) : oneHot(perturbed)
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
-        checkTensor("theta", theta, d)
         const fused = fusedSample(model, theta, options, "straightThrough")
         if (fused !== undefined) return fused
+        checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
         return straight(tf.softmax(tf.div(perturbed, tau)))

@@ -281,6 +281,20 @@ describe.each(["cpu", "wasm"])("fused sampling on %s", (backend) => {
     tf.dispose([theta, dom, big])
   })
 
+  it("a non-finite θ is the same typed error as on the composed path, naming the entry", () => {
+    const k = compile(Model.perturbSoftmax({ space: Space.reals(3), noise: Noise.gumbel(), temperature: 0.5 }))
+    for (const [bad, at] of [[NaN, 4], [Infinity, 0], [-Infinity, 5]] as const) {
+      const values = [0, 1, 2, 3, 4, 5]
+      values[at] = bad
+      const theta = tf.tensor2d(values, [2, 3])
+      for (const f of [() => k.sample(theta, { samples: 2, key: Key.make(1) }), () => k.sampleStraightThrough(theta, { samples: 2, key: Key.make(1) })]) {
+        expect(f).toThrow(InvalidArgument)
+        expect(f).toThrow(`Invalid theta[${at}] = ${bad}`)
+      }
+      theta.dispose()
+    }
+  })
+
   it("tensor temperatures and laws without a kernel take the composed path with the same numbers", () => {
     const d = 4
     const theta = thetaOf([2, d], 7)

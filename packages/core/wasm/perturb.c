@@ -468,6 +468,20 @@ void EXPORT(perturb_noise)(float *out, uint32_t n, uint32_t k0, uint32_t k1, dou
   }
 }
 
+/* Index of the first non-finite value of x[0 .. n), or -1 (x - x is NaN exactly for NaN and ±inf). */
+int32_t EXPORT(perturb_nonfinite)(const float *x, uint32_t n) {
+  uint32_t i = 0;
+  const v zero = fsplat(0.0f);
+  for (; i + 4 <= n; i += 4) {
+    v a = wasm_v128_load(x + i);
+    if (wasm_v128_any_true(wasm_f32x4_ne(wasm_f32x4_sub(a, a), zero))) break;
+  }
+  for (; i < n; i++) {
+    if (x[i] - x[i] != 0.0f) return (int32_t)i;
+  }
+  return -1;
+}
+
 /* The law's transform of n (a multiple of 4) given stream words, in place, for tests of the tails:
  * word k << 9 is the uniform (k + 0.5) / 2^23. */
 void EXPORT(perturb_transform)(float *buf, uint32_t n, int law, float p0, float p1) { transform(buf, n, law, p0, p1); }

@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs"
 import { Key, type Law, Noise, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
 import type { Model } from "../Model.js"
-import { customOp } from "./tensors.js"
+import { checkTensor, customOp } from "./tensors.js"
 import { wasmBase64 } from "./wasm/module.js"
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
@@ -96,6 +96,7 @@ interface Exports {
   readonly perturb_narrow: Kernel
   readonly perturb_zero: Kernel
   readonly perturb_transform: Kernel
+  readonly perturb_nonfinite: (x: number, n: number) => number
   readonly __heap_base: { readonly value: unknown }
 }
 
@@ -116,7 +117,7 @@ const isWasmApi = (w: unknown): w is WasmApi =>
   typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
   typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
 
-const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform"] as const
+const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite"] as const
 
 const isExports = (x: object): x is Exports =>
   KERNELS.every((name) => name in x && typeof Reflect.get(x, name) === "function") &&
@@ -249,11 +250,23 @@ const scratchWords = (d: number): number => Math.max(BATCH, d) + 64
 const chunkRows = (d: number): number => Math.max(1, Math.floor(CHUNK_VALUES / d))
 
 /**
- * The fused forward pass as float32 values (row-major [rows, d]); `emit` receives them (a view of
- * the instance's memory when one chunk suffices) and must copy what it keeps before returning.
+ * Copies θ into the instance (the first buffer of the forward layout) and returns the index of its
+ * first non-finite value, or -1: the check costs a few ms in WebAssembly against ~25 ms for tfjs's
+ * isFinite + all at 1.6·10^7 values. The instance is kept for the `forwardValues` that follows.
+ */
+export const loadTheta = (theta: Float32Array): number => {
+  const inst = instance()
+  const [p] = layout(inst, [theta.length * 4], "theta", theta.length)
+  f32(inst, p!, theta.length).set(theta)
+  return inst.x.perturb_nonfinite(p!, theta.length)
+}
+
+/**
+ * The fused forward pass as float32 values (row-major [rows, d]) from the θ of the last `loadTheta`;
+ * `emit` receives them (a view of the instance's memory when one chunk suffices) and must copy
+ * what it keeps before returning.
  */
 export const forwardValues = <A>(
-  theta: Float32Array,
   shape: Shape,
   key: Key.Key,
   law: FusedLaw,
@@ -265,8 +278,7 @@ export const forwardValues = <A>(
   const inst = instance()
   try {
     const per = Math.min(rows, chunkRows(d))
-    const [pTheta, pOut, pScratch] = layout(inst, [theta.length * 4, per * d * 4 + 16, scratchWords(d) * 4], "samples", rows / thetaRows)
-    f32(inst, pTheta!, theta.length).set(theta)
+    const [pTheta, pOut, pScratch] = layout(inst, [thetaRows * d * 4, per * d * 4 + 16, scratchWords(d) * 4], "samples", rows / thetaRows)
     const run = (r0: number, n: number) =>
       inst.x.perturb_forward(pTheta!, thetaRows, d, pOut!, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, pScratch!)
     if (per === rows) {
@@ -369,8 +381,9 @@ export const transformWords = (words: Uint32Array, law: FusedLaw): Float32Array 
 const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1
 
 /**
- * The fused sample when it applies, else `undefined` (the caller runs the composed ops, which also
- * validate and report bad arguments). It applies on the `cpu` and `wasm` backends to i.i.d. noise of
+ * The fused sample when it applies, else `undefined` (the caller then checks θ and runs the composed
+ * ops, which report bad arguments). Call it before `checkTensor("theta", …)`: it checks θ itself
+ * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies on the `cpu` and `wasm` backends to i.i.d. noise of
  * a law the kernel implements, with a plain-number temperature whose reciprocal is a finite
  * float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `straightThrough` = the one-hot argmax forward
  * and the relaxed gradient backward (recomputed from θ and the key, so nothing of size
@@ -386,6 +399,8 @@ export const fusedSample = (
   mode: "relaxed" | "straightThrough"
 ): tf.Tensor | undefined => {
   const d = model.space.dim
+  // Rank, dtype and dimension as the composed path checks them; finiteness below, in WebAssembly.
+  checkTensor("theta", theta, d, { finite: false })
   const samples = options.samples
   if (!isPositiveInt(samples) || !Key.isKey(options.key)) return undefined
   const thetaRows = theta.rank === 1 ? 1 : theta.shape[0]!
@@ -408,10 +423,16 @@ export const fusedSample = (
   const shape: Shape = { d, thetaRows, rows: samples * thetaRows }
   const outShape = theta.rank === 1 ? [samples, d] : [samples, thetaRows, d]
   const toTensor = (s: Array<number>) => (v: Float32Array, owned: boolean) => tensorFrom(v, s, owned)
-  const forward = (x: tf.Tensor, hard: boolean) => forwardValues(valuesOf(x), shape, key, law, tau, hard, toTensor(outShape))
+  // θ is loaded and checked here, outside the custom op, so a bad value throws before tfjs records anything.
+  const bad = loadTheta(valuesOf(theta))
+  if (bad >= 0) {
+    release()
+    throw new InvalidArgument({ argument: `theta[${bad}]`, value: valuesOf(theta)[bad], reason: "Expected a finite number" })
+  }
+  const forward = (hard: boolean) => forwardValues(shape, key, law, tau, hard, toTensor(outShape))
   const op = mode === "relaxed"
     ? customOp(([x], save) => {
-      const y = forward(x!, false)
+      const y = forward(false)
       save([y])
       return {
         value: y,
@@ -421,7 +442,7 @@ export const fusedSample = (
     : customOp(([x], save) => {
       save([x!])
       return {
-        value: forward(x!, true),
+        value: forward(true),
         gradFunc: (dy, [xs]) => backwardValues(() => valuesOf(dy), { theta: () => valuesOf(xs!), key, law }, shape, tau, toTensor(x!.shape))
       }
     })
