@@ -38,7 +38,7 @@ const interleaved = async (fs: ReadonlyArray<() => Promise<void>>, repeats: numb
 
 /**
  * @since 0.1.0
- * @category benchmarks
+ * @category kernels
  */
 export const fusedGoals = async (): Promise<Array<GoalRow>> => {
   // Undefined (despite its type) before any backend has been initialised.
