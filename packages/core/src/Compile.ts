@@ -21,6 +21,7 @@ import { controlVariateProbs } from "./internal/controlVariate.js"
 import { logDensity as densityOf } from "./internal/density.js"
 import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
 import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
+import { fusedSample } from "./internal/fused.js"
 import { newtonIdentify, type Oracle } from "./internal/newton.js"
 import { normalFamily, normalOracle } from "./internal/normalArgmax.js"
 import { freeDim, toTheta } from "./internal/param.js"
@@ -342,12 +343,16 @@ export const compile = (model: Model): Kernels => {
     theta: (u) => toTheta(model.space, (u.rank === 1 ? u.reshape([1, u.shape[0]!]) : u) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [u.shape[0]!, d]),
     sample: (theta, options) =>
       tf.tidy(() => {
+        const fused = softmax ? fusedSample(model, theta, options, "relaxed") : undefined
+        if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         return softmax ? tf.softmax(tf.div(perturbed, tau)) : oneHot(perturbed)
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
+        const fused = fusedSample(model, theta, options, "straightThrough")
+        if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))

@@ -1,0 +1,88 @@
+/**
+ * Issue #6, first goal: Perturb-Softmax sample + gradient on the wasm backend, ours (the fused
+ * WebAssembly kernel behind `compile(model).sample`) against what a tfjs user writes with
+ * tfjs-wasm's composed ops, `softmax((θ − log(−log U))/τ)` with `tf.randomUniform`. Both are timed
+ * in the same run, alternating call by call so that the load of a shared machine hits both alike.
+ * Target: ratio ≥ 2 at [16384, 1000] and [256, 1000], ≥ 1 (no slower) at [1024, 10].
+ */
+import * as tf from "@tensorflow/tfjs"
+import "@tensorflow/tfjs-backend-wasm"
+import { Key, Noise } from "@perturb/noise"
+import { compile, Model, Space } from "../src/index.js"
+import { type GoalRow, median } from "./goal.js"
+
+const TAU = 0.5
+/** Keeps log(U) finite: tf.randomUniform draws from [min, 1). */
+const TINY = 1e-20
+
+const SHAPES: ReadonlyArray<readonly [number, number, number]> = [
+  // rows, d, timed repeats
+  [16384, 1000, 7],
+  [256, 1000, 41],
+  [1024, 10, 101]
+]
+
+/** Median ms of each of the timed calls, interleaved, after one warm-up call of each. */
+const interleaved = async (fs: ReadonlyArray<() => Promise<void>>, repeats: number): Promise<Array<number>> => {
+  for (const f of fs) await f()
+  const times = fs.map(() => [] as Array<number>)
+  for (let r = 0; r < repeats; r++) {
+    for (let i = 0; i < fs.length; i++) {
+      const t0 = performance.now()
+      await fs[i]!()
+      times[i]!.push(performance.now() - t0)
+    }
+  }
+  return times.map(median)
+}
+
+/**
+ * @since 0.1.0
+ * @category kernels
+ */
+export const fusedGoals = async (): Promise<Array<GoalRow>> => {
+  // Undefined (despite its type) before any backend has been initialised.
+  const previous: string | undefined = tf.getBackend()
+  await tf.setBackend("wasm")
+  await tf.ready()
+  const rows: Array<GoalRow> = []
+  for (const [n, d, repeats] of SHAPES) {
+    const k = compile(Model.perturbSoftmax({ space: Space.reals(d), noise: Noise.gumbel(), temperature: TAU }))
+    const theta = tf.tensor2d(Noise.sample32(Noise.normal(), Key.make(n + d), n * d), [n, d])
+    const w = tf.range(1, d + 1)
+    const key = Key.make(1)
+    const ours = (t: tf.Tensor) => k.sample(t, { samples: 1, key })
+    const baseline = (t: tf.Tensor) => tf.softmax(tf.div(tf.add(t, tf.neg(tf.log(tf.neg(tf.log(tf.randomUniform(t.shape, TINY, 1)))))), TAU))
+    const loss = (f: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) => tf.sum(tf.mul(f(t), w))
+    const forward = (f: (t: tf.Tensor) => tf.Tensor) => async () => {
+      const y = tf.tidy(() => f(theta))
+      await y.data()
+      y.dispose()
+    }
+    const both = (f: (t: tf.Tensor) => tf.Tensor) => {
+      const grad = tf.grad(loss(f))
+      return async () => {
+        const g = grad(theta)
+        await g.data()
+        g.dispose()
+      }
+    }
+    const [oursBoth, baseBoth, oursFwd, baseFwd] = await interleaved([both(ours), both(baseline), forward(ours), forward(baseline)], repeats)
+    const ratio = baseBoth! / oursBoth!
+    const need = n * d >= 256_000 ? 2 : 1
+    rows.push({
+      goal: `Perturb-Softmax sample + gradient (Gumbel, τ = ${TAU}), wasm, [${n}, ${d}]`,
+      figure: oursBoth!,
+      baselineName: "tfjs-wasm composed ops",
+      baseline: baseBoth!,
+      unit: "ms",
+      ratio,
+      target: `ratio ≥ ${need}`,
+      met: ratio >= need,
+      detail: { forwardMs: oursFwd!, baselineForwardMs: baseFwd!, forwardRatio: baseFwd! / oursFwd!, repeats, samples: 1 }
+    })
+    tf.dispose([theta, w])
+  }
+  if (previous !== undefined && previous !== "wasm") await tf.setBackend(previous)
+  return rows
+}
