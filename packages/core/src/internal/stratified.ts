@@ -97,13 +97,16 @@ const visitReplicate = (
   tau: number,
   key: Key.Key,
   weightSums: Float64Array,
-  visit: (k: number, w: number, y: Float64Array) => void
+  visit: (k: number, w: number, y: Float64Array, z: Float64Array) => void
 ): void => {
   const { theta, counts } = plan
   const d = theta.length
   const z = new Float64Array(d)
   const y = new Float64Array(d)
   const keys = Key.split(key, d)
+  // Sobol's leading dimensions are the best spread: give them to the coordinates most likely to
+  // compete with the maximum (largest θ first).
+  const order = Array.from({ length: d }, (_, j) => j).sort((a, b) => theta[b]! - theta[a]!)
   weightSums.fill(0)
   for (let k = 0; k < d; k++) {
     const n = counts[k]!
@@ -114,7 +117,8 @@ const visitReplicate = (
       const M = maxQuantile(laws, theta, u[o]!)
       let rk = 0
       let rSum = 0
-      for (let j = 0, c = 1; j < d; j++) {
+      for (let t = 0, c = 1; t < d; t++) {
+        const j = order[t]!
         const x = M - theta[j]!
         const lc = laws[j]!.logcdf(x)
         const r = Math.exp(laws[j]!.logpdf(x) - lc)
@@ -138,7 +142,7 @@ const visitReplicate = (
       let total = 0
       for (let j = 0; j < d; j++) total += y[j] = Math.exp(y[j]! - top)
       for (let j = 0; j < d; j++) y[j]! /= total
-      visit(k, w, y)
+      visit(k, w, y, z)
     }
   }
 }
@@ -157,6 +161,152 @@ const allocate = (p: Float64Array, budget: number): Int32Array => {
   const counts = new Int32Array(d)
   for (let k = 0; k < d; k++) counts[k] = 2 + Math.floor((spare * share[k]!) / total)
   return counts
+}
+
+/** Largest d with the linear control variate: it costs O(d³) per row (d strata × d × d moments). */
+const MAX_CONTROL_DIM = 32
+
+/** Solves G X = H in place (G: n × n, H: n × m, row-major) by Gaussian elimination with pivoting. */
+const solveInPlace = (G: Float64Array, H: Float64Array, n: number, m: number): void => {
+  for (let c = 0; c < n; c++) {
+    let piv = c
+    for (let r = c + 1; r < n; r++) if (Math.abs(G[r * n + c]!) > Math.abs(G[piv * n + c]!)) piv = r
+    if (piv !== c) {
+      for (let k = 0; k < n; k++) [G[c * n + k], G[piv * n + k]] = [G[piv * n + k]!, G[c * n + k]!]
+      for (let k = 0; k < m; k++) [H[c * m + k], H[piv * m + k]] = [H[piv * m + k]!, H[c * m + k]!]
+    }
+    const diag = G[c * n + c]!
+    if (diag === 0) continue
+    for (let r = c + 1; r < n; r++) {
+      const f = G[r * n + c]! / diag
+      if (f === 0) continue
+      for (let k = c; k < n; k++) G[r * n + k]! -= f * G[c * n + k]!
+      for (let k = 0; k < m; k++) H[r * m + k]! -= f * H[c * m + k]!
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    const diag = G[c * n + c]!
+    for (let k = 0; k < m; k++) {
+      let v = H[c * m + k]!
+      for (let j = c + 1; j < n; j++) v -= G[c * n + j]! * H[j * m + k]!
+      H[c * m + k] = diag === 0 ? 0 : v / diag
+    }
+  }
+}
+
+/**
+ * One row: the stratified estimate per replicate, then (when `means` is given) a linear control
+ * variate in z = θ + γ, whose mean θ + E[γ] is known: P̂ = P̂(s) − βᵀ(P̂(z) − θ − E[γ]). β minimises
+ * the stratified variance Σ_k p_k²/n_k Var_k(s − βᵀz), from within-stratum covariances pooled over
+ * replicates. As τ grows s becomes linear in z and the control takes out what stratification
+ * leaves; as τ → 0, β → 0.
+ */
+const rowEstimate = (
+  laws: ReadonlyArray<Law>,
+  plan: RowPlan,
+  tau: number,
+  replicateKeys: ReadonlyArray<Key.Key>,
+  means: Float64Array | undefined
+): { mean: Float64Array; stdError: Float64Array } => {
+  const { p, counts, theta } = plan
+  const d = theta.length
+  const R = replicateKeys.length
+  const weightSums = new Float64Array(d)
+  // Per replicate and stratum: Σπ, Σπ s, Σπ z.
+  const W = new Float64Array(R * d)
+  const S = new Float64Array(R * d * d)
+  const Z = new Float64Array(R * d * d)
+  // Per stratum, pooled over replicates: Σπ z zᵀ and Σπ z sᵀ.
+  const ZZ = means === undefined ? undefined : new Float64Array(d * d * d)
+  const ZS = means === undefined ? undefined : new Float64Array(d * d * d)
+  for (let r = 0; r < R; r++) {
+    visitReplicate(laws, plan, tau, replicateKeys[r]!, weightSums, (k, w, y, z) => {
+      const o = (r * d + k) * d
+      for (let i = 0; i < d; i++) {
+        S[o + i]! += w * y[i]!
+        Z[o + i]! += w * z[i]!
+      }
+      if (ZZ === undefined || ZS === undefined) return
+      const q = k * d * d
+      for (let a = 0; a < d; a++) {
+        const wz = w * z[a]!
+        for (let b = 0; b < d; b++) {
+          ZZ[q + a * d + b]! += wz * z[b]!
+          ZS[q + a * d + b]! += wz * y[b]!
+        }
+      }
+    })
+    W.set(weightSums, r * d)
+  }
+  // beta[j·d + i]: coefficient of control z_j for output s_i.
+  let beta: Float64Array | undefined
+  if (means !== undefined && ZZ !== undefined && ZS !== undefined) {
+    const G = new Float64Array(d * d)
+    const H = new Float64Array(d * d)
+    for (let k = 0; k < d; k++) {
+      let w = 0
+      const zm = new Float64Array(d)
+      const sm = new Float64Array(d)
+      for (let r = 0; r < R; r++) {
+        w += W[r * d + k]!
+        for (let i = 0; i < d; i++) {
+          zm[i]! += Z[(r * d + k) * d + i]!
+          sm[i]! += S[(r * d + k) * d + i]!
+        }
+      }
+      if (!(w > 0)) continue
+      for (let i = 0; i < d; i++) {
+        zm[i]! /= w
+        sm[i]! /= w
+      }
+      const f = (p[k]! * p[k]!) / (counts[k]! * R)
+      const q = k * d * d
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < d; b++) {
+          G[a * d + b]! += f * (ZZ[q + a * d + b]! / w - zm[a]! * zm[b]!)
+          H[a * d + b]! += f * (ZS[q + a * d + b]! / w - zm[a]! * sm[b]!)
+        }
+      }
+    }
+    let trace = 0
+    for (let a = 0; a < d; a++) trace += G[a * d + a]!
+    // A ridge keeps G invertible when a stratum's z barely moves (one dominant coordinate).
+    for (let a = 0; a < d; a++) G[a * d + a]! += 1e-12 * trace + 1e-300
+    solveInPlace(G, H, d, d)
+    beta = H.every(Number.isFinite) ? H : undefined
+  }
+  const rep = new Float64Array(R * d)
+  const zHat = new Float64Array(d)
+  for (let r = 0; r < R; r++) {
+    zHat.fill(0)
+    for (let k = 0; k < d; k++) {
+      const w = W[r * d + k]!
+      if (!(w > 0)) continue
+      const scale = p[k]! / w
+      const o = (r * d + k) * d
+      for (let i = 0; i < d; i++) {
+        rep[r * d + i]! += scale * S[o + i]!
+        zHat[i]! += scale * Z[o + i]!
+      }
+    }
+    if (beta === undefined || means === undefined) continue
+    for (let j = 0; j < d; j++) {
+      const dev = zHat[j]! - theta[j]! - means[j]!
+      for (let i = 0; i < d; i++) rep[r * d + i]! -= beta[j * d + i]! * dev
+    }
+  }
+  const mean = new Float64Array(d)
+  const stdError = new Float64Array(d)
+  for (let i = 0; i < d; i++) {
+    let m = 0
+    for (let r = 0; r < R; r++) m += rep[r * d + i]!
+    m /= R
+    let v = 0
+    for (let r = 0; r < R; r++) v += (rep[r * d + i]! - m) ** 2
+    mean[i] = m
+    stdError[i] = Math.sqrt(v / (R - 1) / R)
+  }
+  return { mean, stdError }
 }
 
 /**
@@ -181,6 +331,8 @@ export const stratifiedProbs = (
     })
   }
   const laws = Array.from({ length: d }, (_, j) => Noise.marginal(noise, j))
+  // The linear control needs E[γ_j]; a law without a mean (Cauchy) goes without it.
+  const means = d <= MAX_CONTROL_DIM && laws.every((l) => Number.isFinite(l.mean)) ? Float64Array.from(laws, (l) => l.mean) : undefined
   const rows = theta.rank === 1 ? 1 : theta.shape[0]!
   const size = rows * d
   const replicateKeys = Key.split(options.key, R)
@@ -191,40 +343,19 @@ export const stratifiedProbs = (
     const plans: Array<RowPlan> = []
     const out = new Float64Array(size)
     const se = new Float64Array(size)
-    const acc = new Float64Array(d * d)
-    const weightSums = new Float64Array(d)
-    const rep = new Float64Array(R * d)
     for (let row = 0; row < rows; row++) {
       const rowTheta = Float64Array.from(values.subarray(row * d, (row + 1) * d))
       const p = exact(rowTheta)
       const plan: RowPlan = { theta: rowTheta, p, counts: allocate(p, budget) }
       plans.push(plan)
-      for (let r = 0; r < R; r++) {
-        // acc[k·d + i] = Σ over stratum k of π s_i.
-        acc.fill(0)
-        visitReplicate(laws, plan, tau, replicateKeys[r]!, weightSums, (k, w, y) => {
-          const o = k * d
-          for (let i = 0; i < d; i++) acc[o + i]! += w * y[i]!
-        })
-        for (let i = 0; i < d; i++) rep[r * d + i] = 0
-        for (let k = 0; k < d; k++) {
-          if (!(weightSums[k]! > 0)) continue
-          const scale = p[k]! / weightSums[k]!
-          for (let i = 0; i < d; i++) rep[r * d + i]! += scale * acc[k * d + i]!
-        }
-      }
-      for (let i = 0; i < d; i++) {
-        let mean = 0
-        for (let r = 0; r < R; r++) mean += rep[r * d + i]!
-        mean /= R
-        let v = 0
-        for (let r = 0; r < R; r++) v += (rep[r * d + i]! - mean) ** 2
-        out[row * d + i] = mean
-        se[row * d + i] = Math.sqrt(v / (R - 1) / R)
-      }
+      const est = rowEstimate(laws, plan, tau, replicateKeys, means)
+      out.set(est.mean, row * d)
+      se.set(est.stdError, row * d)
     }
     seHolder.value = Float32Array.from(se)
     const gradFunc = (dy: tf.Tensor) => {
+      const acc = new Float64Array(d * d)
+      const weightSums = new Float64Array(d)
       const g = dy.dataSync()
       const grad = new Float64Array(size)
       for (let row = 0; row < rows; row++) {
