@@ -343,7 +343,7 @@ export const compile = (model: Model): Kernels => {
     theta: (u) => toTheta(model.space, (u.rank === 1 ? u.reshape([1, u.shape[0]!]) : u) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [u.shape[0]!, d]),
     sample: (theta, options) =>
       tf.tidy(() => {
-        const fused = softmax ? fusedSample(model, theta, options, "relaxed") : undefined
+        const fused = fusedSample(model, theta, options, softmax ? "relaxed" : "hard")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)

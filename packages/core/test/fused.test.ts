@@ -225,6 +225,24 @@ describe.each(["cpu", "wasm"])("fused sampling on %s", (backend) => {
     }
   })
 
+  it("Perturb-Argmax sample: the one-hot argmax of the same noise, with a zero gradient", () => {
+    for (const noise of [Noise.gumbel(), Noise.normal({ mean: 1, sd: 2 }), Noise.cauchy()]) {
+      const k = compile(Model.perturbArgmax({ space: Space.reals(7), noise }))
+      const theta = thetaOf([4, 7], 3)
+      const opts = { samples: 6, key: Key.make(8) }
+      const hard = read(k.sample(theta, opts))
+      const soft = read(composed(noise, theta, 6, opts.key, 1))
+      for (let r = 0; r < hard.length / 7; r++) {
+        const row = Array.from(soft.subarray(r * 7, r * 7 + 7))
+        const at = row.indexOf(Math.max(...row))
+        expect(Array.from(hard.subarray(r * 7, r * 7 + 7))).toEqual(row.map((_, j) => (j === at ? 1 : 0)))
+      }
+      const g = read(tf.grad((t: tf.Tensor) => tf.sum(k.sample(t, opts)))(theta))
+      expect(Array.from(g).every((x) => x === 0)).toBe(true)
+      theta.dispose()
+    }
+  })
+
   it("20 sample-and-gradient calls (relaxed and straight-through) leave numTensors unchanged", () => {
     const k = compile(Model.perturbSoftmax({ space: Space.reals(12), noise: Noise.gumbel(), temperature: 0.5 }))
     const theta = thetaOf([4, 12], 1)

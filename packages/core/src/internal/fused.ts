@@ -385,7 +385,8 @@ const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Numb
  * ops, which report bad arguments). Call it before `checkTensor("theta", …)`: it checks θ itself
  * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies on the `cpu` and `wasm` backends to i.i.d. noise of
  * a law the kernel implements, with a plain-number temperature whose reciprocal is a finite
- * float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `straightThrough` = the one-hot argmax forward
+ * float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax
+ * samples, zero gradient); `straightThrough` = the one-hot argmax forward
  * and the relaxed gradient backward (recomputed from θ and the key, so nothing of size
  * samples × rows × d is kept for it).
  *
@@ -396,7 +397,7 @@ export const fusedSample = (
   model: Model,
   theta: tf.Tensor,
   options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor },
-  mode: "relaxed" | "straightThrough"
+  mode: "relaxed" | "straightThrough" | "hard"
 ): tf.Tensor | undefined => {
   const d = model.space.dim
   // Rank, dtype and dimension as the composed path checks them; finiteness below, in WebAssembly.
@@ -430,6 +431,10 @@ export const fusedSample = (
     throw new InvalidArgument({ argument: `theta[${bad}]`, value: valuesOf(theta)[bad], reason: "Expected a finite number" })
   }
   const forward = (hard: boolean) => forwardValues(shape, key, law, tau, hard, toTensor(outShape))
+  if (mode === "hard") {
+    // Perturb-Argmax samples: one-hot, so the derivative is zero (as tfjs's argMax gives).
+    return customOp(([x]) => ({ value: forward(true), gradFunc: () => tf.zeros(x!.shape) }))(theta)
+  }
   const op = mode === "relaxed"
     ? customOp(([x], save) => {
       const y = forward(false)
