@@ -25,7 +25,7 @@ const usage = `perturb <command> [options] [--json]
   identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
   analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--confirm] [--seed N] [--out DIR]
   reproduce gallery [--out DIR]
-  bench     [--filter NAME]   (noise, core or analysis; the benchmarks of \`pnpm bench\`)
+  bench     [--filter NAME]   (noise, core, analysis or examples; the benchmarks of \`pnpm bench\`)
   reproduce table1 [--seeds N] [--steps N] [--out DIR]
   reproduce vae    [--epochs N] [--seeds N] [--limit N] [--out DIR]
 
@@ -143,12 +143,18 @@ const benchCommand = (v: Values): void => {
   const scripts = [
     ["noise", "noise/dist/bench/samplers.js"],
     ["core", "core/dist/bench/kernels.js"],
-    ["analysis", "analysis/dist/bench/analyze.js"]
+    ["analysis", "analysis/dist/bench/analyze.js"],
+    ["examples", "examples/dist/bench/vaeStep.js"]
   ].filter(([name]) => v.filter === undefined || name!.includes(v.filter))
-  if (scripts.length === 0) throw new UsageError("filter", v.filter, "expected noise, core or analysis")
+  if (scripts.length === 0) throw new UsageError("filter", v.filter, "expected noise, core, analysis or examples")
   for (const [name, file] of scripts) {
     const r = spawnSync(process.execPath, [join(root, file!)], { stdio: "inherit" })
     if (r.status !== 0) throw new UsageError("filter", name, `the ${name} benchmark exited with ${r.status}`)
+  }
+  if (v.filter === undefined) {
+    // The issue-6 goal table gathered from the goal rows the benchmarks just wrote.
+    const r = spawnSync(process.execPath, [join(root, "../scripts/bench-summary.mjs")], { stdio: "inherit" })
+    if (r.status !== 0) throw new UsageError("filter", "summary", `the benchmark summary exited with ${r.status}`)
   }
 }
 
