@@ -9,11 +9,10 @@ import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
+import { type KernelLaw, kernelLaw, LAW_IDS } from "../internal/kernelLaw.js"
 import {
   ArgmaxProgram,
   blocksPerThread,
-  type GpuLaw,
-  LAW_IDS,
   MAX_BLOCKS_PER_THREAD,
   SoftmaxGradProgram,
   SoftmaxProgram,
@@ -44,11 +43,7 @@ export interface FusedSampleOptions {
   readonly samples?: number
 }
 
-interface LawParams {
-  readonly id: number
-  readonly p0: number
-  readonly p1: number
-}
+type LawParams = KernelLaw
 
 /**
  * The kernel's law and parameters for i.i.d. noise in d coordinates, or a typed error naming why
@@ -59,30 +54,15 @@ interface LawParams {
  */
 export const gpuLaw = (noise: NoiseLike, d: number): LawParams => {
   if (!Noise.isNoise(noise)) throw new InvalidArgument({ argument: "noise", value: noise, reason: "Expected a noise law" })
-  const laws = Noise.independentMarginals(noise, d)
-  const unsupported = (why: string) =>
-    new InvalidArgument({
+  const law = kernelLaw(noise, d)
+  if (typeof law === "string") {
+    throw new InvalidArgument({
       argument: "noise",
-      value: Noise.isLaw(noise) ? noise._tag : noise._tag,
-      reason: `${why}; the fused GPU kernels take i.i.d. ${Object.keys(LAW_IDS).join(", ")} noise (use compile(model).sample for others)`
+      value: noise._tag,
+      reason: `${law}; the fused GPU kernels take i.i.d. ${Object.keys(LAW_IDS).join(", ")} noise (use compile(model).sample for others)`
     })
-  if (laws === undefined) throw unsupported("correlated Gaussian noise")
-  const first = laws[0]!
-  const same = laws.every((l) => l === first || (l._tag === first._tag && JSON.stringify(l.params) === JSON.stringify(first.params)))
-  if (!same) throw unsupported("coordinates follow different laws")
-  if (!(first._tag in LAW_IDS)) throw unsupported(`${first._tag} noise has no closed-form quantile kernel`)
-  const id = LAW_IDS[first._tag as GpuLaw]
-  const p = first.params as Record<string, number>
-  switch (first._tag) {
-    case "Normal":
-      return { id, p0: p.mean!, p1: p.sd! }
-    case "Uniform":
-      return { id, p0: p.a!, p1: p.b! }
-    case "Exponential":
-      return { id, p0: p.rate!, p1: 0 }
-    default:
-      return { id, p0: p.loc!, p1: p.scale! }
   }
+  return law
 }
 
 const backend = (): WebGPUBackend => {

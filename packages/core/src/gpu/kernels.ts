@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
+import { type KernelLawName, LAW_IDS as KERNEL_LAW_IDS } from "../internal/kernelLaw.js"
 import { lawsWgsl, philoxWgsl } from "./philox.wgsl.js"
 
 /**
@@ -22,21 +23,13 @@ import { lawsWgsl, philoxWgsl } from "./philox.wgsl.js"
  * @since 0.1.0
  * @category gpu
  */
-export const LAW_IDS = {
-  Gumbel: 0,
-  Normal: 1,
-  Logistic: 2,
-  Laplace: 3,
-  Cauchy: 4,
-  Uniform: 5,
-  Exponential: 6
-} as const
+export const LAW_IDS: typeof KERNEL_LAW_IDS = KERNEL_LAW_IDS
 
 /**
  * @since 0.1.0
  * @category gpu
  */
-export type GpuLaw = keyof typeof LAW_IDS
+export type GpuLaw = KernelLawName
 
 /**
  * Threads per workgroup: one workgroup per row, enough threads to hide Philox latency and few

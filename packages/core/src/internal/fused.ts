@@ -20,55 +20,26 @@
  * @internal
  */
 import * as tf from "@tensorflow/tfjs"
-import { Key, type Law, Noise, type NoiseLike } from "@perturb/noise"
+import { Key, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
 import type { Model } from "../Model.js"
+import { kernelLaw, type KernelLaw } from "./kernelLaw.js"
 import { checkTensor, customOp } from "./tensors.js"
 import { wasmBase64 } from "./wasm/module.js"
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
-export interface FusedLaw {
-  readonly id: number
-  readonly p0: number
-  readonly p1: number
-}
-
-const LAW_IDS: Readonly<Record<string, number>> = {
-  Gumbel: 0,
-  Normal: 1,
-  Logistic: 2,
-  Laplace: 3,
-  Cauchy: 4,
-  Uniform: 5,
-  Exponential: 6
-}
+export type FusedLaw = KernelLaw
 
 /** Law index of the raw uniforms (`Random.uniform32`), for tests. */
 export const RAW_UNIFORM = 7
-
-const sameLaw = (a: Law, b: Law): boolean => a === b || (a._tag === b._tag && JSON.stringify(a.params) === JSON.stringify(b.params))
 
 /**
  * The fused kernel's law for noise in d coordinates, or `undefined` when the noise is not i.i.d.
  * (or independent with one law) of a law with a closed-form quantile in the kernel.
  */
 export const fusedLaw = (noise: NoiseLike, d: number): FusedLaw | undefined => {
-  const laws = Noise.independentMarginals(noise, d)
-  if (laws === undefined || laws.length === 0) return undefined
-  const first = laws[0]!
-  const id = LAW_IDS[first._tag]
-  if (id === undefined || !laws.every((l) => sameLaw(l, first))) return undefined
-  const p = first.params as Readonly<Record<string, number>>
-  switch (first._tag) {
-    case "Normal":
-      return { id, p0: p.mean!, p1: p.sd! }
-    case "Uniform":
-      return { id, p0: p.a!, p1: p.b! }
-    case "Exponential":
-      return { id, p0: p.rate!, p1: 0 }
-    default:
-      return { id, p0: p.loc!, p1: p.scale! }
-  }
+  const law = kernelLaw(noise, d)
+  return typeof law === "string" ? undefined : law
 }
 
 // ------------------------------------------------------------------------------------------ instance
