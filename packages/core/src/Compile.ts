@@ -37,8 +37,10 @@ import { checkTemperatureTensor, checkTensor, customOp } from "./internal/tensor
  * - `mc`: plain Monte Carlo, with standard errors;
  * - `quadrature`: tensor Gauss–Legendre, Perturb-Softmax with d ≤ 4;
  * - `stratified`: Perturb-Softmax `probs` with i.i.d. Gumbel or independent continuous noise —
- *   scrambled Sobol stratified on the argmax, weighted by the exact argmax probabilities (the
- *   lowest error per sample over all τ; float64, row by row, so meant for few rows).
+ *   scrambled Sobol stratified on the argmax, weighted by the exact argmax probabilities, with a
+ *   linear control variate: the lowest error per sample at every τ (10–25× below `mc` at d = 10),
+ *   but each point costs more (the maximum's quantile by Newton's method, in float64, row by row):
+ *   measured 3× the time of `qmc` per call at d = 10 with Gumbel noise, 10× with Normal noise.
  *
  * @since 0.1.0
  * @category models
