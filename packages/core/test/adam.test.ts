@@ -155,6 +155,21 @@ describe.each(["cpu", "wasm"])("adam on %s", (backend) => {
     tf.dispose(vars)
   })
 
+  it("on wasm writes θ in place when the variable alone holds its buffer (no new tensor, same dataId)", () => {
+    const v = tf.variable(tf.tensor1d(values(21, 8)))
+    const a = adam(0.1)
+    a.minimize(() => loss([v], 0), false, [v])
+    const id = v.dataId
+    const bytes = tf.memory().numBytes
+    const old = Array.from(v.dataSync())
+    a.minimize(() => loss([v], 1), false, [v])
+    expect(Array.from(v.dataSync())).not.toEqual(old)
+    if (backend === "wasm") expect(v.dataId).toBe(id)
+    expect(tf.memory().numBytes).toBe(bytes)
+    a.dispose()
+    v.dispose()
+  })
+
   it("never writes into a buffer another tensor shares: a clone taken before the step keeps its values", () => {
     const v = tf.variable(tf.tensor1d(values(11, 6)))
     const a = adam(0.1)
