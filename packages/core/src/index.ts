@@ -16,6 +16,7 @@ export {
   type Method,
   type ProbsResult
 } from "./Compile.js"
+export { adam, FusedAdam } from "./Adam.js"
 export { dense } from "./Dense.js"
 export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"
 export { DimensionMismatch, EmptySpace, InvalidArgument, NoClosedForm, NotUnique } from "./Errors.js"

@@ -495,3 +495,37 @@ void EXPORT(perturb_narrow)(float *out, const double *in, uint32_t n) {
 void EXPORT(perturb_zero)(double *p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) p[i] = 0.0;
 }
+
+/* ---------------------------------------------------------------- Adam */
+
+/* One Adam step on n values, in place on theta, m and the second moment s, as tf.train.adam (tfjs 4.22) computes it,
+ * op for op in float32 so the result is bit-identical to tfjs's separate tensor ops:
+ *   m' = m b1 + g ob1,  s' = s b2 + (g g) ob2,  theta' = ((m' / c1) / (sqrt(s' / c2) + eps)) nlr + theta
+ * with ob = 1 - beta, c = 1 - beta^t (the caller's float32 running product, as tfjs keeps it) and
+ * nlr = -learningRate, all rounded to float32 by the caller as tfjs's scalars are. Epsilon is added
+ * to the square root of the bias-corrected s, not folded into a step size: folding would change the
+ * rounding. SIMD128 has no fused multiply-add and nothing here is compiled with fast-math, so every
+ * product and sum rounds once, like tfjs's. */
+void EXPORT(perturb_adam)(float *theta, const float *g, float *m, float *s, uint32_t n, float b1, float ob1, float b2, float ob2, float c1,
+                          float c2, float eps, float nlr) {
+  const v B1 = fsplat(b1), OB1 = fsplat(ob1), B2 = fsplat(b2), OB2 = fsplat(ob2), C1 = fsplat(c1), C2 = fsplat(c2), E = fsplat(eps),
+          L = fsplat(nlr);
+  uint32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v gi = wasm_v128_load(g + i);
+    v mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), B1), wasm_f32x4_mul(gi, OB1));
+    v vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s + i), B2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), OB2));
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(s + i, vi);
+    v step = wasm_f32x4_div(wasm_f32x4_div(mi, C1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, C2)), E));
+    wasm_v128_store(theta + i, wasm_f32x4_add(wasm_f32x4_mul(step, L), wasm_v128_load(theta + i)));
+  }
+  for (; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * ob1;
+    float vi = s[i] * b2 + (gi * gi) * ob2;
+    m[i] = mi;
+    s[i] = vi;
+    theta[i] = ((mi / c1) / (__builtin_sqrtf(vi / c2) + eps)) * nlr + theta[i];
+  }
+}

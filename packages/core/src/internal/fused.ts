@@ -46,7 +46,7 @@ export const fusedLaw = (noise: NoiseLike, d: number): FusedLaw | undefined => {
 
 // The WebAssembly JS API, typed here by what we use: the project's lib (ES2023 + node) has no
 // WebAssembly declarations, and the guards below check the shapes at run time instead of casting.
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer
   grow(pages: number): number
 }
@@ -68,27 +68,29 @@ interface Exports {
   readonly perturb_zero: Kernel
   readonly perturb_transform: Kernel
   readonly perturb_nonfinite: (x: number, n: number) => number
+  readonly perturb_adam: Kernel
   readonly __heap_base: { readonly value: unknown }
 }
 
-interface Instance {
+/** A WebAssembly instance of perturb.c with its own memory; buffers go above `base`. */
+export interface Instance {
   readonly memory: WasmMemory
   readonly x: Exports
   readonly base: number
 }
 
-const PAGE = 65536
+export const PAGE = 65536
 /** Above this, the instance is dropped after the call, so a single huge call does not pin memory. */
 const RETAIN_BYTES = 256 * 2 ** 20
 /** Output values per kernel call: bounds the instance's memory whatever the request. */
 export const CHUNK_VALUES = 2 ** 24
 const BATCH = 2048
 
-const isWasmApi = (w: unknown): w is WasmApi =>
+export const isWasmApi = (w: unknown): w is WasmApi =>
   typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
   typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
 
-const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite"] as const
+const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite", "perturb_adam"] as const
 
 const isExports = (x: object): x is Exports =>
   KERNELS.every((name) => name in x && typeof Reflect.get(x, name) === "function") &&
@@ -104,16 +106,23 @@ const decode = (b64: string): Uint8Array => {
   return bytes
 }
 
-const instance = (): Instance => {
-  if (current !== undefined) return current
+/**
+ * A fresh instance with its own memory (the compiled module is shared). The samplers share one,
+ * which they may drop between calls; the fused Adam keeps one per optimizer for its state.
+ */
+export const createInstance = (): Instance => {
   const api: unknown = Reflect.get(globalThis, "WebAssembly")
   if (!isWasmApi(api)) throw new Error("The fused kernels need WebAssembly, which this runtime lacks")
-  // Synchronous compilation keeps `sample` synchronous; the module is 15 kB.
+  // Synchronous compilation keeps `sample` synchronous; the module is 17 kB.
   compiled ??= new api.Module(decode(wasmBase64))
   const memory = new api.Memory({ initial: 4 })
   const { exports } = new api.Instance(compiled, { env: { memory } })
   if (!isExports(exports)) throw new Error("perturb.wasm: unexpected exports (rebuild with scripts/build-wasm.sh)")
-  current = { memory, x: exports, base: Math.ceil(Number(exports.__heap_base.value) / 16) * 16 }
+  return { memory, x: exports, base: Math.ceil(Number(exports.__heap_base.value) / 16) * 16 }
+}
+
+const instance = (): Instance => {
+  current ??= createInstance()
   return current
 }
 
@@ -149,7 +158,7 @@ const layout = (inst: Instance, sizes: ReadonlyArray<number>, argument: string, 
   return ptrs
 }
 
-const f32 = (inst: Instance, ptr: number, n: number): Float32Array => new Float32Array(inst.memory.buffer, ptr, n)
+export const f32 = (inst: Instance, ptr: number, n: number): Float32Array => new Float32Array(inst.memory.buffer, ptr, n)
 
 // ------------------------------------------------------------------------------------------ tfjs glue
 
@@ -165,18 +174,25 @@ const isWasmHeap = (b: unknown): b is WasmHeap =>
   typeof b.dataIdMap === "object" && b.dataIdMap !== null && "get" in b.dataIdMap && typeof b.dataIdMap.get === "function"
 
 /**
+ * A float32 tensor's values in tfjs-wasm's heap (valid until the next tfjs call; writes change the
+ * tensor), or `undefined` on other backends.
+ */
+export const heapView = (t: tf.Tensor): Float32Array | undefined => {
+  if (tf.getBackend() !== "wasm" || t.dtype !== "float32") return undefined
+  const b: unknown = tf.backend()
+  if (!isWasmHeap(b)) return undefined
+  const entry = b.dataIdMap.get(t.dataId)
+  const heap = b.wasm.HEAPU8
+  return entry === undefined ? undefined : new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size)
+}
+
+/**
  * A tensor's float32 values: on the wasm backend a view of tfjs's heap (valid until the next tfjs
  * call), elsewhere `dataSync()`.
  */
-const valuesOf = (t: tf.Tensor): Float32Array => {
-  if (tf.getBackend() === "wasm") {
-    const b: unknown = tf.backend()
-    if (isWasmHeap(b)) {
-      const entry = b.dataIdMap.get(t.dataId)
-      const heap = b.wasm.HEAPU8
-      if (entry !== undefined && t.dtype === "float32") return new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size)
-    }
-  }
+export const valuesOf = (t: tf.Tensor): Float32Array => {
+  const view = heapView(t)
+  if (view !== undefined) return view
   const v = t.dataSync()
   return v instanceof Float32Array ? v : Float32Array.from(v)
 }

@@ -11,7 +11,7 @@
  * which costs ~1 ms a row (2 s for the 2,000 rows of a batch).
  */
 import * as tf from "@tensorflow/tfjs"
-import { compile, dense, gaussLegendre, Model, Space } from "@perturb/core"
+import { adam, compile, dense, gaussLegendre, Model, Space } from "@perturb/core"
 import { Key, Noise } from "@perturb/noise"
 import type { Digits } from "./mnist.js"
 
@@ -82,9 +82,10 @@ const layer = (inputs: number, outputs: number, key: Key.Key): Layer => ({
 })
 
 /**
- * `dense`: the project's layer with its explicit-transpose backward (Dense.ts);
- * `plain`: `tf.add(tf.matMul(x, W), b)` with tfjs's default gradients — the baseline `pnpm bench`
- * compares a training step against.
+ * `dense`: the project's layer with its explicit-transpose backward (Dense.ts) and the fused Adam
+ * (Adam.ts, equal to tf.train.adam bit for bit on cpu and wasm);
+ * `plain`: `tf.add(tf.matMul(x, W), b)` with tfjs's default gradients and `tf.train.adam` — the
+ * baseline `pnpm bench` compares a training step against.
  */
 export type LayerKind = "dense" | "plain"
 
@@ -125,7 +126,7 @@ export const createVae = (
     layer(L * K, 256, ks[3]!), layer(256, 512, ks[4]!), layer(512, 784, ks[5]!)
   ]
   const variables = layers.flatMap((l) => [l.W, l.b])
-  const optimizer = tf.train.adam(o.learningRate)
+  const optimizer = kind === "dense" ? adam(o.learningRate) : tf.train.adam(o.learningRate)
   const f = (x: tf.Tensor2D, i: number, relu: boolean) => forwardLayer(x, layers[i]!, relu, kind)
 
   const negElbo = (x: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Scalar => {
