@@ -128,6 +128,22 @@ describe.runIf(available)("gpuDense on webgpu", () => {
     tf.dispose([x, W, b])
   })
 
+  it("reads a bool tensor cast to float32 (int32 storage on webgpu) like its float values", async () => {
+    const [n, k, m] = [10, 40, 33]
+    const mask = tf.greater(tf.tensor2d(values(n * k, 12), [n, k]), 0.2)
+    const xCast = tf.cast(mask, "float32") as tf.Tensor2D
+    const xFloat = tf.tensor2d(Float32Array.from(await mask.data()), [n, k])
+    const W = tf.tensor2d(values(k * m, 13, 0.3), [k, m])
+    const b = tf.tensor1d(values(m, 14, 0.1))
+    const dy = tf.tensor2d(values(n * m, 15), [n, m])
+    const f = (x: tf.Tensor2D) => tf.grads((a: tf.Tensor, c: tf.Tensor) => gpuDense(x, a as tf.Tensor2D, c as tf.Tensor1D, { relu: true, inputGradient: false }))([W, b], dy)
+    const [yc, yf] = [gpuDense(xCast, W, b), gpuDense(xFloat, W, b)]
+    expect(Array.from(await yc.data())).toEqual(Array.from(await yf.data()))
+    const [gc, gf] = [f(xCast), f(xFloat)]
+    expect(Array.from(await gc[0]!.data())).toEqual(Array.from(await gf[0]!.data()))
+    tf.dispose([mask, xCast, xFloat, W, b, dy, yc, yf, ...gc, ...gf])
+  })
+
   it("keeps the tensor count flat over forward and backward passes", () => {
     const x = tf.tensor2d(values(20 * 30, 8), [20, 30])
     const W = tf.variable(tf.tensor2d(values(30 * 40, 9, 0.2), [30, 40]))

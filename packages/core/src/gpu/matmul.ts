@@ -11,7 +11,8 @@
  * A workgroup of 8 × 8 threads computes a 32 × 32 tile of C, each thread a 4 × 4 block, stepping
  * through K in slabs of 32 staged in workgroup memory; out-of-range loads read 0, so any M, N, K
  * work. `ColumnSumProgram` gives db = Σ_rows dz. Shapes travel as uniforms (M, N, K), so one
- * pipeline per mode serves every layer size.
+ * pipeline per mode serves every layer size. Every load goes through f32(): tfjs stores a bool
+ * tensor cast to float32 in its int32 buffer, and binds it as array<i32>.
  *
  * @since 0.1.0
  */
@@ -40,17 +41,17 @@ export type DenseProduct = "forward" | "dx" | "dW"
 const loads = (product: DenseProduct, relu: boolean): { a: string; b: string; aTransposed: boolean; bTransposed: boolean } => {
   // dz(i, c) for the [rows, N_out] gradient: dy masked by the ReLU's derivative.
   const dz = (i: string, c: string, width: string) =>
-    relu ? `select(0.0, dy[${i} * ${width} + ${c}], y[${i} * ${width} + ${c}] > 0.0)` : `dy[${i} * ${width} + ${c}]`
+    relu ? `select(0.0, f32(dy[${i} * ${width} + ${c}]), f32(y[${i} * ${width} + ${c}]) > 0.0)` : `f32(dy[${i} * ${width} + ${c}])`
   switch (product) {
     case "forward":
       // x [M, K], w [K, N]
-      return { a: "x[r * uniforms.K + k]", b: "w[k * uniforms.N + c]", aTransposed: false, bTransposed: false }
+      return { a: "f32(x[r * uniforms.K + k])", b: "f32(w[k * uniforms.N + c])", aTransposed: false, bTransposed: false }
     case "dx":
       // dy, y [M, K] (K = the layer's outputs), w [N, K] (N = the layer's inputs): B(k, c) = w[c, k]
-      return { a: dz("r", "k", "uniforms.K"), b: "w[c * uniforms.K + k]", aTransposed: false, bTransposed: true }
+      return { a: dz("r", "k", "uniforms.K"), b: "f32(w[c * uniforms.K + k])", aTransposed: false, bTransposed: true }
     case "dW":
       // x [K, M] (K = batch rows), dy, y [K, N]: A(r, k) = x[k, r]
-      return { a: "x[k * uniforms.M + r]", b: dz("k", "c", "uniforms.N"), aTransposed: true, bTransposed: false }
+      return { a: "f32(x[k * uniforms.M + r])", b: dz("k", "c", "uniforms.N"), aTransposed: true, bTransposed: false }
   }
 }
 
@@ -91,7 +92,7 @@ export class DenseMatMulProgram implements WebGPUProgram {
     const sa = split(aTransposed)
     const sb = split(!bTransposed)
     const epilogue = this.product === "forward"
-      ? `let v = acc[i][j] + b[c];\n          result[r * uniforms.N + c] = ${this.relu ? "max(v, 0.0)" : "v"};`
+      ? `let v = acc[i][j] + f32(b[c]);\n          result[r * uniforms.N + c] = ${this.relu ? "max(v, 0.0)" : "v"};`
       : "result[r * uniforms.N + c] = acc[i][j];"
     return `
 var<workgroup> As : array<array<f32, ${TILE}>, ${TILE}>;
@@ -181,7 +182,7 @@ export class ColumnSumProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    const term = this.relu ? "select(0.0, dy[i * n + c], y[i * n + c] > 0.0)" : "dy[i * n + c]"
+    const term = this.relu ? "select(0.0, f32(dy[i * n + c]), f32(y[i * n + c]) > 0.0)" : "f32(dy[i * n + c])"
     return `
 fn main(index : i32) {
   let c = index;

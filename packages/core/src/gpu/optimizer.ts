@@ -80,9 +80,14 @@ const pipelineFor = (device: GPUDevice): GPUComputePipeline => {
 /** The GPU buffer behind a tensor, uploading it first if it lives on the CPU. */
 const bufferOf = (backend: WebGPUBackend, t: tf.TensorInfo, argument: string): GPUBuffer => {
   backend.uploadToGPU(t.dataId)
-  const resource = backend.tensorMap.get(t.dataId).resource
+  const data = backend.tensorMap.get(t.dataId)
+  const resource = data.resource
   if (resource === undefined || !("mapAsync" in resource)) {
     throw new InvalidArgument({ argument, value: t.shape, reason: "Expected a tensor backed by a WebGPU buffer (not a texture)" })
+  }
+  // A bool or int32 tensor cast to float32 keeps its int32 buffer in tfjs-webgpu.
+  if (data.dtype !== "float32") {
+    throw new InvalidArgument({ argument, value: data.dtype, reason: "Expected float32 storage (a cast from bool or int32 keeps int32 storage on webgpu: use tf.mul(t, 1) to convert)" })
   }
   return resource
 }
