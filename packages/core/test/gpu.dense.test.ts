@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
 import { DimensionMismatch, InvalidArgument } from "../src/index.js"
-import { enableWebGPU, gpuAdam, gpuDense } from "../src/gpu/index.js"
+import { enableWebGPU, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "../src/gpu/index.js"
 
 const available = await enableWebGPU().then(
   () => true,
@@ -264,5 +264,64 @@ describe.runIf(available)("gpuAdam on webgpu", () => {
     const g = tf.ones([3, 2])
     expect(() => gpuAdam(0.01).applyGradients({ [w.name]: g })).toThrow(DimensionMismatch)
     tf.dispose([w, g])
+  })
+})
+
+describe.runIf(available)("gpuBernoulliNll and gpuCategoricalKl on webgpu", () => {
+  const bernoulliRef = (o: tf.Tensor, x: tf.Tensor, scale: number) => tf.mul(tf.sum(tf.sub(tf.softplus(o), tf.mul(x, o))), scale)
+  const klRef = (t: tf.Tensor, scale: number) => {
+    const logq = tf.logSoftmax(t)
+    return tf.mul(tf.add(tf.sum(tf.mul(tf.exp(logq), logq)), t.shape[0]! * Math.log(t.shape[1]!)), scale)
+  }
+
+  it.each([[1, 1], [3, 7], [100, 784], [300, 333]])("Bernoulli NLL and its gradient equal tfjs's on cpu: [%i, %i]", async (n, m) => {
+    const ov = values(n * m, 21, 6)
+    const xv = Float32Array.from(values(n * m, 22), (v) => (v > 0 ? 1 : 0))
+    const scale = 1 / n
+    const [value0, grad0] = await onCpu(() => {
+      const [o, x] = [tf.tensor2d(ov, [n, m]), tf.tensor2d(xv, [n, m])]
+      return [bernoulliRef(o, x, scale), tf.grad((t: tf.Tensor) => bernoulliRef(t, x, scale))(o)]
+    })
+    const [o, x] = [tf.tensor2d(ov, [n, m]), tf.tensor2d(xv, [n, m])]
+    const value = gpuBernoulliNll(o, x, { scale })
+    const grad = tf.grad((t: tf.Tensor) => gpuBernoulliNll(t, x, { scale }))(o)
+    expect(value.shape).toEqual([])
+    expect(worst(await value.data(), value0!, 1e-6, 1e-5)).toBeLessThanOrEqual(1)
+    expect(worst(await grad.data(), grad0!, 1e-7, 1e-5)).toBeLessThanOrEqual(1)
+    tf.dispose([o, x, value, grad])
+  })
+
+  it.each([[1, 2], [5, 3], [2000, 10], [77, 129]])("categorical KL to uniform and its gradient equal tfjs's on cpu: [%i, %i]", async (rows, K) => {
+    const tv = values(rows * K, 23, 4)
+    const scale = 0.01
+    const [value0, grad0] = await onCpu(() => {
+      const t = tf.tensor2d(tv, [rows, K])
+      return [klRef(t, scale), tf.grad((u: tf.Tensor) => klRef(u, scale))(t)]
+    })
+    const t = tf.tensor2d(tv, [rows, K])
+    const value = gpuCategoricalKl(t, { scale })
+    const grad = tf.grad((u: tf.Tensor) => gpuCategoricalKl(u as tf.Tensor2D, { scale }))(t)
+    expect(worst(await value.data(), value0!, 1e-6, 1e-5)).toBeLessThanOrEqual(1)
+    expect(worst(await grad.data(), grad0!, 1e-8, 1e-4)).toBeLessThanOrEqual(1)
+    const zero = gpuCategoricalKl(tf.zeros([4, 10]) as tf.Tensor2D)
+    expect(Math.abs((await zero.data())[0]!)).toBeLessThan(1e-6)
+    tf.dispose([t, value, grad, zero])
+  })
+
+  it("keep the tensor count flat and reject bad arguments by name", () => {
+    const o = tf.tensor2d(values(60, 24), [6, 10])
+    const x = tf.zeros([6, 10])
+    const step = () => {
+      tf.grad((t: tf.Tensor) => tf.add(gpuBernoulliNll(t, x), gpuCategoricalKl(t as tf.Tensor2D)))(o).dispose()
+    }
+    step()
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 10; i++) step()
+    expect(tf.memory().numTensors).toBe(before)
+    expect(() => gpuBernoulliNll(o, tf.zeros([6, 11]))).toThrow(DimensionMismatch)
+    expect(() => gpuBernoulliNll(o, x, { scale: Number.NaN })).toThrow(/Invalid options.scale = NaN/)
+    expect(() => gpuBernoulliNll(o, tf.zeros([6, 10], "int32"))).toThrow(/Invalid x = "?int32/)
+    expect(() => gpuCategoricalKl(tf.zeros([60]) as unknown as tf.Tensor2D)).toThrow(/Invalid theta/)
+    tf.dispose([o, x])
   })
 })
