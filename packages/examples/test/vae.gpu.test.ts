@@ -16,6 +16,7 @@ const available = await enableWebGPU().then(
   () => true,
   () => false
 )
+await tf.setBackend(available ? "webgpu" : "cpu")
 
 const digits = loadMnist(400)
 const batch = (s: number) => tf.tensor2d(digits.train.subarray(s * 100 * 784, (s + 1) * 100 * 784), [100, 784])
