@@ -315,7 +315,9 @@ const vaeStep = async (variant: "tfjs" | "fusedLayers" | "fused") => {
   const timeSynced = await time(1, 0, () => step(VAE_STEPS + 9))
   const counts = await countStep(() => step(VAE_STEPS + 10))
   // Host time of a step (JavaScript, tfjs and Dawn encoding up to the return, GPU idle at the
-  // start): the floor of the step time however fast the GPU is.
+  // start): the floor of the step time however fast the GPU is. On a software driver (lavapipe)
+  // the queue runs on the same CPU cores and Dawn's beginComputePass can wait on it, so there
+  // this figure is an upper bound, not the host cost.
   const host: Array<number> = []
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now()
