@@ -31,7 +31,13 @@ export interface GpuDenseOptions {
 
 type Uniform = { type: "int32"; data: Array<number> }
 
-/** The webgpu backend, or a typed error naming the active backend. */
+/**
+ * The active webgpu backend, or `InvalidArgument` (argument `backend`) naming the active one.
+ * Shared by the fused ops of this folder; not part of `@perturb/core/gpu`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
 export const webgpuBackend = (): WebGPUBackend => {
   if (tf.getBackend() !== "webgpu") {
     throw new InvalidArgument({

@@ -92,10 +92,13 @@ const bufferOf = (backend: WebGPUBackend, t: tf.TensorInfo, argument: string): G
   return resource
 }
 
-const positive = (argument: string, x: number, upper?: number): number => {
-  if (typeof x !== "number" || !Number.isFinite(x) || !(x > 0) || (upper !== undefined && !(x < upper))) {
-    throw new InvalidArgument({ argument, value: x, reason: upper === undefined ? "Expected a finite number > 0" : `Expected a number in (0, ${upper})` })
-  }
+const positive = (argument: string, x: number): number => {
+  if (typeof x !== "number" || !Number.isFinite(x) || !(x > 0)) throw new InvalidArgument({ argument, value: x, reason: "Expected a finite number > 0" })
+  return x
+}
+
+const decay = (argument: string, x: number): number => {
+  if (typeof x !== "number" || !(x >= 0 && x < 1)) throw new InvalidArgument({ argument, value: x, reason: "Expected a number in [0, 1)" })
   return x
 }
 
@@ -124,8 +127,8 @@ export class GpuAdamOptimizer extends tf.Optimizer {
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
     super()
     this.learningRate = positive("learningRate", learningRate)
-    this.beta1 = positive("beta1", beta1, 1)
-    this.beta2 = positive("beta2", beta2, 1)
+    this.beta1 = decay("beta1", beta1)
+    this.beta2 = decay("beta2", beta2)
     this.epsilon = epsilon === undefined ? tf.backend().epsilon() : positive("epsilon", epsilon)
     // tfjs keeps β₁ᵗ and β₂ᵗ as float32 scalars, starting at β₁ and β₂.
     this.accBeta1 = Math.fround(this.beta1)
@@ -268,7 +271,7 @@ export class GpuAdamOptimizer extends tf.Optimizer {
  * Adam for the webgpu backend: `tf.train.adam`'s update (see the module header) as one WGSL
  * dispatch per variable, so `optimizer.minimize(f, true, varList)` costs twelve dispatches for
  * twelve variables instead of ~150 kernels. Throws `InvalidArgument` for a non-positive
- * learning rate or ε, β outside (0, 1), and (when stepping) a backend other than webgpu.
+ * learning rate or ε, β outside [0, 1), and (when stepping) a backend other than webgpu.
  *
  * @example
  * import * as tf from "@tensorflow/tfjs-core"
