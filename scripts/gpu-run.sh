@@ -3,7 +3,8 @@
 # unpacks node and Dawn, installs the Vulkan loader from .gl, points Vulkan at the NVIDIA driver,
 # runs the check with a timeout, then (where PyTorch exists) the PyTorch comparison. Results go to
 # $OUT (default bench/results): gpu.json, torch.json and gpu-run.log.
-# Sizes: GPU_CHECK_* variables (see packages/core/bench/gpu-check.ts), TORCH_ROWS/TORCH_D/TORCH_ITERS.
+# Sizes: GPU_CHECK_* variables (see packages/core/bench/gpu-check.ts), TORCH_ROWS/TORCH_D/TORCH_ITERS;
+# GPU_RUN_TORCH=0 skips the PyTorch comparison (e.g. for a VAE-only run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/bench/results}
@@ -41,7 +42,9 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 timeout "${GPU_CHECK_TIMEOUT:-360}" "$RUN/node" "$RUN/check.mjs"
 echo "== check exit status $?"
 
-if python3 -c "import torch" 2>/dev/null; then
+if [ "${GPU_RUN_TORCH:-1}" = 0 ]; then
+  echo "== GPU_RUN_TORCH=0: skipped the PyTorch comparison"
+elif python3 -c "import torch" 2>/dev/null; then
   timeout "${TORCH_TIMEOUT:-150}" python3 scripts/torch_gumbel.py "$OUT/torch.json"
   echo "== torch exit status $?"
 else

@@ -9,7 +9,15 @@
  * 3. Timing (synchronised by reading one value back, averaged over many iterations): the fused
  *    forward at [ROWS, D], forward + backward, tfjs composed ops on webgpu (noise drawn on the CPU,
  *    and pre-drawn), and a categorical-VAE training step (784-512-256-200 / 200-256-512-784,
- *    batch 100, 20 × 10 Gumbel-Softmax latents, Adam) using `dense`.
+ *    batch 100, 20 × 10 Gumbel-Softmax latents, Adam) three times in the same run, from the same
+ *    weights: `tfjs` (`dense` layers, `tf.train.adam`, the loss in tfjs ops), `fusedLayers`
+ *    (`gpuDense` layers, `gpuAdam`, the loss in tfjs ops) and `fused` (the loss too:
+ *    `gpuBernoulliNll` + `gpuCategoricalKl`).
+ *    Each also reports the GPU dispatches and queue submits per step (counted at Dawn's
+ *    `dispatchWorkgroups` / `submit`, so the fused Adam's own dispatches count too) and the tfjs
+ *    kernels per step (`tf.profile`; custom-op kernels and the fused Adam are not tfjs kernels).
+ * 4. `denseAgreement`: `gpuDense` forward and gradients at the VAE's layer shapes, and 10
+ *    `gpuAdam` steps, against tfjs on the cpu backend (max abs and relative differences).
  *
  * Sizes: GPU_CHECK_ROWS (65536), GPU_CHECK_D (1000), GPU_CHECK_ITERS (50), GPU_CHECK_VAE_STEPS (50),
  * GPU_CHECK_STAT_N (2^24), GPU_CHECK_COMPOSED_ITERS (3) — smaller values for software drivers.
@@ -22,7 +30,7 @@ import * as tf from "@tensorflow/tfjs"
 import { Key, type Law, Noise, Random } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
 import { dense } from "../src/Dense.js"
-import { enableWebGPU, fusedSample, gpuNoise, gpuUniform32 } from "../src/gpu/index.js"
+import { enableWebGPU, fusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense, gpuNoise, gpuUniform32 } from "../src/gpu/index.js"
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name]
@@ -212,7 +220,53 @@ const benchmark = async () => {
   }
 }
 
-const vae = async () => {
+/** Dispatches and submits recorded at Dawn's compute-pass and queue (every path counts). */
+const counters = { dispatches: 0, submits: 0 }
+const countDawnCalls = () => {
+  const g = globalThis as unknown as {
+    GPUComputePassEncoder?: { prototype: { dispatchWorkgroups: (...a: Array<number>) => void } }
+    GPUQueue?: { prototype: { submit: (b: Iterable<GPUCommandBuffer>) => void } }
+  }
+  const pass = g.GPUComputePassEncoder?.prototype
+  const queue = g.GPUQueue?.prototype
+  if (pass === undefined || queue === undefined) return false
+  const dispatch = pass.dispatchWorkgroups
+  pass.dispatchWorkgroups = function (this: unknown, ...a: Array<number>) {
+    counters.dispatches++
+    return dispatch.apply(this, a)
+  }
+  const submit = queue.submit
+  queue.submit = function (this: unknown, b: Iterable<GPUCommandBuffer>) {
+    counters.submits++
+    return submit.call(this, b)
+  }
+  return true
+}
+
+/** Dispatches, submits and tfjs kernels of one call of `step` (the result is disposed). */
+const countStep = async (step: () => tf.Tensor) => {
+  const [d0, s0] = [counters.dispatches, counters.submits]
+  const t = step()
+  const [dispatches, submits] = [counters.dispatches - d0, counters.submits - s0]
+  await sync(t)
+  t.dispose()
+  let tfjsKernels: number | string
+  let kernelNames: Record<string, number> = {}
+  try {
+    const info = await tf.profile(() => {
+      step().dispose()
+    })
+    tfjsKernels = info.kernels.length
+    kernelNames = {}
+    for (const k of info.kernels) kernelNames[k.name] = (kernelNames[k.name] ?? 0) + 1
+  } catch (e) {
+    tfjsKernels = `tf.profile failed: ${String(e)}`
+  }
+  return { dispatchesPerStep: dispatches, submitsPerStep: submits, tfjsKernelsPerStep: tfjsKernels, tfjsKernelNames: kernelNames }
+}
+
+/** The categorical-VAE step with tfjs layers and Adam (`tfjs`) or the fused kernels. */
+const vaeStep = async (variant: "tfjs" | "fusedLayers" | "fused") => {
   const [batch, input, latents, categories] = [100, 784, 20, 10]
   const widths = { enc: [input, 512, 256, latents * categories], dec: [latents * categories, 256, 512, input] }
   let seed = 10
@@ -223,39 +277,180 @@ const vae = async () => {
   const enc = [0, 1, 2].map((l) => layer(widths.enc[l]!, widths.enc[l + 1]!))
   const dec = [0, 1, 2].map((l) => layer(widths.dec[l]!, widths.dec[l + 1]!))
   const x = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([batch, input], 0, 1, "float32", 5), 0.7), "float32")) as tf.Tensor2D
-  const optimizer = tf.train.adam(1e-3)
+  const optimizer = variant === "tfjs" ? tf.train.adam(1e-3) : gpuAdam(1e-3)
   const mlp = (h: tf.Tensor2D, layers: typeof enc) =>
-    layers.reduce((a, { W, b }, l) => (l < layers.length - 1 ? tf.relu(dense(a, W, b)) : dense(a, W, b)), h)
+    layers.reduce((a, { W, b }, l) => {
+      const relu = l < layers.length - 1
+      if (variant !== "tfjs") return gpuDense(a, W, b, { relu, inputGradient: !(layers === enc && l === 0) })
+      return relu ? tf.relu(dense(a, W, b)) : dense(a, W, b)
+    }, h)
   const key = Key.make(7)
   const loss = (step: number) => {
     const logits = mlp(x, enc).reshape([batch * latents, categories])
     const z = fusedSample(logits, { noise: Noise.gumbel(), key: Key.fold(key, step), temperature: 1 })
     const out = mlp(z.reshape([batch, latents * categories]) as tf.Tensor2D, dec)
+    if (variant === "fused") {
+      return tf.add(gpuBernoulliNll(out, x, { scale: 1 / batch }), gpuCategoricalKl(logits as tf.Tensor2D, { scale: 1 / batch })) as tf.Scalar
+    }
     // Binary cross-entropy with logits, in the stable form relu(o) − o·x + log(1 + e^−|o|).
     const rec = tf.sum(tf.add(tf.sub(tf.relu(out), tf.mul(out, x)), tf.softplus(tf.neg(tf.abs(out)))))
     const q = tf.softmax(logits)
     const kl = tf.sum(tf.mul(q, tf.add(tf.log(tf.add(q, 1e-20)), Math.log(categories))))
     return tf.div(tf.add(rec, kl), batch) as tf.Scalar
   }
-  const step = (i: number) => optimizer.minimize(() => loss(i), true)!
-  const first = step(0)
-  const firstLoss = (await first.data())[0]!
-  first.dispose()
-  const ms = await time(VAE_STEPS, 5, (i) => step(i + 1))
-  const last = step(VAE_STEPS + 6)
+  const variables = [...enc, ...dec].flatMap((l) => [l.W, l.b])
+  const step = (i: number) => optimizer.minimize(() => loss(i), true, variables)!
+  // The first steps' losses, read one by one: the two variants start from the same weights and
+  // noise, so these agree to float32 accuracy (a check of the fused path in the timed setting).
+  const firstLosses: Array<number> = []
+  for (let i = 0; i < 3; i++) {
+    const l = step(i)
+    firstLosses.push((await l.data())[0]!)
+    l.dispose()
+  }
+  const ms = await time(VAE_STEPS, 5, (i) => step(i + 3))
+  const last = step(VAE_STEPS + 8)
   const lastLoss = (await last.data())[0]!
   last.dispose()
-  const timeSynced = await time(1, 0, () => step(VAE_STEPS + 7))
-  tf.dispose([x, ...enc.flatMap((l) => [l.W, l.b]), ...dec.flatMap((l) => [l.W, l.b])])
+  const timeSynced = await time(1, 0, () => step(VAE_STEPS + 9))
+  const counts = await countStep(() => step(VAE_STEPS + 10))
+  // Host time of a step (JavaScript, tfjs and Dawn encoding up to the return, GPU idle at the
+  // start): the floor of the step time however fast the GPU is. On a software driver (lavapipe)
+  // the queue runs on the same CPU cores and Dawn's beginComputePass can wait on it, so there
+  // this figure is an upper bound, not the host cost.
+  const host: Array<number> = []
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now()
+    const l = step(VAE_STEPS + 20 + i)
+    host.push(performance.now() - t0)
+    await sync(l)
+    l.dispose()
+  }
+  host.sort((a, b) => a - b)
+  const numTensors = tf.memory().numTensors
+  for (let i = 0; i < 3; i++) step(VAE_STEPS + 11 + i).dispose()
+  const tensorsGrowth = tf.memory().numTensors - numTensors
+  tf.dispose([x, ...variables])
   optimizer.dispose()
-  return { batch, layers: "784-512-256-200 / 200-256-512-784", steps: VAE_STEPS, stepMs: round(ms), singleSyncedStepMs: round(timeSynced), firstLoss: round(firstLoss), lastLoss: round(lastLoss) }
+  return {
+    variant,
+    batch,
+    layers: "784-512-256-200 / 200-256-512-784",
+    steps: VAE_STEPS,
+    stepMs: round(ms),
+    singleSyncedStepMs: round(timeSynced),
+    hostMsPerStepMedian: round(host[2]!),
+    firstLoss: round(firstLosses[0]!, 7),
+    firstLosses: firstLosses.map((l) => round(l, 7)),
+    lastLoss: round(lastLoss),
+    tensorsGrowth,
+    ...counts
+  }
+}
+
+const vae = async () => {
+  const tfjs = await vaeStep("tfjs")
+  const attempt = async (variant: "fusedLayers" | "fused"): Promise<Record<string, unknown>> => {
+    try {
+      const r = await vaeStep(variant)
+      // The same weights, data and noise: the first losses agree to float32 accuracy.
+      const firstLossesMaxRelDiff = Math.max(...tfjs.firstLosses.map((l, i) => Math.abs(l - r.firstLosses[i]!) / Math.abs(l)))
+      return { ...r, firstLossesMaxRelDiff, speedup: round(tfjs.stepMs / r.stepMs) }
+    } catch (e) {
+      return { error: String((e as Error)?.stack ?? e) }
+    }
+  }
+  const fusedLayers = await attempt("fusedLayers")
+  const fused = await attempt("fused")
+  const goalMs = 10
+  return {
+    ...tfjs,
+    fusedLayers,
+    fused,
+    goal: { stepMs: goalMs, met: typeof fused.stepMs === "number" ? fused.stepMs <= goalMs : false }
+  }
+}
+
+/** gpuDense and gpuAdam on webgpu against tfjs on the cpu backend. */
+const denseAgreement = async () => {
+  const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let maxAbs = 0
+    let maxRel = 0
+    let scale = 0
+    for (let i = 0; i < b.length; i++) {
+      const e = Math.abs(a[i]! - b[i]!)
+      maxAbs = Math.max(maxAbs, e)
+      scale = Math.max(scale, Math.abs(b[i]!))
+      maxRel = Math.max(maxRel, e / Math.max(Math.abs(b[i]!), 1e-30))
+    }
+    // Relative to the largest entry: the meaningful float32 figure for sums of products.
+    return { maxAbs, maxAbsOverMaxEntry: maxAbs / Math.max(scale, 1e-30), n: b.length }
+  }
+  const fill = (n: number, seed: number, scale: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * scale)
+  const onCpu = async (f: () => Array<tf.Tensor>) => {
+    await tf.setBackend("cpu")
+    try {
+      return tf.tidy(f).map((t) => {
+        const v = t.dataSync()
+        t.dispose()
+        return v
+      })
+    } finally {
+      await tf.setBackend("webgpu")
+    }
+  }
+  const layers: Record<string, unknown> = {}
+  for (const [n, k, m] of [[100, 784, 512], [100, 512, 256], [100, 256, 200], [100, 200, 256], [100, 512, 784], [37, 65, 33]] as const) {
+    for (const relu of [true, false]) {
+      const make = () => [tf.tensor2d(fill(n * k, 1, 1), [n, k]), tf.tensor2d(fill(k * m, 2, 1 / Math.sqrt(k)), [k, m]), tf.tensor1d(fill(m, 3, 0.1)), tf.tensor2d(fill(n * m, 4, 1), [n, m])] as const
+      const ref = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
+        const z = tf.add(tf.matMul(x as tf.Tensor2D, W as tf.Tensor2D), b)
+        return relu ? tf.relu(z) : z
+      }
+      const expected = await onCpu(() => {
+        const [x, W, b, dy] = make()
+        return [ref(x, W, b), ...tf.grads(ref)([x, W, b], dy)]
+      })
+      const [x, W, b, dy] = make()
+      const f = (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) => gpuDense(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D, { relu })
+      const got = [f(x, W, b), ...tf.grads(f)([x, W, b], dy)]
+      const names = ["y", "dx", "dW", "db"]
+      const entry: Record<string, unknown> = {}
+      for (let i = 0; i < 4; i++) entry[names[i]!] = diff(await got[i]!.data(), expected[i]!)
+      layers[`${n}x${k}·${k}x${m}${relu ? " relu" : ""}`] = entry
+      tf.dispose([x, W, b, dy, ...got])
+    }
+  }
+  // 10 Adam steps on a quadratic with a 784×512 and a 200 variable.
+  const shapes = [[784, 512], [200]]
+  const train = (opt: tf.Optimizer) => {
+    const vars = shapes.map((s, i) => tf.variable(tf.tensor(fill(s.reduce((a, c) => a * c, 1), 5 + i, 1), s)))
+    const targets = shapes.map((s, i) => tf.tensor(fill(s.reduce((a, c) => a * c, 1), 7 + i, 2), s))
+    for (let t = 0; t < 10; t++) opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.square(tf.sub(v, targets[i]!))))) as tf.Scalar, false, vars)
+    tf.dispose(targets)
+    return vars
+  }
+  const adamExpected = await onCpu(() => {
+    const opt = tf.train.adam(1e-2)
+    const vars = train(opt)
+    const out = vars.map((v) => tf.clone(v))
+    tf.dispose(vars)
+    opt.dispose()
+    return out
+  })
+  const opt = gpuAdam(1e-2)
+  const vars = train(opt)
+  const adam = await Promise.all(vars.map(async (v, i) => diff(await v.data(), adamExpected[i]!)))
+  tf.dispose(vars)
+  opt.dispose()
+  return { gpuDense: layers, gpuAdam10Steps: adam }
 }
 
 const main = async () => {
   const started = performance.now()
   const gpu = await enableWebGPU()
   log("adapter", gpu.adapter, "backend", tf.getBackend())
-  const result: Record<string, unknown> = { adapter: gpu.adapter, limits: gpu.limits, sizes: { ROWS, D, ITERS, VAE_STEPS, STAT_N } }
+  const result: Record<string, unknown> = { adapter: gpu.adapter, limits: gpu.limits, sizes: { ROWS, D, ITERS, VAE_STEPS, STAT_N }, dawnCallsCounted: countDawnCalls() }
   // GPU_CHECK_VAE_FLAGS="A=1,B=2;C=false" reruns the VAE step once per ';'-separated set of tfjs
   // flags (e.g. WEBGPU_CPU_FORWARD, WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE), to find per-op overheads.
   const flagSets = (process.env.GPU_CHECK_VAE_FLAGS ?? "").split(";").filter((x) => x.trim() !== "")
@@ -269,7 +464,8 @@ const main = async () => {
         tf.env().set(k, v === "true" ? true : v === "false" ? false : Number(v))
       }
       try {
-        out[set] = await vae()
+        out[set] = await vaeStep("tfjs")
+        out[`${set} (fused)`] = await vaeStep("fused").catch((e: unknown) => ({ error: String(e) }))
       } catch (e) {
         out[set] = { error: String(e) }
       }
@@ -277,7 +473,7 @@ const main = async () => {
     }
     return out
   }
-  const stages: Array<[string, () => Promise<unknown>]> = [["agreement", agreement], ["statistics", statistics], ["benchmark", benchmark], ["vae", vae], ["vaeVariants", vaeVariants]]
+  const stages: Array<[string, () => Promise<unknown>]> = [["agreement", agreement], ["statistics", statistics], ["benchmark", benchmark], ["vae", vae], ["denseAgreement", denseAgreement], ["vaeVariants", vaeVariants]]
   // GPU_CHECK_ONLY=agreement,benchmark runs a subset (for short diagnostic runs on the device).
   const only = process.env.GPU_CHECK_ONLY?.split(",")
   for (const [name, stage] of stages.filter(([n]) => only === undefined || only.includes(n))) {

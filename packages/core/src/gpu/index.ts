@@ -7,5 +7,8 @@
  */
 export { enableWebGPU, type WebGPUContext, WebGPUUnavailable } from "./webgpu.js"
 export { type FusedMode, type FusedSampleOptions, fusedSample, gpuLaw, gpuNoise, gpuUniform32 } from "./fused.js"
+export { type GpuDenseOptions, gpuDense } from "./dense.js"
+export { gpuAdam, GpuAdamOptimizer } from "./optimizer.js"
+export { gpuBernoulliNll, gpuCategoricalKl, type GpuLossOptions } from "./losses.js"
 export { LAW_IDS, type GpuLaw } from "./kernels.js"
 export { lawsWgsl, philoxWgsl } from "./philox.wgsl.js"
