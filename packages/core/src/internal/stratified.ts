@@ -26,6 +26,9 @@
  * The gradient is the same stratified estimate of ∂P/∂θ = E[diag(s) − s sᵀ]/τ, so a
  * vector-Jacobian product is E[s ∘ (dy − ⟨dy, s⟩)]/τ over the same points (recomputed, not stored).
  *
+ * On top, a linear control variate in z = θ + γ, whose mean θ + E[γ] is known, takes out what
+ * stratification leaves at large τ, where s is nearly linear in z (`rowEstimate`).
+ *
  * Measured (`pnpm bench`, bench/qmc.ts, d = 10, 4096 samples, 30 keys): RMSE 11.7–26× below plain
  * Monte Carlo over τ from 0.1 to 3 for Gumbel and Normal noise, where plain QMC gave 2.6–24×.
  */
