@@ -35,6 +35,55 @@ const dot = (a: Float64Array, b: Float64Array): number => {
   return s
 }
 
+/**
+ * Jacobi preconditioner from the Hessian's diagonal, floored relative to the largest curvature: a
+ * near-vertex target has coordinates with curvature ~1e-300, whose inverse would overflow the CG
+ * vectors.
+ */
+const jacobi = (diag: Float64Array): Float64Array => {
+  const hmax = diag.reduce((m, h) => Math.max(m, h), 0)
+  return diag.map((h) => 1 / Math.max(h, 1e-10 * hmax, 1e-300))
+}
+
+/**
+ * Preconditioned CG on H δ = b. H is singular along 𝟙 only, and b ⊥ 𝟙, so CG stays in the range;
+ * iterates are re-centred to keep round-off off the null direction. `done(rz, r)` is asked before
+ * each iteration (rz = rᵀM⁻¹r, first with the initial residual); a non-positive curvature or rz
+ * ends the solve with the step so far.
+ */
+const pcg = (
+  hvp: (v: Float64Array) => Float64Array,
+  b: Float64Array,
+  Minv: Float64Array,
+  maxIterations: number,
+  done: (rz: number, r: Float64Array) => boolean
+): Float64Array => {
+  const d = b.length
+  const delta = new Float64Array(d)
+  const r = Float64Array.from(b)
+  let z = centre(r.map((x, i) => x * Minv[i]!))
+  const dir = Float64Array.from(z)
+  let rz = dot(r, z)
+  for (let it = 0; it < maxIterations && rz > 0 && !done(rz, r); it++) {
+    const Hd = hvp(dir)
+    const curvature = dot(dir, Hd)
+    if (!(curvature > 0)) break
+    const alpha = rz / curvature
+    for (let i = 0; i < d; i++) {
+      delta[i]! += alpha * dir[i]!
+      r[i]! -= alpha * Hd[i]!
+    }
+    z = centre(r.map((x, i) => x * Minv[i]!))
+    const rzNew = dot(r, z)
+    // A zero preconditioned residual means the step is solved on the span (0/0 otherwise).
+    if (!(rzNew > 0)) break
+    const beta = rzNew / rz
+    rz = rzNew
+    for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
+  }
+  return delta
+}
+
 export interface NewtonResult {
   readonly theta: Float64Array
   readonly residual: number
@@ -90,37 +139,12 @@ export const newtonIdentify = (
       residual += Math.abs(g[i]!)
     }
     if (residual <= options.tol || iterations === options.maxIterations) break
-    // Preconditioned CG on H δ = g. H is singular along 𝟙 only, and g ⊥ 𝟙 (both sum to 1), so
-    // CG stays in the range; iterates are re-centred to keep round-off off the null direction.
-    const diag = oracle.diagonal(theta)
-    // Floor the preconditioner relative to the largest curvature: a near-vertex target has
-    // coordinates with curvature ~1e-300, whose inverse would overflow the CG vectors.
-    const hmax = diag.reduce((m, h) => Math.max(m, h), 0)
-    const Minv = diag.map((h) => 1 / Math.max(h, 1e-10 * hmax, 1e-300))
-    const delta = new Float64Array(d)
-    const r = Float64Array.from(g)
-    let z = centre(r.map((x, i) => x * Minv[i]!))
-    const dir = Float64Array.from(z)
-    let rz = dot(r, z)
-    const rr0 = dot(r, r)
-    if (!(rz > 0)) dir.fill(0)
-    for (let it = 0; it < Math.min(200, 2 * d) && dot(r, r) > 1e-28 * rr0 && dot(r, r) > 1e-34; it++) {
-      const Hd = oracle.hvp(theta, dir)
-      const curvature = dot(dir, Hd)
-      if (!(curvature > 0)) break
-      const alpha = rz / curvature
-      for (let i = 0; i < d; i++) {
-        delta[i]! += alpha * dir[i]!
-        r[i]! -= alpha * Hd[i]!
-      }
-      z = centre(r.map((x, i) => x * Minv[i]!))
-      const rzNew = dot(r, z)
-      // A zero preconditioned residual means the step is solved on the span (0/0 otherwise).
-      if (!(rzNew > 0)) break
-      const beta = rzNew / rz
-      rz = rzNew
-      for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
-    }
+    // g ⊥ 𝟙: p and P both sum to 1.
+    const rr0 = dot(g, g)
+    const delta = pcg((v) => oracle.hvp(theta, v), g, jacobi(oracle.diagonal(theta)), Math.min(200, 2 * d), (_rz, r) => {
+      const rr = dot(r, r)
+      return rr <= 1e-28 * rr0 || rr <= 1e-34
+    })
     if (dot(delta, delta) === 0) delta.set(g)
     // Backtracking on the concave objective; the full Newton step is accepted near the optimum.
     const f0 = objective(theta)
@@ -178,33 +202,14 @@ export const newtonIdentifyLog = (
     }
     const b = new Float64Array(d)
     for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
-    const diag = oracle.diagonal(theta)
-    const hmax = diag.reduce((m, h) => Math.max(m, h), 0)
-    const Minv = diag.map((h) => 1 / Math.max(h, 1e-10 * hmax, 1e-300))
-    const delta = new Float64Array(d)
-    const res = Float64Array.from(b)
-    let z = centre(res.map((x, i) => x * Minv[i]!))
-    const dir = Float64Array.from(z)
-    let rz = dot(res, z)
     // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
     const eta = Math.min(0.1, Math.sqrt(residual))
-    const stop = eta * eta * rz
-    for (let it = 0; it < Math.min(60, 2 * d) && rz > stop && rz > 0; it++) {
-      const Hd = oracle.hvp(theta, dir)
-      const curvature = dot(dir, Hd)
-      if (!(curvature > 0)) break
-      const alpha = rz / curvature
-      for (let i = 0; i < d; i++) {
-        delta[i]! += alpha * dir[i]!
-        res[i]! -= alpha * Hd[i]!
-      }
-      z = centre(res.map((x, i) => x * Minv[i]!))
-      const rzNew = dot(res, z)
-      if (!(rzNew > 0)) break
-      const beta = rzNew / rz
-      rz = rzNew
-      for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
-    }
+    let stop = -1
+    const Minv = jacobi(oracle.diagonal(theta))
+    const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
+      if (stop < 0) stop = eta * eta * rz
+      return rz <= stop
+    })
     // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
     // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
     for (let sweep = 0; sweep < 2; sweep++) {
