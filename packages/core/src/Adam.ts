@@ -18,11 +18,14 @@ import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
 import { AdamState, adamScalars, type AdamScalars, fusedBackend, updatesOf } from "./internal/adam.js"
 
+/** A named tensor, as tf.Optimizer's getWeights/setWeights exchange them. */
+type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
+
 /**
  * The optimizer `adam` returns: a `tf.Optimizer`, so `minimize(f, returnCost, varList)`,
  * `computeGradients` and `applyGradients` work as with tf.train.adam. Moments are kept per variable
  * name; the bias correction counts the optimizer's steps, as tfjs's does. `getWeights` and
- * `setWeights` are not implemented (tf.Optimizer's default throws).
+ * `setWeights` save and restore them in tf.train.adam's layout.
  *
  * @since 0.2.0
  * @category kernels
@@ -56,6 +59,39 @@ export class FusedAdam extends tf.Optimizer {
     this.acc1 = Math.fround(this.acc1 * this.scalars.b1)
     this.acc2 = Math.fround(this.acc2 * this.scalars.b2)
     this.incrementIterations()
+  }
+
+  /**
+   * The iteration count, then every variable's first moments (`name/m`), then its second moments
+   * (`name/v`): tf.train.adam's layout, so weights saved from either load into either.
+   */
+  override async getWeights(): Promise<Array<NamedTensor>> {
+    const moments = this.state.snapshot()
+    return [
+      await this.saveIterations(),
+      ...moments.map(({ name, m }) => ({ name: `${name}/m`, tensor: m })),
+      ...moments.map(({ name, s }) => ({ name: `${name}/v`, tensor: s }))
+    ]
+  }
+
+  override async setWeights(weightValues: Array<NamedTensor>): Promise<void> {
+    const rest = await this.extractIterations(weightValues)
+    const half = rest.length / 2
+    if (!Number.isInteger(half)) {
+      throw new InvalidArgument({ argument: "weightValues", value: rest.map((w) => w.name), reason: "Expected first moments (name/m) then as many second moments (name/v)" })
+    }
+    const entries = rest.slice(0, half).map((w, i) => {
+      const v = rest[half + i]!
+      const name = w.name.replace(/\/m$/, "")
+      if (!w.name.endsWith("/m") || v.name !== `${name}/v`) {
+        throw new InvalidArgument({ argument: "weightValues", value: [w.name, v.name], reason: "Expected the pair name/m and name/v" })
+      }
+      return { name, m: w.tensor, s: v.tensor }
+    })
+    this.state.restore(entries)
+    // As tf.train.adam restores them: β^(t+1) from the iteration count.
+    this.acc1 = Math.fround(Math.pow(this.scalars.b1, this.iterations + 1))
+    this.acc2 = Math.fround(Math.pow(this.scalars.b2, this.iterations + 1))
   }
 
   override getConfig(): tf.serialization.ConfigDict {

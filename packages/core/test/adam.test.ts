@@ -99,6 +99,46 @@ describe.each(["cpu", "wasm"])("adam on %s", (backend) => {
     tf.dispose([...ours, ...theirs])
   })
 
+  it("getWeights / setWeights: tf.train.adam's layout, both ways, and training resumes alike", async () => {
+    const ours = makeVars(5)
+    const theirs = makeVars(5)
+    const a = adam(0.05)
+    const b = tf.train.adam(0.05)
+    for (let step = 0; step < 3; step++) {
+      tf.dispose(a.minimize(() => loss(ours, step), true, ours)!)
+      tf.dispose(b.minimize(() => loss(theirs, step), true, theirs)!)
+    }
+    const wa = await a.getWeights()
+    const wb = await b.getWeights()
+    // tfjs names its moments after the variable's name; ours are keyed by it too.
+    expect(wa.length).toBe(wb.length)
+    expect(wa[0]!.tensor.dataSync()[0]).toBe(3)
+    wa.slice(1).forEach((w, i) => {
+      const k = i % ours.length
+      const suffix = i < ours.length ? "/m" : "/v"
+      expect(w.name).toBe(`${ours[k]!.name}${suffix}`)
+      expect(wb[i + 1]!.name).toBe(`${theirs[k]!.name}${suffix}`)
+      expect(Array.from(w.tensor.dataSync())).toEqual(Array.from(wb[i + 1]!.tensor.dataSync()))
+    })
+    // Restore tf.train.adam's weights into a fresh fused Adam (renamed to our variables), and ours
+    // into a fresh tf.train.adam; both continue from the same state.
+    const c = adam(0.05)
+    await c.setWeights([wb[0]!, ...wb.slice(1).map((w, i) => ({ name: `${ours[i % ours.length]!.name}${i < ours.length ? "/m" : "/v"}`, tensor: w.tensor }))])
+    const d = tf.train.adam(0.05)
+    await d.setWeights(wa)
+    expect(c.iterations).toBe(3)
+    for (let step = 3; step < 6; step++) {
+      tf.dispose(c.minimize(() => loss(ours, step), true, ours)!)
+      tf.dispose(d.minimize(() => loss(theirs, step), true, theirs)!)
+    }
+    ours.forEach((v, k) => expect(worst(v.dataSync(), theirs[k]!.dataSync(), 1e-6, 1e-7)).toBeLessThanOrEqual(1))
+    await expect(c.setWeights([wa[0]!, wa[1]!])).rejects.toThrow(InvalidArgument)
+    await expect(c.setWeights([wa[0]!, wa[1]!, { name: "other/v", tensor: wa[1]!.tensor }])).rejects.toThrow(/name\/m and name\/v/)
+    tf.dispose([...wa.map((w) => w.tensor), ...wb.map((w) => w.tensor)])
+    for (const o of [a, b, c, d]) o.dispose()
+    tf.dispose([...ours, ...theirs])
+  })
+
   it("equals tf.train.adam with the default hyper-parameters and minimize without a varList", () => {
     const ours = makeVars(2)
     const a = adam()

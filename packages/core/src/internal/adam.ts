@@ -149,6 +149,33 @@ export class AdamState {
     }
   }
 
+  /** Copies of the moments, by variable name in order of first sight, shaped like the variables. */
+  snapshot(): Array<{ readonly name: string; readonly m: tf.Tensor; readonly s: tf.Tensor }> {
+    const out: Array<{ name: string; m: tf.Tensor; s: tf.Tensor }> = []
+    for (const [name, slot] of this.slots) {
+      const shape = tf.engine().registeredVariables[name]?.shape ?? [slot.size]
+      if (slot.tensors !== undefined) {
+        out.push({ name, m: tf.clone(slot.tensors.m), s: tf.clone(slot.tensors.s) })
+      } else if (this.inst !== undefined && slot.at >= 0) {
+        const inst = this.inst
+        const read = (offset: number) => tf.tensor(f32(inst, offset, slot.size).slice(), shape, "float32")
+        out.push({ name, m: read(slot.at), s: read(slot.at + bytes(slot.size)) })
+      }
+    }
+    return out
+  }
+
+  /** Replaces all state with these moments (kept as tensors until the next fused step moves them in). */
+  restore(entries: ReadonlyArray<{ readonly name: string; readonly m: tf.Tensor; readonly s: tf.Tensor }>): void {
+    this.dispose()
+    for (const { name, m, s } of entries) {
+      if (m.size !== s.size) throw new DimensionMismatch({ argument: `${name}/v`, expected: m.size, received: s.size })
+      const shape = tf.engine().registeredVariables[name]?.shape ?? m.shape
+      const tensors = tf.tidy(() => ({ m: tf.variable(m.reshape(shape), false), s: tf.variable(s.reshape(shape), false) }))
+      this.slots.set(name, { size: m.size, at: -1, tensors })
+    }
+  }
+
   dispose(): void {
     for (const slot of this.slots.values()) if (slot.tensors !== undefined) tf.dispose([slot.tensors.m, slot.tensors.s])
     this.slots.clear()
