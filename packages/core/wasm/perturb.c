@@ -529,3 +529,113 @@ void EXPORT(perturb_adam)(float *theta, const float *g, float *m, float *s, uint
     theta[i] = ((mi / c1) / (__builtin_sqrtf(vi / c2) + eps)) * nlr + theta[i];
   }
 }
+
+/* ---------------------------------------------------------------- Gaussian-Argmax probabilities on a grid */
+
+/* P_i = sum_n w_n phi(z_in) prod_{j != i} Phi(z_jn), z_in = (max theta - theta_i) + o_n, per row of
+ * theta, in log space: log phi(z_in) - log Phi(z_in) + sum_j log Phi(z_jn). Nodes are the vector lanes
+ * (the caller pads them to a multiple of 4 with zero weights), so any d runs without a SIMD tail. */
+
+#define LOG_SQRT_2PI 0.918938533204672742f
+/* Where z is clamped: far beyond where Phi = 1 and phi = 0 in float32, and z^2 stays finite. */
+#define Z_CLAMP 1.0e6f
+
+/* Numerical Recipes' erfcc: erfc(x) = t exp(-x^2 + p(t)), t = 1/(1 + x/2), x >= 0, relative error
+ * below 1.2e-7 in float64 (below 4e-7 for log Phi here in float32, z >= -3). */
+static const float ERFC_P[10] = {-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
+                                 0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f};
+
+/* log Phi(z), log phi(z) - log Phi(z) (in *dl) and, with mills != 0, phi(z)/Phi(z) (in *mills).
+ * Q(|z|) = Phi(-|z|) = exp(lr - z^2/2) with lr = p(t) - log(2 + x), x = |z|/sqrt 2, so the lower
+ * tail never forms 1 + erf (which cancels: 0 in float32 below z = -5.9) and the upper tail is
+ * log1p(-Q), computed as log(u) - ((u - 1) + Q)/u with u = 1 - Q (exact steps; no fused ops). */
+static inline v vlog_ndtr(v z, v *dl, v *mills) {
+  v x = wasm_f32x4_mul(wasm_f32x4_abs(z), fsplat(0.707106781186547524f));
+  v t = wasm_f32x4_div(fsplat(1.0f), wasm_f32x4_add(fsplat(1.0f), wasm_f32x4_mul(fsplat(0.5f), x)));
+  v p = fsplat(ERFC_P[9]);
+  for (int k = 8; k >= 0; k--) p = wasm_f32x4_add(wasm_f32x4_mul(p, t), fsplat(ERFC_P[k]));
+  v lr = wasm_f32x4_sub(p, vlog(wasm_f32x4_add(fsplat(2.0f), x)));
+  v h = wasm_f32x4_mul(fsplat(0.5f), wasm_f32x4_mul(z, z));
+  v neg = wasm_f32x4_lt(z, fsplat(0.0f));
+  v q = vexp(wasm_f32x4_sub(lr, h));
+  v u = wasm_f32x4_sub(fsplat(1.0f), q);
+  v lpos = wasm_f32x4_sub(vlog(u), wasm_f32x4_div(wasm_f32x4_add(wasm_f32x4_sub(u, fsplat(1.0f)), q), u));
+  v l = wasm_v128_bitselect(wasm_f32x4_sub(lr, h), lpos, neg);
+  /* log phi - log Phi: below 0 it is -LOG_SQRT_2PI - lr exactly (the z^2 terms cancel). */
+  v hl = wasm_v128_bitselect(lr, wasm_f32x4_add(h, l), neg);
+  *dl = wasm_f32x4_sub(fsplat(-LOG_SQRT_2PI), hl);
+  if (mills) *mills = vexp(*dl);
+  return l;
+}
+
+static inline float row_max(const float *th, uint32_t d) {
+  float m = th[0];
+  for (uint32_t i = 1; i < d; i++) m = th[i] > m ? th[i] : m;
+  return m;
+}
+
+/* Probabilities of `rows` rows of theta [rows, d] into out [rows, d]. offs, wts: `nodes` (a multiple
+ * of 4) offsets and weights. scratch: 8 d floats. */
+void EXPORT(perturb_gauss_grid)(const float *theta, uint32_t rows, uint32_t d, const float *offs, const float *wts, uint32_t nodes, float *out,
+                                float *scratch) {
+  v *D = (v *)scratch, *acc = (v *)scratch + d;
+  for (uint32_t r = 0; r < rows; r++) {
+    const float *th = theta + (uint64_t)r * d;
+    const float m = row_max(th, d);
+    for (uint32_t i = 0; i < d; i++) acc[i] = fsplat(0.0f);
+    for (uint32_t k = 0; k < nodes; k += 4) {
+      const v O = wasm_v128_load(offs + k), W = wasm_v128_load(wts + k);
+      v S = fsplat(0.0f);
+      for (uint32_t i = 0; i < d; i++) {
+        v z = wasm_f32x4_pmin(wasm_f32x4_add(fsplat(m - th[i]), O), fsplat(Z_CLAMP));
+        S = wasm_f32x4_add(S, vlog_ndtr(z, &D[i], 0));
+      }
+      for (uint32_t i = 0; i < d; i++) acc[i] = wasm_f32x4_add(acc[i], wasm_f32x4_mul(W, vexp(wasm_f32x4_add(D[i], S))));
+    }
+    float *o = out + (uint64_t)r * d;
+    for (uint32_t i = 0; i < d; i++) o[i] = hsum(acc[i]);
+  }
+}
+
+/* The vector-Jacobian product of perturb_gauss_grid: dtheta [rows, d] from dP [rows, d], as the
+ * autodiff of the tfjs formulation gives it (the offsets fixed, the grid moving with max theta, whose
+ * gradient goes to every tied maximum): with G_in = dP_i w_n E_in and H_n = sum_i G_in,
+ * dz_in = -z_in G_in + (phi/Phi)(z_in) (H_n - G_in), dtheta_i = -sum_n dz_in + [theta_i = max] sum_jn dz_jn.
+ * scratch: 20 d floats. */
+void EXPORT(perturb_gauss_grid_backward)(const float *theta, const float *dP, uint32_t rows, uint32_t d, const float *offs, const float *wts,
+                                         uint32_t nodes, float *grad, float *scratch) {
+  v *D = (v *)scratch, *M = D + d, *Z = M + d, *G = Z + d, *acc = G + d;
+  for (uint32_t r = 0; r < rows; r++) {
+    const float *th = theta + (uint64_t)r * d, *dp = dP + (uint64_t)r * d;
+    const float m = row_max(th, d);
+    for (uint32_t i = 0; i < d; i++) acc[i] = fsplat(0.0f);
+    for (uint32_t k = 0; k < nodes; k += 4) {
+      const v O = wasm_v128_load(offs + k), W = wasm_v128_load(wts + k);
+      v S = fsplat(0.0f);
+      for (uint32_t i = 0; i < d; i++) {
+        v z = wasm_f32x4_pmin(wasm_f32x4_add(fsplat(m - th[i]), O), fsplat(Z_CLAMP));
+        Z[i] = z;
+        S = wasm_f32x4_add(S, vlog_ndtr(z, &D[i], &M[i]));
+      }
+      v H = fsplat(0.0f);
+      for (uint32_t i = 0; i < d; i++) {
+        v g = wasm_f32x4_mul(wasm_f32x4_mul(fsplat(dp[i]), W), vexp(wasm_f32x4_add(D[i], S)));
+        G[i] = g;
+        H = wasm_f32x4_add(H, g);
+      }
+      for (uint32_t i = 0; i < d; i++) {
+        v dz = wasm_f32x4_sub(wasm_f32x4_mul(M[i], wasm_f32x4_sub(H, G[i])), wasm_f32x4_mul(Z[i], G[i]));
+        acc[i] = wasm_f32x4_add(acc[i], dz);
+      }
+    }
+    float *g = grad + (uint64_t)r * d;
+    float total = 0.0f;
+    for (uint32_t i = 0; i < d; i++) {
+      float s = hsum(acc[i]);
+      g[i] = -s;
+      total += s;
+    }
+    for (uint32_t i = 0; i < d; i++)
+      if (th[i] == m) g[i] += total;
+  }
+}

@@ -69,6 +69,8 @@ interface Exports {
   readonly perturb_transform: Kernel
   readonly perturb_nonfinite: (x: number, n: number) => number
   readonly perturb_adam: Kernel
+  readonly perturb_gauss_grid: Kernel
+  readonly perturb_gauss_grid_backward: Kernel
   readonly __heap_base: { readonly value: unknown }
 }
 
@@ -90,7 +92,7 @@ export const isWasmApi = (w: unknown): w is WasmApi =>
   typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
   typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
 
-const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite", "perturb_adam"] as const
+const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite", "perturb_adam", "perturb_gauss_grid", "perturb_gauss_grid_backward"] as const
 
 const isExports = (x: object): x is Exports =>
   KERNELS.every((name) => name in x && typeof Reflect.get(x, name) === "function") &&
@@ -121,12 +123,14 @@ export const createInstance = (): Instance => {
   return { memory, x: exports, base: Math.ceil(Number(exports.__heap_base.value) / 16) * 16 }
 }
 
-const instance = (): Instance => {
+/** The samplers' shared instance (created on first use). */
+export const instance = (): Instance => {
   current ??= createInstance()
   return current
 }
 
-const release = (): void => {
+/** Drops the shared instance when a call grew it past 256 MiB (WebAssembly memory cannot shrink). */
+export const release = (): void => {
   if (current !== undefined && current.memory.buffer.byteLength > RETAIN_BYTES) current = undefined
 }
 
@@ -134,7 +138,7 @@ const release = (): void => {
  * Lays out buffers (sizes in bytes, each 16-byte aligned) above the heap base, growing the memory
  * when needed; a memory the engine refuses becomes a typed error naming `argument`.
  */
-const layout = (inst: Instance, sizes: ReadonlyArray<number>, argument: string, value: unknown): Array<number> => {
+export const layout = (inst: Instance, sizes: ReadonlyArray<number>, argument: string, value: unknown): Array<number> => {
   const ptrs: Array<number> = []
   let at = inst.base
   for (const size of sizes) {

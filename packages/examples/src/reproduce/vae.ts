@@ -6,12 +6,13 @@
  *
  * The KL term's Gaussian-Argmax probabilities are the one-dimensional integrals of math.md §2.4,
  * P_i = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt, on one shared 64-node Gauss–Legendre grid over
- * max θ ± 8, in log space, as tfjs ops over the whole batch so the gradient is automatic
- * (O(rows·d·nodes)); the tests compare it with the float64 adaptive quadrature of `@perturb/core`,
+ * max θ ± 8, in log space (core's `gaussianArgmaxGrid`: a fused WebAssembly kernel with its
+ * gradient on cpu and wasm, tfjs ops elsewhere; O(rows·d·nodes)); the tests compare it with the
+ * float64 adaptive quadrature of `@perturb/core`,
  * which costs ~1 ms a row (2 s for the 2,000 rows of a batch).
  */
 import * as tf from "@tensorflow/tfjs"
-import { adam, compile, dense, gaussLegendre, Model, Space } from "@perturb/core"
+import { adam, compile, dense, gaussianArgmaxGrid, gaussLegendre, Model, Space } from "@perturb/core"
 import { fusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "@perturb/core/gpu"
 import { Key, Noise } from "@perturb/noise"
 import type { Digits } from "./mnist.js"
@@ -47,6 +48,12 @@ export const vaeProtocol = (o: VaeOptions, digits: Digits) => ({
   reported: "per epoch: train −ELBO (relaxed samples, running mean), test −ELBO with relaxed and with hard (one-hot) samples, mean over seeds"
 })
 
+/**
+ * Gaussian-Argmax probabilities (i.i.d. standard normal noise) of θ [rows, d] on core's 64-node
+ * grid over max θ ± 8: `gaussianArgmaxGrid` (a fused WebAssembly kernel on cpu and wasm).
+ */
+export const gaussianArgmaxProbs = (theta: tf.Tensor2D): tf.Tensor2D => gaussianArgmaxGrid(theta)
+
 const HALF_WIDTH = 8
 const rule = (() => {
   const { nodes, weights } = gaussLegendre(64)
@@ -56,14 +63,15 @@ const rule = (() => {
   }
 })()
 
-/** Gaussian-Argmax probabilities (i.i.d. standard normal noise) of θ [rows, d], as tfjs ops. */
-export const gaussianArgmaxProbs = (theta: tf.Tensor2D): tf.Tensor2D =>
+/**
+ * The same probabilities as plain tfjs ops over [rows, d, 64] tensors with tfjs's gradients: the
+ * KL term of the `plain` baseline, which uses no kernel of this project.
+ */
+export const gaussianArgmaxProbsOps = (theta: tf.Tensor2D): tf.Tensor2D =>
   tf.tidy(() => {
     const [rows, d] = theta.shape
     const n = rule.offsets.length
-    // Below max θ − 8 every Φ(t − θ_j) product is < 1e-15; above max θ + 8 every φ is.
-    const t = tf.add(tf.max(theta, 1, true).reshape([rows, 1, 1]), tf.tensor1d(rule.offsets).reshape([1, 1, n]))
-    const z = tf.sub(t, theta.reshape([rows, d, 1])) // [rows, d, n]
+    const z = tf.add(tf.sub(tf.max(theta, 1, true), theta).reshape([rows, d, 1]), tf.tensor1d(rule.offsets).reshape([1, 1, n])) // [rows, d, n]
     const logCdf = tf.log(tf.maximum(tf.mul(tf.add(tf.erf(tf.mul(z, Math.SQRT1_2)), 1), 0.5), 1e-30))
     const logPdf = tf.sub(tf.mul(tf.square(z), -0.5), 0.5 * Math.log(2 * Math.PI))
     // log φ_i + Σ_{j≠i} log Φ_j: a clamped log Φ_i cancels exactly against its own term in the sum.
@@ -85,7 +93,8 @@ const layer = (inputs: number, outputs: number, key: Key.Key): Layer => ({
 /**
  * `dense`: the project's layer with its explicit-transpose backward (Dense.ts) and the fused Adam
  * (Adam.ts, equal to tf.train.adam bit for bit on cpu and wasm);
- * `plain`: `tf.add(tf.matMul(x, W), b)` with tfjs's default gradients and `tf.train.adam` — the
+ * `plain`: `tf.add(tf.matMul(x, W), b)` with tfjs's default gradients, `tf.train.adam` and, for
+ * Normal noise, the KL term's probabilities as tfjs ops (`gaussianArgmaxProbsOps`) — the
  * baseline `pnpm bench` compares a training step against.
  */
 export type LayerKind = "dense" | "plain"
@@ -159,7 +168,7 @@ export const createVae = (
       return tf.add(gpuBernoulliNll(logits, x, { scale: 1 / B }), gpuCategoricalKl(theta, { scale: 1 / B })) as tf.Scalar
     }
     const recon = kind === "gpu" ? gpuBernoulliNll(logits, x) : tf.sum(tf.sub(tf.softplus(logits), tf.mul(x, logits)))
-    const q = noiseName === "Gumbel" ? tf.softmax(theta) : gaussianArgmaxProbs(theta)
+    const q = noiseName === "Gumbel" ? tf.softmax(theta) : kind === "plain" ? gaussianArgmaxProbsOps(theta) : gaussianArgmaxProbs(theta)
     const kl = tf.add(tf.sum(tf.mul(q, tf.log(tf.maximum(q, 1e-30)))), B * L * Math.log(K))
     return tf.div(tf.add(recon, kl), B) as tf.Scalar
   }

@@ -1,0 +1,92 @@
+/**
+ * Gaussian-Argmax probabilities on a grid: for θ [rows, d] and i.i.d. standard normal noise,
+ * P_i = P(argmax_j (θ_j + γ_j) = i) = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt (math.md §2.4), by one
+ * shared n-node Gauss–Legendre rule on max θ ± h per row, in log space, with its gradient — the KL
+ * term of a categorical VAE with Normal noise. O(rows · d · n); `compile(Model.perturbArgmax(…)).probs`
+ * gives the same probabilities by float64 adaptive quadrature at ~1 ms a row.
+ *
+ * Laws: P(θ + c𝟙) = P(θ); P is symmetric under permutations of a row; Σ_i P_i = 1 up to the rule's
+ * error (below float32 rounding for the default 64 nodes on ± 8: beyond max θ ± 8 the integrand is
+ * below 10⁻¹⁵).
+ *
+ * On the `cpu` and `wasm` backends a fused WebAssembly SIMD kernel computes the values and the
+ * vector-Jacobian product in one pass over each row (log Φ from an erfc-type approximation, so the
+ * lower tail keeps its digits, and the Mills ratio φ/Φ for the derivative); other backends run the
+ * same formula as tfjs ops over [rows, d, n] tensors with tfjs's gradients. Both treat the offsets
+ * of the grid as fixed while it moves with max θ, so they have the same gradient.
+ *
+ * @since 0.2.0
+ */
+import * as tf from "@tensorflow/tfjs"
+import { InvalidArgument } from "./Errors.js"
+import { isWasmApi, valuesOf } from "./internal/fused.js"
+import { gridBackward, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
+import { checkTensor, customOp } from "./internal/tensors.js"
+
+/**
+ * Options of `gaussianArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
+ * `halfWidth` (finite and > 0, default 8) of the Gauss–Legendre rule on max θ ± halfWidth.
+ *
+ * @since 0.2.0
+ * @category kernels
+ */
+export interface GaussianArgmaxGridOptions {
+  readonly nodes?: number
+  readonly halfWidth?: number
+}
+
+const MAX_NODES = 1024
+
+const tensorOf = (values: Float32Array, shape: [number, number]): tf.Tensor2D =>
+  // tfjs-wasm copies into its heap; the cpu backend keeps the array, so it gets its own copy.
+  tf.tensor2d(tf.getBackend() === "wasm" ? values : values.slice(), shape, "float32")
+
+/**
+ * Gaussian-Argmax probabilities of each row of θ [rows, d] (float32, finite), as a [rows, d] tensor
+ * with a gradient. Throws `InvalidArgument` naming the argument for a θ that is not a float32
+ * tf.Tensor of rank 2 or holds a non-finite value, or for bad `nodes` / `halfWidth`.
+ *
+ * @example
+ * import * as tf from "@tensorflow/tfjs"
+ * import { gaussianArgmaxGrid } from "@perturb/core"
+ * const theta = tf.tensor2d([[0, 1, 2], [0, 0, 0]])
+ * gaussianArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
+ * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(gaussianArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
+ * @since 0.2.0
+ * @category kernels
+ */
+export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxGridOptions): tf.Tensor2D => {
+  const nodes = options?.nodes === undefined ? 64 : options.nodes
+  const halfWidth = options?.halfWidth === undefined ? 8 : options.halfWidth
+  if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
+    throw new InvalidArgument({ argument: "options.nodes", value: nodes, reason: `Expected an integer in [1, ${MAX_NODES}]` })
+  }
+  if (typeof halfWidth !== "number" || !Number.isFinite(halfWidth) || !(halfWidth > 0)) {
+    throw new InvalidArgument({ argument: "options.halfWidth", value: halfWidth, reason: "Expected a finite number > 0" })
+  }
+  if (!(theta instanceof tf.Tensor) || theta.rank !== 2) {
+    throw new InvalidArgument({ argument: "theta", value: theta instanceof tf.Tensor ? theta.shape : theta, reason: "Expected a tf.Tensor of rank 2 ([rows, d])" })
+  }
+  const [rows, d] = theta.shape
+  if (d < 1) throw new InvalidArgument({ argument: "theta", value: theta.shape, reason: "Expected at least one column" })
+  const rule = gridRule(nodes, halfWidth)
+  const backend = tf.getBackend()
+  if (!((backend === "cpu" || backend === "wasm") && isWasmApi(Reflect.get(globalThis, "WebAssembly")))) {
+    checkTensor("theta", theta, d)
+    return gridOps(theta, rule)
+  }
+  // Dtype as the composed path checks it; finiteness in WebAssembly, before tfjs records anything.
+  checkTensor("theta", theta, d, { finite: false })
+  const values = gridForward(valuesOf(theta), rows, d, rule, (p): Float32Array | number => p.slice(), (index): Float32Array | number => index)
+  if (typeof values === "number") {
+    throw new InvalidArgument({ argument: `theta[${values}]`, value: valuesOf(theta)[values], reason: "Expected a finite number" })
+  }
+  const op = customOp(([x], save) => {
+    save([x!])
+    return {
+      value: tf.tensor2d(values, [rows, d], "float32"),
+      gradFunc: (dy, [xs]) => gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorOf(g, [rows, d]))
+    }
+  })
+  return op(theta) as tf.Tensor2D
+}
