@@ -88,7 +88,9 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
     d,
     rule,
     (p, jacobian): { values: Float32Array; jacobian: Float32Array | undefined } | number => ({ values: p.slice(), jacobian: jacobian?.slice() }),
-    (index): { values: Float32Array; jacobian: Float32Array | undefined } | number => index
+    (index): { values: Float32Array; jacobian: Float32Array | undefined } | number => index,
+    // Only while tfjs records gradients (tf.grad, optimizer.minimize): otherwise none is ever asked for.
+    tf.engine().state.gradientDepth > 0
   )
   if (typeof forward === "number") {
     throw new InvalidArgument({ argument: `theta[${forward}]`, value: valuesOf(theta)[forward], reason: "Expected a finite number" })

@@ -86,7 +86,7 @@ const withInstance = <A>(body: (inst: Instance) => A): A => {
 export const JACOBIAN_MAX_D = 32
 
 /**
- * The forward pass: `emit` gets the probabilities and, for d ≤ JACOBIAN_MAX_D, the rows' transposed
+ * The forward pass: `emit` gets the probabilities and, for d ≤ JACOBIAN_MAX_D and `wantJacobian`, the rows' transposed
  * Jacobians [rows, d, d] (views of the instance's memory, valid until the next kernel call) or, for a
  * non-finite θ, the index of the first bad value.
  */
@@ -96,11 +96,12 @@ export const gridForward = <A>(
   d: number,
   rule: GridRule,
   emit: (p: Float32Array, jacobian: Float32Array | undefined) => A,
-  bad: (index: number) => A
+  bad: (index: number) => A,
+  wantJacobian = true
 ): A =>
   withInstance((inst) => {
     const size = rows * d
-    const withJac = d <= JACOBIAN_MAX_D
+    const withJac = wantJacobian && d <= JACOBIAN_MAX_D
     const jacSize = withJac ? size * d : 0
     const [pTheta, pOffs, pWts, pOut, pJac, pScratch] = load(inst, theta, [rule.padded * 4, rule.padded * 4, size * 4, jacSize * 4, (20 * d + 4 * d * d) * 4])
     const at = inst.x.perturb_nonfinite(pTheta!, size)
