@@ -11,7 +11,10 @@
  *
  * On the `cpu` and `wasm` backends a fused WebAssembly SIMD kernel computes the values and the
  * vector-Jacobian product in one pass over each row (log Φ from an erfc-type approximation, so the
- * lower tail keeps its digits, and the Mills ratio φ/Φ for the derivative); other backends run the
+ * lower tail keeps its digits, and the Mills ratio φ/Φ for the derivative); for d ≤ 32 the forward
+ * pass also keeps each row's d×d Jacobian, so the backward pass is one small product per row instead
+ * of a second pass over the rule (the Jacobian is held by the op's gradient closure, not as a
+ * tensor); other backends run the
  * same formula as tfjs ops over [rows, d, n] tensors with tfjs's gradients. Both treat the offsets
  * of the grid as fixed while it moves with max θ, so they have the same gradient.
  *
@@ -20,7 +23,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
 import { isWasmApi, valuesOf } from "./internal/fused.js"
-import { gridBackward, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
+import { gridBackward, gridBackwardJacobian, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
 import { checkTensor, customOp } from "./internal/tensors.js"
 
 /**
@@ -77,15 +80,30 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
   }
   // Dtype as the composed path checks it; finiteness in WebAssembly, before tfjs records anything.
   checkTensor("theta", theta, d, { finite: false })
-  const values = gridForward(valuesOf(theta), rows, d, rule, (p): Float32Array | number => p.slice(), (index): Float32Array | number => index)
-  if (typeof values === "number") {
-    throw new InvalidArgument({ argument: `theta[${values}]`, value: valuesOf(theta)[values], reason: "Expected a finite number" })
+  // The forward pass keeps each row's Jacobian (small d), so the backward pass is a product with dP
+  // rather than a second pass over the rule; the copy lives in this op's closure, not in tfjs.
+  const forward = gridForward(
+    valuesOf(theta),
+    rows,
+    d,
+    rule,
+    (p, jacobian): { values: Float32Array; jacobian: Float32Array | undefined } | number => ({ values: p.slice(), jacobian: jacobian?.slice() }),
+    (index): { values: Float32Array; jacobian: Float32Array | undefined } | number => index,
+    // Only while tfjs records gradients (tf.grad, optimizer.minimize): otherwise none is ever asked for.
+    tf.engine().state.gradientDepth > 0
+  )
+  if (typeof forward === "number") {
+    throw new InvalidArgument({ argument: `theta[${forward}]`, value: valuesOf(theta)[forward], reason: "Expected a finite number" })
   }
+  const { jacobian, values } = forward
   const op = customOp(([x], save) => {
     save([x!])
     return {
       value: tf.tensor2d(values, [rows, d], "float32"),
-      gradFunc: (dy, [xs]) => gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorOf(g, [rows, d]))
+      gradFunc: (dy, [xs]) =>
+        jacobian === undefined
+          ? gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorOf(g, [rows, d]))
+          : gridBackwardJacobian(jacobian, () => valuesOf(dy), rows, d, (g) => tensorOf(g, [rows, d]))
     }
   })
   return op(theta) as tf.Tensor2D

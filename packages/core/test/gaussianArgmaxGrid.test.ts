@@ -49,6 +49,8 @@ for (const backend of ["cpu", "wasm"] as const) {
       ["[2000, 10] (the VAE's KL term)", () => thetaOf(2000, 10, 2, 2)],
       ["[7, 3] (odd sizes)", () => thetaOf(7, 3, 1, 3)],
       ["[3, 13]", () => thetaOf(3, 13, 3, 4)],
+      ["[4, 32] (the widest rows whose Jacobian the forward pass keeps)", () => thetaOf(4, 32, 2, 8)],
+      ["[4, 33] (the narrowest rows whose backward pass recomputes)", () => thetaOf(4, 33, 2, 9)],
       ["[2, 1000]", () => thetaOf(2, 1000, 1, 5)],
       ["[5, 257], spread 10", () => thetaOf(5, 257, 10, 6)],
       ["ties", () => tf.tensor2d([[1, 1, 1, 0], [0, 0, 0, 0], [2, -1, 2, 2]])],

@@ -575,25 +575,76 @@ static inline float row_max(const float *th, uint32_t d) {
 }
 
 /* Probabilities of `rows` rows of theta [rows, d] into out [rows, d]. offs, wts: `nodes` (a multiple
- * of 4) offsets and weights. scratch: 8 d floats. */
+ * of 4) offsets and weights. With jac != 0, also the transposed Jacobian of each row into jac
+ * [rows, d, d], jac[r, i, j] = dP_j / dtheta_i (the autodiff of the tfjs formulation, as
+ * perturb_gauss_grid_backward has it), so that the backward pass is dtheta_i = sum_j jac[r, i, j] dP_j
+ * (perturb_gauss_grid_vjp): with E_in = w_n exp(log phi(z_in) + sum_{j != i} log Phi(z_jn)) and
+ * M_in = (phi/Phi)(z_in), the row's A_ij = sum_n M_in E_jn (j != i) and A_ii = -sum_n z_in E_in give
+ * jac[r, i, j] = -A_ij + [theta_i = max] sum_k A_kj. O(d^2 n) more per row; meant for small d.
+ * scratch: 8 d floats, or (20 d + 4 d^2) floats with jac. */
 void EXPORT(perturb_gauss_grid)(const float *theta, uint32_t rows, uint32_t d, const float *offs, const float *wts, uint32_t nodes, float *out,
-                                float *scratch) {
-  v *D = (v *)scratch, *acc = (v *)scratch + d;
+                                float *jac, float *scratch) {
+  v *D = (v *)scratch, *acc = D + d, *M = acc + d, *Z = M + d, *E = Z + d, *A = E + d;
   for (uint32_t r = 0; r < rows; r++) {
     const float *th = theta + (uint64_t)r * d;
     const float m = row_max(th, d);
     for (uint32_t i = 0; i < d; i++) acc[i] = fsplat(0.0f);
+    if (jac)
+      for (uint32_t i = 0; i < d * d; i++) A[i] = fsplat(0.0f);
     for (uint32_t k = 0; k < nodes; k += 4) {
       const v O = wasm_v128_load(offs + k), W = wasm_v128_load(wts + k);
       v S = fsplat(0.0f);
+      if (!jac) {
+        for (uint32_t i = 0; i < d; i++) {
+          v z = wasm_f32x4_pmin(wasm_f32x4_add(fsplat(m - th[i]), O), fsplat(Z_CLAMP));
+          S = wasm_f32x4_add(S, vlog_ndtr(z, &D[i], 0));
+        }
+        for (uint32_t i = 0; i < d; i++) acc[i] = wasm_f32x4_add(acc[i], wasm_f32x4_mul(W, vexp(wasm_f32x4_add(D[i], S))));
+        continue;
+      }
       for (uint32_t i = 0; i < d; i++) {
         v z = wasm_f32x4_pmin(wasm_f32x4_add(fsplat(m - th[i]), O), fsplat(Z_CLAMP));
-        S = wasm_f32x4_add(S, vlog_ndtr(z, &D[i], 0));
+        Z[i] = z;
+        S = wasm_f32x4_add(S, vlog_ndtr(z, &D[i], &M[i]));
       }
-      for (uint32_t i = 0; i < d; i++) acc[i] = wasm_f32x4_add(acc[i], wasm_f32x4_mul(W, vexp(wasm_f32x4_add(D[i], S))));
+      for (uint32_t i = 0; i < d; i++) {
+        v e = wasm_f32x4_mul(W, vexp(wasm_f32x4_add(D[i], S)));
+        E[i] = e;
+        acc[i] = wasm_f32x4_add(acc[i], e);
+      }
+      for (uint32_t i = 0; i < d; i++) {
+        v *Ai = A + (uint64_t)i * d;
+        const v Mi = M[i];
+        for (uint32_t j = 0; j < d; j++) Ai[j] = wasm_f32x4_add(Ai[j], wasm_f32x4_mul(Mi, E[j]));
+        /* The diagonal: -z E instead of M E (the j = i term is not in the product). */
+        Ai[i] = wasm_f32x4_sub(wasm_f32x4_sub(Ai[i], wasm_f32x4_mul(Mi, E[i])), wasm_f32x4_mul(Z[i], E[i]));
+      }
     }
     float *o = out + (uint64_t)r * d;
     for (uint32_t i = 0; i < d; i++) o[i] = hsum(acc[i]);
+    if (!jac) continue;
+    float *J = jac + (uint64_t)r * d * d;
+    for (uint32_t i = 0; i < d; i++)
+      for (uint32_t j = 0; j < d; j++) J[i * d + j] = -hsum(A[i * d + j]);
+    for (uint32_t j = 0; j < d; j++) {
+      float total = 0.0f;
+      for (uint32_t i = 0; i < d; i++) total -= J[i * d + j];
+      for (uint32_t i = 0; i < d; i++)
+        if (th[i] == m) J[i * d + j] += total;
+    }
+  }
+}
+
+/* dtheta [rows, d] = jac [rows, d, d] times dP [rows, d], row by row (see perturb_gauss_grid). */
+void EXPORT(perturb_gauss_grid_vjp)(const float *jac, const float *dP, uint32_t rows, uint32_t d, float *grad) {
+  for (uint32_t r = 0; r < rows; r++) {
+    const float *J = jac + (uint64_t)r * d * d, *dp = dP + (uint64_t)r * d;
+    float *g = grad + (uint64_t)r * d;
+    for (uint32_t i = 0; i < d; i++) {
+      float s = 0.0f;
+      for (uint32_t j = 0; j < d; j++) s += J[i * d + j] * dp[j];
+      g[i] = s;
+    }
   }
 }
 

@@ -71,6 +71,7 @@ interface Exports {
   readonly perturb_adam: Kernel
   readonly perturb_gauss_grid: Kernel
   readonly perturb_gauss_grid_backward: Kernel
+  readonly perturb_gauss_grid_vjp: Kernel
   readonly __heap_base: { readonly value: unknown }
 }
 
@@ -92,7 +93,7 @@ export const isWasmApi = (w: unknown): w is WasmApi =>
   typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
   typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
 
-const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite", "perturb_adam", "perturb_gauss_grid", "perturb_gauss_grid_backward"] as const
+const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite", "perturb_adam", "perturb_gauss_grid", "perturb_gauss_grid_backward", "perturb_gauss_grid_vjp"] as const
 
 const isExports = (x: object): x is Exports =>
   KERNELS.every((name) => name in x && typeof Reflect.get(x, name) === "function") &&

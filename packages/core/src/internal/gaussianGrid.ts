@@ -82,20 +82,45 @@ const withInstance = <A>(body: (inst: Instance) => A): A => {
   }
 }
 
+/** Up to this many columns the forward pass also writes each row's d×d Jacobian (O(d² n) more work, rows·d² floats), and the backward pass is its product with dP. */
+export const JACOBIAN_MAX_D = 32
+
 /**
- * The forward pass: `emit` gets the probabilities (a view of the instance's memory, valid until the
- * next kernel call) or, for a non-finite θ, the index of the first bad value.
+ * The forward pass: `emit` gets the probabilities and, for d ≤ JACOBIAN_MAX_D and `wantJacobian`, the rows' transposed
+ * Jacobians [rows, d, d] (views of the instance's memory, valid until the next kernel call) or, for a
+ * non-finite θ, the index of the first bad value.
  */
-export const gridForward = <A>(theta: Float32Array, rows: number, d: number, rule: GridRule, emit: (p: Float32Array) => A, bad: (index: number) => A): A =>
+export const gridForward = <A>(
+  theta: Float32Array,
+  rows: number,
+  d: number,
+  rule: GridRule,
+  emit: (p: Float32Array, jacobian: Float32Array | undefined) => A,
+  bad: (index: number) => A,
+  wantJacobian = true
+): A =>
   withInstance((inst) => {
     const size = rows * d
-    const [pTheta, pOffs, pWts, pOut, pScratch] = load(inst, theta, [rule.padded * 4, rule.padded * 4, size * 4, 8 * d * 4])
+    const withJac = wantJacobian && d <= JACOBIAN_MAX_D
+    const jacSize = withJac ? size * d : 0
+    const [pTheta, pOffs, pWts, pOut, pJac, pScratch] = load(inst, theta, [rule.padded * 4, rule.padded * 4, size * 4, jacSize * 4, (20 * d + 4 * d * d) * 4])
     const at = inst.x.perturb_nonfinite(pTheta!, size)
     if (at >= 0) return bad(at)
     f32(inst, pOffs!, rule.padded).set(rule.offsetsPadded)
     f32(inst, pWts!, rule.padded).set(rule.weightsPadded)
-    inst.x.perturb_gauss_grid(pTheta!, rows, d, pOffs!, pWts!, rule.padded, pOut!, pScratch!)
-    return emit(f32(inst, pOut!, size))
+    inst.x.perturb_gauss_grid(pTheta!, rows, d, pOffs!, pWts!, rule.padded, pOut!, withJac ? pJac! : 0, pScratch!)
+    return emit(f32(inst, pOut!, size), withJac ? f32(inst, pJac!, jacSize) : undefined)
+  })
+
+/** The backward pass from the forward pass's Jacobians: dθ_i = Σ_j jacobian[r, i, j] dP_j (dP read lazily). */
+export const gridBackwardJacobian = <A>(jacobian: Float32Array, dP: () => Float32Array, rows: number, d: number, emit: (g: Float32Array) => A): A =>
+  withInstance((inst) => {
+    const size = rows * d
+    const [pJac, pDp, pGrad] = layout(inst, [jacobian.length * 4, size * 4, size * 4], "theta", size)
+    f32(inst, pJac!, jacobian.length).set(jacobian)
+    f32(inst, pDp!, size).set(dP())
+    inst.x.perturb_gauss_grid_vjp(pJac!, pDp!, rows, d, pGrad!)
+    return emit(f32(inst, pGrad!, size))
   })
 
 /** The backward pass: dθ from θ and dP (both [rows, d], read lazily: views of tfjs's heap move). */
