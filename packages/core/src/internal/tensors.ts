@@ -17,7 +17,10 @@ export const checkTensor = (argument: string, x: unknown, d: number, options?: {
   }
   const last = x.shape[x.rank - 1]!
   if (last !== d) throw new DimensionMismatch({ argument, expected: d, received: last })
-  if (options?.finite !== false) {
+  // tfjs-webgpu cannot read back synchronously in Node (its readSync needs OffscreenCanvas), so there
+  // the check is skipped rather than turned into a ReferenceError: on webgpu a non-finite θ gives
+  // non-finite results, as tfjs ops do (README, "On a GPU").
+  if (options?.finite !== false && tf.getBackend() !== "webgpu") {
     // One scalar read-back: cheap next to the kernels, and it turns a silent NaN into an error.
     const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(x))).dataSync()[0])
     if (bad) {
