@@ -13,7 +13,21 @@ import { DimensionMismatch, InvalidArgument } from "./Errors.js"
 import { customOp } from "./internal/tensors.js"
 
 /**
- * x: [n, in], W: [in, out], b: [out] → [n, out]; gradients to all three.
+ * Options of `dense`. `inputGradient: false` (for a first layer fed with data) returns zeros as
+ * x's gradient instead of dy·Wᵀ: a custom op's backward computes every input's gradient, where
+ * tfjs's own matMul gradient computes only those that are needed, so without it a data layer pays
+ * for a product that is thrown away (~5 ms of a 42 ms VAE step).
+ *
+ * @since 0.2.0
+ * @category kernels
+ */
+export interface DenseOptions {
+  readonly inputGradient?: boolean
+}
+
+/**
+ * x: [n, in], W: [in, out], b: [out] → [n, out]; gradients to all three (to x unless
+ * `inputGradient: false`).
  *
  * @example
  * import * as tf from "@tensorflow/tfjs"
@@ -22,7 +36,11 @@ import { customOp } from "./internal/tensors.js"
  * @since 0.1.0
  * @category kernels
  */
-export const dense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D => {
+export const dense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options?: DenseOptions): tf.Tensor2D => {
+  const inputGradient = options?.inputGradient ?? true
+  if (typeof inputGradient !== "boolean") {
+    throw new InvalidArgument({ argument: "options.inputGradient", value: inputGradient, reason: "Expected a boolean" })
+  }
   if (!(x instanceof tf.Tensor) || x.rank !== 2) throw new InvalidArgument({ argument: "x", value: x?.shape, reason: "Expected a rank-2 tensor" })
   if (!(W instanceof tf.Tensor) || W.rank !== 2) throw new InvalidArgument({ argument: "W", value: W?.shape, reason: "Expected a rank-2 tensor" })
   if (!(b instanceof tf.Tensor) || b.rank !== 1) throw new InvalidArgument({ argument: "b", value: b?.shape, reason: "Expected a rank-1 tensor" })
@@ -35,7 +53,7 @@ export const dense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor
       const [xs, Ws] = saved as [tf.Tensor2D, tf.Tensor2D]
       const dy2 = dy as tf.Tensor2D
       return [
-        tf.matMul(dy2, tf.transpose(Ws)),
+        inputGradient ? tf.matMul(dy2, tf.transpose(Ws)) : tf.zeros(xs.shape),
         tf.matMul(tf.transpose(xs), dy2),
         tf.sum(dy2, 0)
       ]

@@ -17,7 +17,7 @@ export {
   type ProbsResult
 } from "./Compile.js"
 export { adam, FusedAdam } from "./Adam.js"
-export { dense } from "./Dense.js"
+export { dense, type DenseOptions } from "./Dense.js"
 export { gaussianArgmaxGrid, type GaussianArgmaxGridOptions } from "./GaussianArgmaxGrid.js"
 export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"
 export { DimensionMismatch, EmptySpace, InvalidArgument, NoClosedForm, NotUnique } from "./Errors.js"

@@ -36,6 +36,23 @@ describe.each(["cpu", "wasm"])("dense on %s", (backend) => {
     })
   })
 
+  it("inputGradient: false gives zeros for x and the same W and b gradients", () => {
+    tf.tidy(() => {
+      const x = tf.randomNormal([6, 5], 0, 1, "float32", 7) as tf.Tensor2D
+      const W = tf.randomNormal([5, 3], 0, 1, "float32", 8) as tf.Tensor2D
+      const b = tf.randomNormal([3], 0, 1, "float32", 9) as tf.Tensor1D
+      const g = (inputGradient: boolean) =>
+        tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => tf.sum(tf.tanh(dense(a as tf.Tensor2D, c as tf.Tensor2D, e as tf.Tensor1D, { inputGradient }))))([x, W, b])
+      const [gx, gW, gb] = g(false)
+      const [fx, fW, fb] = g(true)
+      expect(Array.from(gx!.dataSync()).every((v) => v === 0)).toBe(true)
+      expect(maxAbsDiff(fx!, tf.zerosLike(fx!))).toBeGreaterThan(0)
+      expect(Array.from(gW!.dataSync())).toEqual(Array.from(fW!.dataSync()))
+      expect(Array.from(gb!.dataSync())).toEqual(Array.from(fb!.dataSync()))
+    })
+    expect(() => dense(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([2]) as tf.Tensor1D, { inputGradient: "no" as unknown as boolean })).toThrow(/options.inputGradient/)
+  })
+
   it("works inside a variableGrads / optimizer step", () => {
     const W = tf.variable(tf.randomNormal([3, 2], 0, 1, "float32", 5))
     const b = tf.variable(tf.zeros([2]))

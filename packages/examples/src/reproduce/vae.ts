@@ -114,8 +114,9 @@ export type LayerKind = "dense" | "plain"
  */
 export type VaeKind = LayerKind | "gpu"
 
-const forwardLayer = (x: tf.Tensor2D, l: Layer, relu: boolean, kind: LayerKind): tf.Tensor2D => {
-  const y = kind === "dense" ? dense(x, l.W, l.b) : (tf.add(tf.matMul(x, l.W), l.b) as tf.Tensor2D)
+/** `data`: x is the batch itself, so the dense layer skips x's gradient (tfjs's matMul skips it by itself). */
+const forwardLayer = (x: tf.Tensor2D, l: Layer, relu: boolean, kind: LayerKind, data: boolean): tf.Tensor2D => {
+  const y = kind === "dense" ? dense(x, l.W, l.b, { inputGradient: !data }) : (tf.add(tf.matMul(x, l.W), l.b) as tf.Tensor2D)
   return relu ? tf.relu(y) : y
 }
 
@@ -158,7 +159,7 @@ export const createVae = (
   const f = (x: tf.Tensor2D, i: number, relu: boolean) =>
     kind === "gpu"
       ? gpuDense(x, layers[i]!.W, layers[i]!.b, { relu, inputGradient: i !== 0 })
-      : forwardLayer(x, layers[i]!, relu, kind)
+      : forwardLayer(x, layers[i]!, relu, kind, i === 0)
   const sample = (theta: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Tensor =>
     kind === "gpu"
       ? fusedSample(theta, { noise, key: sampleKey, temperature: o.temperature, samples: 1, mode })
