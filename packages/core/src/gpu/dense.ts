@@ -8,7 +8,7 @@
  * `gpuDense(x, W, b, { relu: true })` = relu(x·W + b); the gradients are those of these formulas,
  * with relu'(0) = 0 as in tfjs.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
@@ -16,7 +16,7 @@ import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { ColumnSumProgram, DenseMatMulProgram, TILE } from "./matmul.js"
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface GpuDenseOptions {
@@ -35,7 +35,7 @@ type Uniform = { type: "int32"; data: Array<number> }
  * The active webgpu backend, or `InvalidArgument` (argument `backend`) naming the active one.
  * Shared by the fused ops of this folder; not part of `@perturb/core/gpu`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category guards
  */
 export const webgpuBackend = (): WebGPUBackend => {
@@ -76,7 +76,7 @@ const MAX_SIDE = 65535 * TILE
  * import { enableWebGPU, gpuDense } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const y = gpuDense(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4]), { relu: true }) // [2, 4] of 3s
- * @since 0.1.0
+ * @since 0.2.0
  * @category kernels
  */
 export const gpuDense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options?: GpuDenseOptions): tf.Tensor2D => {

@@ -12,7 +12,7 @@
  * The forward pass is one workgroup of 256 threads striding over the input, then a tree sum: a
  * deterministic order, fine for the 10⁴–10⁵ values of a training batch (not meant for 10⁸).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
@@ -22,7 +22,7 @@ import { webgpuBackend } from "./dense.js"
 const THREADS = 256
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface GpuLossOptions {
@@ -67,7 +67,7 @@ fn rowNegEntropy(r : i32, K : i32) -> f32 {
 /**
  * The forward reduction: uniforms n (elements or rows), K (categories), scale. One workgroup.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category gpu
  */
 export class LossProgram implements WebGPUProgram {
@@ -111,7 +111,7 @@ fn main(index : i32) {
  * The backward pass, one thread per output element: uniforms n (elements), K, scale; dy is the
  * scalar upstream gradient.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category gpu
  */
 export class LossGradProgram implements WebGPUProgram {
@@ -183,7 +183,7 @@ const scaleOf = (options: GpuLossOptions | undefined): number => {
  * import { enableWebGPU, gpuBernoulliNll } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const nll = gpuBernoulliNll(tf.zeros([2, 3]), tf.ones([2, 3]), { scale: 0.5 }) // 3·log 2
- * @since 0.1.0
+ * @since 0.2.0
  * @category kernels
  */
 export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLossOptions): tf.Scalar => {
@@ -217,7 +217,7 @@ export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLo
  * import { enableWebGPU, gpuCategoricalKl } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const kl = gpuCategoricalKl(tf.zeros([4, 10])) // 0: softmax(0) is uniform
- * @since 0.1.0
+ * @since 0.2.0
  * @category kernels
  */
 export const gpuCategoricalKl = (theta: tf.Tensor2D, options?: GpuLossOptions): tf.Scalar => {

@@ -14,14 +14,14 @@
  * pipeline per mode serves every layer size. Every load goes through f32(): tfjs stores a bool
  * tensor cast to float32 in its int32 buffer, and binds it as array<i32>.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
 
 /**
  * Rows and columns of C per workgroup tile (and the K slab).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category gpu
  */
 export const TILE = 32
@@ -32,7 +32,7 @@ const PER_THREAD = TILE / THREADS
 /**
  * Which product of the dense layer a `DenseMatMulProgram` computes.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category gpu
  */
 export type DenseProduct = "forward" | "dx" | "dW"
@@ -60,7 +60,7 @@ const loads = (product: DenseProduct, relu: boolean): { a: string; b: string; aT
  * `act(C + b)`. Inputs by product: forward `x, w, b`; dx `dy, [y,] w`; dW `x, dy[, y]` (y only
  * with ReLU). Uniforms M, N, K: C is [M, N], the shared dimension K.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category gpu
  */
 export class DenseMatMulProgram implements WebGPUProgram {
@@ -160,7 +160,7 @@ const SUM_THREADS = 64
  * per column, summing the rows in order (consecutive threads read consecutive columns).
  * Uniforms: rows, N.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category gpu
  */
 export class ColumnSumProgram implements WebGPUProgram {

@@ -13,7 +13,7 @@
  * variable onto the new θ with `Variable.assign`, which copies nothing: no buffer is ever
  * written while tfjs may hold a CPU copy of it.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
@@ -106,7 +106,7 @@ const decay = (argument: string, x: number): number => {
  * Adam whose update runs as one WGSL dispatch per variable on the webgpu backend; same formula,
  * defaults and `minimize` / `applyGradients` contract as `tf.train.adam`. Built by `gpuAdam`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export class GpuAdamOptimizer extends tf.Optimizer {
@@ -279,7 +279,7 @@ export class GpuAdamOptimizer extends tf.Optimizer {
  * await enableWebGPU()
  * const w = tf.variable(tf.ones([3]))
  * gpuAdam(0.1).minimize(() => tf.sum(tf.square(w)) as tf.Scalar, true, [w])
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const gpuAdam = (learningRate: number, beta1?: number, beta2?: number, epsilon?: number): GpuAdamOptimizer =>
