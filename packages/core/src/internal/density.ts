@@ -7,10 +7,59 @@
  *   x_k = log(y_k / y_d) = (θ_k + γ_k − θ_d − γ_d)/τ are Gaussian with mean (θ_k + m_k − θ_d − m_d)/τ
  *   and covariance D Σ Dᵀ/τ², D = [I, −𝟙], and dx/dy has determinant 1/Π_k y_k.
  * Both are computed from log y, so y near the simplex's edges and small τ stay finite.
+ *
+ * Exact zeros. At small τ a float32 sample has entries that underflowed to 0 (τ = 0.05 already does
+ * it for a gap of 5.2 in θ + γ). Such a sample stands for a point of the open simplex whose entry
+ * is below 2^-150, where the density depends on how far below, which float32 cannot say. We
+ * evaluate the density at the nearest point of the open simplex that float32 represents: each 0
+ * read as 2^-149, the smallest positive float32 (moving the other entries by 2^-149 to keep the sum
+ * at 1 is below their rounding). Entries > 0 are used as they are, so every y with positive
+ * entries gets the exact closed form. This makes log p of the model's own samples finite and
+ * deterministic at every τ, and it is the value a float64 evaluation of the closed form gives at
+ * that point (tested against SciPy at τ = 1 … 0.01).
  */
 import * as tf from "@tensorflow/tfjs"
 import { Noise, type NoiseLike } from "@perturb/noise"
-import { NoClosedForm } from "../Errors.js"
+import { InvalidArgument, NoClosedForm } from "../Errors.js"
+
+/** The smallest positive float32: an exact 0 in y is read as this (see above). */
+const TINY = 2 ** -149
+
+/**
+ * How far a row of y may sum from 1: float32 rounding of a normalised softmax (each entry within a
+ * few ulps, relative, plus the rounding of the row total in the normalisation).
+ */
+export const simplexTolerance = (d: number): number => 1e-6 + 4e-8 * Math.sqrt(d)
+
+/**
+ * y [d] or [n, d] on the simplex: every entry ≥ 0 and every row summing to 1 within
+ * `simplexTolerance(d)`. Reads y back (as checkTensor does for finiteness), so it is skipped on
+ * webgpu, which cannot read back synchronously.
+ */
+export const checkSimplex = (argument: string, y: tf.Tensor, d: number): void => {
+  if (tf.getBackend() === "webgpu") return
+  const values = y.dataSync()
+  const tol = simplexTolerance(d)
+  for (let r = 0; r < values.length / d; r++) {
+    let sum = 0
+    for (let j = r * d; j < (r + 1) * d; j++) {
+      const v = values[j]!
+      if (!(v >= 0)) {
+        const at = y.rank === 1 ? `${argument}[${j - r * d}]` : `${argument}[${r}][${j - r * d}]`
+        throw new InvalidArgument({ argument: at, value: v, reason: "Expected a point of the simplex (every entry ≥ 0)" })
+      }
+      sum += v
+    }
+    if (!(Math.abs(sum - 1) <= tol)) {
+      const at = y.rank === 1 ? argument : `${argument}[${r}]`
+      throw new InvalidArgument({
+        argument: at,
+        value: Array.from(values.subarray(r * d, Math.min((r + 1) * d, r * d + 8))),
+        reason: `Expected a point of the simplex: the entries sum to ${sum}, not 1 within ${tol.toPrecision(2)}`
+      })
+    }
+  }
+}
 
 const logFactorial = (n: number): number => {
   let s = 0
@@ -94,7 +143,9 @@ export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
 export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.Tensor, tau: number): tf.Tensor =>
   tf.tidy(() => {
     const kind = densityKind(noise, d)
-    const logy = tf.log(y)
+    // maximum, not where(y > 0, …): comparisons have no gradient in tfjs, and log(max(y, 2^-149)) is
+    // log y for every y > 0.
+    const logy = tf.log(tf.maximum(y, TINY))
     if (kind === "Concrete") {
       const { scale } = Noise.marginal(noise, 0).params as { scale: number }
       const t = tau / scale
