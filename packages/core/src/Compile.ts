@@ -27,7 +27,7 @@ import { normalFamily, normalOracle } from "./internal/normalArgmax.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
 import { stratifiedProbs } from "./internal/stratified.js"
-import { checkTemperatureTensor, checkTensor, customOp } from "./internal/tensors.js"
+import { checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
 
 /**
  * How `probs` and `potential` are computed.
@@ -289,7 +289,7 @@ export const compile = (model: Model): Kernels => {
       const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: cv.probs, stdError: cv.stdError }
     }
-    const est = averageOverPoints(points, theta, d, (z) => tf.softmax(tf.div(z, tau)))
+    const est = averageOverPoints(points, theta, d, (z) => temperedSoftmax(z, tau))
     return { method, probs: squeezeRows(est.mean, theta), ...(est.stdError === undefined ? {} : { stdError: squeezeRows(est.stdError, theta) }) }
   }
 
@@ -301,7 +301,7 @@ export const compile = (model: Model): Kernels => {
     }
     const points = softmaxPoints(model, method, options)
     const tau = softmax ? (model as { temperature: number }).temperature : undefined
-    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : tf.mul(tf.logSumExp(tf.div(z, tau), -1), tau))
+    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau))
     return squeezeRows(averageOverPoints(points, theta, d, f).mean.reshape([theta.rank === 1 ? 1 : theta.shape[0]!]), theta)
   }
 
@@ -361,7 +361,7 @@ export const compile = (model: Model): Kernels => {
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
-        return softmax ? tf.softmax(tf.div(perturbed, tau)) : oneHot(perturbed)
+        return softmax ? temperedSoftmax(perturbed, tau) : oneHot(perturbed)
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
@@ -370,7 +370,7 @@ export const compile = (model: Model): Kernels => {
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
-        return straight(tf.softmax(tf.div(perturbed, tau)))
+        return straight(temperedSoftmax(perturbed, tau))
       }),
     probs: (theta, options) => {
       const result = tf.tidy(() => {

@@ -162,12 +162,14 @@ export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.
     const lastY = logy.slice([...logy.shape.slice(0, -1).map(() => 0), m], [...logy.shape.slice(0, -1), 1])
     const lastT = shiftedTheta.slice([...shiftedTheta.shape.slice(0, -1).map(() => 0), m], [...shiftedTheta.shape.slice(0, -1), 1])
     const x = tf.sub(logy.slice(logy.shape.map(() => 0), [...logy.shape.slice(0, -1), m]), lastY)
-    const mu = tf.div(tf.sub(shiftedTheta.slice(shiftedTheta.shape.map(() => 0), [...shiftedTheta.shape.slice(0, -1), m]), lastT), tau)
-    const z = tf.sub(x, mu)
+    const delta = tf.sub(shiftedTheta.slice(shiftedTheta.shape.map(() => 0), [...shiftedTheta.shape.slice(0, -1), m]), lastT)
+    // N(x; Δ/τ, S/τ²) has the quadratic form (τx − Δ)ᵀ S⁻¹ (τx − Δ): written so, Δ/τ cannot overflow
+    // at small τ (where (x − Δ/τ)² · τ² gave ∞ · 0 and −∞ for a finite density).
+    const z = tf.sub(tf.mul(x, tau), delta)
     const z2 = z.rank === 1 ? z.reshape([1, m]) : z
     const quad = tf.sum(tf.mul(tf.matMul(z2, tf.tensor2d(Float32Array.from(inverse), [m, m])), z2), -1)
-    // N(x; μ, S/τ²): the covariance scales by 1/τ², so its inverse by τ² and log det by −2m log τ.
-    const logNormal = tf.sub(tf.mul(quad, -0.5 * tau * tau), 0.5 * (m * Math.log(2 * Math.PI) + logDet - 2 * m * Math.log(tau)))
+    // The covariance S/τ² has log det log det S − 2m log τ.
+    const logNormal = tf.sub(tf.mul(quad, -0.5), 0.5 * (m * Math.log(2 * Math.PI) + logDet - 2 * m * Math.log(tau)))
     const out = tf.sub(logNormal, tf.sum(logy, -1))
     return z.rank === 1 ? out.reshape([]) : out
   })
