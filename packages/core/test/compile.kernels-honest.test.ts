@@ -179,6 +179,18 @@ describe.each(["cpu", "wasm"])("honest kernels on %s", (backend) => {
       theta.dispose()
     })
 
+    it("own samples at d = 100,000 pass the simplex check (float32 row sums)", () => {
+      const d = 100_000
+      for (const noise of ["gumbel", "normal"] as const) {
+        const k = models[noise](d, 1)
+        const theta = tf.tidy(() => tf.mul(tf.sin(tf.range(0, d, 1, "float32")), 3))
+        const y = k.sample(theta, { samples: 4, key: Key.make(8) })
+        read(k.logDensity(y, theta)).forEach((v) => expect(Number.isFinite(v)).toBe(true))
+        y.dispose()
+        theta.dispose()
+      }
+    })
+
     it("points off the simplex are refused naming y; the closed simplex is accepted", () => {
       const k = models.gumbel(3, 0.5)
       const theta = tf.tensor1d([0, 0, 0])
