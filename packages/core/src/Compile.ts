@@ -18,7 +18,7 @@ import type { Model } from "./Model.js"
 import { affineHull, isAffine } from "./Space.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { controlVariateProbs } from "./internal/controlVariate.js"
-import { logDensity as densityOf } from "./internal/density.js"
+import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
 import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
 import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
 import { fusedSample } from "./internal/fused.js"
@@ -27,7 +27,7 @@ import { normalFamily, normalOracle } from "./internal/normalArgmax.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
 import { stratifiedProbs } from "./internal/stratified.js"
-import { checkTemperatureTensor, checkTensor, customOp } from "./internal/tensors.js"
+import { checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
 
 /**
  * How `probs` and `potential` are computed.
@@ -103,6 +103,12 @@ export interface Kernels {
   sampleStraightThrough(theta: tf.Tensor, options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }): tf.Tensor
   probs(theta: tf.Tensor, options?: EstimateOptions): ProbsResult
   potential(theta: tf.Tensor, options?: EstimateOptions): tf.Tensor
+  /**
+   * log p(y), w.r.t. Lebesgue measure on the first d − 1 coordinates. y must lie on the simplex:
+   * entries ≥ 0 summing to 1 within float32 rounding (else `InvalidArgument` naming `y`). An entry
+   * that is exactly 0 (a float32 underflow at small τ) is read as 2^-149, the smallest positive
+   * float32, so the model's own samples get a finite value at every τ (see internal/density.ts).
+   */
   logDensity(y: tf.Tensor, theta: tf.Tensor): tf.Tensor
   /** KL(P_argmax(θ) ‖ uniform) with the model noise's exact argmax probabilities. */
   klToUniform(theta: tf.Tensor): tf.Tensor
@@ -283,7 +289,7 @@ export const compile = (model: Model): Kernels => {
       const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: cv.probs, stdError: cv.stdError }
     }
-    const est = averageOverPoints(points, theta, d, (z) => tf.softmax(tf.div(z, tau)))
+    const est = averageOverPoints(points, theta, d, (z) => temperedSoftmax(z, tau))
     return { method, probs: squeezeRows(est.mean, theta), ...(est.stdError === undefined ? {} : { stdError: squeezeRows(est.stdError, theta) }) }
   }
 
@@ -295,7 +301,7 @@ export const compile = (model: Model): Kernels => {
     }
     const points = softmaxPoints(model, method, options)
     const tau = softmax ? (model as { temperature: number }).temperature : undefined
-    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : tf.mul(tf.logSumExp(tf.div(z, tau), -1), tau))
+    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau))
     return squeezeRows(averageOverPoints(points, theta, d, f).mean.reshape([theta.rank === 1 ? 1 : theta.shape[0]!]), theta)
   }
 
@@ -342,14 +348,20 @@ export const compile = (model: Model): Kernels => {
     model,
     dim: d,
     freeDim: freeDim(model.space),
-    theta: (u) => toTheta(model.space, (u.rank === 1 ? u.reshape([1, u.shape[0]!]) : u) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [u.shape[0]!, d]),
+    theta: (u) =>
+      tf.tidy(() => {
+        // The same boundary as θ gets: rank, dtype, k, and a NaN/±∞ turned into an error (not on webgpu).
+        checkTensor("u", u, freeDim(model.space))
+        const rows = u.rank === 1 ? 1 : u.shape[0]!
+        return toTheta(model.space, u.reshape([rows, u.shape[u.rank - 1]!]) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [rows, d])
+      }),
     sample: (theta, options) =>
       tf.tidy(() => {
         const fused = fusedSample(model, theta, options, softmax ? "relaxed" : "hard")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
-        return softmax ? tf.softmax(tf.div(perturbed, tau)) : oneHot(perturbed)
+        return softmax ? temperedSoftmax(perturbed, tau) : oneHot(perturbed)
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
@@ -358,7 +370,7 @@ export const compile = (model: Model): Kernels => {
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
         const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
-        return straight(tf.softmax(tf.div(perturbed, tau)))
+        return straight(temperedSoftmax(perturbed, tau))
       }),
     probs: (theta, options) => {
       const result = tf.tidy(() => {
@@ -373,8 +385,7 @@ export const compile = (model: Model): Kernels => {
       tf.tidy(() => {
         checkTensor("y", y, d)
         checkTensor("theta", theta, d)
-        const bad = tf.logicalNot(tf.all(tf.greater(y, 0))).dataSync()[0]
-        if (bad) throw new InvalidArgument({ argument: "y", value: Array.from(y.dataSync().slice(0, 8)), reason: "Expected points of the open simplex (every entry > 0)" })
+        checkSimplex("y", y, d)
         return densityOf(model.noise, d, y, theta, softmax ? (model as { temperature: number }).temperature : 1)
       }),
     klToUniform: (theta) =>
@@ -387,19 +398,49 @@ export const compile = (model: Model): Kernels => {
   }
 }
 
+// The smallest normal float32. A float32 zero stands for a value below 2^-150, so reading it as this
+// floor inside log keeps KL and its gradient finite (q/p ≤ 2^126 cannot overflow; 2^-149 would).
+const LOG_FLOOR = 2 ** -126
+
 /**
- * KL(q ‖ p) = Σ q (log q − log p) along the last axis, with 0 · log 0 = 0.
+ * Entries of a probability tensor: finite and ≥ 0, checked with one scalar read-back on the backends
+ * that can read back synchronously (not webgpu, as for θ).
+ */
+const checkProbabilities = (argument: string, x: unknown): tf.Tensor => {
+  if (!(x instanceof tf.Tensor)) throw new InvalidArgument({ argument, value: x, reason: "Expected a tf.Tensor" })
+  if (x.isDisposed) throw new InvalidArgument({ argument, value: "a disposed tensor", reason: "Expected a live tf.Tensor" })
+  if (x.dtype !== "float32") throw new InvalidArgument({ argument, value: x.dtype, reason: "Expected dtype float32" })
+  if (tf.getBackend() !== "webgpu") {
+    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.logicalAnd(tf.isFinite(x), tf.greaterEqual(x, 0)))).dataSync()[0])
+    if (bad) {
+      const values = x.dataSync()
+      const index = values.findIndex((v) => !(Number.isFinite(v) && v >= 0))
+      throw new InvalidArgument({ argument: `${argument}[${index}]`, value: values[index], reason: "Expected a probability: finite and ≥ 0" })
+    }
+  }
+  return x
+}
+
+/**
+ * KL(q ‖ p) = Σ q (log q − log p) along the last axis, with 0 · log 0 = 0, differentiable in q and p.
+ *
+ * Entries below 2^-126 (the smallest normal float32) are read as 2^-126 inside the logarithms:
+ * exact for every q, p whose entries are 0 or normal floats, and it keeps the value and the gradient
+ * finite where a softmax underflowed to 0 (∂/∂q_i = log q_i − log p_i + 1, which is log 2^-126 −
+ * log p_i at q_i = 0; ∂/∂p_i = −q_i / p_i). NaN, ±∞ or a negative entry is refused with
+ * `InvalidArgument` naming `q[i]` or `p[i]` (on webgpu, which cannot read back synchronously, it
+ * is not checked).
  *
  * @since 0.1.0
  * @category kernels
  */
 export const klCategorical = (q: tf.Tensor, p: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
-    if (!(q instanceof tf.Tensor)) throw new InvalidArgument({ argument: "q", value: q, reason: "Expected a tf.Tensor" })
-    if (!(p instanceof tf.Tensor)) throw new InvalidArgument({ argument: "p", value: p, reason: "Expected a tf.Tensor" })
-    const safeQ = tf.maximum(q, 1e-30)
-    const terms = tf.mul(q, tf.sub(tf.log(safeQ), tf.log(tf.maximum(p, 1e-30))))
-    return tf.sum(tf.where(tf.greater(q, 0), terms, tf.zerosLike(terms)), -1)
+    checkProbabilities("q", q)
+    checkProbabilities("p", p)
+    // No tf.where on q > 0: comparisons have no gradient in tfjs, and q · log(max(q, floor)) is
+    // already 0 at q = 0.
+    return tf.sum(tf.mul(q, tf.sub(tf.log(tf.maximum(q, LOG_FLOOR)), tf.log(tf.maximum(p, LOG_FLOOR)))), -1)
   })
 
 /** A float64 potential for the inverse map: exact for argmax models, fixed-CRN for softmax ones. */

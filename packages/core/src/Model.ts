@@ -10,6 +10,9 @@
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
 import type { Space } from "./Space.js"
+// A temperature is a number in [1e-30, 1e30] (internal/temperature.ts says why); per-row temperatures
+// are tensors given to the kernels.
+import { checkTemperature } from "./internal/temperature.js"
 
 /**
  * @since 0.1.0
@@ -44,14 +47,6 @@ const checkNoise = (space: Space, noise: NoiseLike): void => {
   if (dim !== undefined && dim !== space.dim) {
     throw new DimensionMismatch({ argument: "noise", expected: space.dim, received: dim })
   }
-}
-
-// A temperature is a finite positive number; per-row temperatures are tensors given to the kernels.
-const checkTemperature = (argument: string, value: unknown): number => {
-  if (typeof value !== "number" || !Number.isFinite(value) || !(value > 0)) {
-    throw new InvalidArgument({ argument, value, reason: "Expected a finite temperature > 0" })
-  }
-  return value
 }
 
 /**

@@ -10,6 +10,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { type KernelLaw, kernelLaw, LAW_IDS } from "../internal/kernelLaw.js"
+import { checkTemperature } from "../internal/temperature.js"
 import {
   ArgmaxProgram,
   blocksPerThread,
@@ -152,8 +153,7 @@ export const fusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.T
     const t = options.temperature ?? 1
     let tau: tf.Tensor
     if (typeof t === "number") {
-      if (!Number.isFinite(t) || !(t > 0)) throw new InvalidArgument({ argument: "temperature", value: t, reason: "Expected a finite temperature > 0" })
-      tau = tf.fill([R], t, "float32")
+      tau = tf.fill([R], checkTemperature("temperature", t), "float32")
     } else {
       if (!(t instanceof tf.Tensor)) throw new InvalidArgument({ argument: "temperature", value: t, reason: "Expected a number or a tf.Tensor" })
       if (!(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1)) || t.shape[0] !== R) {

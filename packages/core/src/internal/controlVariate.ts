@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import type { Points } from "./points.js"
-import { customOp } from "./tensors.js"
+import { customOp, temperedSoftmax } from "./tensors.js"
 
 interface Sums {
   s: Float64Array
@@ -56,7 +56,7 @@ export const controlVariateProbs = (
       s: new Float64Array(size), h: new Float64Array(size), sh: new Float64Array(size), ss: new Float64Array(size)
     }))
     forChunks(points, theta2, rows, d, (z, r) => {
-      const s = tf.softmax(tf.div(z, tau))
+      const s = temperedSoftmax(z, tau)
       const h = tf.cast(tf.oneHot(tf.argMax(z, -1), d), "float32")
       const parts = [tf.sum(s, 0), tf.sum(h, 0), tf.sum(tf.mul(s, h), 0), tf.sum(tf.square(s), 0)]
       const keys = ["s", "h", "sh", "ss"] as const
@@ -103,7 +103,7 @@ export const controlVariateProbs = (
       const acc = new Float64Array(size)
       const dy2 = dy.reshape([1, rows, d])
       forChunks(points, theta2, rows, d, (z) => {
-        const y = tf.softmax(tf.div(z, tau))
+        const y = temperedSoftmax(z, tau)
         const g = tf.sum(tf.mul(y, tf.sub(dy2, tf.sum(tf.mul(dy2, y), -1, true))), 0)
         g.dataSync().forEach((v, i) => (acc[i]! += v))
       })

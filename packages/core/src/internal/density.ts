@@ -7,10 +7,60 @@
  *   x_k = log(y_k / y_d) = (θ_k + γ_k − θ_d − γ_d)/τ are Gaussian with mean (θ_k + m_k − θ_d − m_d)/τ
  *   and covariance D Σ Dᵀ/τ², D = [I, −𝟙], and dx/dy has determinant 1/Π_k y_k.
  * Both are computed from log y, so y near the simplex's edges and small τ stay finite.
+ *
+ * Exact zeros. At small τ a float32 sample has entries that underflowed to 0 (τ = 0.05 already does
+ * it for a gap of 5.2 in θ + γ). Such a sample stands for a point of the open simplex whose entry
+ * is below 2^-150, where the density depends on how far below, which float32 cannot say. We
+ * evaluate the density at the nearest point of the open simplex that float32 represents: each 0
+ * read as 2^-149, the smallest positive float32 (moving the other entries by 2^-149 to keep the sum
+ * at 1 is below their rounding). Entries > 0 are used as they are, so every y with positive
+ * entries gets the exact closed form. This makes log p of the model's own samples finite and
+ * deterministic at every τ, and it is the value a float64 evaluation of the closed form gives at
+ * that point (tested against SciPy at τ = 1 … 0.01).
  */
 import * as tf from "@tensorflow/tfjs"
 import { Noise, type NoiseLike } from "@perturb/noise"
-import { NoClosedForm } from "../Errors.js"
+import { InvalidArgument, NoClosedForm } from "../Errors.js"
+
+/** The smallest positive float32: an exact 0 in y is read as this (see above). */
+const TINY = 2 ** -149
+
+/**
+ * How far a row of y may sum from 1: float32 rounding of a normalised softmax, whose row total is
+ * a float32 sum of d terms (a random walk of ≈ √d · 2^-24; measured up to 1.9e-6 at d = 10^5 with
+ * tfjs-wasm's softmax), with a margin of ~3.4×. Rejects a sum of 1.001 at every d ≤ 2.5·10^7.
+ */
+export const simplexTolerance = (d: number): number => 1e-6 + 2e-7 * Math.sqrt(d)
+
+/**
+ * y [d] or [n, d] on the simplex: every entry ≥ 0 and every row summing to 1 within
+ * `simplexTolerance(d)`. Reads y back (as checkTensor does for finiteness), so it is skipped on
+ * webgpu, which cannot read back synchronously.
+ */
+export const checkSimplex = (argument: string, y: tf.Tensor, d: number): void => {
+  if (tf.getBackend() === "webgpu") return
+  const values = y.dataSync()
+  const tol = simplexTolerance(d)
+  for (let r = 0; r < values.length / d; r++) {
+    let sum = 0
+    for (let j = r * d; j < (r + 1) * d; j++) {
+      const v = values[j]!
+      if (!(v >= 0)) {
+        const at = y.rank === 1 ? `${argument}[${j - r * d}]` : `${argument}[${r}][${j - r * d}]`
+        throw new InvalidArgument({ argument: at, value: v, reason: "Expected a point of the simplex (every entry ≥ 0)" })
+      }
+      sum += v
+    }
+    if (!(Math.abs(sum - 1) <= tol)) {
+      const at = y.rank === 1 ? argument : `${argument}[${r}]`
+      throw new InvalidArgument({
+        argument: at,
+        value: Array.from(values.subarray(r * d, Math.min((r + 1) * d, r * d + 8))),
+        reason: `Expected a point of the simplex: the entries sum to ${sum}, not 1 within ${tol.toPrecision(2)}`
+      })
+    }
+  }
+}
 
 const logFactorial = (n: number): number => {
   let s = 0
@@ -74,6 +124,49 @@ const logRatioCovariance = (noise: NoiseLike, d: number): { inverse: Float64Arra
   return { inverse, logDet, mean }
 }
 
+interface LogRatioForm {
+  /** zᵀ S⁻¹ z for each row of z [n, d − 1]. */
+  readonly quadForm: (z: tf.Tensor) => tf.Tensor
+  readonly logDet: number
+  readonly mean: Float64Array
+}
+
+/** Correlated Gaussian noise: S from its covariance, inverted densely (O(d²), like the covariance given). */
+const denseForm = (noise: NoiseLike, d: number): LogRatioForm => {
+  const { inverse, logDet, mean } = logRatioCovariance(noise, d)
+  const m = d - 1
+  return { quadForm: (z) => tf.sum(tf.mul(tf.matMul(z, tf.tensor2d(Float32Array.from(inverse), [m, m])), z), -1), logDet, mean }
+}
+
+/**
+ * Independent Normal noise: S = diag(v₁ … v_m) + v_d 𝟙𝟙ᵀ, so by Sherman–Morrison
+ * zᵀS⁻¹z = Σ z_k²/v_k − v_d (Σ z_k/v_k)² / (1 + v_d Σ 1/v_k) and log det S = Σ log v_k + log(1 + v_d Σ 1/v_k):
+ * O(d), where the dense inverse needed d² floats (10^10 at d = 10^5, an untyped RangeError).
+ */
+const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly params: unknown }>): LogRatioForm => {
+  const m = laws.length - 1
+  const v = laws.map((l) => l.variance)
+  const vd = v[m]!
+  let sumInv = 0
+  let logDet = 0
+  for (let k = 0; k < m; k++) {
+    sumInv += 1 / v[k]!
+    logDet += Math.log(v[k]!)
+  }
+  const c = 1 + vd * sumInv
+  logDet += Math.log(c)
+  const mean = Float64Array.from(laws, (l) => (l.params as { mean: number }).mean)
+  return {
+    quadForm: (z) => {
+      const invV = tf.tensor1d(Float32Array.from(v.slice(0, m), (x) => 1 / x))
+      const weighted = tf.mul(z, invV)
+      return tf.sub(tf.sum(tf.mul(weighted, z), -1), tf.mul(tf.square(tf.sum(weighted, -1)), vd / c))
+    },
+    logDet,
+    mean
+  }
+}
+
 export type DensityKind = "Concrete" | "LogisticNormal"
 
 export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
@@ -94,7 +187,9 @@ export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
 export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.Tensor, tau: number): tf.Tensor =>
   tf.tidy(() => {
     const kind = densityKind(noise, d)
-    const logy = tf.log(y)
+    // maximum, not where(y > 0, …): comparisons have no gradient in tfjs, and log(max(y, 2^-149)) is
+    // log y for every y > 0.
+    const logy = tf.log(tf.maximum(y, TINY))
     if (kind === "Concrete") {
       const { scale } = Noise.marginal(noise, 0).params as { scale: number }
       const t = tau / scale
@@ -105,18 +200,20 @@ export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.
         tf.mul(tf.logSumExp(shifted, -1), d)
       )
     }
-    const { inverse, logDet, mean } = logRatioCovariance(noise, d)
     const m = d - 1
+    const independent = Noise.independentMarginals(noise, d)
+    const { quadForm, logDet, mean } = independent === undefined ? denseForm(noise, d) : diagonalForm(independent)
     const shiftedTheta = tf.add(theta, tf.tensor1d(Float32Array.from(mean)))
     const lastY = logy.slice([...logy.shape.slice(0, -1).map(() => 0), m], [...logy.shape.slice(0, -1), 1])
     const lastT = shiftedTheta.slice([...shiftedTheta.shape.slice(0, -1).map(() => 0), m], [...shiftedTheta.shape.slice(0, -1), 1])
     const x = tf.sub(logy.slice(logy.shape.map(() => 0), [...logy.shape.slice(0, -1), m]), lastY)
-    const mu = tf.div(tf.sub(shiftedTheta.slice(shiftedTheta.shape.map(() => 0), [...shiftedTheta.shape.slice(0, -1), m]), lastT), tau)
-    const z = tf.sub(x, mu)
-    const z2 = z.rank === 1 ? z.reshape([1, m]) : z
-    const quad = tf.sum(tf.mul(tf.matMul(z2, tf.tensor2d(Float32Array.from(inverse), [m, m])), z2), -1)
-    // N(x; μ, S/τ²): the covariance scales by 1/τ², so its inverse by τ² and log det by −2m log τ.
-    const logNormal = tf.sub(tf.mul(quad, -0.5 * tau * tau), 0.5 * (m * Math.log(2 * Math.PI) + logDet - 2 * m * Math.log(tau)))
+    const delta = tf.sub(shiftedTheta.slice(shiftedTheta.shape.map(() => 0), [...shiftedTheta.shape.slice(0, -1), m]), lastT)
+    // N(x; Δ/τ, S/τ²) has the quadratic form (τx − Δ)ᵀ S⁻¹ (τx − Δ): written so, Δ/τ cannot overflow
+    // at small τ (where (x − Δ/τ)² · τ² gave ∞ · 0 and −∞ for a finite density).
+    const z = tf.sub(tf.mul(x, tau), delta)
+    const quad = quadForm(z.rank === 1 ? z.reshape([1, m]) : z)
+    // The covariance S/τ² has log det log det S − 2m log τ.
+    const logNormal = tf.sub(tf.mul(quad, -0.5), 0.5 * (m * Math.log(2 * Math.PI) + logDet - 2 * m * Math.log(tau)))
     const out = tf.sub(logNormal, tf.sum(logy, -1))
     return z.rank === 1 ? out.reshape([]) : out
   })

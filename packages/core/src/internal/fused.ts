@@ -25,6 +25,7 @@ import { InvalidArgument } from "../Errors.js"
 import type { Model } from "../Model.js"
 import { kernelLaw, type KernelLaw } from "./kernelLaw.js"
 import { checkTensor, customOp } from "./tensors.js"
+import { isTemperature } from "./temperature.js"
 import { wasmBase64 } from "./wasm/module.js"
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
@@ -376,8 +377,8 @@ const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Numb
  * The fused sample when it applies, else `undefined` (the caller then checks θ and runs the composed
  * ops, which report bad arguments). Call it before `checkTensor("theta", …)`: it checks θ itself
  * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies on the `cpu` and `wasm` backends to i.i.d. noise of
- * a law the kernel implements, with a plain-number temperature whose reciprocal is a finite
- * float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax
+ * a law the kernel implements, with a plain-number temperature in the accepted range
+ * (internal/temperature.ts), whose reciprocal is a normal float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax
  * samples, zero gradient); `straightThrough` = the one-hot argmax forward
  * and the relaxed gradient backward (recomputed from θ and the key, so nothing of size
  * samples × rows × d is kept for it).
@@ -403,8 +404,10 @@ export const fusedSample = (
   if (!isWasmApi(Reflect.get(globalThis, "WebAssembly"))) return undefined
   const t = options.temperature ?? (model._tag === "PerturbSoftmax" ? model.temperature : 1)
   const law = backend === "wasm" || backend === "cpu" ? fusedLaw(model.noise, d) : undefined
-  const tau = typeof t === "number" && Number.isFinite(t) && t > 0 ? Math.fround(t) : 0
-  if (law === undefined || !(tau > 0) || !Number.isFinite(Math.fround(1 / tau))) {
+  // Outside the accepted temperatures (which keep 1/τ a normal float32) the composed path refuses
+  // the call with a typed error; here Math.fround(3.5e38) = ∞ used to run and give NaN samples.
+  const tau = isTemperature(t) ? Math.fround(t) : 0
+  if (law === undefined || !(tau > 0)) {
     // The composed path keeps about four [samples, rows, d] tensors alive in the forward pass and
     // about fourteen under tf.grad (measured: 3.9 GiB at 7·10^7 values).
     checkHeap(samples, values, taping ? 56 : 16, "the composed path (noise, θ + γ, /τ, softmax" + (taping ? ", their gradients)" : ")"))

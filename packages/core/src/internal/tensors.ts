@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
+import { checkTemperature, isTemperature32, TEMPERATURE_REASON } from "./temperature.js"
 
 export const checkTensor = (argument: string, x: unknown, d: number, options?: { finite?: boolean }): tf.Tensor => {
   if (!(x instanceof tf.Tensor)) {
@@ -32,22 +33,31 @@ export const checkTensor = (argument: string, x: unknown, d: number, options?: {
   return x
 }
 
-/** A temperature: a finite positive number, or a tensor of per-row temperatures ([rows] or [rows, 1]). */
+/** A temperature: a number in the accepted range, or a tensor of per-row temperatures ([rows] or [rows, 1]). */
 export const checkTemperatureTensor = (argument: string, t: unknown, rows: number): number | tf.Tensor => {
-  if (typeof t === "number") {
-    if (!Number.isFinite(t) || !(t > 0)) throw new InvalidArgument({ argument, value: t, reason: "Expected a finite temperature > 0" })
-    return t
-  }
+  if (typeof t === "number") return checkTemperature(argument, t)
   if (!(t instanceof tf.Tensor)) throw new InvalidArgument({ argument, value: t, reason: "Expected a number or a tf.Tensor" })
   if (!(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1)) || t.shape[0] !== rows) {
     throw new DimensionMismatch({ argument: `${argument}.shape`, expected: rows, received: t.shape[0] ?? 0 })
   }
   const values = t.dataSync()
-  const index = values.findIndex((v) => !Number.isFinite(v) || !(v > 0))
-  if (index >= 0) {
-    throw new InvalidArgument({ argument: `${argument}[${index}]`, value: values[index], reason: "Expected a finite temperature > 0" })
-  }
+  const index = values.findIndex((v) => !isTemperature32(v))
+  if (index >= 0) throw new InvalidArgument({ argument: `${argument}[${index}]`, value: values[index], reason: TEMPERATURE_REASON })
   return t
+}
+
+/**
+ * softmax(z/τ) along the last axis, with the maximum subtracted before the division: (z − max)/τ
+ * is ≤ 0, so it can only underflow (to the argmax limit), where z/τ overflowed to ±∞ and gave NaN
+ * for small τ or large z. `tau` is a number or a tensor broadcasting against z.
+ */
+export const temperedSoftmax = (z: tf.Tensor, tau: number | tf.Tensor): tf.Tensor =>
+  tf.softmax(tf.div(tf.sub(z, tf.max(z, -1, true)), tau))
+
+/** τ·logsumexp(z/τ) along the last axis, as max z + τ·logsumexp((z − max z)/τ) (see `temperedSoftmax`). */
+export const temperedLogSumExp = (z: tf.Tensor, tau: number): tf.Tensor => {
+  const m = tf.max(z, -1, true)
+  return tf.add(tf.squeeze(m, [-1]), tf.mul(tf.logSumExp(tf.div(tf.sub(z, m), tau), -1), tau))
 }
 
 /** Rows of a [d] or [n, d] tensor as float64 arrays. */

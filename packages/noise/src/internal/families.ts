@@ -57,7 +57,9 @@ export const gumbel = (loc: number, scale: number): Numerics =>
     logpdf: (z) => -z - Math.exp(-z),
     cdf: (z) => Math.exp(-Math.exp(-z)),
     logcdf: (z) => -Math.exp(-z),
-    logsf: (z) => log1mexp(-Math.exp(-z)),
+    // log(1 − e^(−w)), w = e^(−z), is log w + log1p(−w/2 + w²/6 − …): past z ≈ 40 the correction is
+    // below an ulp of z, and past z ≈ 745 w itself underflows, which made log1mexp(−w) = log(0).
+    logsf: (z) => (z > 40 ? -z - 0.5 * Math.exp(-z) : log1mexp(-Math.exp(-z))),
     quantile: (p) => -Math.log(-Math.log(p)),
     mean: 0.5772156649015329,
     variance: (Math.PI * Math.PI) / 6
