@@ -204,7 +204,7 @@ const cases: Array<Case> = [
   { name: "Space.polyhedron null", call: () => Space.polyhedron(null as never), argument: "polyhedron", shown: "null" },
   { name: "Space.polyhedron G row length", call: () => Space.polyhedron({ A: [[1, 1, 1], [1, 1]], b: [0, 0] }), argument: "A[1]" },
   { name: "Space.intersect null", call: () => Space.intersect(null as never, space3), argument: "intersect", shown: "null" },
-  { name: "Space.intersect dims", call: () => Space.intersect(space3, Space.reals(4)), argument: "intersect" },
+  { name: "Space.intersect dims", call: () => Space.intersect(space3 as Space.Space, Space.reals(4) as Space.Space), argument: "intersect" },
   ...[null, 5, "reals:3", {}, { _tag: "Nope", dim: 3 }].map((j): Case => ({ name: `Space.fromJSON(${show(j)})`, call: () => Space.fromJSON(j), argument: "json", shown: show(j) })),
   { name: "Space.fromJSON reals of dim -1", call: () => Space.fromJSON({ _tag: "Reals", dim: -1 }), argument: "d", shown: "-1" },
   ...(["canonical", "system", "structure", "affineHull", "isAffine", "isBounded"] as const).flatMap((f) =>
@@ -244,7 +244,7 @@ const badTensor = fc.oneof(
   badValue,
   fc.constant("disposed").map(() => disposed() as unknown),
   fc.integer({ min: 1, max: 6 }).filter((n) => n !== 3).map((n) => tf.zeros([n]) as unknown),
-  fc.constantFrom<ReadonlyArray<number>>([1, 1, 3], [3, 1], [2, 2]).map((s) => tf.zeros(s) as unknown)
+  fc.constantFrom<Array<number>>([1, 1, 3], [3, 1], [2, 2]).map((s) => tf.zeros(s) as unknown)
 )
 /** For [rows, d] inputs: rank-2 tensors of any width are good, so only the rest. */
 const badTensor2 = badTensor.filter((v) => !(v instanceof tf.Tensor && v.rank === 2 && !v.isDisposed))
