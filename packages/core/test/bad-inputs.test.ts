@@ -55,6 +55,7 @@ const soft = compile(Model.perturbSoftmax({ space: Space.reals(3), noise: Noise.
 const arg = compile(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.normal() }))
 const pinned = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
 const space3 = Space.reals(3)
+const gauss = compile(Model.perturbArgmax({ space: space3, noise: Noise.gaussian({ covariance: [[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]] }) }))
 
 /** Values that are never a tensor θ, with the name of what they are. */
 const notTensors: ReadonlyArray<readonly [string, unknown]> = [
@@ -139,6 +140,12 @@ const cases: Array<Case> = [
     { name: `${label}.probs NaN entry`, call: () => k.probs(tf.tensor1d([0, NaN, 0])), argument: "theta[1]", shown: "NaN" },
     { name: `${label}.logDensity y off the simplex`, call: () => k.logDensity(tf.tensor1d([-0.2, 0.7, 0.5]), theta), argument: "y" }
   ]),
+  // The exact correlated-Gaussian rule once passed `samples` on unchecked and failed as "Invalid n = …".
+  ...[-1459326581, 0, 2.5, null].flatMap((s): Array<Case> => [
+    { name: `correlated argmax probs samples ${show(s)}`, call: () => gauss.probs(theta, { samples: s as never }), argument: "samples", shown: show(s) },
+    { name: `correlated argmax potential samples ${show(s)}`, call: () => gauss.potential(theta, { samples: s as never }), argument: "samples", shown: show(s) }
+  ]),
+  { name: "correlated argmax probs key 5", call: () => gauss.probs(theta, { key: 5 as never }), argument: "key", shown: "5" },
   // identify: p and the options object (the options' numbers are the identify engineer's).
   ...[null, undefined, 5, "0.2,0.3,0.5", { length: 3 }].map((p): Case => ({
     name: `identify(${show(p)})`,
