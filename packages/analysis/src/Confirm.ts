@@ -265,9 +265,9 @@ const fitSmooth = (est: Estimator, identifiable: boolean, targets: ReadonlyArray
     // interruption, early progress); targets are fitted independently, so batching changes no result.
     let size = 1
     let perTarget = 0
-    for (let start = 0; start < pending.length; start += size) {
-      size = Math.min(size, pending.length - start)
+    for (let start = 0; start < pending.length;) {
       const batch = pending.slice(start, start + size)
+      start += batch.length
       const ps = batch.map((t) => targets[t]!.p)
       const states: Array<FitState> = startStates(est, ps)
       let reported = 0
