@@ -223,4 +223,11 @@ const main = async (argv: Array<string>): Promise<number> => {
   }
 }
 
+// Ctrl-C: one line saying so, and the shell's conventional 128 + SIGINT. Long work (confirm, the
+// reproductions) yields often enough for this handler to run promptly.
+process.once("SIGINT", () => {
+  console.error(`perturb ${process.argv[2] ?? ""}: interrupted`.replace(" :", ":"))
+  process.exit(130)
+})
+
 process.exitCode = await main(process.argv.slice(2))
