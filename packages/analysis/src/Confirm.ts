@@ -122,7 +122,46 @@ const pm = (x: number, se: number | undefined): string => (se === undefined || s
 
 interface Tick {
   (phase: string, units: number): void
+  /**
+   * A yield point: lets an interrupt (AbortSignal, fiber interruption) take effect, and repeats the
+   * last progress report when none was made for a while, so a long unit still shows life.
+   */
+  readonly pace: Effect.Effect<void>
 }
+
+/**
+ * The longest stretch of synchronous work wanted between two yield points. Work that splits (rows of
+ * a probability batch, targets of a Levenberg–Marquardt batch) is sized to about this from the time
+ * the previous piece took, so an interruption is honoured within ~100 ms even at d ≥ 8.
+ */
+const SLICE_MS = 25
+
+/** Progress is repeated at least this often while work continues (CLI bars, ETA). */
+const HEARTBEAT_MS = 250
+
+/** The next piece's size: the last size scaled to take about SLICE_MS, at most doubling. */
+const nextSize = (size: number, ms: number, max: number): number =>
+  Math.max(1, Math.min(max, 2 * size, Math.floor((size * SLICE_MS) / Math.max(ms, 1e-3))))
+
+/** `est.probs(rows)` in pieces of about SLICE_MS, yielding between them. */
+const probsSliced = (est: Estimator, rows: ReadonlyArray<Float64Array>, tick: Tick) =>
+  Effect.gen(function*() {
+    const p: Array<Float64Array> = []
+    const se: Array<Float64Array> = []
+    let hasSe = true
+    let size = 1
+    for (let start = 0; start < rows.length;) {
+      yield* tick.pace
+      const t0 = performance.now()
+      const r = est.probs(rows.slice(start, start + size))
+      p.push(...r.p)
+      if (r.se === undefined) hasSe = false
+      else se.push(...r.se)
+      start += size
+      size = nextSize(size, performance.now() - t0, rows.length)
+    }
+    return hasSe && rows.length > 0 ? { p, se } : { p }
+  })
 
 // ---------------------------------------------------------------------------------------------
 // Targets
@@ -201,7 +240,7 @@ const fitSmooth = (est: Estimator, identifiable: boolean, targets: ReadonlyArray
     const pending: Array<number> = []
     if (identifiable) {
       for (let t = 0; t < targets.length; t++) {
-        yield* Effect.yieldNow
+        yield* tick.pace
         const target = targets[t]!
         let done = false
         try {
@@ -222,19 +261,27 @@ const fitSmooth = (est: Estimator, identifiable: boolean, targets: ReadonlyArray
     } else {
       for (let t = 0; t < targets.length; t++) pending.push(t)
     }
-    // Batches of at most 16 targets keep each iteration short (prompt interruption, early progress).
-    for (let start = 0; start < pending.length; start += 16) {
-      const batch = pending.slice(start, start + 16)
+    // Batches of at most 16 targets, fewer when one iteration would run past SLICE_MS (prompt
+    // interruption, early progress); targets are fitted independently, so batching changes no result.
+    let size = 1
+    let perTarget = 0
+    for (let start = 0; start < pending.length;) {
+      const batch = pending.slice(start, start + size)
+      start += batch.length
       const ps = batch.map((t) => targets[t]!.p)
       const states: Array<FitState> = startStates(est, ps)
       let reported = 0
       while (states.some((s) => !s.done)) {
-        yield* Effect.yieldNow
+        yield* tick.pace
+        const t0 = performance.now()
+        const active = states.filter((s) => !s.done).length
         lmIteration(est, ps, states, FIT_TOL, MAX_LM)
+        perTarget = (performance.now() - t0) / active
         const finished = states.filter((s) => s.done).length
         if (finished > reported) (tick(phase, finished - reported), reported = finished)
       }
       if (reported < states.length) tick(phase, states.length - reported)
+      size = nextSize(1, perTarget, 16)
       batch.forEach((t, i) => {
         const s = states[i]!
         outcomes[t] = { target: targets[t]!, residual: s.residual, relative: relative(s.P, targets[t]!.p), se: s.se === undefined ? undefined : sum(s.se), theta: s.theta, how: "Levenberg–Marquardt" }
@@ -250,7 +297,7 @@ const fitDiscrete = (est: Estimator, basis: Float64Array, targets: ReadonlyArray
     const out: Array<FitOutcome> = []
     const phi = (Math.sqrt(5) - 1) / 2
     for (const target of targets) {
-      yield* Effect.yieldNow
+      yield* tick.pace
       const u = new Float64Array(k)
       const g = (x: Float64Array): number => {
         const th = est.theta([x])[0]!
@@ -344,7 +391,7 @@ const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: T
     const phase = `${ctx.which}: minimality`
     const pair = verdict.verdict === "fails" ? pairOf(verdict.witness) : undefined
     if (pair !== undefined) {
-      yield* Effect.yieldNow
+      yield* tick.pace
       const r = est.probs([pair.theta, pair.thetaPrime])
       const diff = l1(r.p[0]!, r.p[1]!)
       const se = r.se === undefined ? undefined : sum(r.se[0]) + sum(r.se[1])
@@ -373,7 +420,7 @@ const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: T
     let at: Float64Array = ctx.points[0]!
     let how = ""
     for (const theta of ctx.points) {
-      yield* Effect.yieldNow
+      yield* tick.pace
       const J = est.jacobian(theta)
       how = J.how
       const ev = symmetricEigenvalues(restrict(J.H, ctx.basis, d, k), k)
@@ -386,7 +433,7 @@ const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: T
     if (est.monteCarlo) {
       const vals = [lmin]
       for (const key of Key.split(Key.fold(ctx.key, 7), 2)) {
-        yield* Effect.yieldNow
+        yield* tick.pace
         const other = estimator(est.kernels, ctx.which === "softmax", ctx.plan.samples, key)
         vals.push(symmetricEigenvalues(restrict(other.jacobian(at).H, ctx.basis, d, k), k)[0]!)
       }
@@ -419,7 +466,7 @@ const identifiability = (est: Estimator, ctx: ModelContext, verdict: Verdict, ti
     const phase = `${ctx.which}: identifiability`
     const d = est.d
     const potentialName = ctx.which === "softmax" ? "F" : "M"
-    yield* Effect.yieldNow
+    yield* tick.pace
     const w = verdict.witness
     if (w !== undefined && w._tag === "Kink") {
       const j = w.coordinate
@@ -450,7 +497,7 @@ const identifiability = (est: Estimator, ctx: ModelContext, verdict: Verdict, ti
     for (const theta of ctx.points) {
       for (let j = 0; j < d; j++) for (const s of [1, -1]) rows.push(theta.map((v, i) => (i === j ? v + s * h : v)))
     }
-    const r = est.probs(rows)
+    const r = yield* probsSliced(est, rows, tick)
     let jump = 0
     let at: Float64Array = ctx.points[0]!
     let se: number | undefined
@@ -582,10 +629,23 @@ export const confirm = (report: Report, options: ConfirmOptions = {}): Effect.Ef
         : nTargets + (p.complete.witness?._tag === "OutsideImage" ? 2 : p.complete.witness?._tag === "UnreachableTarget" ? 1 : 0) + plan.points + 1
     const total = perModel(report.softmax) + perModel(report.argmax)
     let done = 0
-    const tick: Tick = (phase, units) => {
-      done = Math.min(total, done + units)
-      options.onProgress?.({ phase, done, total })
+    // Until the first unit finishes, the heartbeat repeats "started, nothing done yet".
+    let last: Progress = { phase: "start", done: 0, total }
+    let lastAt = performance.now()
+    const emit = (progress: Progress) => {
+      last = progress
+      lastAt = performance.now()
+      options.onProgress?.(progress)
     }
+    const tick: Tick = Object.assign((phase: string, units: number) => {
+      done = Math.min(total, done + units)
+      emit({ phase, done, total })
+    }, {
+      pace: Effect.suspend(() => {
+        if (performance.now() - lastAt >= HEARTBEAT_MS) emit(last)
+        return Effect.yieldNow
+      })
+    })
     const [kSoft, kArg] = Key.split(key, 2) as [Key.Key, Key.Key]
     const softmax = report.softmax === undefined ? undefined : yield* confirmModel(report, "softmax", report.softmax, plan, kSoft, tick)
     const argmax = report.argmax === undefined ? undefined : yield* confirmModel(report, "argmax", report.argmax, plan, kArg, tick)

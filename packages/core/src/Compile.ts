@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { Key } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
-import { InvalidArgument, NotUnique } from "./Errors.js"
+import { DimensionMismatch, InvalidArgument, NotUnique } from "./Errors.js"
 import type { Model } from "./Model.js"
 import { affineHull, isAffine } from "./Space.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
@@ -27,7 +27,8 @@ import { normalFamily, normalOracle } from "./internal/normalArgmax.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/points.js"
 import { stratifiedProbs } from "./internal/stratified.js"
-import { checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
+import { checkLive, checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
+import { checkBoolean, checkMethod, checkModel, checkOptions } from "./internal/validate.js"
 
 /**
  * How `probs` and `potential` are computed.
@@ -116,6 +117,39 @@ export interface Kernels {
 }
 
 const DEFAULT_KEY = Key.make(0)
+const METHODS: ReadonlyArray<Method> = ["exact", "qmc", "mc", "quadrature", "stratified"]
+
+type SampleOptions = { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }
+
+/** The options of `probs` / `potential`, checked as a whole at the entry so no field is read from a non-object. */
+const estimateOptions = (options: EstimateOptions | undefined): EstimateOptions => {
+  const o = checkOptions("options", options)
+  checkMethod("method", o.method, METHODS)
+  checkBoolean("controlVariate", o.controlVariate)
+  // null is not "absent": `?? default` would silently read it as the default count.
+  if (o.samples !== undefined) checkSamples("samples", o.samples)
+  return o
+}
+
+/** `sample`'s options are required: `samples` and `key` have no defaults. */
+const sampleOptions = (options: SampleOptions): SampleOptions => checkOptions("options", options, true) as SampleOptions
+
+const checkIdentifyInput = (p: unknown, options: unknown): void => {
+  if (!Array.isArray(p) && !(ArrayBuffer.isView(p) && !(p instanceof DataView))) {
+    throw new InvalidArgument({ argument: "p", value: p, reason: "Expected an array of probabilities" })
+  }
+  Array.from(p as ArrayLike<unknown>).forEach((x, i) => {
+    if (typeof x !== "number") throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected a number" })
+  })
+  const o = checkOptions("options", options as object | undefined) as { tol?: unknown; maxIterations?: unknown; key?: unknown }
+  if (o.tol !== undefined && (typeof o.tol !== "number" || !Number.isFinite(o.tol) || !(o.tol > 0))) {
+    throw new InvalidArgument({ argument: "tol", value: o.tol, reason: "Expected a finite number > 0" })
+  }
+  if (o.maxIterations !== undefined && (typeof o.maxIterations !== "number" || !Number.isInteger(o.maxIterations) || o.maxIterations < 1)) {
+    throw new InvalidArgument({ argument: "maxIterations", value: o.maxIterations, reason: "Expected a positive integer" })
+  }
+  if (o.key !== undefined) checkKey(o.key)
+}
 const DEFAULT_SAMPLES = 4096
 
 const checkSamples = (argument: string, n: unknown): number => {
@@ -232,6 +266,7 @@ const squeezeRows = (x: tf.Tensor, theta: tf.Tensor): tf.Tensor => (theta.rank =
  * @category kernels
  */
 export const compile = (model: Model): Kernels => {
+  checkModel(model)
   const d = model.space.dim
   const cls: NoiseClass = classify(model.noise, d)
   const softmax = model._tag === "PerturbSoftmax"
@@ -255,6 +290,7 @@ export const compile = (model: Model): Kernels => {
 
   const probs = (theta: tf.Tensor, options: EstimateOptions = {}): ProbsResult => {
     checkTensor("theta", theta, d)
+    estimateOptions(options)
     const method = options.method ?? (softmax ? "qmc" : "exact")
     if (!softmax) {
       if (method !== "exact") {
@@ -295,6 +331,7 @@ export const compile = (model: Model): Kernels => {
 
   const potential = (theta: tf.Tensor, options: EstimateOptions = {}): tf.Tensor => {
     checkTensor("theta", theta, d)
+    estimateOptions(options)
     const method = options.method ?? (softmax ? "qmc" : "exact")
     if (!softmax && method === "exact") {
       return exactPotential(cls, theta, d, { samples: options.samples ?? DEFAULT_SAMPLES, key: options.key ?? DEFAULT_KEY })
@@ -306,6 +343,7 @@ export const compile = (model: Model): Kernels => {
   }
 
   const identify = (p: ArrayLike<number>, options: { tol?: number; maxIterations?: number; samples?: number; key?: Key.Key } = {}): IdentifyResult => {
+    checkIdentifyInput(p, options)
     const target = Float64Array.from(p as ArrayLike<number>)
     if (target.length !== d) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected ${d} probabilities` })
     const sum = target.reduce((s, x) => s + x, 0)
@@ -350,6 +388,7 @@ export const compile = (model: Model): Kernels => {
     freeDim: freeDim(model.space),
     theta: (u) =>
       tf.tidy(() => {
+        checkLive("u", u, "a tf.Tensor of rank 1 or 2")
         // The same boundary as θ gets: rank, dtype, k, and a NaN/±∞ turned into an error (not on webgpu).
         checkTensor("u", u, freeDim(model.space))
         const rows = u.rank === 1 ? 1 : u.shape[0]!
@@ -357,7 +396,7 @@ export const compile = (model: Model): Kernels => {
       }),
     sample: (theta, options) =>
       tf.tidy(() => {
-        const fused = fusedSample(model, theta, options, softmax ? "relaxed" : "hard")
+        const fused = fusedSample(model, theta, sampleOptions(options), softmax ? "relaxed" : "hard")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
@@ -365,7 +404,7 @@ export const compile = (model: Model): Kernels => {
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
-        const fused = fusedSample(model, theta, options, "straightThrough")
+        const fused = fusedSample(model, theta, sampleOptions(options), "straightThrough")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
@@ -373,6 +412,7 @@ export const compile = (model: Model): Kernels => {
         return straight(temperedSoftmax(perturbed, tau))
       }),
     probs: (theta, options) => {
+      estimateOptions(options)
       const result = tf.tidy(() => {
         const r = probs(theta, options)
         return r.stdError === undefined ? [r.probs] : [r.probs, r.stdError]
@@ -436,6 +476,12 @@ const checkProbabilities = (argument: string, x: unknown): tf.Tensor => {
  */
 export const klCategorical = (q: tf.Tensor, p: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
+    checkLive("q", q, "a tf.Tensor")
+    checkLive("p", p, "a tf.Tensor")
+    // Broadcasting a [k] q against a [d] p would sum k·d terms of nothing in particular.
+    if (q.shape[q.rank - 1] !== p.shape[p.rank - 1]) {
+      throw new DimensionMismatch({ argument: "the last axis of p (against q)", expected: q.shape[q.rank - 1] ?? 1, received: p.shape[p.rank - 1] ?? 1 })
+    }
     checkProbabilities("q", q)
     checkProbabilities("p", p)
     // No tf.where on q > 0: comparisons have no gradient in tfjs, and q · log(max(q, floor)) is

@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
-import { customOp } from "./internal/tensors.js"
+import { checkLive, customOp } from "./internal/tensors.js"
 
 /**
  * Options of `dense`. `inputGradient: false` (for a first layer fed with data) returns zeros as
@@ -37,13 +37,16 @@ export interface DenseOptions {
  * @category kernels
  */
 export const dense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options?: DenseOptions): tf.Tensor2D => {
+  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+    throw new InvalidArgument({ argument: "options", value: options, reason: "Expected { inputGradient?: boolean } or undefined" })
+  }
   const inputGradient = options?.inputGradient ?? true
   if (typeof inputGradient !== "boolean") {
     throw new InvalidArgument({ argument: "options.inputGradient", value: inputGradient, reason: "Expected a boolean" })
   }
-  if (!(x instanceof tf.Tensor) || x.rank !== 2) throw new InvalidArgument({ argument: "x", value: x?.shape, reason: "Expected a rank-2 tensor" })
-  if (!(W instanceof tf.Tensor) || W.rank !== 2) throw new InvalidArgument({ argument: "W", value: W?.shape, reason: "Expected a rank-2 tensor" })
-  if (!(b instanceof tf.Tensor) || b.rank !== 1) throw new InvalidArgument({ argument: "b", value: b?.shape, reason: "Expected a rank-1 tensor" })
+  if (checkLive("x", x, "a rank-2 tensor").rank !== 2) throw new InvalidArgument({ argument: "x", value: x.shape, reason: "Expected a rank-2 tensor" })
+  if (checkLive("W", W, "a rank-2 tensor").rank !== 2) throw new InvalidArgument({ argument: "W", value: W.shape, reason: "Expected a rank-2 tensor" })
+  if (checkLive("b", b, "a rank-1 tensor").rank !== 1) throw new InvalidArgument({ argument: "b", value: b.shape, reason: "Expected a rank-1 tensor" })
   if (x.shape[1] !== W.shape[0]) throw new DimensionMismatch({ argument: "W.shape[0]", expected: x.shape[1], received: W.shape[0] })
   if (b.shape[0] !== W.shape[1]) throw new DimensionMismatch({ argument: "b.shape[0]", expected: W.shape[1], received: b.shape[0] })
   const op = customOp(([xi, Wi, bi], save) => {

@@ -24,7 +24,7 @@ import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
 import { isWasmApi, valuesOf } from "./internal/fused.js"
 import { gridBackward, gridBackwardJacobian, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
-import { checkTensor, customOp } from "./internal/tensors.js"
+import { checkLive, checkTensor, customOp } from "./internal/tensors.js"
 
 /**
  * Options of `gaussianArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
@@ -59,6 +59,9 @@ const tensorOf = (values: Float32Array, shape: [number, number]): tf.Tensor2D =>
  * @category kernels
  */
 export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxGridOptions): tf.Tensor2D => {
+  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+    throw new InvalidArgument({ argument: "options", value: options, reason: "Expected { nodes?, halfWidth? } or undefined" })
+  }
   const nodes = options?.nodes === undefined ? 64 : options.nodes
   const halfWidth = options?.halfWidth === undefined ? 8 : options.halfWidth
   if (typeof nodes !== "number" || !Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
@@ -67,7 +70,7 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
   if (typeof halfWidth !== "number" || !Number.isFinite(halfWidth) || !(halfWidth > 0)) {
     throw new InvalidArgument({ argument: "options.halfWidth", value: halfWidth, reason: "Expected a finite number > 0" })
   }
-  if (!(theta instanceof tf.Tensor) || theta.rank !== 2) {
+  if (checkLive("theta", theta, "a tf.Tensor of rank 2 ([rows, d])").rank !== 2) {
     throw new InvalidArgument({ argument: "theta", value: theta instanceof tf.Tensor ? theta.shape : theta, reason: "Expected a tf.Tensor of rank 2 ([rows, d])" })
   }
   const [rows, d] = theta.shape

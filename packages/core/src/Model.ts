@@ -9,7 +9,7 @@
  */
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
-import type { Space } from "./Space.js"
+import { isSpace, type Space } from "./Space.js"
 // A temperature is a number in [1e-30, 1e30] (internal/temperature.ts says why); per-row temperatures
 // are tensors given to the kernels.
 import { checkTemperature } from "./internal/temperature.js"
@@ -41,6 +41,16 @@ export interface PerturbArgmax<D extends number = number> {
  */
 export type Model<D extends number = number> = PerturbSoftmax<D> | PerturbArgmax<D>
 
+/** The options object and its space; then the noise against the space. */
+const checkModelOptions = (argument: string, options: unknown): { space: Space } => {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InvalidArgument({ argument, value: options, reason: "Expected an options object { space, noise, … }" })
+  }
+  const space = (options as { space?: unknown }).space
+  if (!isSpace(space)) throw new InvalidArgument({ argument: "space", value: space, reason: "Expected a Space (Space.reals(3), Space.pinned(3), …)" })
+  return { space }
+}
+
 const checkNoise = (space: Space, noise: NoiseLike): void => {
   if (!Noise.isNoise(noise)) throw new InvalidArgument({ argument: "noise", value: noise, reason: "Expected a noise law" })
   const dim = Noise.dimOf(noise)
@@ -64,6 +74,7 @@ export const perturbSoftmax = <D extends number>(options: {
   readonly noise: NoiseLike
   readonly temperature?: number
 }): PerturbSoftmax<D> => {
+  checkModelOptions("options", options)
   checkNoise(options.space, options.noise)
   const temperature = checkTemperature("temperature", options.temperature ?? 1)
   return Object.freeze({ _tag: "PerturbSoftmax", space: options.space, noise: options.noise, temperature })
@@ -83,6 +94,7 @@ export const perturbArgmax = <D extends number>(options: {
   readonly space: Space<D>
   readonly noise: NoiseLike
 }): PerturbArgmax<D> => {
+  checkModelOptions("options", options)
   checkNoise(options.space, options.noise)
   return Object.freeze({ _tag: "PerturbArgmax", space: options.space, noise: options.noise })
 }

@@ -260,6 +260,16 @@ const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: unknown):
   return result.success
 }
 
+const requireSpace = (argument: string, value: unknown): void => {
+  if (!isSpace(value)) throw new InvalidArgument({ argument, value, reason: "Expected a Space (Space.reals(3), Space.pinned(3), …)" })
+}
+
+const requireObject = (argument: string, value: unknown, expected: string): void => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidArgument({ argument, value, reason: `Expected an object ${expected}` })
+  }
+}
+
 const checkDim = (argument: string, d: unknown): number => {
   const n = check(Dim, argument, d)
   if (n > 2 ** 31 - 1) throw new InvalidArgument({ argument, value: d, reason: "Expected at most 2^31 − 1" })
@@ -335,6 +345,7 @@ export const pinned = <D extends number>(
   options?: { readonly index?: number; readonly value?: number }
 ): Space<D> => {
   const dim = checkDim("pinned.d", d)
+  if (options !== undefined) requireObject("pinned.options", options, "{ index?, value? }")
   const index = check(Index, "pinned.index", options?.index ?? 0)
   if (index >= dim) {
     throw new InvalidArgument({ argument: "pinned.index", value: index, reason: `Expected an index below d = ${dim}` })
@@ -386,6 +397,7 @@ export const affine = <D extends number = number>(spec: {
   readonly e: Vector
   readonly dim?: D
 }): Space<D> => {
+  requireObject("affine", spec, "{ C, e, dim? }")
   const dim = widthOf("affine", spec.C, spec.dim)
   const C = checkMatrix("affine.C", spec.C, dim)
   const e = checkVector("affine.e", spec.e, C.length)
@@ -489,6 +501,7 @@ export const polyhedron = <D extends number = number>(spec: {
   readonly e?: Vector
   readonly dim?: D
 }): Space<D> => {
+  requireObject("polyhedron", spec, "{ A, b, C?, e?, dim? }")
   const C0 = spec.C ?? []
   const dim = widthOf("polyhedron", Array.isArray(spec.A) && spec.A.length > 0 ? spec.A : C0, spec.dim)
   const A = checkMatrix("polyhedron.A", spec.A, dim)
@@ -655,6 +668,7 @@ const unit = (d: number, i: number, s = 1): Array<number> => {
  * @category models
  */
 export const canonical = (space: Space): Canonical => {
+  requireSpace("space", space)
   const d = space.dim
   switch (space._tag) {
     case "Reals":
@@ -763,6 +777,7 @@ const collect = (space: Space, s: System): void => {
 
 /** @internal */
 export const system = (space: Space): System => {
+  requireSpace("space", space)
   const d = space.dim
   const s: System = {
     dim: d,
@@ -1010,6 +1025,7 @@ const structures = new WeakMap<Space, Structure>()
 
 /** @internal */
 export const structure = (space: Space): Structure => {
+  requireSpace("space", space)
   const cached = structures.get(space)
   if (cached !== undefined) return cached
   const s = computeStructure(space)
@@ -1331,6 +1347,11 @@ const violation = (row: ArrayLike<number>, idx: ArrayLike<number> | undefined, t
  * @category guards
  */
 export const contains = (space: Space, theta: ArrayLike<number>, tol = 1e-9): boolean => {
+  requireSpace("space", space)
+  if (!Array.isArray(theta) && !(ArrayBuffer.isView(theta) && !(theta instanceof DataView))) {
+    throw new InvalidArgument({ argument: "contains.theta", value: theta, reason: "Expected an array of numbers" })
+  }
+  checkNumber(Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0)), (x) => Number.isFinite(x) && x >= 0, "contains.tol", tol)
   if (theta.length !== space.dim) {
     throw new DimensionMismatch({ argument: "contains.theta.length", expected: space.dim, received: theta.length })
   }

@@ -16,7 +16,7 @@ import { analyze, confirmPromise, renderPicture, renderText, toJSON } from "@per
 import { progressBar } from "./progress.js"
 import { renderHtml } from "./report/html.js"
 import { runGallery } from "./reproduce/gallery.js"
-import { integer, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
+import { asUsageError, integer, joinDashValues, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
 import { table1Command, vaeCommand } from "./cli/reproduce.js"
 
 const usage = `perturb <command> [options] [--json]
@@ -170,6 +170,8 @@ const galleryCommand = async (v: Values): Promise<void> => {
   }
 }
 
+const firstLine = (message: string): string => message.split("\n")[0] ?? message
+
 const main = async (argv: Array<string>): Promise<number> => {
   const [command, ...rest0] = argv
   // `reproduce` takes a subcommand before its flags.
@@ -181,9 +183,10 @@ const main = async (argv: Array<string>): Promise<number> => {
   }
   let values: Values
   try {
-    values = parseArgs({ args: rest, options, strict: true }).values as Values
+    const stringFlags = Object.entries(options).flatMap(([name, o]) => (o.type === "string" ? [name] : []))
+    values = parseArgs({ args: joinDashValues(rest, stringFlags), options, strict: true }).values as Values
   } catch (e) {
-    console.error(`perturb ${command}: ${(e as Error).message}`)
+    console.error(`perturb ${command}: ${firstLine((e as Error).message)}`)
     return 2
   }
   try {
@@ -213,10 +216,18 @@ const main = async (argv: Array<string>): Promise<number> => {
         throw new UsageError("command", command, "expected probs, identify, analyze, reproduce or bench")
     }
   } catch (e) {
-    const message = e instanceof UsageError ? e.message : `${(e as { _tag?: string })._tag ?? "Error"}: ${(e as Error).message}`
-    console.error(`perturb ${command}: ${message.split("\n")[0]}`)
+    const usageError = e instanceof UsageError ? e : asUsageError(e, values)
+    const message = usageError !== undefined ? usageError.message : `${(e as { _tag?: string })._tag ?? "Error"}: ${(e as Error).message}`
+    console.error(`perturb ${command}: ${firstLine(message)}`)
     return 2
   }
 }
+
+// Ctrl-C: one line saying so, and the shell's conventional 128 + SIGINT. Long work (confirm, the
+// reproductions) yields often enough for this handler to run promptly.
+process.once("SIGINT", () => {
+  console.error(`perturb ${process.argv[2] ?? ""}: interrupted`.replace(" :", ":"))
+  process.exit(130)
+})
 
 process.exitCode = await main(process.argv.slice(2))

@@ -13,7 +13,7 @@ import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 import { InvalidParameter } from "./Errors.js"
 import * as F from "./internal/families.js"
-import { check, checkFiniteArray, Finite, Positive } from "./internal/validate.js"
+import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } from "./internal/validate.js"
 import { realLine, type Traits } from "./Traits.js"
 
 /**
@@ -131,10 +131,10 @@ export const makeLaw = <Tag extends LawTag>(
 export const isLaw = (u: unknown): u is Law => typeof u === "object" && u !== null && TypeId in u
 
 const locScale = (family: string, options: { loc?: number; scale?: number } | undefined) => {
-  const o = options ?? {}
+  const o = checkOptions(family, options)
   return {
-    loc: check(Finite, `${family}.loc`, o.loc ?? 0),
-    scale: check(Positive, `${family}.scale`, o.scale ?? 1)
+    loc: check(Finite, `${family}.loc`, orDefault(o.loc, 0)),
+    scale: check(Positive, `${family}.scale`, orDefault(o.scale, 1))
   }
 }
 
@@ -177,8 +177,9 @@ export const gumbel = (options?: { readonly loc?: number; readonly scale?: numbe
  * @category constructors
  */
 export const normal = (options?: { readonly mean?: number; readonly sd?: number }): Law<"Normal"> => {
-  const mean = check(Finite, "normal.mean", options?.mean ?? 0)
-  const sd = check(Positive, "normal.sd", options?.sd ?? 1)
+  checkOptions("normal", options)
+  const mean = check(Finite, "normal.mean", orDefault(options?.mean, 0))
+  const sd = check(Positive, "normal.sd", orDefault(options?.sd, 1))
   return makeLaw("Normal", { mean, sd }, unbounded({ tails: "light", symmetric: true }), F.normal(mean, sd))
 }
 
@@ -220,6 +221,7 @@ export const studentT = (options: {
   readonly loc?: number
   readonly scale?: number
 }): Law<"StudentT"> => {
+  checkOptions("studentT", options, true)
   const df = check(Positive, "studentT.df", options?.df)
   const { loc, scale } = locScale("studentT", options)
   return makeLaw(
@@ -254,8 +256,9 @@ export const cauchy = (options?: { readonly loc?: number; readonly scale?: numbe
  * @category constructors
  */
 export const uniform = (options?: { readonly a?: number; readonly b?: number }): Law<"Uniform"> => {
-  const a = check(Finite, "uniform.a", options?.a ?? 0)
-  const b = check(Finite, "uniform.b", options?.b ?? 1)
+  checkOptions("uniform", options)
+  const a = check(Finite, "uniform.a", orDefault(options?.a, 0))
+  const b = check(Finite, "uniform.b", orDefault(options?.b, 1))
   if (!(a < b)) {
     throw new InvalidParameter({ argument: "uniform.b", value: b, reason: `Expected b > a = ${a}` })
   }
@@ -282,7 +285,8 @@ export const uniform = (options?: { readonly a?: number; readonly b?: number }):
  * @category constructors
  */
 export const exponential = (options?: { readonly rate?: number }): Law<"Exponential"> => {
-  const rate = check(Positive, "exponential.rate", options?.rate ?? 1)
+  checkOptions("exponential", options)
+  const rate = check(Positive, "exponential.rate", orDefault(options?.rate, 1))
   return makeLaw(
     "Exponential",
     { rate },
@@ -313,6 +317,7 @@ export const discrete = (options: {
   readonly atoms: ReadonlyArray<number>
   readonly weights?: ReadonlyArray<number>
 }): Law<"Discrete"> => {
+  checkOptions("discrete", options, true)
   const atoms = checkFiniteArray("discrete.atoms", options?.atoms)
   if (atoms.length === 0) {
     throw new InvalidParameter({ argument: "discrete.atoms", value: atoms, reason: "Expected at least one atom" })

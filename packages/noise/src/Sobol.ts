@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import { InvalidParameter } from "./Errors.js"
+import { checkOptions } from "./internal/validate.js"
 import { fold, isKey, type Key } from "./Key.js"
 import { uint32 } from "./Random.js"
 import { SOBOL_MAX_DIM, SOBOL_POLY, SOBOL_VINIT } from "./internal/sobolTable.js"
@@ -146,6 +147,7 @@ export const sobol = (dim: number, n: number, options: SobolOptions = {}): Float
     throw new InvalidParameter({ argument: "dim", value: dim, reason: `expected an integer in [1, ${SOBOL_MAX_DIM}]` })
   }
   const count = checkIndex(n, "n")
+  checkOptions("sobol", options)
   const skip = checkIndex(options.skip ?? 0, "skip")
   if (skip + count > TWO_32) {
     throw new InvalidParameter({ argument: "n", value: n, reason: `skip + n = ${skip + count} exceeds 2^32 points` })

@@ -7,7 +7,7 @@
  */
 import { InvalidParameter } from "./Errors.js"
 import { isLaw, type Law, normal } from "./Law.js"
-import { check, checkFiniteArray } from "./internal/validate.js"
+import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
 import { Schema } from "effect"
 
 /**
@@ -130,6 +130,7 @@ export const gaussian = (options: {
   readonly covariance: ReadonlyArray<ReadonlyArray<number>>
   readonly mean?: ReadonlyArray<number>
 }): Gaussian => {
+  checkOptions("gaussian", options, true)
   const cov = options?.covariance
   if (!Array.isArray(cov) || cov.length === 0) {
     throw new InvalidParameter({ argument: "gaussian.covariance", value: cov, reason: "Expected a non-empty square matrix" })

@@ -6,10 +6,20 @@ import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { checkTemperature, isTemperature32, TEMPERATURE_REASON } from "./temperature.js"
 
-export const checkTensor = (argument: string, x: unknown, d: number, options?: { finite?: boolean }): tf.Tensor => {
-  if (!(x instanceof tf.Tensor)) {
-    throw new InvalidArgument({ argument, value: x, reason: "Expected a tf.Tensor of rank 1 or 2" })
+/**
+ * A live tf.Tensor. A disposed one is refused here: tfjs would otherwise fail deep inside an op with
+ * "Cannot read properties of undefined (reading 'backend')". Its shape is the value shown.
+ */
+export const checkLive = (argument: string, x: unknown, expected: string): tf.Tensor => {
+  if (!(x instanceof tf.Tensor)) throw new InvalidArgument({ argument, value: x, reason: `Expected ${expected}` })
+  if (x.isDisposed) {
+    throw new InvalidArgument({ argument, value: x.shape, reason: `Expected ${expected}; this one (of that shape) is disposed` })
   }
+  return x
+}
+
+export const checkTensor = (argument: string, value: unknown, d: number, options?: { finite?: boolean }): tf.Tensor => {
+  const x = checkLive(argument, value, "a tf.Tensor of rank 1 or 2")
   if (x.dtype !== "float32") {
     throw new InvalidArgument({ argument, value: x.dtype, reason: "Expected dtype float32" })
   }

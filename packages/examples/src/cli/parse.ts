@@ -15,6 +15,51 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Which flag a library argument came from, so a typed error raised from a flag's value names the
+ * flag (`--tau`), not the library's name for it (`temperature`). First match wins.
+ */
+const FLAG_OF: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(options\.)?temperature\b/, "tau"],
+  [/^(theta|reals\.d)\b/, "theta"],
+  [/^p\b/, "p"],
+  [/^samples\b/, "samples"],
+  [/^((options\.)?key|seed)\b/, "seed"],
+  [/^method\b/, "method"],
+  [/^options\.model\b/, "model"],
+  [/^(model\.)?noise\b/, "noise"],
+  [/^(model\.)?space\b/, "space"]
+]
+
+/**
+ * A typed library error (one with an `argument`) raised from a flag's value, as a `UsageError` on
+ * that flag; undefined when the argument comes from no flag that was given.
+ */
+export const asUsageError = (e: unknown, values: Readonly<Record<string, unknown>>): UsageError | undefined => {
+  const argument = (e as { argument?: unknown } | null)?.argument
+  if (typeof argument !== "string") return undefined
+  const flag = FLAG_OF.find(([re]) => re.test(argument))?.[1]
+  if (flag === undefined || typeof values[flag] !== "string") return undefined
+  return new UsageError(flag, values[flag], (e as Error).message)
+}
+
+/**
+ * `--tau -1` is, to `util.parseArgs`, an option followed by another option, refused in three lines.
+ * A string flag's value may start with a dash (a negative number), so such pairs become `--tau=-1`.
+ */
+export const joinDashValues = (args: ReadonlyArray<string>, stringFlags: ReadonlyArray<string>): Array<string> => {
+  const out: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const next = args[i + 1]
+    if (a.startsWith("--") && stringFlags.includes(a.slice(2)) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`)
+      i++
+    } else out.push(a)
+  }
+  return out
+}
+
 export const number = (flag: string, text: string | undefined): number => {
   const x = text === undefined || text.trim() === "" ? NaN : Number(text)
   if (!Number.isFinite(x)) throw new UsageError(flag, text, "expected a finite number")
@@ -45,7 +90,8 @@ const guarded = <A>(flag: string, text: string, f: () => A): A => {
   try {
     return f()
   } catch (e) {
-    if (e instanceof UsageError) throw e
+    // A part of the value (`student-t`'s missing DF) is shown with the whole value, which is what was typed.
+    if (e instanceof UsageError) throw e.flag === flag && e.value !== text ? new UsageError(flag, text, `${e.reason} (at ${JSON.stringify(e.value)})`) : e
     throw new UsageError(flag, text, (e as Error).message)
   }
 }

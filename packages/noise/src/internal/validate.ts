@@ -32,3 +32,18 @@ export const checkFiniteArray = (argument: string, value: unknown): ReadonlyArra
   xs.forEach((x, i) => check(Finite, `${argument}[${i}]`, x))
   return xs as ReadonlyArray<number>
 }
+
+/**
+ * A constructor's options object: undefined reads as `{}` unless `required`; null, numbers, strings
+ * and arrays are refused rather than read as an object without fields.
+ */
+export const checkOptions = <A extends object>(family: string, value: A | undefined, required = false): Partial<A> => {
+  if (value === undefined && !required) return {}
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidParameter({ argument: `${family} options`, value, reason: "Expected an options object" })
+  }
+  return value
+}
+
+/** `value ?? fallback` for undefined only: a null field is a (bad) value, checked like any other. */
+export const orDefault = <A>(value: A | undefined, fallback: A): A => (value === undefined ? fallback : value)
