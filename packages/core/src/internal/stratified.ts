@@ -386,3 +386,36 @@ export const stratifiedProbs = (
   const probs = op(theta)
   return { probs, stdError: tf.tensor(seHolder.value!, theta.shape, "float32") }
 }
+
+/**
+ * The stratified estimate of single float64 rows with a caller-held allocation, for `identify`:
+ * with the counts frozen, θ ↦ P̂(θ) is a smooth function of θ for fixed uniforms (the allocation,
+ * an integer function of P_argmax(θ), would otherwise jump as θ moves), so an equation P̂(θ) = p
+ * can be solved to any tolerance. Any allocation with ≥ 2 points per stratum is unbiased.
+ */
+export const stratifiedRows = (
+  noise: NoiseLike,
+  d: number,
+  tau: number,
+  options: { readonly samples: number; readonly key: Key.Key; readonly replicates?: number }
+): {
+  readonly allocate: (p: Float64Array) => Int32Array
+  readonly estimate: (theta: Float64Array, p: Float64Array, counts: Int32Array) => { mean: Float64Array; stdError: Float64Array }
+} => {
+  const R = options.replicates ?? DEFAULT_REPLICATES
+  const budget = Math.floor(options.samples / R)
+  if (budget < 2 * d) {
+    throw new InvalidArgument({
+      argument: "samples",
+      value: options.samples,
+      reason: `The stratified method needs at least 2 points per stratum: samples ≥ ${2 * d * R} for d = ${d} and ${R} replicates`
+    })
+  }
+  const laws = Array.from({ length: d }, (_, j) => Noise.marginal(noise, j))
+  const means = d <= MAX_CONTROL_DIM && laws.every((l) => Number.isFinite(l.mean)) ? Float64Array.from(laws, (l) => l.mean) : undefined
+  const replicateKeys = Key.split(options.key, R)
+  return {
+    allocate: (p) => allocate(p, budget),
+    estimate: (theta, p, counts) => rowEstimate(laws, { theta, p, counts }, tau, replicateKeys, means)
+  }
+}
