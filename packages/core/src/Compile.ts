@@ -103,10 +103,15 @@ export interface IdentifyResult {
   readonly logResidual: number
   /**
    * - `exact`: exact probabilities (Perturb-Argmax; relative error ≤ 1e-10 for p_i ≥ 1e-20);
+   * - `qmc`: Perturb-Softmax fitted to plain QMC (scrambled Sobol, antithetic), residual from
+   *   independent QMC replicates. Measured at d = 3 with the default 65536 points (16 SciPy cases,
+   *   Gumbel and Normal noise, τ from 0.1 to 2): true ‖P(θ) − p‖₁ from 2e-6 to 2.7e-4 (median 3e-5)
+   *   in 0.2–1 s, where the former fit to one 4096-point estimate gave up to 6e-3 while reporting 1e-13;
    * - `stratified`: Perturb-Softmax with exact argmax probabilities (i.i.d. Gumbel, independent
-   *   continuous noise): fitted to the stratified estimate (argmax strata, linear control variate),
-   *   residual from an independent stratified estimate;
-   * - `qmc`: other Perturb-Softmax noise: fitted to plain QMC, residual from independent QMC replicates.
+   *   continuous noise) where samples · d² ≤ 2^19 (its cost: e.g. 16384 points at d = 3, or the
+   *   default at d = 2): fitted to the stratified estimate (argmax strata, linear control variate),
+   *   residual from an independent stratified estimate. Measured at d = 3 with 16384 points on the
+   *   same cases: true residual from 3e-5 to 2e-4 in 0.4–4 s.
    */
   readonly measure: "exact" | "stratified" | "qmc"
   readonly iterations: number
@@ -128,9 +133,10 @@ export interface IdentifyOptions {
   /** Newton iterations before `NotConverged` (default 100): an integer in [1, 10000]. */
   readonly maxIterations?: number
   /**
-   * Perturb-Softmax: noise points of the fitted estimate and of the independent check (default
-   * 16384). The fitted estimate's error, hence the true residual, falls with more points (see
-   * `IdentifyResult.residualStdError`). A positive integer with samples · d ≤ 2^26.
+   * Perturb-Softmax: noise points of the fitted estimate and of the independent check (default 65536
+   * for d ≤ 32, then 2^21/d rounded down to a power of 2, at least 4096). The fitted estimate's
+   * error, hence the true residual, falls with more points (see `IdentifyResult.residualStdError`).
+   * A positive integer with samples · d ≤ 2^26.
    */
   readonly samples?: number
   /** Perturb-Softmax: the key of the points; the fit and the check use independent halves of it. */
@@ -169,8 +175,11 @@ export interface Kernels {
 
 const DEFAULT_KEY = Key.make(0)
 const DEFAULT_SAMPLES = 4096
-/** identify's default points for Perturb-Softmax (fit and independent check each). */
-const DEFAULT_IDENTIFY_SAMPLES = 16384
+/**
+ * identify's default points for Perturb-Softmax (fit and independent check each): 65536 up to d = 32,
+ * then fewer (each Newton step costs up to 2d products over all points), never below 4096.
+ */
+const defaultIdentifySamples = (d: number): number => Math.max(4096, 2 ** Math.floor(Math.log2(Math.min(65536, 2 ** 21 / d))))
 const MAX_IDENTIFY_ITERATIONS = 10_000
 /** samples · d: the fit holds the points as float64, 512 MB at this bound. */
 const MAX_IDENTIFY_POINTS = 1 << 26
@@ -379,7 +388,7 @@ export const compile = (model: Model): Kernels => {
     if (typeof maxIterations !== "number" || !Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > MAX_IDENTIFY_ITERATIONS) {
       throw new InvalidArgument({ argument: "maxIterations", value: maxIterations, reason: `Expected an integer in [1, ${MAX_IDENTIFY_ITERATIONS}]` })
     }
-    const samples = checkSamples("samples", options.samples ?? DEFAULT_IDENTIFY_SAMPLES)
+    const samples = checkSamples("samples", options.samples ?? defaultIdentifySamples(d))
     if (samples * d > MAX_IDENTIFY_POINTS) {
       throw new InvalidArgument({ argument: "samples", value: samples, reason: `samples · d must be ≤ ${MAX_IDENTIFY_POINTS} (d = ${d}): at most ${Math.floor(MAX_IDENTIFY_POINTS / d)} here` })
     }
