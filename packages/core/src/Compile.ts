@@ -103,17 +103,13 @@ export interface IdentifyResult {
   readonly logResidual: number
   /**
    * - `exact`: exact probabilities (Perturb-Argmax; relative error ≤ 1e-10 for p_i ≥ 1e-20);
-   * - `qmc`: Perturb-Softmax fitted to plain QMC (scrambled Sobol, antithetic), residual from
-   *   independent QMC replicates. Measured at d = 3 with the default 65536 points (16 SciPy cases,
-   *   Gumbel and Normal noise, τ from 0.1 to 2): true ‖P(θ) − p‖₁ from 2e-6 to 2.7e-4 (median 3e-5)
-   *   in 0.2–1 s, where the former fit to one 4096-point estimate gave up to 6e-3 while reporting 1e-13;
-   * - `stratified`: Perturb-Softmax with exact argmax probabilities (i.i.d. Gumbel, independent
-   *   continuous noise) where samples · d² ≤ 2^19 (its cost: e.g. 16384 points at d = 3, or the
-   *   default at d = 2): fitted to the stratified estimate (argmax strata, linear control variate),
-   *   residual from an independent stratified estimate. Measured at d = 3 with 16384 points on the
-   *   same cases: true residual from 3e-5 to 2e-4 in 0.4–4 s.
+   * - `qmc`: Perturb-Softmax, fitted to plain QMC (scrambled Sobol, antithetic), residual from an
+   *   independent QMC estimate's replicates. Measured at d = 3 with the default 65536 points (16
+   *   SciPy cases, Gumbel and Normal noise, τ from 0.1 to 2): true ‖P(θ) − p‖₁ from 7e-6 to 4.6e-4
+   *   (median 3e-5) in 0.2–0.5 s, always below residual + 4 · residualStdError; the former fit to
+   *   one 4096-point estimate gave up to 6.1e-3 while reporting at most 2e-8.
    */
-  readonly measure: "exact" | "stratified" | "qmc"
+  readonly measure: "exact" | "qmc"
   readonly iterations: number
 }
 
@@ -139,7 +135,11 @@ export interface IdentifyOptions {
    * A positive integer with samples · d ≤ 2^26.
    */
   readonly samples?: number
-  /** Perturb-Softmax: the key of the points; the fit and the check use independent halves of it. */
+  /**
+   * Perturb-Softmax: the key of the fitted estimate's points, the same points as
+   * `probs(θ, { method: "qmc", samples, key })`; the residual is measured on points from a key
+   * folded from it, independent of them.
+   */
   readonly key?: Key.Key
 }
 
@@ -439,9 +439,9 @@ export const compile = (model: Model): Kernels => {
         reason: iterations >= maxIterations ? "maxIterations reached" : "no step lowered the residual (the target may be beyond the probabilities' accuracy)"
       })
     if (softmax) {
-      const r = identifySoftmax(model.noise, cls, d, (model as { temperature: number }).temperature, plane, target, { tol, maxIterations, samples, key })
+      const r = identifySoftmax(model.noise, d, (model as { temperature: number }).temperature, plane, target, { tol, maxIterations, samples, key })
       if (!r.converged) throw notConverged(r.theta, r.fitResidual, r.iterations)
-      return { theta: r.theta, residual: r.residual, residualStdError: r.residualStdError, logResidual: r.fitResidual, measure: r.measure, iterations: r.iterations }
+      return { theta: r.theta, residual: r.residual, residualStdError: r.residualStdError, logResidual: r.fitResidual, measure: "qmc", iterations: r.iterations }
     }
     if (cls._tag === "Continuous") {
       target.forEach((x, i) => {

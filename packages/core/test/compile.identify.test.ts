@@ -3,10 +3,10 @@
  *
  * Tolerances: argmax models are exact in float64 except that `probs` returns float32, so p carries
  * a relative error ~6e-8 and θ is recovered to ~1e-6; tested at 1e-5 · max(1, |θ|) (Gumbel, Normal).
- * Softmax models: p comes from a 16384-point stratified estimate and identify fits an independent
- * 4096-point one, so θ̂ carries both estimates' errors (each ~1e-4 in p at d = 4), divided by the
+ * Softmax models: p comes from a 16384-point stratified estimate and identify fits a 4096-point QMC
+ * one, so θ̂ carries both estimates' errors (each ~1e-4 to 1e-3 in p at d = 4), divided by the
  * curvature p_i(1 − p_i)/τ: tested at 2e-2 · max(1, |θ|); the honest residual (measured on points
- * independent of the fit) is tested at 3e-3 (both estimates' errors, with room).
+ * independent of the fit) is tested at 1e-3 + 4 standard errors (p's error plus the check's).
  * p is renormalised in float64 before the call (identify accepts Σp = 1 within 1e-6 and renormalises).
  */
 import * as tf from "@tensorflow/tfjs"
@@ -62,7 +62,8 @@ describe.each(["cpu", "wasm"])("identify on %s", (backend) => {
             const p = normalised(read(k.probs(tf.tensor1d(theta), c.opts).probs))
             const r = k.identify(p, { samples: 4096, key })
             expect(r.logResidual).toBeLessThanOrEqual(1e-8)
-            expect(r.residual).toBeLessThan(c.name.startsWith("softmax") ? 3e-3 : 1e-6)
+            // Softmax: p's own error (stratified, 16384 points: ~1e-4) plus the check's, whose scale is its standard error.
+            expect(r.residual).toBeLessThan(c.name.startsWith("softmax") ? 1e-3 + 4 * r.residualStdError! : 1e-6)
             expect(r.iterations).toBeGreaterThanOrEqual(0)
             expect(r.theta.length).toBe(d)
             r.theta.forEach((x, i) => expect(Math.abs(x - theta[i]!), `${c.name} θ=${theta} got ${Array.from(r.theta)}`).toBeLessThan(c.tol * Math.max(1, Math.abs(theta[i]!))))

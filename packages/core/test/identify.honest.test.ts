@@ -14,7 +14,7 @@
  * first-order ‖J Δθ‖₁ (second order ~|Δθ|² ≤ 1e-6 · |H'|, below 1e-6 here), J by central differences
  * of a 65536-point CRN QMC estimate (relative error ~1e-3 of a 1e-4 quantity); it must be below
  * residual + 4·residualStdError (the estimate's L1 error averages 0.8·residualStdError) and below
- * 5e-4 (before: up to 6.1e-3 on these rows; measured now: ≤ 2.7e-4 by default, ≤ 2.0e-4 stratified).
+ * 1e-3 (before: up to 6.1e-3 on these rows; measured now: ≤ 4.6e-4 over all 16).
  */
 import * as tf from "@tensorflow/tfjs"
 import { readFileSync } from "node:fs"
@@ -49,23 +49,16 @@ describe("(a) relative convergence near a vertex", () => {
 })
 
 describe("(b) Perturb-Softmax: an honest residual with a standard error", () => {
-  // Rows (each identify costs 0.2–4 s): both noises, small and large τ, both θ; the default (plain
-  // QMC, 65536 points) and the stratified fit (16384 points, within its cost bound at d = 3).
-  const rows: ReadonlyArray<[Row, "qmc" | "stratified"]> = [
-    [softmaxRows[0]!, "qmc"],
-    [softmaxRows[5]!, "qmc"],
-    [softmaxRows[9]!, "qmc"],
-    [softmaxRows[14]!, "qmc"],
-    [softmaxRows[3]!, "stratified"],
-    [softmaxRows[10]!, "stratified"]
-  ]
-  for (const [row, measure] of rows) {
-    it(`${measure}: ${row.noise.type} τ = ${row.tau}, θ = ${row.theta.map((x) => x.toFixed(2))}`, () => {
+  // Rows (each test ~3 s, mostly the 65536-point Jacobian): both noises, small and large τ, both θ,
+  // the worst of the 16 (Gumbel τ = 0.1, θ = (0.3, −1.2, 0.8)) among them.
+  const rows = [softmaxRows[0]!, softmaxRows[3]!, softmaxRows[5]!, softmaxRows[9]!, softmaxRows[10]!, softmaxRows[14]!]
+  for (const row of rows) {
+    it(`${row.noise.type} τ = ${row.tau}, θ = ${row.theta.map((x) => x.toFixed(2))}`, () => {
       const noise = row.noise.type === "gumbel" ? Noise.gumbel() : Noise.normal()
       const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise, temperature: row.tau }))
       const truth = row.theta.map((x) => x - row.theta[0]!)
-      const r = k.identify(row.probs, measure === "stratified" ? { samples: 16384 } : {})
-      expect(r.measure).toBe(measure)
+      const r = k.identify(row.probs)
+      expect(r.measure).toBe("qmc")
       expect(r.residualStdError).toBeGreaterThan(0)
       expect(r.logResidual).toBeLessThanOrEqual(1e-8)
       const h = 1e-3
@@ -85,11 +78,11 @@ describe("(b) Perturb-Softmax: an honest residual with a standard error", () => 
       const trueResidual = jd.reduce((s, x) => s + Math.abs(x), 0)
       console.log(`${row.noise.type} τ=${row.tau}: true ‖P(θ̂) − p‖₁ ≈ ${trueResidual.toExponential(2)}, reported ${r.residual.toExponential(2)} ± ${r.residualStdError!.toExponential(2)}`)
       expect(trueResidual).toBeLessThan(r.residual + 4 * r.residualStdError!)
-      expect(trueResidual).toBeLessThan(5e-4)
+      expect(trueResidual).toBeLessThan(1e-3)
     })
   }
 
-  it("noise without exact argmax probabilities (correlated Gaussian): the residual comes from independent QMC replicates", () => {
+  it("correlated Gaussian noise too: the residual comes from independent QMC replicates", () => {
     const noise = Noise.gaussian({ mean: [0, 0, 0], covariance: [[1, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 1]] })
     const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise, temperature: 1 }))
     const r = k.identify([0.2, 0.3, 0.5], { samples: 8192 })

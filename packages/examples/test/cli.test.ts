@@ -48,7 +48,7 @@ describe("perturb CLI", () => {
     const r = run("identify", "--model", "softmax", "--noise", "gumbel", "--space", "pinned:3", "--p", "0.2,0.3,0.5", "--tau", "0.5", "--samples", "4096", "--json")
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
-    expect(out.measure).toBe("stratified")
+    expect(out.measure).toBe("qmc")
     expect(out.residualStdError).toBeGreaterThan(0)
     // Measured on independent points: the estimates' disagreement, far above the fit's 1e-8.
     expect(out.residual).toBeGreaterThan(1e-8)

@@ -266,18 +266,3 @@ export const newtonIdentifyLog = (
   const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
   return { theta: theta.map((x) => x + c), residual, l1: l1Of(P, p), iterations, converged: residual <= options.tol }
 }
-
-/**
- * The Newton direction δ with H(θ) δ = g for g ⊥ 𝟙 (centred first: an estimate's P̂ sums to 1 only
- * to rounding), by Jacobi-preconditioned CG; used by refinements that pair an estimate's residual
- * with another oracle's Hessian.
- */
-export const solveHessian = (oracle: Oracle, theta: Float64Array, g: Float64Array): Float64Array => {
-  const b = centre(g)
-  const rr0 = dot(b, b)
-  const delta = pcg((v) => oracle.hvp(theta, v), b, jacobi(oracle.diagonal(theta)), Math.min(200, 2 * b.length), (_rz, r) => {
-    const rr = dot(r, r)
-    return rr <= 1e-28 * rr0 || rr <= 1e-40
-  })
-  return centre(delta)
-}

@@ -44,12 +44,7 @@ interface RowPlan {
   readonly p: Float64Array
   /** Points per stratum (same in every replicate). */
   readonly counts: Int32Array
-  /** The coordinates by decreasing θ (Sobol's leading dimensions first); from θ when absent. */
-  readonly order?: ReadonlyArray<number>
 }
-
-const byDecreasing = (theta: Float64Array): Array<number> =>
-  Array.from({ length: theta.length }, (_, j) => j).sort((a, b) => theta[b]! - theta[a]!)
 
 /** log F_max(m) and its derivative Σ_j r_j(m). */
 const logMax = (laws: ReadonlyArray<Law>, theta: Float64Array, m: number): { value: number; slope: number } => {
@@ -114,7 +109,7 @@ const visitReplicate = (
   const keys = Key.split(key, d)
   // Sobol's leading dimensions are the best spread: give them to the coordinates most likely to
   // compete with the maximum (largest θ first).
-  const order = plan.order ?? byDecreasing(theta)
+  const order = Array.from({ length: d }, (_, j) => j).sort((a, b) => theta[b]! - theta[a]!)
   weightSums.fill(0)
   for (let k = 0; k < d; k++) {
     const n = counts[k]!
@@ -390,43 +385,4 @@ export const stratifiedProbs = (
   })
   const probs = op(theta)
   return { probs, stdError: tf.tensor(seHolder.value!, theta.shape, "float32") }
-}
-
-/**
- * The stratified estimate of single float64 rows with a caller-held plan, for `identify`: with the
- * allocation and the coordinates' Sobol dimensions frozen (`freeze` at a reference θ), θ ↦ P̂(θ) is
- * a smooth function of θ for fixed uniforms; both are integer functions of θ that would otherwise
- * jump as θ moves (measured: a refinement at d = 32 stalled at 2e-3), so P̂(θ) = p could not be
- * solved to a tolerance. Any allocation with ≥ 2 points per stratum is unbiased.
- */
-export interface FrozenPlan {
-  readonly counts: Int32Array
-  readonly order: ReadonlyArray<number>
-}
-
-export const stratifiedRows = (
-  noise: NoiseLike,
-  d: number,
-  tau: number,
-  options: { readonly samples: number; readonly key: Key.Key; readonly replicates?: number }
-): {
-  readonly freeze: (theta: Float64Array, p: Float64Array) => FrozenPlan
-  readonly estimate: (theta: Float64Array, p: Float64Array, plan: FrozenPlan) => { mean: Float64Array; stdError: Float64Array }
-} => {
-  const R = options.replicates ?? DEFAULT_REPLICATES
-  const budget = Math.floor(options.samples / R)
-  if (budget < 2 * d) {
-    throw new InvalidArgument({
-      argument: "samples",
-      value: options.samples,
-      reason: `The stratified method needs at least 2 points per stratum: samples ≥ ${2 * d * R} for d = ${d} and ${R} replicates`
-    })
-  }
-  const laws = Array.from({ length: d }, (_, j) => Noise.marginal(noise, j))
-  const means = d <= MAX_CONTROL_DIM && laws.every((l) => Number.isFinite(l.mean)) ? Float64Array.from(laws, (l) => l.mean) : undefined
-  const replicateKeys = Key.split(options.key, R)
-  return {
-    freeze: (theta, p) => ({ counts: allocate(p, budget), order: byDecreasing(theta) }),
-    estimate: (theta, p, plan) => rowEstimate(laws, { theta, p, counts: plan.counts, order: plan.order }, tau, replicateKeys, means)
-  }
 }
