@@ -92,7 +92,7 @@ export interface IdentifyResult {
   /**
    * Perturb-Softmax only: Σ_i of the standard errors of the independent estimate P̂(θ). The
    * estimate's error ‖P̂ − P‖₁ bounds |residual − ‖P(θ) − p‖₁| and is about 0.8 × this on average,
-   * so the true residual is below `residual + 3 · residualStdError` but for rare draws. Absent when
+   * so the true residual is below `residual + 4 · residualStdError` but for rare draws. Absent when
    * `residual` is exact.
    */
   readonly residualStdError?: number
@@ -102,7 +102,8 @@ export interface IdentifyResult {
    */
   readonly logResidual: number
   /**
-   * - `exact`: exact probabilities (Perturb-Argmax; relative error ≤ 1e-10 for p_i ≥ 1e-20);
+   * - `exact`: exact probabilities (Perturb-Argmax; relative error ≤ 1e-10 for p_i ≥ 1e-20, measured
+   *   for Normal noise against mpmath);
    * - `qmc`: Perturb-Softmax, fitted to plain QMC (scrambled Sobol, antithetic), residual from an
    *   independent QMC estimate's replicates. Measured at d = 3 with the default 65536 points (16
    *   SciPy cases, Gumbel and Normal noise, τ from 0.1 to 2): true ‖P(θ) − p‖₁ from 7e-6 to 4.6e-4

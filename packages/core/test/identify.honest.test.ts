@@ -161,6 +161,17 @@ describe("(d) not converging is an error carrying the best θ", () => {
   })
 })
 
+describe("Newton near the optimum", () => {
+  it("does not stall where the potential is flat to round-off (a coin-toss line search once stopped at 7e-8)", () => {
+    // These points once left max|log P − log p| stuck at 7.2e-8 > 1e-8: Armijo's test, at f's
+    // round-off, accepted 2^-k steps that barely moved θ.
+    const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+    const r = k.identify([0.3573681487173328, 0.09198821150077328, 0.5506436397818939], { samples: 16384, key: Key.split(Key.make(0), 2)[0]! })
+    expect(r.logResidual).toBeLessThanOrEqual(1e-8)
+    expect(r.iterations).toBeLessThan(20)
+  })
+})
+
 describe("6. Exponential noise: P is one-to-one modulo 𝟙 (positive density on the common upper tail)", () => {
   for (const row of fixture.exponential) {
     it(`θ = ${row.theta}: recovered from mpmath's P(θ)`, () => {
