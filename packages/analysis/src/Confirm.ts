@@ -32,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { compile, InvalidArgument, type Kernels, Model, Space } from "@perturb/core"
+import { compile, InvalidArgument, type Kernels, Model, NotConverged, Space } from "@perturb/core"
 import { Key, Random } from "@perturb/noise"
 import { Cause, Data, Effect, Exit } from "effect"
 import type { Properties, Report } from "./Analyze.js"
@@ -560,9 +560,10 @@ const confirmModel = (report: Report, which: Which, props: Properties, plan: Pla
     if (identifiable) {
       try {
         kernels.identify(Float64Array.from({ length: d }, () => 1 / d), { samples: 64, key: kEst, maxIterations: 1 })
-      } catch {
+      } catch (e) {
         // NotUnique (not complete and minimal: identify does not apply) or a kernel failure: fit instead.
-        identifiable = false
+        // NotConverged after the one iteration asked for still says identify applies.
+        identifiable = e instanceof NotConverged
       }
     }
     // Points of Θ: θ(0) (a relative-interior point) and θ(u) for standard normal u.

@@ -258,10 +258,10 @@ describe("noise laws", () => {
     expect(verdicts(r.argmax)).toStrictEqual(["holds", "holds", "holds"])
     expect(refs(r.argmax!.identifiable)).toStrictEqual(["Lemma 5.2, Proposition 5.4"])
   })
-  it("Exponential: no positive density and unbounded — argmax minimality undecided, nothing guessed", () => {
+  it("Exponential: a positive density on the common upper tail — argmax minimal (Noise.argmaxOneToOneSide, as identify reads it)", () => {
     const r = run(Space.pinned(3), Noise.exponential())
-    expect(verdicts(r.argmax)).toStrictEqual(["holds", "undecided", "holds"])
-    expect(r.argmax!.minimal.reasons[0]!.text).toContain("condition missing")
+    expect(verdicts(r.argmax)).toStrictEqual(["holds", "holds", "holds"])
+    expect(r.argmax!.minimal.reasons.map((x) => x.text).join(" ")).toContain("argmaxOneToOneSide")
     expect(verdicts(r.softmax)).toStrictEqual(["holds", "holds", "holds"])
   })
   it("Cauchy: softmax completeness undecided (no finite mean); argmax complete and minimal; incompleteness still proven", () => {

@@ -73,7 +73,7 @@ const identifyRow = async (d: number, withBaseline: boolean): Promise<GoalRow> =
   const total = p.reduce((s, x) => s + x, 0)
   const q = p.map((x) => x / total)
   const k = compile(Model.perturbArgmax({ space: Space.zeroSum(d), noise: Noise.normal() }))
-  let out: IdentifyResult = { residual: NaN, iterations: 0, theta: new Float64Array(0) }
+  let out: IdentifyResult = { residual: NaN, logResidual: NaN, measure: "exact", iterations: 0, theta: new Float64Array(0) }
   const figure = await timeit(() => void (out = k.identify(q, { tol: 1e-8 })), d >= 1000 ? 5 : 9)
   // P(θ) recomputed by the adaptive path at tolerance 1e-13: the residual is not the solver's own say-so.
   const back = argmaxIndependent(out.theta, laws, { tolerance: 1e-13 }).probs

@@ -92,3 +92,25 @@ export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
   }
 }
 
+
+/**
+ * An iterative solver stopped (after `iterations`, or because no step improved) without meeting
+ * its tolerance. The best point found travels with the error, so a caller who accepts a looser fit
+ * can take it knowingly: `theta`, its `residual` (in the measure named by `measure`) and `tol`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NotConverged extends Data.TaggedError("NotConverged")<{
+  readonly what: string
+  readonly theta: Float64Array
+  readonly residual: number
+  readonly measure: string
+  readonly tol: number
+  readonly iterations: number
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Not converged: ${this.what} stopped after ${this.iterations} iterations with ${this.measure} = ${show(this.residual)} > tol = ${show(this.tol)} (${this.reason}); the best θ is attached as .theta`
+  }
+}

@@ -102,9 +102,22 @@ const identifyCommand = (v: Values): void => {
     ...(v.samples === undefined ? {} : { samples: integer("samples", v.samples) }),
     ...(v.seed === undefined ? {} : { key: Key.make(integer("seed", v.seed)) })
   })
-  const out = { theta: Array.from(result.theta), residual: result.residual, iterations: result.iterations }
+  // Not converging throws NotConverged (exit 2, one line): a printed θ always met its tolerance.
+  const out = {
+    theta: Array.from(result.theta),
+    residual: result.residual,
+    ...(result.residualStdError === undefined ? {} : { residualStdError: result.residualStdError }),
+    logResidual: result.logResidual,
+    measure: result.measure,
+    iterations: result.iterations
+  }
   if (v.json) console.log(JSON.stringify(out))
-  else console.log(`θ = (${fmt(out.theta)})\n‖P(θ) − p‖₁ = ${out.residual.toExponential(2)} after ${out.iterations} Newton steps`)
+  else {
+    const how = out.residualStdError === undefined
+      ? "exact"
+      : `± ${out.residualStdError.toExponential(1)} (standard error), estimated on points independent of the fit (${out.measure})`
+    console.log(`θ = (${fmt(out.theta)})\n‖P(θ) − p‖₁ = ${out.residual.toExponential(2)} ${how}\nmax |log P_i − log p_i| = ${out.logResidual.toExponential(2)} after ${out.iterations} Newton steps`)
+  }
 }
 
 const analyzeCommand = async (v: Values): Promise<void> => {

@@ -39,6 +39,29 @@ describe("perturb CLI", () => {
     expect(out.theta[1]).toBeCloseTo(Math.log(1.5), 8)
     expect(out.theta[2]).toBeCloseTo(Math.log(2.5), 8)
     expect(out.residual).toBeLessThan(1e-8)
+    expect(out.measure).toBe("exact")
+    expect(out.logResidual).toBeLessThanOrEqual(1e-8)
+    expect(out).not.toHaveProperty("residualStdError")
+  })
+
+  it("identify --json on a softmax model carries the honest residual and its standard error", () => {
+    const r = run("identify", "--model", "softmax", "--noise", "gumbel", "--space", "pinned:3", "--p", "0.2,0.3,0.5", "--tau", "0.5", "--samples", "4096", "--json")
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.measure).toBe("qmc")
+    expect(out.residualStdError).toBeGreaterThan(0)
+    // Measured on independent points: the estimates' disagreement, far above the fit's 1e-8.
+    expect(out.residual).toBeGreaterThan(1e-8)
+    expect(out.residual).toBeLessThan(1e-2)
+  })
+
+  it("identify refuses, in one line, a target it cannot meet to a relative tolerance", () => {
+    const r = run("identify", "--model", "argmax", "--noise", "normal", "--space", "pinned:3", "--p", "1e-25,0.5,0.5")
+    expect(r.code).not.toBe(0)
+    expect(r.stdout).toBe("")
+    const lines = r.stderr.trim().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain("p[0]")
   })
 
   it("analyze --json follows the documented shape; --out writes the report and a picture", () => {
@@ -58,6 +81,7 @@ describe("perturb CLI", () => {
     [["probs", "--model", "softmax", "--noise", "gumbel", "--theta", "0,1", "--tau", "0"], "temperature"],
     [["probs", "--model", "maybe", "--noise", "gumbel", "--theta", "0,1"], "--model"],
     [["identify", "--model", "argmax", "--noise", "gumbel", "--space", "reals:3", "--p", "0.2,0.3,0.5"], "minimal"],
+    [["identify", "--model", "softmax", "--noise", "gumbel", "--space", "pinned:3", "--p", "0.2,0.3,0.5", "--samples", "0"], "samples"],
     [["analyze", "--space", "cube:3", "--noise", "gumbel"], "--space"]
   ])("%j fails with one line naming %s", (args, name) => {
     const r = run(...args, "--json")

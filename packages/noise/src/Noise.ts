@@ -35,4 +35,4 @@ export {
   type Noise,
   type VectorNoise
 } from "./Vector.js"
-export { isBounded, realLine, type Differentiability, type Support, type Tail, type Traits } from "./Traits.js"
+export { argmaxOneToOneSide, isBounded, positiveTail, realLine, type Differentiability, type Support, type Tail, type Traits } from "./Traits.js"

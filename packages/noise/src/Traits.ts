@@ -68,3 +68,48 @@ export const realLine: Support = { _tag: "Interval", lower: -Infinity, upper: In
  */
 export const isBounded = (traits: Traits): boolean =>
   traits.tails.lower === "bounded" && traits.tails.upper === "bounded"
+
+/**
+ * Whether a law has a strictly positive density on a whole tail at `side` (some half-line
+ * (c, ∞) for `"upper"`, (−∞, c) for `"lower"`). A positive density on all of ℝ has both; a built-in
+ * continuous law has a positive density on the interior of its support interval, so it has the
+ * tail wherever that side is unbounded (Exponential: the upper one). A custom law's traits do not
+ * say where inside its support the density vanishes, so only `densityPositive` counts for it.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const positiveTail = (law: { readonly _tag: string; readonly traits: Traits }, side: "lower" | "upper"): boolean => {
+  const t = law.traits
+  if (t.kind !== "continuous" || t.support._tag !== "Interval") return false
+  if (t.densityPositive) return true
+  return law._tag !== "Custom" && t.tails[side] !== "bounded"
+}
+
+/**
+ * The one criterion for "the Perturb-Argmax map of these independent continuous laws is one-to-one
+ * modulo 𝟙 on all of ℝ^d", read by both `compile(…).identify` and `analyze`: every law has a
+ * positive density on a tail at the same side (`positiveTail`). Returns that side (`"upper"` when
+ * both do), or `undefined` when no side works.
+ *
+ * Why it suffices (the argument of Thm 5.3, which needs positivity only on a common tail): the
+ * Hessian of M(θ) = E max(θ + γ) is the weighted graph Laplacian with edge weights
+ * w_ij(θ) = ∫ g_i(x − θ_i) g_j(x − θ_j) Π_{k≠i,j} G_k(x − θ_k) dx, and far enough out on the common
+ * tail every factor is positive, so every w_ij > 0 at every θ. A connected graph's Laplacian has
+ * kernel span(𝟙): M is strictly convex modulo 𝟙 and P = ∇M is one-to-one modulo 𝟙. Why it is
+ * needed in this form: Exponential noise on both coordinates (upper tails) gives γ_1 − γ_2 the
+ * whole real line, so P is one-to-one; Exponential and its mirror image (opposite tails) give
+ * γ_1 − γ_2 ≥ 0, so coordinate 1 wins surely once θ_1 ≥ θ_2 and P saturates (Prop 5.4), as
+ * bounded noise does.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const argmaxOneToOneSide = (
+  laws: ReadonlyArray<{ readonly _tag: string; readonly traits: Traits }>
+): "lower" | "upper" | undefined => {
+  if (laws.length === 0) return undefined
+  if (laws.every((l) => positiveTail(l, "upper"))) return "upper"
+  if (laws.every((l) => positiveTail(l, "lower"))) return "lower"
+  return undefined
+}

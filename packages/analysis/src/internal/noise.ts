@@ -18,6 +18,11 @@ export interface NoiseFacts {
   readonly atomless: boolean
   /** Every coordinate has a strictly positive density (Thm 5.3's condition). */
   readonly positiveDensity: boolean
+  /**
+   * Independent continuous coordinates whose Perturb-Argmax map is one-to-one modulo 𝟙 on ℝ^d:
+   * `Noise.argmaxOneToOneSide` (the criterion `identify` reads too), which includes `positiveDensity`.
+   */
+  readonly argmaxOneToOne: boolean
   readonly densityDifferentiableEverywhere: boolean
   /** Every coordinate's support is a bounded interval (Prop 5.4's noise). */
   readonly bounded: boolean
@@ -70,6 +75,7 @@ export const noiseFacts = (noise: NoiseLike, d: number): NoiseFacts => {
     atomless: traits.every((t) => t.kind === "continuous"),
     // A correlated Gaussian has a positive, smooth joint density: its marginals' traits say so too.
     positiveDensity: traits.every((t) => t.kind === "continuous" && t.densityPositive && t.densityDifferentiable !== "no"),
+    argmaxOneToOne: marginals !== undefined && Noise.argmaxOneToOneSide(laws) !== undefined,
     densityDifferentiableEverywhere: traits.every((t) => t.densityDifferentiable === "everywhere"),
     bounded: traits.every((t) => t.tails.lower === "bounded" && t.tails.upper === "bounded" && t.support._tag === "Interval"),
     custom: laws.some((l) => l._tag === "Custom"),

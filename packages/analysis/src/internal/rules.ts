@@ -246,14 +246,16 @@ const argmaxComplete = (ctx: Context): V.Verdict => {
     const sym = symmetricTarget(ctx)
     if (sym !== undefined) return after(space, sym)
   }
-  if (n.positiveDensity) {
+  if (n.positiveDensity || n.argmaxOneToOne) {
     const g = n.gumbel
     return after(
       space,
       outsideImage(
         ctx,
         "Theorem 5.3",
-        "with a positive density Perturb-Argmax is one-to-one modulo 𝟙 (Thm 5.3 on the zero-sum space)",
+        n.positiveDensity
+          ? "with a positive density Perturb-Argmax is one-to-one modulo 𝟙 (Thm 5.3 on the zero-sum space)"
+          : "with a positive density on a common tail Perturb-Argmax is one-to-one modulo 𝟙 (Noise.argmaxOneToOneSide; Thm 5.3's argument on the zero-sum space)",
         g === undefined ? undefined : (t) => softmaxOf(t, g.scale)
       )
     )
@@ -374,6 +376,16 @@ const argmaxMinimal = (ctx: Context): V.Verdict => {
       : "every noise coordinate has a positive density; it is differentiable only almost everywhere, which the theorem uses only through Lemma 5.2 (∇M = P), still true because ties have probability 0"
     return decide([t, V.holds("Theorem 5.3", `${how}, so M is strictly convex on Θ and P is one-to-one`), ...extra])
   }
+  if (n.argmaxOneToOne) {
+    return decide([
+      t,
+      V.holds(
+        "Theorem 5.3",
+        "every noise coordinate has a positive density on a tail at the same side (Noise.argmaxOneToOneSide), so the Hessian of M is a Laplacian with every edge weight positive: M is strictly convex modulo 𝟙 (the argument of Thm 5.3, which needs positivity only on that common tail) and P is one-to-one on Θ"
+      ),
+      ...extra
+    ])
+  }
   if (singlePoint(ctx)) return decide([t, V.holds("Definition (§3.1)", "Θ is a single point, so P is trivially one-to-one on it")])
   const allAtoms = n.laws.every((l) => atomsOf(l) !== undefined)
   if (allAtoms) {
@@ -397,7 +409,7 @@ const argmaxMinimal = (ctx: Context): V.Verdict => {
     t,
     V.undecided(
       "Theorem 5.3",
-      `condition missing: ${lawText(bad)} has no positive density on all of ℝ, so Thm 5.3 does not apply, and its support is unbounded, so no coordinate ever wins surely and Prop 5.4's saturation does not apply either`
+      `condition missing: ${lawText(bad)} has no positive density on all of ℝ and the laws share no tail with a positive density (Noise.argmaxOneToOneSide), so Thm 5.3's argument does not apply, and the noise is not bounded, so Prop 5.4's saturation does not apply either`
     )
   ])
 }

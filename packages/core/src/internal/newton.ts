@@ -9,6 +9,11 @@
  * log P_i alone, exact for softmax), runs while it keeps shrinking the residual: small
  * probabilities make f nearly flat, where damped Newton steps crawl but the log-space step does not.
  * F is exact or a fixed common-random-numbers estimate, so the problem is deterministic.
+ *
+ * Convergence is relative: max_i |log P_i(θ) − log p_i| ≤ tol (`logResidual`), so a target near a
+ * vertex (p_i = 1e-10) is met to tol in every coordinate. An absolute ‖P − p‖₁ ≤ tol accepted the
+ * start there, with P_i = 1e-19 for p_i = 1e-10. The oracle's probabilities must therefore be
+ * accurate relative to their size, not just to 1e-10 absolutely (see `normalOracle`).
  */
 
 /** A potential in float64: F (or M), its gradient P, Hessian-vector products and the Hessian's diagonal. */
@@ -86,8 +91,29 @@ const pcg = (
 
 export interface NewtonResult {
   readonly theta: Float64Array
+  /** max_i |log P_i(θ) − log p_i| at θ (the convergence measure). */
   readonly residual: number
+  /** ‖P(θ) − p‖₁ at θ. */
+  readonly l1: number
   readonly iterations: number
+  /** residual ≤ tol; false when maxIterations ran out or no step improved. */
+  readonly converged: boolean
+}
+
+/** max_i |log P_i − log p_i|, the worst relative error of a probability; ∞ where P_i ≤ 0 or is NaN. */
+export const logResidual = (P: Float64Array, p: Float64Array): number => {
+  let worst = 0
+  for (let i = 0; i < p.length; i++) {
+    const r = P[i]! > 0 ? Math.abs(Math.log(P[i]!) - Math.log(p[i]!)) : Infinity
+    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : r
+  }
+  return worst
+}
+
+const l1Of = (P: Float64Array, p: Float64Array): number => {
+  let s = 0
+  for (let i = 0; i < p.length; i++) s += Math.abs(P[i]! - p[i]!)
+  return s
 }
 
 const centre = (x: Float64Array): Float64Array => {
@@ -103,28 +129,30 @@ export const newtonIdentify = (
 ): NewtonResult => {
   if (oracle.cheapHvp === true) {
     const fast = newtonIdentifyLog(oracle, plane, p, options)
-    if (fast.residual <= options.tol) return fast
+    if (fast.converged) return fast
     // Log-space Newton stalled: the Newton-CG below takes over from where it stopped.
     const rest = newtonIdentify({ ...oracle, cheapHvp: false, start: () => fast.theta }, plane, p, {
       tol: options.tol,
       maxIterations: Math.max(0, options.maxIterations - fast.iterations)
     })
-    return { ...rest, iterations: rest.iterations + fast.iterations }
+    // The Newton-CG below restarts from the log phase's θ; keep whichever is better.
+    const best = rest.residual <= fast.residual ? rest : fast
+    return { ...best, iterations: rest.iterations + fast.iterations }
   }
   const d = p.length
   const objective = (theta: Float64Array) => dot(p, theta) - oracle.value(theta)
   let theta = centre(oracle.start(p))
   let residual = Infinity
+  let l1 = Infinity
   let iterations = 0
-  const l1 = (P: Float64Array) => P.reduce((s, x, i) => s + Math.abs(x - p[i]!), 0)
-  for (let P = oracle.grad(theta), r = l1(P); iterations < options.maxIterations && r > options.tol; iterations++) {
+  for (let P = oracle.grad(theta), r = logResidual(P, p); iterations < options.maxIterations && r > options.tol; iterations++) {
     const diag = oracle.diagonal(theta)
     const next = centre(theta.map((x, i) => {
       const step = diag[i]! > 1e-300 && P[i]! > 0 ? ((Math.log(p[i]!) - Math.log(P[i]!)) * P[i]!) / diag[i]! : 0
       return x + Math.max(-10, Math.min(10, step))
     }))
     const Pn = oracle.grad(next)
-    const rn = l1(Pn)
+    const rn = logResidual(Pn, p)
     if (!(rn < 0.5 * r)) break
     theta = next
     P = Pn
@@ -133,11 +161,9 @@ export const newtonIdentify = (
   for (; iterations <= options.maxIterations; iterations++) {
     const P = oracle.grad(theta)
     const g = new Float64Array(d)
-    residual = 0
-    for (let i = 0; i < d; i++) {
-      g[i] = p[i]! - P[i]!
-      residual += Math.abs(g[i]!)
-    }
+    for (let i = 0; i < d; i++) g[i] = p[i]! - P[i]!
+    residual = logResidual(P, p)
+    l1 = l1Of(P, p)
     if (residual <= options.tol || iterations === options.maxIterations) break
     // g ⊥ 𝟙: p and P both sum to 1.
     const rr0 = dot(g, g)
@@ -151,7 +177,10 @@ export const newtonIdentify = (
     const slope = dot(g, delta)
     let step = 1
     let next: Float64Array | undefined
-    for (let ls = 0; ls < 40; ls++) {
+    // Where the predicted gain is at f's round-off, Armijo's test is a coin toss that accepts some
+    // tiny step and stalls the iteration (p met only to 1e-7 relatively); take the Newton step.
+    const flat = slope <= 1e-11 * (1 + Math.abs(f0))
+    for (let ls = 0; ls < 40 && !flat; ls++) {
       const tTry = theta.map((x, i) => x + step * delta[i]!)
       if (objective(tTry) >= f0 + 1e-4 * step * slope) {
         next = tTry
@@ -163,7 +192,7 @@ export const newtonIdentify = (
     theta = centre(next ?? theta.map((x, i) => x + delta[i]!))
   }
   const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
-  return { theta: theta.map((x) => x + c), residual, iterations }
+  return { theta: theta.map((x) => x + c), residual, l1, iterations, converged: residual <= options.tol }
 }
 
 /**
@@ -173,7 +202,7 @@ export const newtonIdentify = (
  * which is Newton's step for log P (J_log = diag(1/P) J) projected onto the constraint Σ P = 1; it is
  * exact for softmax and keeps small probabilities moving where Newton on P crawls. Each step is an
  * inexact Jacobi-PCG solve (relative tolerance min(0.1, ‖P − p‖₁), then tighter as the residual
- * falls), with backtracking on ‖P − p‖₁; a step that cannot lower it ends the iteration.
+ * falls), with backtracking on max_i |log P_i − log p_i|; a step that cannot lower it ends the iteration.
  */
 export const newtonIdentifyLog = (
   oracle: Oracle,
@@ -182,15 +211,10 @@ export const newtonIdentifyLog = (
   options: { readonly tol: number; readonly maxIterations: number }
 ): NewtonResult => {
   const d = p.length
-  const l1 = (P: Float64Array) => {
-    let s = 0
-    for (let i = 0; i < d; i++) s += Math.abs(P[i]! - p[i]!)
-    return s
-  }
   const logp = p.map(Math.log)
   let theta = centre(oracle.start(p))
   let P = oracle.grad(theta)
-  let residual = l1(P)
+  let residual = logResidual(P, p)
   let iterations = 0
   for (; iterations < options.maxIterations && residual > options.tol; iterations++) {
     const r = new Float64Array(d)
@@ -203,7 +227,7 @@ export const newtonIdentifyLog = (
     const b = new Float64Array(d)
     for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
     // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
-    const eta = Math.min(0.1, Math.sqrt(residual))
+    const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
     let stop = -1
     const Minv = jacobi(oracle.diagonal(theta))
     const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
@@ -227,7 +251,7 @@ export const newtonIdentifyLog = (
     for (let ls = 0; ls < 30; ls++) {
       const next = centre(theta.map((x, i) => x + step * delta[i]!))
       const Pn = oracle.grad(next)
-      const rn = l1(Pn)
+      const rn = logResidual(Pn, p)
       if (rn < residual) {
         theta = next
         P = Pn
@@ -240,5 +264,5 @@ export const newtonIdentifyLog = (
     if (!accepted) break
   }
   const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
-  return { theta: theta.map((x) => x + c), residual, iterations }
+  return { theta: theta.map((x) => x + c), residual, l1: l1Of(P, p), iterations, converged: residual <= options.tol }
 }
