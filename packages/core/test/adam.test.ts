@@ -3,8 +3,8 @@
  * the cpu and wasm backends over many steps and variables of many sizes (SIMD tails included);
  * equal to an independent float32 reference where tfjs's index-keyed state cannot serve (moments
  * per variable name); the composed fallback on a backend without the kernel, and moments carried
- * across a backend switch; tensor hygiene; the in-place write never touches a shared buffer; and
- * the typed error for every bad hyper-parameter.
+ * across a backend switch; tensor hygiene; θ assigned as a new tensor, never written into a buffer
+ * tfjs holds; and the typed error for every bad hyper-parameter.
  */
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
@@ -195,17 +195,22 @@ describe.each(["cpu", "wasm"])("adam on %s", (backend) => {
     tf.dispose(vars)
   })
 
-  it("on wasm writes θ in place when the variable alone holds its buffer (no new tensor, same dataId)", () => {
+  it("assigns θ as a new tensor every step (a new dataId: tfjs-wasm's per-id matMul operators never see stale weights), freeing the old one", () => {
     const v = tf.variable(tf.tensor1d(values(21, 8)))
     const a = adam(0.1)
     a.minimize(() => loss([v], 0), false, [v])
-    const id = v.dataId
     const bytes = tf.memory().numBytes
-    const old = Array.from(v.dataSync())
-    a.minimize(() => loss([v], 1), false, [v])
-    expect(Array.from(v.dataSync())).not.toEqual(old)
-    if (backend === "wasm") expect(v.dataId).toBe(id)
-    expect(tf.memory().numBytes).toBe(bytes)
+    const tensors = tf.memory().numTensors
+    for (let step = 1; step < 4; step++) {
+      const id = v.dataId
+      const old = Array.from(v.dataSync())
+      a.minimize(() => loss([v], step), false, [v])
+      expect(Array.from(v.dataSync())).not.toEqual(old)
+      // Before issue #11 the wasm backend kept the dataId and wrote into its buffer.
+      expect(v.dataId).not.toBe(id)
+      expect(tf.memory().numBytes).toBe(bytes)
+      expect(tf.memory().numTensors).toBe(tensors)
+    }
     a.dispose()
     v.dispose()
   })

@@ -5,6 +5,10 @@
  * pass per variable updates m, s and θ (perturb.c `perturb_adam`). Elsewhere (webgpu, webgl) the
  * same formula runs as tfjs ops on tensor moments; a backend switch moves the moments across.
  *
+ * The moments may be updated in place because no tfjs tensor ever views this instance (snapshot and
+ * the composed step copy them out); θ may not, because tfjs keeps derived copies of its tensors'
+ * buffers (see `writeBack`).
+ *
  * Layout of the instance: [heap base | m, s of each variable, in order of first sight | θ | g]; the
  * θ and g buffers sit above the last slot and move up when a new variable arrives. Memory cannot
  * shrink: it is released with the optimizer.
@@ -13,7 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
-import { createInstance, f32, heapView, type Instance, isWasmApi, PAGE, valuesOf } from "./fused.js"
+import { createInstance, f32, type Instance, isWasmApi, PAGE, valuesOf } from "./fused.js"
 
 /** The hyper-parameters as the float32 scalars tf.train.adam's tensors hold. */
 export interface AdamScalars {
@@ -185,20 +189,15 @@ export class AdamState {
 }
 
 /**
- * θ back into the variable. On the wasm backend, when no other tensor shares the variable's buffer
- * (backend refCount 1), the values are written in place in tfjs's heap: no allocation, no copy
- * through JS. Otherwise (shared buffer, cpu backend, whose tensors may alias the caller's arrays and
- * whose `dataSync` hands out the buffer itself) a new tensor is assigned, as tfjs's Adam does.
+ * θ back into the variable as a new tensor, assigned, as tf.train.adam does. Never in place: tfjs-wasm
+ * caches, per tensor id, XNNPACK operators holding packed copies of a matMul's right operand, a
+ * convolution's filter and their fused bias, and drops them only when that id is disposed; a write
+ * into the old buffer left every dense layer multiplying by stale weights (issue #11). A new tensor
+ * has a new id, and the assign disposes the old one with its cached operators. tfjs-wasm copies the
+ * values into its heap on creation; the cpu backend keeps the array, so it gets its own copy.
  */
 const writeBack = (variable: tf.Variable, values: Float32Array): void => {
-  if (tf.backend().refCount(variable.dataId) === 1) {
-    const view = heapView(variable)
-    if (view !== undefined) {
-      view.set(values)
-      return
-    }
-  }
-  tf.tidy(() => variable.assign(tf.tensor(values.slice(), variable.shape, "float32")))
+  tf.tidy(() => variable.assign(tf.tensor(tf.getBackend() === "wasm" ? values : values.slice(), variable.shape, "float32")))
 }
 
 /** The step's variables and gradients, in tfjs's order (array order, or the map's key order); null gradients skipped. */

@@ -180,10 +180,12 @@ const isWasmHeap = (b: unknown): b is WasmHeap =>
   typeof b.dataIdMap === "object" && b.dataIdMap !== null && "get" in b.dataIdMap && typeof b.dataIdMap.get === "function"
 
 /**
- * A float32 tensor's values in tfjs-wasm's heap (valid until the next tfjs call; writes change the
- * tensor), or `undefined` on other backends.
+ * A float32 tensor's values in tfjs-wasm's heap (valid until the next tfjs call), or `undefined` on
+ * other backends. Read only: tfjs-wasm caches operators holding packed copies of tensors (matMul's
+ * right operand, a convolution's filter, their bias; keyed by tensor id, dropped on dispose), so a
+ * write here would change the tensor for some ops and not others (issue #11).
  */
-export const heapView = (t: tf.Tensor): Float32Array | undefined => {
+const heapView = (t: tf.Tensor): Float32Array | undefined => {
   if (tf.getBackend() !== "wasm" || t.dtype !== "float32") return undefined
   const b: unknown = tf.backend()
   if (!isWasmHeap(b)) return undefined
@@ -193,8 +195,8 @@ export const heapView = (t: tf.Tensor): Float32Array | undefined => {
 }
 
 /**
- * A tensor's float32 values: on the wasm backend a view of tfjs's heap (valid until the next tfjs
- * call), elsewhere `dataSync()`.
+ * A tensor's float32 values, to read: on the wasm backend a view of tfjs's heap (valid until the
+ * next tfjs call; never written, see `heapView`), elsewhere `dataSync()`.
  */
 export const valuesOf = (t: tf.Tensor): Float32Array => {
   const view = heapView(t)
