@@ -24,6 +24,7 @@ import { Key, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
 import type { Model } from "../Model.js"
 import { kernelLaw, type KernelLaw } from "./kernelLaw.js"
+import { checkSampleSize } from "./limits.js"
 import { checkTensor, customOp } from "./tensors.js"
 import { wasmBase64 } from "./wasm/module.js"
 
@@ -398,6 +399,7 @@ export const fusedSample = (
   if (!isPositiveInt(samples) || !Key.isKey(options.key)) return undefined
   const thetaRows = theta.rank === 1 ? 1 : theta.shape[0]!
   const values = samples * thetaRows * d
+  checkSampleSize(samples, thetaRows, d)
   const taping = tf.engine().isTapeOn()
   const backend = tf.getBackend()
   if (!isWasmApi(Reflect.get(globalThis, "WebAssembly"))) return undefined
