@@ -19,7 +19,7 @@ import { affineHull, isAffine } from "./Space.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { controlVariateProbs } from "./internal/controlVariate.js"
 import { logDensity as densityOf } from "./internal/density.js"
-import { exactPotential, exactProbs, exactProbsWithError, exactRow } from "./internal/exact.js"
+import { exactPotential, exactProbs, exactProbsRows64, exactProbsWithError, exactRow } from "./internal/exact.js"
 import { checkEstimatorWork, checkSampleSize, defaultSamples } from "./internal/limits.js"
 import { scoreAt, scoreRefusal } from "./internal/score.js"
 import { argmaxHessianDiagonal, argmaxJvp } from "./internal/argmax.js"
@@ -571,6 +571,44 @@ export const compile = (model: Model): Kernels => {
       }),
     identify
   }
+}
+
+/**
+ * Exact Perturb-Argmax probabilities in float64, without tfjs: the same numerics as
+ * `probs(θ, { method: "exact" })` before its float32 rounding. `theta` is one row (length d) or
+ * rows × d row-major. Exact to float64 rounding for i.i.d. Gumbel (softmax), independent continuous
+ * and discrete noise; for a correlated Gaussian at d ≥ 3 it is Genz's randomised lattice (65536
+ * points unless `samples` says otherwise), so the result carries `stdError`. A first, small float64
+ * entry point (the CLI prints exact results with it); a fuller float64 API is planned.
+ *
+ * @example
+ * import { exactProbs64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactProbs64(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2)).probs
+ * // softmax([0, 1, 2]) to float64 rounding
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactProbs64 = (
+  model: Model,
+  theta: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
+  if (typeof model !== "object" || model === null || model._tag !== "PerturbArgmax") {
+    throw new InvalidArgument({ argument: "model", value: (model as { _tag?: unknown } | null)?._tag ?? model, reason: "Expected a Perturb-Argmax model: Perturb-Softmax has no closed form" })
+  }
+  const d = model.space.dim
+  if (!(theta instanceof Float64Array) || theta.length === 0 || theta.length % d !== 0) {
+    throw new InvalidArgument({ argument: "theta", value: theta, reason: `Expected a Float64Array of d = ${d} values per row` })
+  }
+  const bad = theta.findIndex((x) => !Number.isFinite(x))
+  if (bad >= 0) throw new InvalidArgument({ argument: `theta[${bad}]`, value: theta[bad], reason: "Expected a finite number" })
+  const cls = classify(model.noise, d)
+  const given = options?.samples === undefined ? undefined : checkSamples("samples", options.samples)
+  const samples = given ?? DEFAULT_LATTICE_POINTS
+  if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d)
+  const key = options?.key === undefined ? DEFAULT_KEY : checkKey(options.key)
+  return exactProbsRows64(cls, theta, d, { samples, key })
 }
 
 /**
