@@ -5,14 +5,15 @@
  * `EstimateOptions.samples` and `Kernels.sample`:
  * - `MAX_SAMPLES`: points (or lattice points) per call;
  * - `MAX_POINT_VALUES`: samples × d noise values an estimator holds in float64 (256 MiB);
- * - `MAX_WORK`: samples × rows × d values an estimator evaluates (about a minute of tfjs-cpu);
+ * - `MAX_WORK`: samples × rows × d values an estimator evaluates (2^30: tens of minutes of tfjs-cpu,
+ *   which evaluates about 10⁶ softmax values a second; the default points stay near 2^24 values);
  * - `MAX_SAMPLE_VALUES`: samples × rows × d values of one `sample` output (1 GiB of float32).
  */
 import { InvalidArgument } from "../Errors.js"
 
 export const MAX_SAMPLES = 2 ** 24
 export const MAX_POINT_VALUES = 2 ** 25
-export const MAX_WORK = 2 ** 34
+export const MAX_WORK = 2 ** 30
 export const MAX_SAMPLE_VALUES = 2 ** 28
 
 const fmt = (x: number): string => (x >= 1e6 ? x.toExponential(2) : String(x))
@@ -36,19 +37,23 @@ export const checkEstimatorWork = (argument: string, value: unknown, samples: nu
     throw new InvalidArgument({
       argument,
       value,
-      reason: `${samples} points × ${rows} rows × d = ${d} is ${fmt(samples * rows * d)} values, over the work limit of 2^34; use fewer points or rows per call`
+      reason: `${samples} points × ${rows} rows × d = ${d} is ${fmt(samples * rows * d)} values, over the work limit of 2^30; use fewer points or rows per call`
     })
   }
 }
 
 /**
- * The default point count of the sampling estimators: 4096, or fewer where d or the rows would pass
- * the limits (a multiple of 16, so eight antithetic QMC replicates stay balanced).
+ * The default point count of the sampling estimators: 4096, or 2^24 / d when d > 4096 (a multiple
+ * of 16, at least 16, so eight antithetic QMC replicates stay balanced): e.g. 160 at d = 10⁵, whose
+ * 1.6·10⁷ values tfjs-cpu evaluates in about half a minute. Rows are not traded for points: the
+ * work limit refuses too many rows, naming θ.
  */
-export const defaultSamples = (rows: number, d: number): number => {
-  const fit = Math.min(4096, Math.floor(MAX_POINT_VALUES / d), Math.floor(MAX_WORK / (rows * d)))
+export const defaultSamples = (d: number): number => {
+  const fit = Math.min(4096, Math.floor(DEFAULT_POINT_VALUES / d))
   return Math.max(16, Math.floor(fit / 16) * 16)
 }
+
+const DEFAULT_POINT_VALUES = 2 ** 24
 
 /** Refuses a `sample` output of samples × rows × d values past `MAX_SAMPLE_VALUES`. */
 export const checkSampleSize = (samples: number, rows: number, d: number): void => {
