@@ -66,9 +66,9 @@ export interface EstimateOptions {
   /**
    * Noise points for `qmc`/`mc`/`stratified`, Gauss–Legendre nodes per axis for `quadrature`,
    * lattice points for the correlated Gaussian's `exact` (ignored by the other exact methods).
-   * Defaults: 4096 points, or 2^24 / d where d > 4096 (a multiple of 16, at least 16; e.g. 160 at
-   * d = 10⁵, with correspondingly larger standard errors); 512/96/32 nodes at d ≤ 2/3/4; 65536
-   * lattice points.
+   * Defaults: 4096 points, or fewer where d > 4096 or rows · d > 2^18: at most 2^24 / d and
+   * 2^30 / (rows · d) (a multiple of 16, at least 16; e.g. 160 at d = 10⁵, with correspondingly
+   * larger standard errors); 512/96/32 nodes at d ≤ 2/3/4; 65536 lattice points.
    *
    * Work limits, checked before anything is allocated (a typed `InvalidArgument` naming `samples`,
    * or `theta` when the default does not fit): at most 2^24 points per call; points × d ≤ 2^25
@@ -189,7 +189,7 @@ const softmaxPoints = (model: Model, method: Method, options: EstimateOptions, r
   switch (method) {
     case "mc":
     case "qmc": {
-      const samples = given ?? defaultSamples(d)
+      const samples = given ?? defaultSamples(rows, d)
       checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
       return method === "mc" ? mcPoints(model.noise, d, samples, key) : qmcPoints(model.noise, d, samples, key)
     }
@@ -446,7 +446,7 @@ export const compile = (model: Model): Kernels => {
       }
       const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
       const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
-      const samples = given ?? defaultSamples(d)
+      const samples = given ?? defaultSamples(rows, d)
       checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
       const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: st.probs, stdError: st.stdError }

@@ -43,13 +43,14 @@ export const checkEstimatorWork = (argument: string, value: unknown, samples: nu
 }
 
 /**
- * The default point count of the sampling estimators: 4096, or 2^24 / d when d > 4096 (a multiple
- * of 16, at least 16, so eight antithetic QMC replicates stay balanced): e.g. 160 at d = 10⁵, whose
- * 1.6·10⁷ values tfjs-cpu evaluates in about half a minute. Rows are not traded for points: the
- * work limit refuses too many rows, naming θ.
+ * The default point count of the sampling estimators: 4096, or fewer where d or the rows would pass
+ * the budget: at most 2^24 / d points (noise values held) and 2^30 / (rows · d) (values evaluated),
+ * a multiple of 16 and at least 16, so eight antithetic QMC replicates stay balanced. E.g. 160 at
+ * d = 10⁵ (1.6·10⁷ values, about half a minute of tfjs-cpu); 4096 wherever rows · d ≤ 2^18. The
+ * standard errors grow accordingly; past 16 points the work limit refuses, naming θ.
  */
-export const defaultSamples = (d: number): number => {
-  const fit = Math.min(4096, Math.floor(DEFAULT_POINT_VALUES / d))
+export const defaultSamples = (rows: number, d: number): number => {
+  const fit = Math.min(4096, Math.floor(DEFAULT_POINT_VALUES / d), Math.floor(MAX_WORK / (rows * d)))
   return Math.max(16, Math.floor(fit / 16) * 16)
 }
 
