@@ -399,7 +399,6 @@ export const fusedSample = (
   if (!isPositiveInt(samples) || !Key.isKey(options.key)) return undefined
   const thetaRows = theta.rank === 1 ? 1 : theta.shape[0]!
   const values = samples * thetaRows * d
-  checkSampleSize(samples, thetaRows, d)
   const taping = tf.engine().isTapeOn()
   const backend = tf.getBackend()
   if (!isWasmApi(Reflect.get(globalThis, "WebAssembly"))) return undefined
@@ -414,6 +413,9 @@ export const fusedSample = (
   }
   // The output, and under tf.grad the dy that comes back for it.
   checkHeap(samples, values, taping ? 8 : 4, "the fused sample")
+  // Past tfjs-wasm's own heap check (the more specific message there): the library's output limit.
+  // The composed path (undefined above) is checked by its caller.
+  checkSampleSize(samples, thetaRows, d)
   const key = options.key
   const shape: Shape = { d, thetaRows, rows: samples * thetaRows }
   const outShape = theta.rank === 1 ? [samples, d] : [samples, thetaRows, d]
