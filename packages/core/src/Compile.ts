@@ -160,7 +160,7 @@ export interface Kernels {
 
 const DEFAULT_KEY = Key.make(0)
 const DEFAULT_SAMPLES = 4096
-/** The correlated Gaussian's randomised lattice: 65536 points keep its standard error near 1e-6 at d ≤ 10. */
+/** The correlated Gaussian's randomised lattice: 65536 points (standard error 3.4e-6 at d = 3; 1.2e-5 at 4096). */
 const DEFAULT_LATTICE_POINTS = 65536
 
 const checkSamples = (argument: string, n: unknown): number => {
@@ -475,6 +475,9 @@ export const compile = (model: Model): Kernels => {
 
   const potential = (theta: tf.Tensor, options: EstimateOptions = {}): tf.Tensor => {
     checkTensor("theta", theta, d)
+    if (options === null || typeof options !== "object") {
+      throw new InvalidArgument({ argument: "options", value: options, reason: "Expected an options object or undefined" })
+    }
     const method = options.method ?? (softmax ? "qmc" : "exact")
     if (!softmax && method === "exact") return exactPotential(cls, theta, d, exactOptions(theta, options))
     const points = softmaxPoints(model, method, options, rowsOf(theta))

@@ -74,6 +74,22 @@ describe.each(["cpu", "wasm"])("work limits on %s", (backend) => {
 
 })
 
+describe("estimator options (cpu)", () => {
+  it("an unknown method or a non-object options is InvalidArgument naming it", () => {
+    const t = tf.tensor1d([0.1, 0.2, 0.3])
+    for (const k of [
+      compile(Model.perturbSoftmax({ space: Space.reals(3), noise: Noise.gumbel(), temperature: 0.5 })),
+      compile(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.normal() }))
+    ]) {
+      refuses(() => k.probs(t, { method: "bogus" as never }), "method")
+      refuses(() => k.potential(t, { method: "bogus" as never }), "method")
+      refuses(() => k.probs(t, null as never), "options")
+      refuses(() => k.potential(t, 5 as never), "options")
+    }
+    t.dispose()
+  })
+})
+
 describe("rows (cpu)", () => {
   beforeAll(async () => {
     await tf.setBackend("cpu")
