@@ -19,7 +19,9 @@ import { affineHull, isAffine } from "./Space.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { controlVariateProbs } from "./internal/controlVariate.js"
 import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
-import { exactPotential, exactProbs, exactRow } from "./internal/exact.js"
+import { exactPotential, exactProbs, exactProbsRows64, exactProbsWithError, exactRow } from "./internal/exact.js"
+import { checkEstimatorWork, checkSampleSize, defaultSamples } from "./internal/limits.js"
+import { scoreAt, scoreRefusal } from "./internal/score.js"
 import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "./internal/argmax.js"
 import { fusedSample } from "./internal/fused.js"
 import { identifySoftmax } from "./internal/identifySoftmax.js"
@@ -34,15 +36,23 @@ import { checkBoolean, checkMethod, checkModel, checkOptions } from "./internal/
 /**
  * How `probs` and `potential` are computed.
  * - `exact`: Perturb-Argmax only — closed form (Gumbel), 1-D quadrature (independent continuous
- *   noise), enumeration (discrete noise), Genz's randomised lattice rule (correlated Gaussian);
+ *   noise), enumeration (discrete noise): exact to float64 rounding; Genz's randomised lattice rule
+ *   (correlated Gaussian, d ≥ 3): an estimate, so it carries its standard error;
  * - `qmc` (Perturb-Softmax default): scrambled Sobol + antithetic, with standard errors;
  * - `mc`: plain Monte Carlo, with standard errors;
- * - `quadrature`: tensor Gauss–Legendre, Perturb-Softmax with d ≤ 4;
+ * - `quadrature`: tensor Gauss–Legendre, d ≤ 4, with an error bound (`errorBound`);
  * - `stratified`: Perturb-Softmax `probs` with i.i.d. Gumbel or independent continuous noise —
  *   scrambled Sobol stratified on the argmax, weighted by the exact argmax probabilities, with a
  *   linear control variate: the lowest error per sample at every τ (12–26× below `mc` at d = 10),
  *   but each point costs more (the maximum's quantile by Newton's method, in float64, row by row):
  *   measured 3× the time of `qmc` per call at d = 10 with Gumbel noise, 10× with Normal noise.
+ *
+ * Gradients: `exact` is differentiated analytically; `qmc`/`mc`/`quadrature` of Perturb-Softmax
+ * through the estimate; of Perturb-Argmax (one-hot frequencies, whose own derivative is zero) by
+ * the score-function estimator of Berthet et al. 2020 on the same points (see `jacobian`). Noise
+ * whose density jumps or that has none (uniform, exponential, discrete, custom laws) has no such
+ * estimator: there `probs` succeeds and its gradient throws `InvalidArgument` (argument `method`);
+ * use `exact`. The `potential` of an argmax model by `qmc`/`mc` has the frequencies as gradient.
  *
  * @since 0.1.0
  * @category models
@@ -55,7 +65,18 @@ export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
  */
 export interface EstimateOptions {
   readonly method?: Method
-  /** Noise points for `qmc`/`mc`/`stratified` (default 4096), Gauss–Legendre nodes per axis for `quadrature`. */
+  /**
+   * Noise points for `qmc`/`mc`/`stratified`, Gauss–Legendre nodes per axis for `quadrature`,
+   * lattice points for the correlated Gaussian's `exact` (ignored by the other exact methods).
+   * Defaults: 4096 points, or fewer where d > 4096 or rows · d > 2^18: at most 2^24 / d and
+   * 2^30 / (rows · d) (a multiple of 16, at least 16; e.g. 160 at d = 10⁵, with correspondingly
+   * larger standard errors); 512/96/32 nodes at d ≤ 2/3/4; 65536 lattice points.
+   *
+   * Work limits, checked before anything is allocated (a typed `InvalidArgument` naming `samples`,
+   * or `theta` when the default does not fit): at most 2^24 points per call; points × d ≤ 2^25
+   * noise values (held in float64); points × rows × d ≤ 2^30 evaluated values (× d again for the
+   * lattice and for `jacobian`). Quadrature counts nodes^d points.
+   */
   readonly samples?: number
   readonly key?: Key.Key
   /**
@@ -65,6 +86,13 @@ export interface EstimateOptions {
    * holds exactly for the same points.
    */
   readonly controlVariate?: boolean
+  /**
+   * Perturb-Argmax with `mc`, `qmc` or `quadrature`: also return the estimated Jacobian ∂P/∂θ
+   * (the score-function estimator that is these methods' gradient) with its standard error.
+   *
+   * @since 0.2.0
+   */
+  readonly jacobian?: boolean
 }
 
 /**
@@ -73,8 +101,29 @@ export interface EstimateOptions {
  */
 export interface ProbsResult {
   readonly probs: tf.Tensor
-  /** Standard error of each probability for Monte Carlo estimates; absent for exact methods. */
+  /**
+   * Standard error of each probability for sampled estimates (`mc`, `qmc`, `stratified`) and for
+   * the correlated Gaussian's `exact` (a randomised lattice: the spread of its shifts). A result
+   * with neither `stdError` nor `errorBound` is exact to float64 rounding (then float32).
+   */
   readonly stdError?: tf.Tensor
+  /**
+   * `quadrature` only: max_i |Q_n − Q_⌈n/2⌉| over each row (the same for every entry of the row),
+   * the change from halving the nodes per axis, a bound on the error of Q_n (the rule converges
+   * algebraically, so the coarser error dominates).
+   *
+   * @since 0.2.0
+   */
+  readonly errorBound?: tf.Tensor
+  /**
+   * With `jacobian: true` (Perturb-Argmax, sampled): ∂P/∂θ as `[d, d]` (`[rows, d, d]`),
+   * `jacobian[i][k] = ∂P_i/∂θ_k`, by the score-function estimator −E[onehot_i(θ + γ) ∂_k log g(γ)],
+   * and its standard error. tf.grad through `probs` uses the same estimator.
+   *
+   * @since 0.2.0
+   */
+  readonly jacobian?: tf.Tensor
+  readonly jacobianStdError?: tf.Tensor
   readonly method: Method
 }
 
@@ -227,6 +276,8 @@ const MAX_IDENTIFY_ITERATIONS = 10_000
 const MAX_IDENTIFY_POINTS = 1 << 26
 /** Smallest p_i identify accepts for non-Gumbel Perturb-Argmax (relative accuracy of the quadrature). */
 const MIN_CERTIFIED_PROB = 1e-20
+/** The correlated Gaussian's randomised lattice: 65536 points (standard error 3.4e-6 at d = 3; 1.2e-5 at 4096). */
+const DEFAULT_LATTICE_POINTS = 65536
 
 const checkSamples = (argument: string, n: unknown): number => {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
@@ -240,17 +291,32 @@ const checkKey = (key: unknown): Key.Key => {
   return key
 }
 
-/** Estimator points for Perturb-Softmax. */
-const softmaxPoints = (model: Model, method: Method, options: EstimateOptions): Points => {
+/** Gauss–Legendre nodes per axis for `quadrature` when `samples` is not given. */
+const defaultNodes = (d: number): number => (d <= 2 ? 512 : d === 3 ? 96 : 32)
+
+/**
+ * Estimator points (`mc`, `qmc`, `quadrature`), sized and checked against the work limits before
+ * anything is allocated. The default point count adapts to d and the rows (`defaultSamples`).
+ */
+const softmaxPoints = (model: Model, method: Method, options: EstimateOptions, rows: number): Points => {
   const d = model.space.dim
   const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
+  const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
   switch (method) {
     case "mc":
-      return mcPoints(model.noise, d, checkSamples("samples", options.samples ?? DEFAULT_SAMPLES), key)
-    case "qmc":
-      return qmcPoints(model.noise, d, checkSamples("samples", options.samples ?? DEFAULT_SAMPLES), key)
-    case "quadrature":
-      return quadraturePoints(model.noise, d, checkSamples("samples", options.samples ?? (d <= 2 ? 512 : d === 3 ? 96 : 32)))
+    case "qmc": {
+      const samples = given ?? defaultSamples(rows, d)
+      checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
+      return method === "mc" ? mcPoints(model.noise, d, samples, key) : qmcPoints(model.noise, d, samples, key)
+    }
+    case "quadrature": {
+      if (d > 4) {
+        throw new InvalidArgument({ argument: "method", value: "quadrature", reason: `Tensor quadrature needs d ≤ 4, got d = ${d}` })
+      }
+      const nodes = given ?? defaultNodes(d)
+      checkEstimatorWork("samples", nodes, nodes ** d, rows, d)
+      return quadraturePoints(model.noise, d, nodes)
+    }
     case "stratified":
       throw new InvalidArgument({ argument: "method", value: method, reason: "The stratified method applies to Perturb-Softmax probs only" })
     case "exact":
@@ -259,7 +325,28 @@ const softmaxPoints = (model: Model, method: Method, options: EstimateOptions): 
         value: method,
         reason: "Perturb-Softmax has no closed form for d ≥ 2; use qmc, mc or quadrature"
       })
+    default:
+      throw new InvalidArgument({ argument: "method", value: method, reason: "Expected exact, qmc, mc, quadrature or stratified" })
   }
+}
+
+/**
+ * The quadrature's error estimate: max_i |Q_n − Q_m| over each row, m = ⌈n/2⌉ nodes per axis.
+ * Gauss–Legendre in u-space converges algebraically here (the inverse cdf is singular at 0 and 1),
+ * so the coarser rule's error, which this measures, bounds the finer one's; the row maximum, not
+ * each entry's own difference, because a single entry's two errors can cross (measured: 4e-7
+ * against a true 1.1e-6 at d = 4; checked against SciPy references).
+ */
+const quadratureErrorBound = (
+  model: Model,
+  theta: tf.Tensor,
+  nodes: number,
+  mean: tf.Tensor,
+  f: (shifted: tf.Tensor) => tf.Tensor
+): tf.Tensor => {
+  const d = model.space.dim
+  const coarse = averageOverPoints(quadraturePoints(model.noise, d, Math.max(1, Math.ceil(nodes / 2))), theta, d, f)
+  return tf.mul(tf.max(tf.abs(tf.sub(mean, coarse.mean)), -1, true), tf.onesLike(mean))
 }
 
 /**
@@ -286,12 +373,13 @@ const averageOverPoints = (
   points: Points,
   theta: tf.Tensor,
   d: number,
-  f: (shifted: tf.Tensor) => tf.Tensor
+  f: (shifted: tf.Tensor, start: number, count: number) => tf.Tensor,
+  width: number = d
 ): { mean: tf.Tensor; stdError?: tf.Tensor } => {
   const rows = theta.rank === 1 ? 1 : theta.shape[0]!
   const theta2 = theta.reshape([1, rows, d])
   const perReplicate = points.count / points.replicates
-  const chunk = Math.max(1, Math.min(perReplicate, Math.floor(16_000_000 / (rows * d))))
+  const chunk = Math.max(1, Math.min(perReplicate, Math.floor(16_000_000 / (rows * width))))
   const plainMc = points.replicates === 1 && points.weights === undefined
   const replicateMeans: Array<tf.Tensor> = []
   let squares: tf.Tensor | undefined
@@ -301,7 +389,7 @@ const averageOverPoints = (
       const s1 = Math.min(perReplicate, s0 + chunk)
       const start = r * perReplicate + s0
       const gamma = tf.tensor3d(Float32Array.from(points.gamma.subarray(start * d, (start + s1 - s0) * d)), [s1 - s0, 1, d])
-      const values = f(tf.add(theta2, gamma))
+      const values = f(tf.add(theta2, gamma), start, s1 - s0)
       const weighted = points.weights === undefined
         ? sum0(values)
         : sum0(tf.mul(values, tf.tensor(Float32Array.from(points.weights.subarray(start, start + s1 - s0)), [s1 - s0, ...values.shape.slice(1).map(() => 1)])))
@@ -326,6 +414,64 @@ const averageOverPoints = (
   }
   return { mean }
 }
+
+/**
+ * Perturb-Argmax probabilities by sampling: the frequencies of the argmax, with the score-function
+ * (perturbed-optimizer) gradient of Berthet et al. 2020 as their custom gradient:
+ * ∂P_i/∂θ_k = −E[1{argmax(θ + γ) = i} · s_k(γ)], s = ∇ log g (for N(0, σ²I), s = −γ/σ²), on the
+ * same points, so a vector-Jacobian product is −E[dy_{argmax} · s(γ)]. Noise without a score
+ * (density jumps or atoms) makes the gradient a typed error, never zeros. With `jacobian`, the
+ * whole estimated Jacobian and its standard error (replicate spread or per-point variance).
+ */
+const argmaxFrequencies = (
+  model: Model,
+  method: Method,
+  points: Points,
+  theta: tf.Tensor,
+  d: number,
+  jacobian: boolean
+): { mean: tf.Tensor; stdError?: tf.Tensor; jacobian?: tf.Tensor; jacobianStdError?: tf.Tensor } => {
+  const refusal = scoreRefusal(model.noise, d)
+  const rows = theta.rank === 1 ? 1 : theta.shape[0]!
+  let scores: Float64Array | undefined
+  const scoreChunk = (start: number, count: number, shape: Array<number>): tf.Tensor => {
+    scores ??= scoreAt(model.noise, d, points.gamma)
+    return tf.tensor(Float32Array.from(scores.subarray(start * d, (start + count) * d)), shape)
+  }
+  const noGradient = () =>
+    new InvalidArgument({ argument: "method", value: method, reason: `No gradient for these argmax probabilities: ${refusal}; use method: "exact"` })
+  const hot = (z: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(z, -1), d), "float32")
+  const op = customOp(([x]) => {
+    const est = averageOverPoints(points, x!, d, hot)
+    const value = tf.stack([est.mean, est.stdError ?? tf.zerosLike(est.mean)])
+    const gradFunc = (dy: tf.Tensor) => {
+      if (refusal !== undefined) throw noGradient()
+      const dyFlat = dy.slice([0], [1]).reshape([rows * d])
+      const offsets = tf.range(0, rows * d, d, "int32")
+      const g = averageOverPoints(points, x!, d, (z, start, count) => {
+        const w = tf.gather(dyFlat, tf.add(tf.argMax(z, -1), offsets))
+        return tf.mul(w.reshape([count, rows, 1]), scoreChunk(start, count, [count, 1, d]))
+      })
+      return tf.neg(g.mean).reshape(x!.shape)
+    }
+    return { value, gradFunc }
+  })
+  const [mean, se] = tf.unstack(op(theta))
+  if (!jacobian) return { mean: mean!, ...(hasStdError(points) ? { stdError: se! } : {}) }
+  if (refusal !== undefined) throw noGradient()
+  checkEstimatorWork("jacobian", true, points.count, rows, d * d)
+  const j = averageOverPoints(points, theta, d, (z, start, count) =>
+    tf.mul(hot(z).reshape([count, rows, d, 1]), scoreChunk(start, count, [count, 1, 1, d])).reshape([count, rows, d * d]), d * d)
+  return {
+    mean: mean!,
+    ...(hasStdError(points) ? { stdError: se! } : {}),
+    jacobian: tf.neg(j.mean).reshape([rows, d, d]),
+    ...(j.stdError === undefined ? {} : { jacobianStdError: j.stdError.reshape([rows, d, d]) })
+  }
+}
+
+/** Whether the points give a standard error (replicates, or plain Monte Carlo with more than one point). */
+const hasStdError = (points: Points): boolean => points.replicates > 1 || (points.weights === undefined && points.count > 1)
 
 const squeezeRows = (x: tf.Tensor, theta: tf.Tensor): tf.Tensor => (theta.rank === 1 ? x.reshape(x.shape.slice(1)) : x)
 
@@ -358,24 +504,52 @@ export const compile = (model: Model): Kernels => {
     const samples = checkSamples("samples", options.samples)
     const key = checkKey(options.key)
     const rows = theta.rank === 1 ? 1 : theta.shape[0]!
+    checkSampleSize(samples, rows, d)
     const tau = checkTemperatureTensor("temperature", options.temperature ?? fallback, rows)
     const perturbed = tf.add(theta, noiseFor(theta, samples, key))
     return { perturbed, tau: temperatureFor(theta, tau) }
   }
   const oneHot = (perturbed: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(perturbed, -1), d), "float32")
 
+  const rowsOf = (theta: tf.Tensor) => (theta.rank === 1 ? 1 : theta.shape[0]!)
+  const squeeze = (x: tf.Tensor | undefined, theta: tf.Tensor) => (x === undefined ? undefined : squeezeRows(x, theta))
+  const optional = <K extends string>(name: K, x: tf.Tensor | undefined) => (x === undefined ? {} : { [name]: x }) as { [P in K]?: tf.Tensor }
+
+  const exactOptions = (theta: tf.Tensor, options: EstimateOptions): { samples: number; key: Key.Key } => {
+    const rows = rowsOf(theta)
+    const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
+    const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
+    // Only the correlated Gaussian's lattice uses points: about samples · d² work per row.
+    const samples = given ?? DEFAULT_LATTICE_POINTS
+    if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d * d)
+    else if (given !== undefined) checkEstimatorWork("samples", given, given, 1, 1)
+    return { samples, key }
+  }
+
   const probs = (theta: tf.Tensor, options: EstimateOptions = {}): ProbsResult => {
     checkTensor("theta", theta, d)
     estimateOptions(options)
     const method = options.method ?? (softmax ? "qmc" : "exact")
+    if (options.jacobian !== undefined && options.jacobian !== false && (softmax || method === "exact" || options.jacobian !== true)) {
+      throw new InvalidArgument({ argument: "jacobian", value: options.jacobian, reason: "The estimated Jacobian is for Perturb-Argmax probs with mc, qmc or quadrature" })
+    }
+    const rows = rowsOf(theta)
     if (!softmax) {
       if (method !== "exact") {
-        // Monte Carlo of an argmax model: frequencies of the argmax (no gradient).
-        const points = softmaxPoints(model, method, options)
-        const est = averageOverPoints(points, theta, d, oneHot)
-        return { method, probs: squeezeRows(est.mean, theta), ...(est.stdError === undefined ? {} : { stdError: squeezeRows(est.stdError, theta) }) }
+        const points = softmaxPoints(model, method, options, rows)
+        const est = argmaxFrequencies(model, method, points, theta, d, options.jacobian === true)
+        const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, oneHot) : undefined
+        return {
+          method,
+          probs: squeezeRows(est.mean, theta),
+          ...optional("stdError", squeeze(est.stdError, theta)),
+          ...optional("errorBound", squeeze(bound, theta)),
+          ...optional("jacobian", squeeze(est.jacobian, theta)),
+          ...optional("jacobianStdError", squeeze(est.jacobianStdError, theta))
+        }
       }
-      return { method, probs: exactProbs(cls, theta, d, { samples: options.samples ?? DEFAULT_SAMPLES, key: options.key ?? DEFAULT_KEY }) }
+      const exact = exactProbsWithError(cls, theta, d, exactOptions(theta, options))
+      return { method, probs: exact.probs, ...optional("stdError", exact.stdError) }
     }
     const tau = (model as { temperature: number }).temperature
     if (method === "stratified") {
@@ -386,11 +560,13 @@ export const compile = (model: Model): Kernels => {
         throw new InvalidArgument({ argument: "method", value: method, reason: "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise" })
       }
       const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-      const samples = checkSamples("samples", options.samples ?? DEFAULT_SAMPLES)
+      const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
+      const samples = given ?? defaultSamples(rows, d)
+      checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
       const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: st.probs, stdError: st.stdError }
     }
-    const points = softmaxPoints(model, method, options)
+    const points = softmaxPoints(model, method, options, rows)
     if (options.controlVariate === true) {
       if (method === "quadrature") {
         throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "A control variate applies to the qmc and mc methods" })
@@ -401,21 +577,27 @@ export const compile = (model: Model): Kernels => {
       const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: cv.probs, stdError: cv.stdError }
     }
-    const est = averageOverPoints(points, theta, d, (z) => temperedSoftmax(z, tau))
-    return { method, probs: squeezeRows(est.mean, theta), ...(est.stdError === undefined ? {} : { stdError: squeezeRows(est.stdError, theta) }) }
+    const relax = (z: tf.Tensor) => temperedSoftmax(z, tau)
+    const est = averageOverPoints(points, theta, d, relax)
+    const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, relax) : undefined
+    return {
+      method,
+      probs: squeezeRows(est.mean, theta),
+      ...optional("stdError", squeeze(est.stdError, theta)),
+      ...optional("errorBound", squeeze(bound, theta))
+    }
   }
 
   const potential = (theta: tf.Tensor, options: EstimateOptions = {}): tf.Tensor => {
     checkTensor("theta", theta, d)
     estimateOptions(options)
     const method = options.method ?? (softmax ? "qmc" : "exact")
-    if (!softmax && method === "exact") {
-      return exactPotential(cls, theta, d, { samples: options.samples ?? DEFAULT_SAMPLES, key: options.key ?? DEFAULT_KEY })
-    }
-    const points = softmaxPoints(model, method, options)
+    if (!softmax && method === "exact") return exactPotential(cls, theta, d, exactOptions(theta, options))
+    const points = softmaxPoints(model, method, options, rowsOf(theta))
     const tau = softmax ? (model as { temperature: number }).temperature : undefined
+    // For argmax models the gradient of max is the one-hot argmax, so ∇M̂ = P̂ on the same points.
     const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau))
-    return squeezeRows(averageOverPoints(points, theta, d, f).mean.reshape([theta.rank === 1 ? 1 : theta.shape[0]!]), theta)
+    return squeezeRows(averageOverPoints(points, theta, d, f).mean.reshape([rowsOf(theta)]), theta)
   }
 
   const identify = (p: ArrayLike<number>, options: IdentifyOptions = {}): IdentifyResult => {
@@ -530,12 +712,17 @@ export const compile = (model: Model): Kernels => {
       }),
     probs: (theta, options) => {
       estimateOptions(options)
-      const result = tf.tidy(() => {
+      // The tidy keeps only the tensors it returns; the field names travel beside them.
+      let method: Method = "exact"
+      let names: Array<string> = []
+      const tensors = tf.tidy(() => {
         const r = probs(theta, options)
-        return r.stdError === undefined ? [r.probs] : [r.probs, r.stdError]
+        method = r.method
+        const entries = Object.entries(r).filter((e): e is [string, tf.Tensor] => e[1] instanceof tf.Tensor)
+        names = entries.map(([name]) => name)
+        return entries.map(([, t]) => t)
       })
-      const method = options?.method ?? (softmax ? "qmc" : "exact")
-      return result.length === 2 ? { probs: result[0]!, stdError: result[1]!, method } : { probs: result[0]!, method }
+      return { method, ...Object.fromEntries(names.map((name, i) => [name, tensors[i]!])) } as unknown as ProbsResult
     },
     potential: (theta, options) => tf.tidy(() => potential(theta, options)),
     logDensity: (y, theta) =>
@@ -558,6 +745,44 @@ export const compile = (model: Model): Kernels => {
 // The smallest normal float32. A float32 zero stands for a value below 2^-150, so reading it as this
 // floor inside log keeps KL and its gradient finite (q/p ≤ 2^126 cannot overflow; 2^-149 would).
 const LOG_FLOOR = 2 ** -126
+
+/**
+ * Exact Perturb-Argmax probabilities in float64, without tfjs: the same numerics as
+ * `probs(θ, { method: "exact" })` before its float32 rounding. `theta` is one row (length d) or
+ * rows × d row-major. Exact to float64 rounding for i.i.d. Gumbel (softmax), independent continuous
+ * and discrete noise; for a correlated Gaussian at d ≥ 3 it is Genz's randomised lattice (65536
+ * points unless `samples` says otherwise), so the result carries `stdError`. A first, small float64
+ * entry point (the CLI prints exact results with it); a fuller float64 API is planned.
+ *
+ * @example
+ * import { exactProbs64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactProbs64(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2)).probs
+ * // softmax([0, 1, 2]) to float64 rounding
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactProbs64 = (
+  model: Model,
+  theta: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
+  if (typeof model !== "object" || model === null || model._tag !== "PerturbArgmax") {
+    throw new InvalidArgument({ argument: "model", value: (model as { _tag?: unknown } | null)?._tag ?? model, reason: "Expected a Perturb-Argmax model: Perturb-Softmax has no closed form" })
+  }
+  const d = model.space.dim
+  if (!(theta instanceof Float64Array) || theta.length === 0 || theta.length % d !== 0) {
+    throw new InvalidArgument({ argument: "theta", value: theta, reason: `Expected a Float64Array of d = ${d} values per row` })
+  }
+  const bad = theta.findIndex((x) => !Number.isFinite(x))
+  if (bad >= 0) throw new InvalidArgument({ argument: `theta[${bad}]`, value: theta[bad], reason: "Expected a finite number" })
+  const cls = classify(model.noise, d)
+  const given = options?.samples === undefined ? undefined : checkSamples("samples", options.samples)
+  const samples = given ?? DEFAULT_LATTICE_POINTS
+  if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d)
+  const key = options?.key === undefined ? DEFAULT_KEY : checkKey(options.key)
+  return exactProbsRows64(cls, theta, d, { samples, key })
+}
 
 /**
  * Entries of a probability tensor: finite and ≥ 0, checked with one scalar read-back on the backends

@@ -10,6 +10,7 @@ export * as Lp from "./Lp.js"
 export {
   compile,
   type EstimateOptions,
+  exactProbs64,
   type IdentifyResult,
   type Kernels,
   klCategorical,

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util"
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
-import { compile, type Method, Model, Space } from "@perturb/core"
+import { compile, exactProbs64, type Method, Model, Space } from "@perturb/core"
 import { Key } from "@perturb/noise"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { spawnSync } from "node:child_process"
@@ -76,22 +76,39 @@ const probsCommand = (v: Values): void => {
   if (method !== undefined && !["exact", "quadrature", "mc", "qmc"].includes(method)) {
     throw new UsageError("method", method, "expected exact, quadrature, mc or qmc")
   }
+  const samples = v.samples === undefined ? undefined : integer("samples", v.samples)
+  const key = v.seed === undefined ? undefined : Key.make(integer("seed", v.seed))
+  const show = (probs: Array<number>, stdError: Array<number> | undefined, method: string, digits: number, errorBound?: Array<number>) => {
+    if (v.json) {
+      console.log(JSON.stringify({ probs, ...(stdError === undefined ? {} : { stdError }), ...(errorBound === undefined ? {} : { errorBound }), method }))
+    } else {
+      const line = (xs: Array<number>) => xs.map((x) => x.toPrecision(digits)).join(", ")
+      console.log(`P(θ) by ${method}: ${line(probs)}`)
+      if (stdError !== undefined) console.log(`standard error:  ${line(stdError)}`)
+      if (errorBound !== undefined) console.log(`error bound:     ${line(errorBound)}`)
+    }
+  }
+  if (model._tag === "PerturbArgmax" && (method ?? "exact") === "exact") {
+    // Exact methods are computed and printed in float64 (17 significant digits round-trip).
+    const exact = exactProbs64(model, Float64Array.from(theta), {
+      ...(samples === undefined ? {} : { samples }),
+      ...(key === undefined ? {} : { key })
+    })
+    show(Array.from(exact.probs), exact.stdError === undefined ? undefined : Array.from(exact.stdError), "exact", 17)
+    return
+  }
   const k = compile(model)
   const t = tf.tensor1d(theta)
   const result = k.probs(t, {
     ...(method === undefined ? {} : { method }),
-    ...(v.samples === undefined ? {} : { samples: integer("samples", v.samples) }),
-    ...(v.seed === undefined ? {} : { key: Key.make(integer("seed", v.seed)) })
+    ...(samples === undefined ? {} : { samples }),
+    ...(key === undefined ? {} : { key })
   })
   const probs = Array.from(result.probs.dataSync())
   const stdError = result.stdError === undefined ? undefined : Array.from(result.stdError.dataSync())
-  if (v.json) {
-    console.log(JSON.stringify({ probs, ...(stdError === undefined ? {} : { stdError }), method: result.method }))
-  } else {
-    console.log(`P(θ) by ${result.method}: ${fmt(probs)}`)
-    if (stdError !== undefined) console.log(`standard error:  ${fmt(stdError)}`)
-  }
-  tf.dispose([t, result.probs, ...(result.stdError === undefined ? [] : [result.stdError])])
+  const errorBound = result.errorBound === undefined ? undefined : Array.from(result.errorBound.dataSync())
+  show(probs, stdError, result.method, 10, errorBound)
+  tf.dispose([t, result.probs, ...[result.stdError, result.errorBound].filter((x) => x !== undefined)])
 }
 
 const identifyCommand = (v: Values): void => {

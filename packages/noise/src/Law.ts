@@ -74,6 +74,15 @@ export interface Law<Tag extends LawTag = LawTag> extends Equal.Equal, Pipeable 
   /** log(1 − cdf(x)): exact in the upper tail, where `1 − cdf` cancels. */
   logsf(x: number): number
   quantile(p: number): number
+  /**
+   * d/dx log pdf(x) (the score), for laws whose density is positive and absolutely continuous on
+   * ℝ, so that E[f(X) · dlogpdf(X)] = −E[f′(X)]: what score-function (perturbed-optimizer)
+   * gradient estimators need. `undefined` where that identity fails: densities with jumps
+   * (uniform, exponential), no density (discrete), and custom laws.
+   *
+   * @since 0.2.0
+   */
+  readonly dlogpdf: ((x: number) => number) | undefined
   toJSON(): unknown
 }
 
@@ -121,6 +130,7 @@ export const makeLaw = <Tag extends LawTag>(
   self.logcdf = numerics.logcdf
   self.logsf = numerics.logsf
   self.quantile = numerics.quantile
+  self.dlogpdf = F.score(tag, params as Readonly<Record<string, unknown>>)
   return Object.freeze(self) as Law<Tag>
 }
 

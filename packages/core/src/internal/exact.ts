@@ -104,6 +104,57 @@ export const exactProbs = (cls: NoiseClass, theta: tf.Tensor, d: number, options
   return op(theta)
 }
 
+/**
+ * P(θ) with its standard error where the "exact" method is a randomised rule: the correlated
+ * Gaussian's lattice at d ≥ 3 (the spread of its shifts). Elsewhere no standard error: exact.
+ */
+export const exactProbsWithError = (
+  cls: NoiseClass,
+  theta: tf.Tensor,
+  d: number,
+  options: { samples: number; key: Key.Key }
+): { probs: tf.Tensor; stdError?: tf.Tensor } => {
+  if (cls._tag !== "Correlated" || d < 3) return { probs: exactProbs(cls, theta, d, options) }
+  // One op returns [probs, stdError] stacked, so one lattice run gives both; the gradient is the
+  // lattice Jacobian's, applied to the probabilities' half of dy.
+  const op = customOp(([input]) => {
+    const x = input!
+    const rows = rowsOf(x, d)
+    const results = rows.map((r) => exactRow(cls, r, options))
+    const shape = [2, ...x.shape]
+    const value = tf.tensor(concat([...results.map((r) => r.probs), ...results.map((r) => r.stdError!)]), shape, "float32")
+    const gradFunc = (dy: tf.Tensor) => {
+      const dys = rowsOf(dy.slice([0], [1]), d)
+      return tf.tensor(concat(rows.map((r, i) => vjpRow(cls, r, dys[i]!, options))), x.shape, "float32")
+    }
+    return { value, gradFunc }
+  })
+  const [probs, stdError] = tf.unstack(op(theta))
+  return { probs: probs!, stdError: stdError! }
+}
+
+/**
+ * Float64 Perturb-Argmax probabilities of each row (`theta` row-major, `rows × d`), with the
+ * standard error where the method is a randomised rule (correlated Gaussian, d ≥ 3).
+ */
+export const exactProbsRows64 = (
+  cls: NoiseClass,
+  theta: Float64Array,
+  d: number,
+  options: { samples: number; key: Key.Key }
+): { probs: Float64Array; stdError?: Float64Array } => {
+  const rows = theta.length / d
+  const probs = new Float64Array(theta.length)
+  const randomised = cls._tag === "Correlated" && d >= 3
+  const stdError = randomised ? new Float64Array(theta.length) : undefined
+  for (let r = 0; r < rows; r++) {
+    const row = exactRow(cls, theta.subarray(r * d, (r + 1) * d), options)
+    probs.set(row.probs, r * d)
+    if (stdError !== undefined) stdError.set(row.stdError!, r * d)
+  }
+  return stdError === undefined ? { probs } : { probs, stdError }
+}
+
 /** M(θ) per row ([] for [d], [n] for [n, d]); its gradient is P. */
 export const exactPotential = (cls: NoiseClass, theta: tf.Tensor, d: number, options: { samples: number; key: Key.Key }): tf.Tensor => {
   if (cls._tag === "Gumbel") {

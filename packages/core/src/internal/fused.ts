@@ -24,6 +24,7 @@ import { Key, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
 import type { Model } from "../Model.js"
 import { kernelLaw, type KernelLaw } from "./kernelLaw.js"
+import { checkSampleSize } from "./limits.js"
 import { checkTensor, customOp } from "./tensors.js"
 import { isTemperature } from "./temperature.js"
 import { wasmBase64 } from "./wasm/module.js"
@@ -417,6 +418,9 @@ export const fusedSample = (
   }
   // The output, and under tf.grad the dy that comes back for it.
   checkHeap(samples, values, taping ? 8 : 4, "the fused sample")
+  // Past tfjs-wasm's own heap check (the more specific message there): the library's output limit.
+  // The composed path (undefined above) is checked by its caller.
+  checkSampleSize(samples, thetaRows, d)
   const key = options.key
   const shape: Shape = { d, thetaRows, rows: samples * thetaRows }
   const outShape = theta.rank === 1 ? [samples, d] : [samples, thetaRows, d]

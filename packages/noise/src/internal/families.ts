@@ -266,3 +266,36 @@ export const discrete = (atoms: ReadonlyArray<number>, weights: ReadonlyArray<nu
     variance
   }
 }
+
+/**
+ * d/dx log pdf(x) of the families whose density is positive and absolutely continuous on ℝ, so
+ * that E[f(X) · score(X)] = −E[f′(X)] by parts with no boundary terms. Laplace qualifies: its
+ * density has a kink at `loc` but no jump. Densities with jumps (uniform, exponential at 0) or
+ * without a density (discrete, custom laws) get `undefined`: there the identity picks up boundary
+ * terms a sampled estimator cannot see.
+ */
+export const score = (tag: string, params: Readonly<Record<string, unknown>>): ((x: number) => number) | undefined => {
+  const p = params as Record<string, number>
+  switch (tag) {
+    case "Gumbel":
+      return (x) => Math.expm1(-(x - p.loc!) / p.scale!) / p.scale!
+    case "Normal":
+      return (x) => -(x - p.mean!) / (p.sd! * p.sd!)
+    case "Logistic":
+      return (x) => -Math.tanh((x - p.loc!) / (2 * p.scale!)) / p.scale!
+    case "Laplace":
+      return (x) => -Math.sign(x - p.loc!) / p.scale!
+    case "Cauchy":
+      return (x) => {
+        const z = (x - p.loc!) / p.scale!
+        return (-2 * z) / (1 + z * z) / p.scale!
+      }
+    case "StudentT":
+      return (x) => {
+        const z = (x - p.loc!) / p.scale!
+        return (-(p.df! + 1) * z) / (p.df! + z * z) / p.scale!
+      }
+    default:
+      return undefined
+  }
+}
