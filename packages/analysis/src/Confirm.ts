@@ -36,6 +36,7 @@ import { compile, InvalidArgument, type Kernels, Model, Space } from "@perturb/c
 import { Key, Random } from "@perturb/noise"
 import { Cause, Data, Effect, Exit } from "effect"
 import type { Properties, Report } from "./Analyze.js"
+import { checkFunction, checkReport, optionsObject } from "./internal/checks.js"
 import { atomsOf, noiseFacts } from "./internal/noise.js"
 import {
   type Estimator,
@@ -591,9 +592,17 @@ const checkBudget = (budget: unknown): number => {
  * @since 0.1.0
  * @category constructors
  */
-export const confirm = (report: Report, options: ConfirmOptions = {}): Effect.Effect<Report, InvalidArgument> =>
+export const confirm = (report: Report, options0?: ConfirmOptions): Effect.Effect<Report, InvalidArgument> =>
   Effect.gen(function*() {
-    const budget = yield* Effect.try({ try: () => checkBudget(options.budget ?? 1), catch: (e) => e as InvalidArgument })
+    const [options, budget] = yield* Effect.try({
+      try: () => {
+        checkReport(report)
+        const options = optionsObject("options", options0)
+        checkFunction("options.onProgress", options.onProgress)
+        return [options, checkBudget(options.budget ?? 1)] as const
+      },
+      catch: (e) => e as InvalidArgument
+    })
     const key = options.key ?? Key.make(0)
     if (!Key.isKey(key)) return yield* Effect.fail(new InvalidArgument({ argument: "options.key", value: key, reason: "Expected a Key (Key.make(seed))" }))
     const plan = planOf(budget)
@@ -645,10 +654,15 @@ export const confirm = (report: Report, options: ConfirmOptions = {}): Effect.Ef
  */
 export const confirmPromise = async (
   report: Report,
-  options: ConfirmOptions & { readonly signal?: AbortSignal } = {},
+  options?: ConfirmOptions & { readonly signal?: AbortSignal },
   onProgress?: (progress: Progress) => void
 ): Promise<Report> => {
-  const { signal, ...rest } = options
+  checkReport(report)
+  const { signal, ...rest } = optionsObject("options", options)
+  checkFunction("onProgress", onProgress)
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgument({ argument: "options.signal", value: signal, reason: "Expected an AbortSignal (new AbortController().signal)" })
+  }
   const callback = onProgress ?? rest.onProgress
   if (signal?.aborted === true) throw new ConfirmInterrupted({ reason: "the signal was aborted before the start" })
   const exit = await Effect.runPromiseExit(confirm(report, callback === undefined ? rest : { ...rest, onProgress: callback }), signal === undefined ? undefined : { signal })
