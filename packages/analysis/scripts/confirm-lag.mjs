@@ -1,5 +1,7 @@
 // How long confirm blocks the event loop, and the longest gap between progress reports, at d = 8
 // (issue 11). Run after a build: `npx tsc -b && node packages/analysis/scripts/confirm-lag.mjs 8`.
+// Before/after slicing lmIteration and the Jacobian (this machine, loaded): longest block 221/190/137 ms
+// → 99/80/56 ms; longest progress gap 346/413/300 ms → 284/269/268 ms (pinned normal, box gumbel, reals uniform).
 import { Space } from "@perturb/core"
 import { Noise } from "@perturb/noise"
 import { analyze, confirmPromise } from "@perturb/analysis"

@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import { DimensionMismatch, InvalidArgument, Space } from "@perturb/core"
+import { optionsObject } from "./internal/checks.js"
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { Result, Schema } from "effect"
 import { noiseFacts } from "./internal/noise.js"
@@ -117,12 +118,13 @@ const describeSpace = (s: Space.Space): string => {
  * @since 0.1.0
  * @category constructors
  */
-export const analyze = (space: Space.Space, noise: NoiseLike, options: AnalyzeOptions = {}): Report => {
+export const analyze = (space: Space.Space, noise: NoiseLike, options0?: AnalyzeOptions): Report => {
   if (!Space.isSpace(space)) throw new InvalidArgument({ argument: "space", value: space, reason: "Expected a Space (Space.pinned(3), …)" })
   if (!Noise.isNoise(noise)) throw new InvalidArgument({ argument: "noise", value: noise, reason: "Expected a noise law (Noise.normal(), Noise.iid(…), …)" })
   const d = space.dim
   const nd = Noise.dimOf(noise)
   if (nd !== undefined && nd !== d) throw new DimensionMismatch({ argument: "noise.dim", expected: d, received: nd })
+  const options = optionsObject("options", options0)
   const model = check(ModelSchema, "options.model", options.model ?? "both")
   const temperature = check(TemperatureSchema, "options.temperature", options.temperature ?? 1)
   const ctx = context(space, noiseFacts(noise, d))

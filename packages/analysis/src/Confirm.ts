@@ -36,6 +36,7 @@ import { compile, InvalidArgument, type Kernels, Model, NotConverged, Space } fr
 import { Key, Random } from "@perturb/noise"
 import { Cause, Data, Effect, Exit } from "effect"
 import type { Properties, Report } from "./Analyze.js"
+import { checkFunction, checkReport, optionsObject } from "./internal/checks.js"
 import { atomsOf, noiseFacts } from "./internal/noise.js"
 import {
   type Estimator,
@@ -43,6 +44,8 @@ import {
   type FitState,
   l1,
   lmIteration,
+  nextSize,
+  probsSliced as slicedProbs,
   relative,
   restrict,
   startStates,
@@ -129,39 +132,11 @@ interface Tick {
   readonly pace: Effect.Effect<void>
 }
 
-/**
- * The longest stretch of synchronous work wanted between two yield points. Work that splits (rows of
- * a probability batch, targets of a Levenberg–Marquardt batch) is sized to about this from the time
- * the previous piece took, so an interruption is honoured within ~100 ms even at d ≥ 8.
- */
-const SLICE_MS = 25
-
 /** Progress is repeated at least this often while work continues (CLI bars, ETA). */
 const HEARTBEAT_MS = 250
 
-/** The next piece's size: the last size scaled to take about SLICE_MS, at most doubling. */
-const nextSize = (size: number, ms: number, max: number): number =>
-  Math.max(1, Math.min(max, 2 * size, Math.floor((size * SLICE_MS) / Math.max(ms, 1e-3))))
-
 /** `est.probs(rows)` in pieces of about SLICE_MS, yielding between them. */
-const probsSliced = (est: Estimator, rows: ReadonlyArray<Float64Array>, tick: Tick) =>
-  Effect.gen(function*() {
-    const p: Array<Float64Array> = []
-    const se: Array<Float64Array> = []
-    let hasSe = true
-    let size = 1
-    for (let start = 0; start < rows.length;) {
-      yield* tick.pace
-      const t0 = performance.now()
-      const r = est.probs(rows.slice(start, start + size))
-      p.push(...r.p)
-      if (r.se === undefined) hasSe = false
-      else se.push(...r.se)
-      start += size
-      size = nextSize(size, performance.now() - t0, rows.length)
-    }
-    return hasSe && rows.length > 0 ? { p, se } : { p }
-  })
+const probsSliced = (est: Estimator, rows: ReadonlyArray<Float64Array>, tick: Tick) => slicedProbs(est, rows, tick.pace)
 
 // ---------------------------------------------------------------------------------------------
 // Targets
@@ -269,13 +244,13 @@ const fitSmooth = (est: Estimator, identifiable: boolean, targets: ReadonlyArray
       const batch = pending.slice(start, start + size)
       start += batch.length
       const ps = batch.map((t) => targets[t]!.p)
-      const states: Array<FitState> = startStates(est, ps)
+      const states: Array<FitState> = yield* startStates(est, ps, tick.pace)
       let reported = 0
       while (states.some((s) => !s.done)) {
         yield* tick.pace
         const t0 = performance.now()
         const active = states.filter((s) => !s.done).length
-        lmIteration(est, ps, states, FIT_TOL, MAX_LM)
+        yield* lmIteration(est, ps, states, FIT_TOL, MAX_LM, tick.pace)
         perTarget = (performance.now() - t0) / active
         const finished = states.filter((s) => s.done).length
         if (finished > reported) (tick(phase, finished - reported), reported = finished)
@@ -307,6 +282,8 @@ const fitDiscrete = (est: Estimator, basis: Float64Array, targets: ReadonlyArray
       }
       for (let sweep = 0; sweep < (k === 1 ? 1 : 4); sweep++) {
         for (let c = 0; c < k; c++) {
+          // One golden section is ~90 evaluations of M: at d = 8 a target runs 32 of them.
+          yield* tick.pace
           let lo = -40
           let hi = 40
           const at = (v: number) => g(u.map((x, j) => (j === c ? v : x)))
@@ -421,7 +398,7 @@ const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: T
     let how = ""
     for (const theta of ctx.points) {
       yield* tick.pace
-      const J = est.jacobian(theta)
+      const J = yield* est.jacobian(theta, tick.pace)
       how = J.how
       const ev = symmetricEigenvalues(restrict(J.H, ctx.basis, d, k), k)
       if (ev[0]! < lmin) (lmin = ev[0]!, at = theta)
@@ -435,7 +412,7 @@ const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: T
       for (const key of Key.split(Key.fold(ctx.key, 7), 2)) {
         yield* tick.pace
         const other = estimator(est.kernels, ctx.which === "softmax", ctx.plan.samples, key)
-        vals.push(symmetricEigenvalues(restrict(other.jacobian(at).H, ctx.basis, d, k), k)[0]!)
+        vals.push(symmetricEigenvalues(restrict((yield* other.jacobian(at, tick.pace)).H, ctx.basis, d, k), k)[0]!)
       }
       const mean = sum(vals) / vals.length
       se = Math.sqrt(vals.reduce((s, v) => s + (v - mean) ** 2, 0) / (vals.length - 1) / vals.length)
@@ -616,9 +593,17 @@ const checkBudget = (budget: unknown): number => {
  * @since 0.1.0
  * @category constructors
  */
-export const confirm = (report: Report, options: ConfirmOptions = {}): Effect.Effect<Report, InvalidArgument> =>
+export const confirm = (report: Report, options0?: ConfirmOptions): Effect.Effect<Report, InvalidArgument> =>
   Effect.gen(function*() {
-    const budget = yield* Effect.try({ try: () => checkBudget(options.budget ?? 1), catch: (e) => e as InvalidArgument })
+    const [options, budget] = yield* Effect.try({
+      try: () => {
+        checkReport(report)
+        const options = optionsObject("options", options0)
+        checkFunction("options.onProgress", options.onProgress)
+        return [options, checkBudget(options.budget ?? 1)] as const
+      },
+      catch: (e) => e as InvalidArgument
+    })
     const key = options.key ?? Key.make(0)
     if (!Key.isKey(key)) return yield* Effect.fail(new InvalidArgument({ argument: "options.key", value: key, reason: "Expected a Key (Key.make(seed))" }))
     const plan = planOf(budget)
@@ -670,10 +655,15 @@ export const confirm = (report: Report, options: ConfirmOptions = {}): Effect.Ef
  */
 export const confirmPromise = async (
   report: Report,
-  options: ConfirmOptions & { readonly signal?: AbortSignal } = {},
+  options?: ConfirmOptions & { readonly signal?: AbortSignal },
   onProgress?: (progress: Progress) => void
 ): Promise<Report> => {
-  const { signal, ...rest } = options
+  checkReport(report)
+  const { signal, ...rest } = optionsObject("options", options)
+  checkFunction("onProgress", onProgress)
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgument({ argument: "options.signal", value: signal, reason: "Expected an AbortSignal (new AbortController().signal)" })
+  }
   const callback = onProgress ?? rest.onProgress
   if (signal?.aborted === true) throw new ConfirmInterrupted({ reason: "the signal was aborted before the start" })
   const exit = await Effect.runPromiseExit(confirm(report, callback === undefined ? rest : { ...rest, onProgress: callback }), signal === undefined ? undefined : { signal })

@@ -24,6 +24,7 @@ import { compile, DimensionMismatch, InvalidArgument, Model, Space } from "@pert
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import type { Report } from "./Analyze.js"
 import { scoped } from "./internal/numeric.js"
+import { checkCount, checkNumbers, checkReport, optionsObject } from "./internal/checks.js"
 
 /**
  * An SVG document and its PNG rendering.
@@ -112,6 +113,8 @@ const n2 = (x: number): string => (Math.round(x * 100) / 100).toString()
  * @category constructors
  */
 export const svgToPng = (svg: string, width = 1120): Uint8Array => {
+  if (typeof svg !== "string") throw new InvalidArgument({ argument: "svg", value: svg, reason: "Expected an SVG document as a string" })
+  checkCount("width", width, 1, 16384)
   const png = new Resvg(svg, {
     fitTo: { mode: "width", value: width },
     background: "white",
@@ -121,6 +124,7 @@ export const svgToPng = (svg: string, width = 1120): Uint8Array => {
 }
 
 const checkSpec = (spec: PictureSpec, d: number): void => {
+  if (typeof spec !== "object" || spec === null) throw new InvalidArgument({ argument: "spec", value: spec, reason: "Expected { space, noise }" })
   if (!Space.isSpace(spec.space)) throw new InvalidArgument({ argument: "space", value: spec.space, reason: "Expected a Space" })
   if (!Noise.isNoise(spec.noise)) throw new InvalidArgument({ argument: "noise", value: spec.noise, reason: "Expected a noise law" })
   if (spec.space.dim !== d) throw new DimensionMismatch({ argument: "space.dim", expected: d, received: spec.space.dim })
@@ -139,9 +143,15 @@ const checkSpec = (spec: PictureSpec, d: number): void => {
  * @since 0.1.0
  * @category constructors
  */
-export const simplexImage = (spec: PictureSpec, options: SimplexImageOptions = {}): SimplexImage => {
+export const simplexImage = (spec: PictureSpec, options0?: SimplexImageOptions): SimplexImage => {
   checkSpec(spec, 3)
+  const options = optionsObject("options", options0)
   const which = options.model ?? spec.model ?? "argmax"
+  if (which !== "softmax" && which !== "argmax") throw new InvalidArgument({ argument: "options.model", value: which, reason: "Expected \"softmax\" or \"argmax\"" })
+  // The grid is angles × radii × levels points, each a kernel evaluation: bounded before any work.
+  if (options.angles !== undefined) checkCount("options.angles", options.angles, 1, 4096)
+  if (options.radii !== undefined) checkNumbers("options.radii", options.radii, 4096)
+  if (options.levels !== undefined) checkNumbers("options.levels", options.levels, 64)
   const model = which === "softmax"
     ? Model.perturbSoftmax({ space: spec.space, noise: spec.noise, temperature: options.temperature ?? spec.temperature ?? 1 })
     : Model.perturbArgmax({ space: spec.space, noise: spec.noise })
@@ -201,6 +211,8 @@ export const simplexImage = (spec: PictureSpec, options: SimplexImageOptions = {
  * @category combinators
  */
 export const coverage = (points: ReadonlyArray<ArrayLike<number>>, cells = 20): number => {
+  if (!Array.isArray(points)) throw new InvalidArgument({ argument: "points", value: points, reason: "Expected an array of points of the triangle" })
+  checkCount("cells", cells, 1, 10_000)
   const hit = new Set<number>()
   for (const p of points) {
     const x = Math.min(Math.max(p[1]! * cells, 0), cells - 1e-9)
@@ -228,7 +240,9 @@ const SHEET_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
  * @since 0.1.0
  * @category constructors
  */
-export const renderSimplexImage = (spec: PictureSpec, options: SimplexImageOptions = {}): Picture & { readonly image: SimplexImage } => {
+export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOptions): Picture & { readonly image: SimplexImage } => {
+  const options = optionsObject("options", options0)
+  if (options.pngWidth !== undefined) checkCount("options.pngWidth", options.pngWidth, 1, 16384)
   const image = simplexImage(spec, options)
   const which = options.model ?? spec.model ?? "argmax"
   const W = 560
@@ -325,7 +339,13 @@ const CURVE_COLOURS = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#
  * @since 0.1.0
  * @category constructors
  */
-export const renderProbabilityCurves = (options: CurvesOptions = {}): Picture => {
+export const renderProbabilityCurves = (options0?: CurvesOptions): Picture => {
+  const options = optionsObject("options", options0)
+  if (options.pngWidth !== undefined) checkCount("options.pngWidth", options.pngWidth, 1, 16384)
+  options.noises?.forEach((n, i) => {
+    if (typeof n !== "object" || n === null) throw new InvalidArgument({ argument: `options.noises[${i}]`, value: n, reason: "Expected { label, noise }" })
+    if (!Noise.isNoise(n.noise)) throw new InvalidArgument({ argument: `options.noises[${i}].noise`, value: n.noise, reason: "Expected a noise law" })
+  })
   const noises = options.noises ?? [
     { label: "Gumbel (= logistic P₂)", noise: Noise.gumbel() },
     { label: "Normal", noise: Noise.normal() },
@@ -333,7 +353,7 @@ export const renderProbabilityCurves = (options: CurvesOptions = {}): Picture =>
     { label: "discrete {0, 1} (Prop 5.5: jumps)", noise: Noise.discrete({ atoms: [0, 1] }) }
   ]
   const [t0, t1] = options.range ?? [-3, 3]
-  if (!(t1 > t0)) throw new InvalidArgument({ argument: "options.range", value: options.range, reason: "Expected [lo, hi] with lo < hi" })
+  if (!(t1 > t0) || !Number.isFinite(t0) || !Number.isFinite(t1)) throw new InvalidArgument({ argument: "options.range", value: options.range, reason: "Expected [lo, hi] with lo < hi" })
   const W = 720
   const H = 480
   const L = 70
@@ -451,7 +471,11 @@ const isBounded = (noise: NoiseLike): boolean => {
  * @since 0.1.0
  * @category constructors
  */
-export const renderPicture = (input: Report | PictureSpec, options: SimplexImageOptions & CurvesOptions = {}): Picture => {
+export const renderPicture = (input: Report | PictureSpec, options0?: SimplexImageOptions & CurvesOptions): Picture => {
+  if (typeof input !== "object" || input === null) throw new InvalidArgument({ argument: "input", value: input, reason: "Expected a Report or { space, noise }" })
+  const options = optionsObject("options", options0)
+  if ("dim" in input) checkReport(input, "input")
+  else checkSpec(input, (input.space as { dim?: number } | null)?.dim ?? 0)
   const spec: PictureSpec = "dim" in input
     ? { space: input.space, noise: input.noise, model: input.argmax !== undefined ? "argmax" : "softmax", temperature: input.temperature }
     : input

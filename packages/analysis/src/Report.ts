@@ -8,6 +8,7 @@
  */
 import type { Properties, Report } from "./Analyze.js"
 import type { Evidence, Reason, Value, Verdict, Witness } from "./Verdict.js"
+import { checkReport } from "./internal/checks.js"
 
 /**
  * @since 0.1.0
@@ -76,7 +77,7 @@ const propertiesJson = (p: Properties): PropertiesJson => ({
  * @since 0.1.0
  * @category models
  */
-export const toJSON = (report: Report): ReportJson => ({
+export const toJSON = (report: Report): ReportJson => (checkReport(report), {
   ...(report.softmax === undefined ? {} : { softmax: propertiesJson(report.softmax) }),
   ...(report.argmax === undefined ? {} : { argmax: propertiesJson(report.argmax) })
 })
@@ -139,6 +140,7 @@ const section = (title: string, p: Properties): Array<string> => {
  * @category models
  */
 export const disagreements = (report: Report): Array<string> => {
+  checkReport(report)
   const out: Array<string> = []
   for (const [name, p] of [["softmax", report.softmax], ["argmax", report.argmax]] as const) {
     if (p === undefined) continue
@@ -160,6 +162,7 @@ export const disagreements = (report: Report): Array<string> => {
  * @category models
  */
 export const renderText = (report: Report): string => {
+  checkReport(report)
   const lines = [`space ${report.spaceName} (d = ${report.dim}), noise ${report.noiseName}`]
   const conflicts = disagreements(report)
   // A contradiction between numbers and a theorem is never silent: it heads the report.

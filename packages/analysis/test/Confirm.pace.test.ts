@@ -1,8 +1,9 @@
 /**
  * `confirm` at d = 8 keeps the event loop responsive: an abort is honoured promptly, no stretch of
  * synchronous work runs long, and progress arrives at least every second. Before the work was
- * sliced, this case blocked the loop for ~0.9 s at a time and went ~3.4 s without progress
- * (scripts/confirm-lag.mjs). The bounds leave slack for a loaded machine.
+ * sliced, this case blocked the loop for ~0.9 s at a time and went ~3.4 s without progress; with
+ * probability batches sliced but one Levenberg–Marquardt iteration and one Jacobian still whole,
+ * for up to 0.5 s (scripts/confirm-lag.mjs). The bounds leave slack for a loaded 2-core machine.
  */
 import { Space } from "@perturb/core"
 import { Noise } from "@perturb/noise"
@@ -29,12 +30,16 @@ const monitored = async <A>(f: () => Promise<A>): Promise<{ result: A | unknown;
 }
 
 describe("confirm yields at d = 8", () => {
+  let runMs = 3000
   // The first tfjs calls of a process compile kernels and set up the backend: not confirm's work.
   beforeAll(async () => {
     await confirmPromise(analyze(Space.reals(3), Noise.uniform()), { budget: 0.1 })
+    const t0 = performance.now()
+    await confirmPromise(report)
+    runMs = performance.now() - t0
   }, 120_000)
 
-  it("blocks the event loop at most 500 ms at a time and reports progress at least every second", async () => {
+  it("blocks the event loop at most 250 ms at a time and reports progress at least every second", async () => {
     let lastProgress = performance.now()
     let longestGap = 0
     let calls = 0
@@ -47,22 +52,29 @@ describe("confirm yields at d = 8", () => {
       })
     )
     expect(calls).toBeGreaterThan(0)
-    expect(longest, "longest blocked stretch (ms)").toBeLessThan(500)
+    expect(longest, "longest blocked stretch (ms)").toBeLessThan(250)
     expect(longestGap, "longest gap between progress reports (ms)").toBeLessThan(1000)
   }, 120_000)
 
-  it("an abort mid-run rejects with ConfirmInterrupted within 500 ms", async () => {
-    for (const after of [300, 1100, 2300]) {
+  it("an abort at any moment of the run rejects with ConfirmInterrupted within 150 ms", async () => {
+    // Latency counts from when the abort was asked for, not from when its timer got to run: a user's
+    // Ctrl-C waits out the synchronous stretch it lands in. Aborts at most 300 ms apart across the
+    // run land inside every stretch longer than that (the whole-Jacobian one among them).
+    const latencies: Array<[number, number]> = []
+    const n = Math.max(8, Math.ceil(runMs / 300))
+    for (let q = 0; q < n; q++) {
+      const after = Math.round(((q + 0.5) / n) * 0.95 * runMs)
       const controller = new AbortController()
-      let abortedAt = 0
-      setTimeout(() => {
-        abortedAt = performance.now()
-        controller.abort()
-      }, after)
+      const asked = performance.now() + after
+      setTimeout(() => controller.abort(), after)
       const { result } = await monitored(() => confirmPromise(report, { signal: controller.signal }))
-      const latency = performance.now() - abortedAt
-      expect(result).toBeInstanceOf(ConfirmInterrupted)
-      expect(latency, `abort at ${after} ms honoured after (ms)`).toBeLessThan(500)
+      const settled = performance.now()
+      if (result instanceof ConfirmInterrupted) latencies.push([after, Math.round(settled - asked)])
+      // A run quicker than the one timed may finish first; then it must have finished before the abort.
+      else expect(settled, `abort at ${after} ms: ${String(result)}`).toBeLessThan(asked)
     }
-  }, 120_000)
+    expect(latencies.length).toBeGreaterThanOrEqual(n / 2)
+    const worst = latencies.reduce((w, l) => (l[1] > w[1] ? l : w))
+    expect(worst[1], `worst abort latency (ms); all [abort at, latency]: ${JSON.stringify(latencies)}`).toBeLessThan(150)
+  }, 240_000)
 })

@@ -237,8 +237,8 @@ const main = async (argv: Array<string>): Promise<number> => {
         benchCommand(values)
         return 0
       case "reproduce":
-        if (sub === "table1") table1Command(values)
-        else if (sub === "vae") vaeCommand(values)
+        if (sub === "table1") await table1Command(values)
+        else if (sub === "vae") await vaeCommand(values)
         else if (sub === "gallery") await galleryCommand(values)
         else throw new UsageError("reproduce", sub, "expected gallery, table1 or vae")
         return 0

@@ -38,7 +38,7 @@ const main = async (): Promise<void> => {
     onProgress: progressBar("table1")
   }
   const t1 = performance.now()
-  const fits = runTable1(o)
+  const fits = await runTable1(o)
   const seconds = (performance.now() - t1) / 1000
   writeFileSync(join(outDir, "table1.json"), JSON.stringify({ protocol: protocol(o), rows: table1Rows(fits) }, null, 2))
 

@@ -3,7 +3,9 @@
  * Runs the built CLI (`npx tsc -b` first).
  */
 import { spawn } from "node:child_process"
-import { resolve } from "node:path"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 
 const cli = resolve(import.meta.dirname, "../dist/src/cli.js")
@@ -36,5 +38,22 @@ describe("perturb CLI: SIGINT", () => {
     expect(last).toBe("perturb analyze: interrupted")
     expect(r.stderr.match(/interrupted/g)).toHaveLength(1)
     expect(r.ms, "ms from SIGINT to exit").toBeLessThan(2000)
+  }, 180_000)
+
+  it("reproduce table1: one line 'interrupted', exit 130, promptly (training yields between steps)", async () => {
+    // ~10 s of training at 200 steps a fit: before the loops yielded, SIGINT waited for all of it.
+    const out = mkdtempSync(join(tmpdir(), "perturb-sigint-"))
+    try {
+      const r = await interrupt(["reproduce", "table1", "--seeds", "1", "--steps", "200", "--out", out], /table1\s+\d+%/)
+      expect(r.signal).toBeNull()
+      expect(r.code).toBe(130)
+      expect(r.stdout).toBe("")
+      const last = r.stderr.trimEnd().split("\n").at(-1)
+      expect(last).toBe("perturb reproduce: interrupted")
+      expect(r.stderr.match(/interrupted/g)).toHaveLength(1)
+      expect(r.ms, "ms from SIGINT to exit").toBeLessThan(2000)
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
   }, 180_000)
 })

@@ -22,11 +22,11 @@ describe("Table 1 targets", () => {
 })
 
 describe("runTable1 in a tiny configuration", () => {
-  it("trains both models on every target, lowers the KL, and leaks no tensors", () => {
+  it("trains both models on every target, lowers the KL, and leaks no tensors", async () => {
     const before = tf.memory().numTensors
     const o = { ...defaultTable1, seeds: 2, steps: 15, samples: 64, finalSamples: 2000 }
     let ticks = 0
-    const fits = runTable1({ ...o, onProgress: () => ticks++ })
+    const fits = await runTable1({ ...o, onProgress: () => ticks++ })
     expect(tf.memory().numTensors).toBe(before)
     expect(ticks).toBe(4 * 2 * 2 * 15)
     expect(fits).toHaveLength(8)
@@ -44,10 +44,10 @@ describe("runTable1 in a tiny configuration", () => {
     expect(table1Text(fits, o)).toContain("| Poisson |")
   })
 
-  it("is reproducible: the same seeds give the same numbers", () => {
+  it("is reproducible: the same seeds give the same numbers", async () => {
     const o = { ...defaultTable1, seeds: 1, steps: 3, samples: 32, finalSamples: 500 }
-    const a = runTable1(o)
-    const b = runTable1(o)
+    const a = await runTable1(o)
+    const b = await runTable1(o)
     expect(a.map((f) => f.finalKL)).toEqual(b.map((f) => f.finalKL))
   })
 })

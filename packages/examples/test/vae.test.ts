@@ -36,10 +36,10 @@ describe("the KL term's Gaussian-Argmax probabilities", () => {
 })
 
 describe("runVae in a tiny configuration", () => {
-  it("trains both relaxations end to end with finite, decreasing −ELBO and flat tensor counts", () => {
+  it("trains both relaxations end to end with finite, decreasing −ELBO and flat tensor counts", async () => {
     const digits = loadMnist(300)
     const before = tf.memory().numTensors
-    const runs = runVae(digits, { ...defaultVae, batch: 50, epochs: 2, seeds: 1 })
+    const runs = await runVae(digits, { ...defaultVae, batch: 50, epochs: 2, seeds: 1 })
     expect(tf.memory().numTensors).toBe(before)
     expect(runs.map((r) => r[0]!.noise)).toEqual(["Gumbel", "Normal"])
     for (const curves of runs) {

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { type Kernels } from "@perturb/core"
 import type { Key } from "@perturb/noise"
+import { Effect } from "effect"
 
 export interface Estimate {
   readonly p: Array<Float64Array>
@@ -27,8 +28,11 @@ export interface Estimator {
   readonly kernels: Kernels
   probs(rows: ReadonlyArray<ArrayLike<number>>): Estimate
   potential(rows: ReadonlyArray<ArrayLike<number>>): Float64Array
-  /** The d × d Jacobian of P at θ (row-major), by autodiff where the kernel has a gradient. */
-  jacobian(theta: ArrayLike<number>): { readonly H: Float64Array; readonly how: string }
+  /**
+   * The d × d Jacobian of P at θ (row-major), by autodiff where the kernel has a gradient. One row
+   * (one gradient) at a time with `pace` between them: at d = 8 the whole matrix takes ~0.5 s.
+   */
+  jacobian(theta: ArrayLike<number>, pace: Effect.Effect<void>): Effect.Effect<{ readonly H: Float64Array; readonly how: string }>
   /** Free parameters → θ ∈ Θ (rows). */
   theta(us: ReadonlyArray<ArrayLike<number>>): Array<Float64Array>
 }
@@ -90,40 +94,47 @@ export const estimator = (kernels: Kernels, softmax: boolean, samples: number, k
       t.dispose()
     }
   }
-  const byDifferences = (theta: ArrayLike<number>): Float64Array => {
-    // Central differences of P (float32 output): error ~1e-7/h + h²·|P'''|, h = 1e-2 balances them.
-    const h = 1e-2
-    const rows: Array<Float64Array> = []
-    for (let j = 0; j < d; j++) {
-      for (const s of [1, -1]) rows.push(Float64Array.from(theta, (v, i) => (i === j ? v + s * h : v)))
-    }
-    const { p } = probs(rows)
-    const H = new Float64Array(d * d)
-    for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) H[i * d + j] = (p[2 * j]![i]! - p[2 * j + 1]![i]!) / (2 * h)
-    return H
-  }
-  const jacobian = (theta: ArrayLike<number>): { H: Float64Array; how: string } => {
-    if (!monteCarlo || softmax) {
+  const byDifferences = (theta: ArrayLike<number>, pace: Effect.Effect<void>) =>
+    Effect.gen(function*() {
+      // Central differences of P (float32 output): error ~1e-7/h + h²·|P'''|, h = 1e-2 balances them.
+      const h = 1e-2
+      const rows: Array<Float64Array> = []
+      for (let j = 0; j < d; j++) {
+        for (const s of [1, -1]) rows.push(Float64Array.from(theta, (v, i) => (i === j ? v + s * h : v)))
+      }
+      const { p } = yield* probsSliced(self, rows, pace)
+      const H = new Float64Array(d * d)
+      for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) H[i * d + j] = (p[2 * j]![i]! - p[2 * j + 1]![i]!) / (2 * h)
+      return H
+    })
+  /** Row i of the Jacobian (∇P_i) into H; false when the kernel has no gradient. */
+  const gradientRow = (x: Float32Array, i: number, H: Float64Array): boolean =>
+    scoped(() => {
       try {
-        const x = tf.tensor1d(Float32Array.from(theta))
-        const H = new Float64Array(d * d)
-        try {
-          for (let i = 0; i < d; i++) {
-            const g = tf.grad((th: tf.Tensor) => kernels.probs(th, options).probs.slice([i], [1]).sum())(x)
-            const row = g.dataSync()
-            for (let j = 0; j < d; j++) H[i * d + j] = row[j]!
-            g.dispose()
-          }
-        } finally {
-          x.dispose()
-        }
-        return { H: symmetrise(H, d), how: softmax ? "autodiff of the fixed-key QMC estimate" : "autodiff of the exact kernel (analytic Jacobian-vector products)" }
+        const row = tf.grad((th: tf.Tensor) => kernels.probs(th, options).probs.slice([i], [1]).sum())(tf.tensor1d(x)).dataSync()
+        for (let j = 0; j < d; j++) H[i * d + j] = row[j]!
+        return true
       } catch {
         // e.g. correlated Gaussian argmax: no analytic derivative in the kernel.
+        return false
       }
-    }
-    return { H: symmetrise(byDifferences(theta), d), how: "central differences of P (h = 0.01)" }
-  }
+    })
+  const jacobian = (theta: ArrayLike<number>, pace: Effect.Effect<void>) =>
+    Effect.gen(function*() {
+      if (!monteCarlo || softmax) {
+        const x = Float32Array.from(theta)
+        const H = new Float64Array(d * d)
+        let ok = gradientRow(x, 0, H)
+        for (let i = 1; i < d && ok; i++) {
+          yield* pace
+          ok = gradientRow(x, i, H)
+        }
+        if (ok) {
+          return { H: symmetrise(H, d), how: softmax ? "autodiff of the fixed-key QMC estimate" : "autodiff of the exact kernel (analytic Jacobian-vector products)" }
+        }
+      }
+      return { H: symmetrise(yield* byDifferences(theta, pace), d), how: "central differences of P (h = 0.01)" }
+    })
   const theta = (us: ReadonlyArray<ArrayLike<number>>): Array<Float64Array> => {
     const k = kernels.freeDim
     if (us.length === 0) return []
@@ -140,8 +151,9 @@ export const estimator = (kernels: Kernels, softmax: boolean, samples: number, k
     t.dispose()
     return out
   }
-  // Every call returns plain arrays: tidy releases whatever tensors the kernels made on the way.
-  return {
+  // Every call returns plain arrays: a scope releases whatever tensors the kernels made on the way
+  // (one per gradient row for the Jacobian: no scope may stay open across a yield).
+  const self: Estimator = {
     d,
     k: kernels.freeDim,
     label,
@@ -149,10 +161,45 @@ export const estimator = (kernels: Kernels, softmax: boolean, samples: number, k
     kernels,
     probs: (rows) => scoped(() => probs(rows)),
     potential: (rows) => scoped(() => potential(rows)),
-    jacobian: (th) => scoped(() => jacobian(th)),
+    jacobian,
     theta: (us) => scoped(() => theta(us))
   }
+  return self
 }
+
+/**
+ * The longest stretch of synchronous work wanted between two yield points. Work that splits (rows of
+ * a probability batch, targets of a Levenberg–Marquardt batch, rows of a Jacobian) is sized to about
+ * this from the time the previous piece took, so an interruption is honoured within ~100 ms at d ≥ 8.
+ */
+export const SLICE_MS = 25
+
+/** The next piece's size: the last size scaled to take about SLICE_MS, at most doubling. */
+export const nextSize = (size: number, ms: number, max: number): number =>
+  Math.max(1, Math.min(max, 2 * size, Math.floor((size * SLICE_MS) / Math.max(ms, 1e-3))))
+
+/**
+ * `est.probs(rows)` in pieces of about SLICE_MS with `pace` before each. Rows are independent (one
+ * fixed key for every row), so the pieces give the same numbers as one batched call.
+ */
+export const probsSliced = (est: Estimator, rows: ReadonlyArray<ArrayLike<number>>, pace: Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const p: Array<Float64Array> = []
+    const se: Array<Float64Array> = []
+    let hasSe = true
+    let size = 1
+    for (let start = 0; start < rows.length;) {
+      yield* pace
+      const t0 = performance.now()
+      const r = est.probs(rows.slice(start, start + size))
+      p.push(...r.p)
+      if (r.se === undefined) hasSe = false
+      else se.push(...r.se)
+      start += size
+      size = nextSize(size, performance.now() - t0, rows.length)
+    }
+    return hasSe && rows.length > 0 ? { p, se } : { p }
+  })
 
 /** Runs `f` in a tfjs scope and releases every tensor it made (`f` returns plain numbers). */
 export const scoped = <A>(f: () => A): A => {
@@ -295,87 +342,97 @@ export interface FitState {
  * the residual (common random numbers make the differences of a QMC estimate smooth). A step is
  * kept only when it lowers the weighted residual; λ adapts per target.
  */
-export const lmIteration = (est: Estimator, targets: ReadonlyArray<Float64Array>, states: Array<FitState>, tol: number, maxIterations: number): void => {
-  const { d, k } = est
-  const active = states.map((s, i) => (s.done ? -1 : i)).filter((i) => i >= 0)
-  if (active.length === 0) return
-  const h = 1e-3
-  const us: Array<Float64Array> = []
-  for (const i of active) {
-    const u = states[i]!.u
-    for (let j = 0; j < k; j++) us.push(u.map((v, c) => (c === j ? v + h * Math.max(1, Math.abs(v)) : v)))
-  }
-  const shifted = est.probs(est.theta(us)).p
-  const weight = (p: Float64Array) => p.map((x) => 1 / Math.sqrt(Math.max(x, 1e-8)))
-  const steps: Array<Float64Array> = []
-  active.forEach((i, a) => {
-    const s = states[i]!
-    const p = targets[i]!
-    const w = weight(p)
-    const J = new Float64Array(d * k)
-    for (let j = 0; j < k; j++) {
-      const hj = h * Math.max(1, Math.abs(s.u[j]!))
-      const Pj = shifted[a * k + j]!
-      for (let r = 0; r < d; r++) J[r * k + j] = (w[r]! * (Pj[r]! - s.P[r]!)) / hj
+export const lmIteration = (
+  est: Estimator,
+  targets: ReadonlyArray<Float64Array>,
+  states: Array<FitState>,
+  tol: number,
+  maxIterations: number,
+  pace: Effect.Effect<void>
+) =>
+  Effect.gen(function*() {
+    const { d, k } = est
+    const active = states.map((s, i) => (s.done ? -1 : i)).filter((i) => i >= 0)
+    if (active.length === 0) return
+    const h = 1e-3
+    const us: Array<Float64Array> = []
+    for (const i of active) {
+      const u = states[i]!.u
+      for (let j = 0; j < k; j++) us.push(u.map((v, c) => (c === j ? v + h * Math.max(1, Math.abs(v)) : v)))
     }
-    const r = s.P.map((x, c) => w[c]! * (x - p[c]!))
-    const JtJ = new Float64Array(k * k)
-    const g = new Float64Array(k)
-    for (let a2 = 0; a2 < k; a2++) {
-      for (let b = 0; b < k; b++) {
-        let acc = 0
-        for (let q = 0; q < d; q++) acc += J[q * k + a2]! * J[q * k + b]!
-        JtJ[a2 * k + b] = acc
+    // k probability rows per target (~100 ms at d = 8): sliced, so an interrupt need not wait for them.
+    const shifted = (yield* probsSliced(est, est.theta(us), pace)).p
+    const weight = (p: Float64Array) => p.map((x) => 1 / Math.sqrt(Math.max(x, 1e-8)))
+    const steps: Array<Float64Array> = []
+    active.forEach((i, a) => {
+      const s = states[i]!
+      const p = targets[i]!
+      const w = weight(p)
+      const J = new Float64Array(d * k)
+      for (let j = 0; j < k; j++) {
+        const hj = h * Math.max(1, Math.abs(s.u[j]!))
+        const Pj = shifted[a * k + j]!
+        for (let r = 0; r < d; r++) J[r * k + j] = (w[r]! * (Pj[r]! - s.P[r]!)) / hj
       }
-      let acc = 0
-      for (let q = 0; q < d; q++) acc += J[q * k + a2]! * r[q]!
-      g[a2] = -acc
+      const r = s.P.map((x, c) => w[c]! * (x - p[c]!))
+      const JtJ = new Float64Array(k * k)
+      const g = new Float64Array(k)
+      for (let a2 = 0; a2 < k; a2++) {
+        for (let b = 0; b < k; b++) {
+          let acc = 0
+          for (let q = 0; q < d; q++) acc += J[q * k + a2]! * J[q * k + b]!
+          JtJ[a2 * k + b] = acc
+        }
+        let acc = 0
+        for (let q = 0; q < d; q++) acc += J[q * k + a2]! * r[q]!
+        g[a2] = -acc
+      }
+      let scale = 0
+      for (let a2 = 0; a2 < k; a2++) scale = Math.max(scale, JtJ[a2 * k + a2]!)
+      for (let a2 = 0; a2 < k; a2++) JtJ[a2 * k + a2]! += s.lambda * (JtJ[a2 * k + a2]! + 1e-9 * Math.max(scale, 1e-12))
+      // Steps are capped: θ(u) saturates (vertices are limits), where a Gauss–Newton step explodes.
+      steps.push(solve(JtJ, g, k).map((v) => Math.max(-5, Math.min(5, v))))
+    })
+    const trials = active.map((i, a) => states[i]!.u.map((v, c) => v + steps[a]![c]!))
+    const trialTheta = est.theta(trials)
+    const trialP = yield* probsSliced(est, trialTheta, pace)
+    const chi = (P: Float64Array, p: Float64Array) => {
+      let s = 0
+      for (let c = 0; c < d; c++) s += (P[c]! - p[c]!) ** 2 / Math.max(p[c]!, 1e-8)
+      return s
     }
-    let scale = 0
-    for (let a2 = 0; a2 < k; a2++) scale = Math.max(scale, JtJ[a2 * k + a2]!)
-    for (let a2 = 0; a2 < k; a2++) JtJ[a2 * k + a2]! += s.lambda * (JtJ[a2 * k + a2]! + 1e-9 * Math.max(scale, 1e-12))
-    // Steps are capped: θ(u) saturates (vertices are limits), where a Gauss–Newton step explodes.
-    steps.push(solve(JtJ, g, k).map((v) => Math.max(-5, Math.min(5, v))))
+    active.forEach((i, a) => {
+      const s = states[i]!
+      const p = targets[i]!
+      const P = trialP.p[a]!
+      s.iterations++
+      if (chi(P, p) < chi(s.P, p)) {
+        s.u = trials[a]!
+        s.theta = trialTheta[a]!
+        s.P = P
+        s.se = trialP.se?.[a]
+        s.residual = l1(P, p)
+        s.lambda = Math.max(s.lambda / 3, 1e-9)
+      } else {
+        s.lambda *= 4
+      }
+      if ((s.residual <= tol && relative(s.P, p) <= 1e-2) || s.iterations >= maxIterations || s.lambda > 1e8) s.done = true
+    })
   })
-  const trials = active.map((i, a) => states[i]!.u.map((v, c) => v + steps[a]![c]!))
-  const trialTheta = est.theta(trials)
-  const trialP = est.probs(trialTheta)
-  const chi = (P: Float64Array, p: Float64Array) => {
-    let s = 0
-    for (let c = 0; c < d; c++) s += (P[c]! - p[c]!) ** 2 / Math.max(p[c]!, 1e-8)
-    return s
-  }
-  active.forEach((i, a) => {
-    const s = states[i]!
-    const p = targets[i]!
-    const P = trialP.p[a]!
-    s.iterations++
-    if (chi(P, p) < chi(s.P, p)) {
-      s.u = trials[a]!
-      s.theta = trialTheta[a]!
-      s.P = P
-      s.se = trialP.se?.[a]
-      s.residual = l1(P, p)
-      s.lambda = Math.max(s.lambda / 3, 1e-9)
-    } else {
-      s.lambda *= 4
-    }
-    if ((s.residual <= tol && relative(s.P, p) <= 1e-2) || s.iterations >= maxIterations || s.lambda > 1e8) s.done = true
-  })
-}
 
-export const startStates = (est: Estimator, targets: ReadonlyArray<Float64Array>): Array<FitState> => {
-  const u0 = new Float64Array(est.k)
-  const theta = est.theta(targets.map(() => u0))
-  const P = est.probs(theta)
-  return targets.map((p, i) => ({
-    u: Float64Array.from(u0),
-    theta: theta[i]!,
-    P: P.p[i]!,
-    se: P.se?.[i],
-    residual: l1(P.p[i]!, p),
-    lambda: 1e-2,
-    done: est.k === 0,
-    iterations: 0
-  }))
-}
+export const startStates = (est: Estimator, targets: ReadonlyArray<Float64Array>, pace: Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const u0 = new Float64Array(est.k)
+    const theta = est.theta(targets.map(() => u0))
+    const P = yield* probsSliced(est, theta, pace)
+    return targets.map((p, i): FitState => ({
+      u: Float64Array.from(u0),
+      theta: theta[i]!,
+      P: P.p[i]!,
+      se: P.se?.[i],
+      residual: l1(P.p[i]!, p),
+      lambda: 1e-2,
+      done: est.k === 0,
+      iterations: 0
+    }))
+  })

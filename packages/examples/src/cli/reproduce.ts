@@ -35,7 +35,7 @@ export const writeOut = (dir: string, files: Record<string, string>, sections: R
   writeFileSync(join(dir, "report.html"), renderHtml(title, sections))
 }
 
-export const table1Command = (flags: ReproduceFlags): void => {
+export const table1Command = async (flags: ReproduceFlags): Promise<void> => {
   const o: Table1Options = {
     ...defaultTable1,
     seeds: positive("seeds", flags.seeds, defaultTable1.seeds),
@@ -43,7 +43,7 @@ export const table1Command = (flags: ReproduceFlags): void => {
     onProgress: progressBar("table1", true)
   }
   const t0 = performance.now()
-  const fits = runTable1(o)
+  const fits = await runTable1(o)
   const seconds = (performance.now() - t0) / 1000
   const json = table1Json(fits, o, seconds)
   const dir = flags.out ?? join("out", "table1")
@@ -61,7 +61,7 @@ export const table1Command = (flags: ReproduceFlags): void => {
   else console.log(`${table1Text(fits, o)}\n\n${seconds.toFixed(1)} s; results, protocol and curves in ${dir}/`)
 }
 
-export const vaeCommand = (flags: ReproduceFlags): void => {
+export const vaeCommand = async (flags: ReproduceFlags): Promise<void> => {
   const digits = loadMnist(flags.limit === undefined ? undefined : positive("limit", flags.limit, 10_000))
   const o: VaeOptions = {
     ...defaultVae,
@@ -70,7 +70,7 @@ export const vaeCommand = (flags: ReproduceFlags): void => {
     onProgress: progressBar("vae", true)
   }
   const t0 = performance.now()
-  const runs = runVae(digits, o)
+  const runs = await runVae(digits, o)
   const seconds = (performance.now() - t0) / 1000
   const json = vaeJson(runs, o, digits, seconds)
   const dir = flags.out ?? join("out", "vae")

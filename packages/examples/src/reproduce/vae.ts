@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs"
 import { adam, compile, dense, gaussianArgmaxGrid, gaussLegendre, Model, Space } from "@perturb/core"
 import { fusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "@perturb/core/gpu"
 import { Key, Noise } from "@perturb/noise"
+import { breather } from "./breathe.js"
 import type { Digits } from "./mnist.js"
 
 export interface VaeOptions {
@@ -198,14 +199,22 @@ export const createVae = (
   }
 }
 
-const trainOne = (digits: Digits, noiseName: "Normal" | "Gumbel", seed: number, o: VaeOptions, tick: () => void): VaeCurve => {
+const trainOne = async (
+  digits: Digits,
+  noiseName: "Normal" | "Gumbel",
+  seed: number,
+  o: VaeOptions,
+  tick: () => void,
+  breathe: () => Promise<void>
+): Promise<VaeCurve> => {
   const key = Key.fold(Key.make(seed), noiseName === "Normal" ? 1 : 2)
   const ks = Key.split(key, 8)
   const vae = createVae(noiseName, key, o)
 
-  const evaluate = (data: Float32Array, count: number, mode: "relaxed" | "hard", evalKey: Key.Key): number => {
+  const evaluate = async (data: Float32Array, count: number, mode: "relaxed" | "hard", evalKey: Key.Key): Promise<number> => {
     let total = 0
     for (let s = 0, c = 0; s < count; s += 500, c++) {
+      await breathe()
       const n = Math.min(500, count - s)
       const v = tf.tidy(() => vae.negElbo(tf.tensor2d(data.subarray(s * 784, (s + n) * 784), [n, 784]), Key.fold(evalKey, c), mode).dataSync()[0]!)
       total += v * n
@@ -218,25 +227,34 @@ const trainOne = (digits: Digits, noiseName: "Normal" | "Gumbel", seed: number, 
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     let running = 0
     for (let s = 0; s < steps; s++) {
+      await breathe()
       const x = tf.tensor2d(digits.train.subarray(s * o.batch * 784, (s + 1) * o.batch * 784), [o.batch, 784])
       running += vae.step(x, Key.fold(Key.fold(ks[6]!, epoch), s))
       x.dispose()
       tick()
     }
     curve.trainElbo.push(running / steps)
-    curve.testRelaxed.push(evaluate(digits.test, digits.testCount, "relaxed", Key.fold(ks[7]!, 0)))
-    curve.testHard.push(evaluate(digits.test, digits.testCount, "hard", Key.fold(ks[7]!, 1)))
+    curve.testRelaxed.push(await evaluate(digits.test, digits.testCount, "relaxed", Key.fold(ks[7]!, 0)))
+    curve.testHard.push(await evaluate(digits.test, digits.testCount, "hard", Key.fold(ks[7]!, 1)))
   }
   vae.dispose()
   return curve
 }
 
-export const runVae = (digits: Digits, o: VaeOptions): Array<Array<VaeCurve>> => {
+/** Yields to the event loop every ~50 ms of training (a Ctrl-C is seen promptly); the numbers are unchanged. */
+export const runVae = async (digits: Digits, o: VaeOptions): Promise<Array<Array<VaeCurve>>> => {
   const steps = Math.floor(digits.trainCount / o.batch)
   const total = 2 * o.seeds * o.epochs * steps
   let done = 0
   const tick = () => o.onProgress?.(++done, total)
-  return (["Gumbel", "Normal"] as const).map((noise) => Array.from({ length: o.seeds }, (_, seed) => trainOne(digits, noise, seed, o, tick)))
+  const breathe = breather()
+  const runs: Array<Array<VaeCurve>> = []
+  for (const noise of ["Gumbel", "Normal"] as const) {
+    const curves: Array<VaeCurve> = []
+    for (let seed = 0; seed < o.seeds; seed++) curves.push(await trainOne(digits, noise, seed, o, tick, breathe))
+    runs.push(curves)
+  }
+  return runs
 }
 
 export const meanOver = (curves: ReadonlyArray<VaeCurve>, field: "trainElbo" | "testRelaxed" | "testHard"): Array<number> =>
