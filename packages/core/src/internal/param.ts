@@ -3,7 +3,7 @@
  * (onto the whole space when it is affine), in float64 (`toTheta64`, `fromTheta64`) and as
  * differentiable tfjs ops (`toTheta`). `k = freeDim(space)` is the dimension of the affine hull.
  *
- * Methods, by the structure `Space.ts` finds:
+ * Methods, by the structure `space/structure.ts` finds:
  * - `reals`: the identity. `pinned`: insert the pinned value at its index (`k = d − 1`).
  * - `zeroSum`: the orthonormal Helmert basis `h_j = (1,…,1, −j, 0,…,0)/√(j(j+1))`, applied in O(d)
  *   with one reverse cumulative sum, never as a dense `d × (d−1)` matrix, so `d = 100 000` is cheap.
@@ -29,7 +29,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
-import { type Space, structure, type Structure } from "../Space.js"
+import type { Space } from "../space/model.js"
+import { structure, type Structure } from "../space/structure.js"
 
 /**
  * The number of free parameters `k`: the dimension of the space's affine hull.
