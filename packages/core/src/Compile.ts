@@ -797,7 +797,7 @@ export const compile = (model: Model): Kernels => {
         if (cls._tag === "Correlated" && d >= 3) {
           throw new NoClosedForm({
             what: "klToUniform",
-            noise: String(model.noise),
+            noise: `Gaussian(covariance: ${JSON.stringify(cls.gaussian.covariance)})`,
             reason: `the argmax probabilities of correlated Gaussian noise at d = ${d} are a randomised lattice estimate, and klToUniform returns no standard error; use probs(theta, { method: "exact" }), which carries its stdError, with klCategorical`
           })
         }
