@@ -33,9 +33,10 @@ const softmaxProbs = (space: Space.Space, noise: NoiseLike, theta: ReadonlyArray
 
 const potential = (space: Space.Space, noise: NoiseLike, theta: ReadonlyArray<number>): number => {
   const k = compile(Model.perturbArgmax({ space, noise }))
-  const t = k.potential(tf.tensor1d([...theta]))
-  const v = t.dataSync()[0]!
-  t.dispose()
+  const input = tf.tensor1d([...theta])
+  const t = k.potential(input)
+  const v = t.potential.dataSync()[0]!
+  tf.dispose([input, t.potential])
   return v
 }
 

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { Key, Noise } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
-import { DimensionMismatch, InvalidArgument, NotConverged, NotUnique } from "./Errors.js"
+import { DimensionMismatch, InvalidArgument, NoClosedForm, NotConverged, NotUnique } from "./Errors.js"
 import type { Model } from "./Model.js"
 import { affineHull, isAffine } from "./Space.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
@@ -128,6 +128,31 @@ export interface ProbsResult {
 }
 
 /**
+ * The potential M(θ) (Perturb-Argmax, E max(θ + γ)) or F(θ) (Perturb-Softmax, E τ logsumexp((θ + γ)/τ))
+ * of each row, with how far it may be off, by the conventions of `ProbsResult`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PotentialResult {
+  /** `[]` for θ `[d]`, `[rows]` for θ `[rows, d]`; differentiable, ∇potential = probs on the same points. */
+  readonly potential: tf.Tensor
+  /**
+   * Standard error of each row's potential for sampled estimates (`mc`: per-point variance; `qmc`:
+   * the spread of independent replicates) and for the correlated Gaussian's `exact` at d ≥ 3 (a
+   * randomised lattice: the spread of its shifts). A result with neither `stdError` nor
+   * `errorBound` is exact to float64 rounding (then float32).
+   */
+  readonly stdError?: tf.Tensor
+  /**
+   * `quadrature` only: |Q_n − Q_⌈n/2⌉| for each row, the change from halving the nodes per axis, a
+   * bound on the error of Q_n (as for `ProbsResult.errorBound`).
+   */
+  readonly errorBound?: tf.Tensor
+  readonly method: Method
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -209,7 +234,12 @@ export interface Kernels {
   /** One-hot forward, relaxed softmax((θ+γ)/τ) backward (τ = the model's, or 1 for argmax models). */
   sampleStraightThrough(theta: tf.Tensor, options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }): tf.Tensor
   probs(theta: tf.Tensor, options?: EstimateOptions): ProbsResult
-  potential(theta: tf.Tensor, options?: EstimateOptions): tf.Tensor
+  /**
+   * The potential (M for Perturb-Argmax, F for Perturb-Softmax), whose gradient is `probs` on the
+   * same points. Exact where `probs` is; a sampled or randomised potential carries `stdError`, a
+   * `quadrature` one `errorBound` (see `PotentialResult`).
+   */
+  potential(theta: tf.Tensor, options?: EstimateOptions): PotentialResult
   /**
    * log p(y), w.r.t. Lebesgue measure on the first d − 1 coordinates. y must lie on the simplex:
    * entries ≥ 0 summing to 1 within float32 rounding (else `InvalidArgument` naming `y`). An entry
@@ -217,7 +247,13 @@ export interface Kernels {
    * float32, so the model's own samples get a finite value at every τ (see internal/density.ts).
    */
   logDensity(y: tf.Tensor, theta: tf.Tensor): tf.Tensor
-  /** KL(P_argmax(θ) ‖ uniform) with the model noise's exact argmax probabilities. */
+  /**
+   * KL(P_argmax(θ) ‖ uniform) with the model noise's exact argmax probabilities, exact to float64
+   * rounding (then float32) and differentiable: a bare tensor, meant as a training loss. Correlated
+   * Gaussian noise at d ≥ 3 has no exact argmax probabilities (Genz's lattice only estimates them),
+   * so there it throws `NoClosedForm` rather than return an estimate without its error: use
+   * `probs(θ, { method: "exact" })`, which carries its `stdError`, and `klCategorical`.
+   */
   klToUniform(theta: tf.Tensor): tf.Tensor
   /**
    * The inverse map θ = P⁻¹(p) on a complete, minimal space (an affine hyperplane transversal to 𝟙).
@@ -473,6 +509,23 @@ const argmaxFrequencies = (
 /** Whether the points give a standard error (replicates, or plain Monte Carlo with more than one point). */
 const hasStdError = (points: Points): boolean => points.replicates > 1 || (points.weights === undefined && points.count > 1)
 
+/**
+ * Runs `f` in a tidy that keeps only the tensors of its result; the other fields (`method`) travel
+ * beside them.
+ */
+const tidyResult = <R extends { readonly method: Method }>(f: () => R): R => {
+  let method: Method = "exact"
+  let names: Array<string> = []
+  const tensors = tf.tidy(() => {
+    const r = f()
+    method = r.method
+    const entries = Object.entries(r as Record<string, unknown>).filter((e): e is [string, tf.Tensor] => e[1] instanceof tf.Tensor)
+    names = entries.map(([name]) => name)
+    return entries.map(([, t]) => t)
+  })
+  return { method, ...Object.fromEntries(names.map((name, i) => [name, tensors[i]!])) } as unknown as R
+}
+
 const squeezeRows = (x: tf.Tensor, theta: tf.Tensor): tf.Tensor => (theta.rank === 1 ? x.reshape(x.shape.slice(1)) : x)
 
 /**
@@ -588,16 +641,29 @@ export const compile = (model: Model): Kernels => {
     }
   }
 
-  const potential = (theta: tf.Tensor, options: EstimateOptions = {}): tf.Tensor => {
+  const potential = (theta: tf.Tensor, options: EstimateOptions = {}): PotentialResult => {
     checkTensor("theta", theta, d)
     estimateOptions(options)
     const method = options.method ?? (softmax ? "qmc" : "exact")
-    if (!softmax && method === "exact") return exactPotential(cls, theta, d, exactOptions(theta, options))
-    const points = softmaxPoints(model, method, options, rowsOf(theta))
+    if (!softmax && method === "exact") {
+      const exact = exactPotential(cls, theta, d, exactOptions(theta, options))
+      return { method, potential: exact.potential, ...optional("stdError", exact.stdError) }
+    }
+    const rows = rowsOf(theta)
+    const points = softmaxPoints(model, method, options, rows)
     const tau = softmax ? (model as { temperature: number }).temperature : undefined
     // For argmax models the gradient of max is the one-hot argmax, so ∇M̂ = P̂ on the same points.
-    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau))
-    return squeezeRows(averageOverPoints(points, theta, d, f).mean.reshape([rowsOf(theta)]), theta)
+    // Values [count, rows, 1]: one "entry" per row, so the quadrature's row-wise bound is this row's.
+    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau)).expandDims(-1)
+    const est = averageOverPoints(points, theta, d, f)
+    const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, f) : undefined
+    const perRow = (x: tf.Tensor | undefined) => (x === undefined ? undefined : squeezeRows(x.reshape([rows]), theta))
+    return {
+      method,
+      potential: perRow(est.mean)!,
+      ...optional("stdError", perRow(est.stdError)),
+      ...optional("errorBound", perRow(bound))
+    }
   }
 
   const identify = (p: ArrayLike<number>, options: IdentifyOptions = {}): IdentifyResult => {
@@ -712,19 +778,12 @@ export const compile = (model: Model): Kernels => {
       }),
     probs: (theta, options) => {
       estimateOptions(options)
-      // The tidy keeps only the tensors it returns; the field names travel beside them.
-      let method: Method = "exact"
-      let names: Array<string> = []
-      const tensors = tf.tidy(() => {
-        const r = probs(theta, options)
-        method = r.method
-        const entries = Object.entries(r).filter((e): e is [string, tf.Tensor] => e[1] instanceof tf.Tensor)
-        names = entries.map(([name]) => name)
-        return entries.map(([, t]) => t)
-      })
-      return { method, ...Object.fromEntries(names.map((name, i) => [name, tensors[i]!])) } as unknown as ProbsResult
+      return tidyResult(() => probs(theta, options))
     },
-    potential: (theta, options) => tf.tidy(() => potential(theta, options)),
+    potential: (theta, options) => {
+      estimateOptions(options)
+      return tidyResult(() => potential(theta, options))
+    },
     logDensity: (y, theta) =>
       tf.tidy(() => {
         checkTensor("y", y, d)
@@ -735,6 +794,13 @@ export const compile = (model: Model): Kernels => {
     klToUniform: (theta) =>
       tf.tidy(() => {
         checkTensor("theta", theta, d)
+        if (cls._tag === "Correlated" && d >= 3) {
+          throw new NoClosedForm({
+            what: "klToUniform",
+            noise: `Gaussian(covariance: ${JSON.stringify(cls.gaussian.covariance)})`,
+            reason: `the argmax probabilities of correlated Gaussian noise at d = ${d} are a randomised lattice estimate, and klToUniform returns no standard error; use probs(theta, { method: "exact" }), which carries its stdError, with klCategorical`
+          })
+        }
         const p = exactProbs(cls, theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
         return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
       }),

@@ -15,6 +15,7 @@ export {
   type Kernels,
   klCategorical,
   type Method,
+  type PotentialResult,
   type ProbsResult
 } from "./Compile.js"
 export { adam, FusedAdam } from "./Adam.js"

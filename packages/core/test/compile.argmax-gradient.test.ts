@@ -140,7 +140,7 @@ describe.each(["cpu", "wasm"])("argmax gradient by the score function on %s", (b
     const t = tf.tensor1d(theta)
     for (const method of ["mc", "qmc"] as const) {
       const options = { method, samples: 2048, key: Key.make(2) }
-      const g = tf.grad((x: tf.Tensor) => k.potential(x, options))(t).dataSync()
+      const g = tf.grad((x: tf.Tensor) => k.potential(x, options).potential)(t).dataSync()
       const p = k.probs(t, options)
       const pv = p.probs.dataSync()
       for (let i = 0; i < d; i++) expect(Math.abs(g[i]! - pv[i]!)).toBeLessThan(1e-6)

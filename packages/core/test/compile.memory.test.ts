@@ -65,10 +65,13 @@ describe.each(["cpu", "wasm"])("tensor leaks on %s", (backend) => {
         const r = k.probs(theta, { samples: 64, key: Key.make(i) })
         r.probs.dispose()
         r.stdError?.dispose()
-        k.potential(theta, { samples: 64, key: Key.make(i) }).dispose()
+        const m = k.potential(theta, { samples: 64, key: Key.make(i) })
+        m.potential.dispose()
+        m.stdError?.dispose()
+        m.errorBound?.dispose()
         k.klToUniform(theta).dispose()
         tf.tidy(() => {
-          tf.grad((t: tf.Tensor) => tf.sum(k.potential(t, { samples: 64 })))(theta)
+          tf.grad((t: tf.Tensor) => tf.sum(k.potential(t, { samples: 64 }).potential))(theta)
           tf.grad((t: tf.Tensor) => tf.sum(tf.mul(k.probs(t, { samples: 64 }).probs, tf.tensor1d([1, 2, 3, 4]))))(theta)
         })
       }

@@ -105,7 +105,7 @@ describe.each(["cpu", "wasm"])("probabilities on %s", (backend) => {
       const theta = theta2(rows)
       const got = read(k.probs(theta, { method: "quadrature", samples: 128 }).probs)
       expect(maxAbsDiff(got, rows.flatMap((r) => r.probs))).toBeLessThan(1e-5)
-      const pot = read(k.potential(theta, { method: "quadrature", samples: 128 }))
+      const pot = read(k.potential(theta, { method: "quadrature", samples: 128 }).potential)
       rows.forEach((r, i) => expect(Math.abs(pot[i]! - r.potential!)).toBeLessThan(2.5e-4 * Math.max(1, Math.abs(r.potential!))))
       theta.dispose()
     })
@@ -188,7 +188,7 @@ describe.each(["cpu", "wasm"])("probabilities on %s", (backend) => {
         expect(maxAbsDiff(got, expected)).toBeLessThan(1e-7)
         expect(Math.abs(got.slice(0, 4).reduce((s, x) => s + x, 0) - 1)).toBeLessThan(1e-6)
         // M = β·logsumexp(θ/β) + loc + β·γ_E
-        const m = read(k.potential(tf.tensor1d([0.3, -1.2, 2, 0])))
+        const m = read(k.potential(tf.tensor1d([0.3, -1.2, 2, 0])).potential)
         const lse = Math.log([0.3, -1.2, 2, 0].reduce((s, x) => s + Math.exp(x / scale), 0))
         expect(m[0]).toBeCloseTo(scale * lse + 0.3 + scale * 0.5772156649015329, 5)
         theta.dispose()
@@ -199,7 +199,7 @@ describe.each(["cpu", "wasm"])("probabilities on %s", (backend) => {
       const k3 = compile(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.normal() }))
       const p = read(k3.probs(tf.zeros([3])).probs)
       p.forEach((x) => expect(x).toBeCloseTo(1 / 3, 6))
-      expect(read(k3.potential(tf.zeros([3])))[0]).toBeCloseTo(3 / (2 * Math.sqrt(Math.PI)), 5)
+      expect(read(k3.potential(tf.zeros([3])).potential)[0]).toBeCloseTo(3 / (2 * Math.sqrt(Math.PI)), 5)
       const k2 = compile(Model.perturbArgmax({ space: Space.reals(2), noise: Noise.normal({ sd: 0.7 }) }))
       const delta = 0.9
       const p2 = read(k2.probs(tf.tensor1d([delta, 0])).probs)
@@ -271,7 +271,7 @@ describe.each(["cpu", "wasm"])("probabilities on %s", (backend) => {
           fc.assert(
             fc.property(vec(d), (th) => {
               const theta = tf.tensor1d(th)
-              const g = read(tf.grad((t: tf.Tensor) => k.potential(t, { method, ...opts }))(theta))
+              const g = read(tf.grad((t: tf.Tensor) => k.potential(t, { method, ...opts }).potential)(theta))
               const p = read(k.probs(theta, { method, ...opts }).probs)
               theta.dispose()
               expect(maxAbsDiff(g, p), name).toBeLessThan(1e-5)

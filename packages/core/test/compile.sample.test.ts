@@ -192,11 +192,11 @@ describe.each(["cpu", "wasm"])("samples on %s", (backend) => {
         for (let s = 0; s < 8; s++) expect(y[s * 3 + 1]).toBeCloseTo(1, 6)
         const p = read(k.probs(theta, { samples: 64 }).probs)
         expect(p[1]).toBeCloseTo(1, 6)
-        expect(read(k.potential(theta, { samples: 64 }))[0]).toBeGreaterThan(9999)
+        expect(read(k.potential(theta, { samples: 64 }).potential)[0]).toBeGreaterThan(9999)
         const a = compile(Model.perturbArgmax({ space: Space.reals(3), noise }))
         const pa = read(a.probs(theta).probs)
         expect(Array.from(pa)).toEqual([0, 1, 0])
-        const grad = read(tf.grad((t: tf.Tensor) => a.potential(t))(theta))
+        const grad = read(tf.grad((t: tf.Tensor) => a.potential(t).potential)(theta))
         expect(Array.from(grad)).toEqual([0, 1, 0])
         theta.dispose()
       }

@@ -101,7 +101,7 @@ describe.each(["cpu", "wasm"])("temperatures on %s", (backend) => {
       if (tau === 1e30) p.forEach((v) => expect(Math.abs(v - 1 / d)).toBeLessThan(1e-6))
       // rows 2 and 3 have θ₁ far above the rest: its probability is 1 at every τ ≤ 1e2
       if (tau <= 1e2) [1, 2].forEach((r) => expect(p[r * d]).toBeCloseTo(1, 5))
-      const F = read(k.potential(theta, { samples: 256 }))
+      const F = read(k.potential(theta, { samples: 256 }).potential)
       F.forEach((v) => expect(Number.isFinite(v)).toBe(true))
       // F(θ) = E τ·lse((θ + γ)/τ) ≥ E max(θ + γ) ≥ max θ − (noise spread)
       expect(F[1]).toBeGreaterThan(2e4 - 100)

@@ -87,8 +87,10 @@ export const estimator = (kernels: Kernels, softmax: boolean, samples: number, k
     const t = tf.tensor2d(flatten(rows, d), [rows.length, d])
     try {
       const m = kernels.potential(t, options)
-      const out = Float64Array.from(m.dataSync())
-      m.dispose()
+      const out = Float64Array.from(m.potential.dataSync())
+      m.potential.dispose()
+      m.stdError?.dispose()
+      m.errorBound?.dispose()
       return out
     } finally {
       t.dispose()

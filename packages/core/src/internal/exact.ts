@@ -25,6 +25,8 @@ export interface ExactRow {
   readonly probs: Float64Array
   readonly potential: number
   readonly stdError?: Float64Array
+  /** The potential's standard error where the rule is randomised (correlated Gaussian, d ≥ 3). */
+  readonly potentialStdError?: number
 }
 
 /** Float64 probabilities and potential of one row. */
@@ -155,23 +157,41 @@ export const exactProbsRows64 = (
   return stdError === undefined ? { probs } : { probs, stdError }
 }
 
-/** M(θ) per row ([] for [d], [n] for [n, d]); its gradient is P. */
-export const exactPotential = (cls: NoiseClass, theta: tf.Tensor, d: number, options: { samples: number; key: Key.Key }): tf.Tensor => {
+/**
+ * M(θ) per row ([] for [d], [n] for [n, d]); its gradient is P. With the standard error where the
+ * "exact" method is a randomised rule: the correlated Gaussian's lattice at d ≥ 3 (the spread of
+ * its shifts). Elsewhere no standard error: exact.
+ */
+export const exactPotential = (
+  cls: NoiseClass,
+  theta: tf.Tensor,
+  d: number,
+  options: { samples: number; key: Key.Key }
+): { potential: tf.Tensor; stdError?: tf.Tensor } => {
   if (cls._tag === "Gumbel") {
-    return tf.add(tf.mul(tf.logSumExp(tf.div(theta, cls.scale), -1), cls.scale), cls.loc + cls.scale * EULER_GAMMA)
+    return { potential: tf.add(tf.mul(tf.logSumExp(tf.div(theta, cls.scale), -1), cls.scale), cls.loc + cls.scale * EULER_GAMMA) }
   }
+  const randomised = cls._tag === "Correlated" && d >= 3
+  // One op returns [potential, stdError] stacked where the rule is randomised, so one lattice run
+  // gives both; the gradient is P on the same lattice, applied to the potential's half of dy.
   const op = customOp(([input]) => {
     const x = input!
     const rows = rowsOf(x, d)
     const results = rows.map((r) => exactRow(cls, r, options))
-    const value = tf.tensor(results.map((r) => r.potential), x.rank === 1 ? [] : [rows.length], "float32")
+    const rowShape = x.rank === 1 ? [] : [rows.length]
+    const value = randomised
+      ? tf.tensor([...results.map((r) => r.potential), ...results.map((r) => r.potentialStdError!)], [2, ...rowShape], "float32")
+      : tf.tensor(results.map((r) => r.potential), rowShape, "float32")
     const gradFunc = (dy: tf.Tensor) => {
-      const scale = dy.reshape(x.rank === 1 ? [1] : [rows.length, 1])
+      const own = randomised ? dy.slice([0], [1]) : dy
+      const scale = own.reshape(x.rank === 1 ? [1] : [rows.length, 1])
       return tf.mul(tf.tensor(concat(results.map((r) => r.probs)), x.shape, "float32"), scale)
     }
     return { value, gradFunc }
   })
-  return op(theta)
+  if (!randomised) return { potential: op(theta) }
+  const [potential, stdError] = tf.unstack(op(theta))
+  return { potential: potential!, stdError: stdError! }
 }
 
 export const concat = (rows: ReadonlyArray<Float64Array>): Float32Array => {
