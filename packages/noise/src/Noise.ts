@@ -12,11 +12,15 @@ export {
   gumbel,
   isLaw,
   type Law,
+  type LawJson,
+  type LawOf,
+  type LawSpec,
   type LawTag,
   laplace,
   logistic,
   normal,
   type ParamsByTag,
+  sameLaw,
   studentT,
   uniform
 } from "./Law.js"
