@@ -13,8 +13,11 @@ import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 import { InvalidParameter } from "./Errors.js"
 import * as F from "./internal/families.js"
+import type { LawTag, ParamsByTag } from "./internal/params.js"
 import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } from "./internal/validate.js"
 import { realLine, type Traits } from "./Traits.js"
+
+export type { LawSpec, LawTag, ParamsByTag } from "./internal/params.js"
 
 /**
  * @since 0.1.0
@@ -27,41 +30,6 @@ export const TypeId: unique symbol = Symbol.for("@perturb/noise/Law")
  * @category symbols
  */
 export type TypeId = typeof TypeId
-
-/**
- * The parameters of each built-in family, by tag.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ParamsByTag {
-  readonly Gumbel: { readonly loc: number; readonly scale: number }
-  readonly Normal: { readonly mean: number; readonly sd: number }
-  readonly Logistic: { readonly loc: number; readonly scale: number }
-  readonly Laplace: { readonly loc: number; readonly scale: number }
-  readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
-  readonly Cauchy: { readonly loc: number; readonly scale: number }
-  readonly Uniform: { readonly a: number; readonly b: number }
-  readonly Exponential: { readonly rate: number }
-  readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
-  readonly Custom: { readonly name: string }
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type LawTag = keyof ParamsByTag
-
-/**
- * A tag with its parameters: what identifies a law (its numerics follow from it).
- *
- * @since 0.3.0
- * @category models
- */
-export type LawSpec<Tag extends LawTag = LawTag> = {
-  readonly [K in Tag]: { readonly _tag: K; readonly params: ParamsByTag[K] }
-}[Tag]
 
 /**
  * A scalar law. `pdf`/`logpdf` are the density for continuous laws and the probability mass for

@@ -8,7 +8,7 @@ import tCdf from "@stdlib/stats-base-dists-t-cdf"
 import betainc from "@stdlib/math-base-special-betainc"
 import gammaln from "@stdlib/math-base-special-gammaln"
 import tQuantile from "@stdlib/stats-base-dists-t-quantile"
-import type { LawSpec } from "../Law.js"
+import type { LawSpec } from "./params.js"
 import { LN2, LOG_SQRT_2PI, log1mexp, normalCdf, normalLogCdf, normalQuantile, softplus } from "./special.js"
 
 export interface Numerics {
