@@ -8,20 +8,39 @@
  * @since 0.1.0
  */
 import { Noise, type NoiseLike } from "@perturb/noise"
+import { Equal, Hash, Result, Schema } from "effect"
+import { pipeArguments, type Pipeable } from "effect/Pipeable"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
-import { isSpace, type Space } from "./Space.js"
+import { fromJSON as spaceFromJSON, isSpace, type Space, type SpaceJson } from "./Space.js"
 // A temperature is a number in [1e-30, 1e30] (internal/temperature.ts says why); per-row temperatures
 // are tensors given to the kernels.
 import { checkTemperature } from "./internal/temperature.js"
 
 /**
+ * @since 0.3.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = Symbol.for("@perturb/core/Model")
+
+/**
+ * @since 0.3.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+interface ModelBase<D extends number> extends Equal.Equal, Pipeable {
+  readonly [TypeId]: TypeId
+  readonly space: Space<D>
+  readonly noise: NoiseLike
+  toJSON(): ModelJson
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
-export interface PerturbSoftmax<D extends number = number> {
+export interface PerturbSoftmax<D extends number = number> extends ModelBase<D> {
   readonly _tag: "PerturbSoftmax"
-  readonly space: Space<D>
-  readonly noise: NoiseLike
   readonly temperature: number
 }
 
@@ -29,17 +48,59 @@ export interface PerturbSoftmax<D extends number = number> {
  * @since 0.1.0
  * @category models
  */
-export interface PerturbArgmax<D extends number = number> {
+export interface PerturbArgmax<D extends number = number> extends ModelBase<D> {
   readonly _tag: "PerturbArgmax"
-  readonly space: Space<D>
-  readonly noise: NoiseLike
 }
 
 /**
+ * A model: a plain value (equal specs are `Equal.equals` and hash alike, so a model can key a cache)
+ * built only by `perturbSoftmax`, `perturbArgmax` or `fromJSON`.
+ *
  * @since 0.1.0
  * @category models
  */
 export type Model<D extends number = number> = PerturbSoftmax<D> | PerturbArgmax<D>
+
+/**
+ * The JSON form of a model: its space's and its noise's JSON forms side by side.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type ModelJson =
+  | { readonly _tag: "PerturbSoftmax"; readonly space: SpaceJson; readonly noise: Noise.NoiseJson; readonly temperature: number }
+  | { readonly _tag: "PerturbArgmax"; readonly space: SpaceJson; readonly noise: Noise.NoiseJson }
+
+const temperatureOf = (m: Model): number | undefined => (m._tag === "PerturbSoftmax" ? m.temperature : undefined)
+
+const ModelProto = {
+  [TypeId]: TypeId,
+  [Equal.symbol](this: Model, that: unknown): boolean {
+    return isModel(that) && that._tag === this._tag && temperatureOf(that) === temperatureOf(this) &&
+      Equal.equals(this.space, that.space) && Equal.equals(this.noise, that.noise)
+  },
+  [Hash.symbol](this: Model): number {
+    const h = Hash.combine(Hash.hash(this.noise))(Hash.combine(Hash.hash(this.space))(Hash.string(this._tag)))
+    return Hash.combine(Hash.number(temperatureOf(this) ?? 0))(h)
+  },
+  pipe(this: Model) {
+    return pipeArguments(this, arguments)
+  },
+  toJSON(this: Model): ModelJson {
+    const space = this.space.toJSON()
+    const noise = Noise.toJSON(this.noise)
+    return this._tag === "PerturbSoftmax"
+      ? { _tag: this._tag, space, noise, temperature: this.temperature }
+      : { _tag: this._tag, space, noise }
+  },
+  toString(this: Model): string {
+    const t = this._tag === "PerturbSoftmax" ? `, temperature: ${this.temperature}` : ""
+    return `${this._tag}(space: ${String(this.space)}, noise: ${String(this.noise)}${t})`
+  }
+}
+
+const make = <M extends Model>(fields: Omit<M, keyof ModelBase<number>> & Pick<M, "space" | "noise">): M =>
+  Object.freeze(Object.assign(Object.create(ModelProto), fields))
 
 /** The options object and its space; then the noise against the space. */
 const checkModelOptions = (argument: string, options: unknown): { space: Space } => {
@@ -77,7 +138,7 @@ export const perturbSoftmax = <D extends number>(options: {
   checkModelOptions("options", options)
   checkNoise(options.space, options.noise)
   const temperature = checkTemperature("temperature", options.temperature ?? 1)
-  return Object.freeze({ _tag: "PerturbSoftmax", space: options.space, noise: options.noise, temperature })
+  return make<PerturbSoftmax<D>>({ _tag: "PerturbSoftmax", space: options.space, noise: options.noise, temperature })
 }
 
 /**
@@ -96,12 +157,72 @@ export const perturbArgmax = <D extends number>(options: {
 }): PerturbArgmax<D> => {
   checkModelOptions("options", options)
   checkNoise(options.space, options.noise)
-  return Object.freeze({ _tag: "PerturbArgmax", space: options.space, noise: options.noise })
+  return make<PerturbArgmax<D>>({ _tag: "PerturbArgmax", space: options.space, noise: options.noise })
 }
 
 /**
+ * True for models built by this module only: an object that merely has the right `_tag` is not a
+ * model (it has no equality, hash or JSON form, and nothing checked its parts).
+ *
  * @since 0.1.0
  * @category guards
  */
-export const isModel = (u: unknown): u is Model =>
-  typeof u === "object" && u !== null && ["PerturbSoftmax", "PerturbArgmax"].includes((u as { _tag: string })._tag)
+export const isModel = (u: unknown): u is Model => typeof u === "object" && u !== null && TypeId in u
+
+const firstLine = (message: string): string => message.split("\n")[0] ?? message
+
+const ModelJsonSchema = Schema.Struct({
+  _tag: Schema.Literals(["PerturbSoftmax", "PerturbArgmax"]),
+  space: Schema.Unknown,
+  noise: Schema.Unknown,
+  temperature: Schema.optionalKey(Schema.Unknown)
+})
+
+// `json` (or `json.…`) in a part's error becomes that part's path in the model's JSON.
+const within = <A>(path: string, build: () => A): A => {
+  try {
+    return build()
+  } catch (e) {
+    const argument = (e as { argument?: unknown } | null)?.argument
+    if (typeof argument !== "string" || !/^json\b/.test(argument)) throw e
+    const field = `${path}${argument.slice(4)}`
+    throw new InvalidArgument({ argument: field, value: (e as { value?: unknown }).value, reason: (e as { reason?: string }).reason ?? String(e) })
+  }
+}
+
+/**
+ * Reads a model from its JSON form (`model.toJSON()`, or a hand-written file): the shape is checked
+ * with `effect/Schema`, the space by `Space.fromJSON`, the noise by `Noise.fromJSON`, the
+ * temperature as `perturbSoftmax` checks it. Errors are `InvalidArgument` naming the field
+ * (`json.noise.law.scale`, `json.temperature`). A model whose noise is a custom law has no JSON
+ * form that can be read back (its functions are code).
+ *
+ * @example
+ * ```ts
+ * import { Model } from "@perturb/core"
+ * const m = Model.fromJSON({ _tag: "PerturbArgmax", space: { _tag: "ZeroSum", dim: 3 }, noise: { _tag: "Gumbel" } })
+ * ```
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const fromJSON = (json: unknown): Model => {
+  const result = Schema.decodeUnknownResult(ModelJsonSchema)(json)
+  if (Result.isFailure(result)) {
+    const message = result.failure.message
+    const field = /at \["(\w+)"\]/.exec(message)?.[1]
+    const value = field === undefined ? json : (json as Record<string, unknown>)[field]
+    throw new InvalidArgument({ argument: field === undefined ? "json" : `json.${field}`, value, reason: firstLine(message) })
+  }
+  const o = result.success
+  const space = within("json.space", () => spaceFromJSON(o.space))
+  const noise = within("json.noise", () => Noise.fromJSON(o.noise))
+  if (o._tag === "PerturbArgmax") {
+    if (o.temperature !== undefined) {
+      throw new InvalidArgument({ argument: "json.temperature", value: o.temperature, reason: "A Perturb-Argmax model has no temperature" })
+    }
+    return perturbArgmax({ space, noise })
+  }
+  const temperature = checkTemperature("json.temperature", o.temperature ?? 1)
+  return perturbSoftmax({ space, noise, temperature })
+}

@@ -4,7 +4,7 @@
  * Runs the built CLI (`pnpm test` builds first).
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -16,6 +16,24 @@ const run = (...args: Array<string>) => {
 }
 
 describe("perturb CLI", () => {
+  it("--noise FILE.json reads noise with Noise.fromJSON; a bad field is named by its path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "perturb-cli-noise-"))
+    const good = join(dir, "iid.json")
+    writeFileSync(good, JSON.stringify({ _tag: "IID", law: { _tag: "Gumbel" }, dim: 3 }))
+    const ok = run("probs", "--model", "argmax", "--noise", good, "--theta", "0,0,0", "--json")
+    expect(ok.code).toBe(0)
+    for (const p of JSON.parse(ok.stdout).probs) expect(p).toBeCloseTo(1 / 3, 12)
+    const bad = join(dir, "bad.json")
+    writeFileSync(bad, JSON.stringify({ _tag: "IID", law: { _tag: "Gumbel", scale: -1 }, dim: 3 }))
+    const r = run("probs", "--model", "argmax", "--noise", bad, "--theta", "0,0,0", "--json")
+    expect(r.code).not.toBe(0)
+    expect(r.stdout).toBe("")
+    const lines = r.stderr.trim().split("\n")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain("--noise")
+    expect(lines[0]).toContain("json.law.scale")
+  })
+
   it("probs --json: exact Gaussian-Argmax at θ = 0 is uniform", () => {
     const r = run("probs", "--model", "argmax", "--noise", "normal", "--theta", "0,0,0", "--json")
     expect(r.code).toBe(0)

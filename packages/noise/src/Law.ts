@@ -13,8 +13,11 @@ import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 import { InvalidParameter } from "./Errors.js"
 import * as F from "./internal/families.js"
+import type { LawTag, ParamsByTag } from "./internal/params.js"
 import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } from "./internal/validate.js"
 import { realLine, type Traits } from "./Traits.js"
+
+export type { LawSpec, LawTag, ParamsByTag } from "./internal/params.js"
 
 /**
  * @since 0.1.0
@@ -29,38 +32,23 @@ export const TypeId: unique symbol = Symbol.for("@perturb/noise/Law")
 export type TypeId = typeof TypeId
 
 /**
- * The parameters of each built-in family, by tag.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ParamsByTag {
-  readonly Gumbel: { readonly loc: number; readonly scale: number }
-  readonly Normal: { readonly mean: number; readonly sd: number }
-  readonly Logistic: { readonly loc: number; readonly scale: number }
-  readonly Laplace: { readonly loc: number; readonly scale: number }
-  readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
-  readonly Cauchy: { readonly loc: number; readonly scale: number }
-  readonly Uniform: { readonly a: number; readonly b: number }
-  readonly Exponential: { readonly rate: number }
-  readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
-  readonly Custom: { readonly name: string }
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type LawTag = keyof ParamsByTag
-
-/**
  * A scalar law. `pdf`/`logpdf` are the density for continuous laws and the probability mass for
  * discrete ones. Undefined moments are `NaN` (Cauchy's mean), infinite ones `Infinity`.
  *
+ * `Law` (any tag) is a union over the tags, so `switch (law._tag)` narrows `law.params`.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Law<Tag extends LawTag = LawTag> extends Equal.Equal, Pipeable {
+export type Law<Tag extends LawTag = LawTag> = { readonly [K in Tag]: LawOf<K> }[Tag]
+
+/**
+ * The law of one tag.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
   readonly [TypeId]: TypeId
   readonly _tag: Tag
   readonly params: ParamsByTag[Tag]
@@ -83,19 +71,39 @@ export interface Law<Tag extends LawTag = LawTag> extends Equal.Equal, Pipeable 
    * @since 0.2.0
    */
   readonly dlogpdf: ((x: number) => number) | undefined
-  toJSON(): unknown
+  toJSON(): LawJson<Tag>
 }
+
+/**
+ * The JSON form of a law: its tag and parameters side by side, `{ _tag: "Gumbel", loc: 0, scale: 1 }`.
+ * A custom law's JSON names it only (`fromJSON` cannot rebuild user functions).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type LawJson<Tag extends LawTag = LawTag> = { readonly [K in Tag]: { readonly _tag: K } & ParamsByTag[K] }[Tag]
+
+// The identity of a built-in law: its tag and parameters (JSON prints −0 as 0, the same law).
+const key = (law: Law): string => `${law._tag}:${JSON.stringify(law.params)}`
+
+/**
+ * The one rule for "the same law": built-in laws of the same tag with the same parameters; a custom
+ * law only as itself, since it carries user functions, which compare by identity. `Equal.equals`
+ * on laws is this.
+ *
+ * @since 0.3.0
+ * @category equivalence
+ */
+export const sameLaw = (a: Law, b: Law): boolean =>
+  a === b || (a._tag === b._tag && a._tag !== "Custom" && key(a) === key(b))
 
 const LawProto = {
   [TypeId]: TypeId,
   [Equal.symbol](this: Law, that: unknown): boolean {
-    if (!isLaw(that) || that._tag !== this._tag) return false
-    // A custom law carries user functions, which compare by identity.
-    if (this._tag === "Custom") return this === that
-    return JSON.stringify(this.params) === JSON.stringify(that.params)
+    return isLaw(that) && sameLaw(this, that)
   },
   [Hash.symbol](this: Law): number {
-    return Hash.string(`${this._tag}:${JSON.stringify(this.params)}`)
+    return Hash.string(key(this))
   },
   pipe(this: Law) {
     return pipeArguments(this, arguments)
@@ -103,8 +111,8 @@ const LawProto = {
   pdf(this: Law, x: number): number {
     return Math.exp(this.logpdf(x))
   },
-  toJSON(this: Law): unknown {
-    return { _tag: this._tag, ...this.params }
+  toJSON(this: Law): LawJson {
+    return { _tag: this._tag, ...this.params } as LawJson
   },
   toString(this: Law): string {
     const args = Object.entries(this.params).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")
@@ -130,7 +138,7 @@ export const makeLaw = <Tag extends LawTag>(
   self.logcdf = numerics.logcdf
   self.logsf = numerics.logsf
   self.quantile = numerics.quantile
-  self.dlogpdf = F.score(tag, params as Readonly<Record<string, unknown>>)
+  self.dlogpdf = F.score(self)
   return Object.freeze(self) as Law<Tag>
 }
 

@@ -12,14 +12,19 @@ export {
   gumbel,
   isLaw,
   type Law,
+  type LawJson,
+  type LawOf,
+  type LawSpec,
   type LawTag,
   laplace,
   logistic,
   normal,
   type ParamsByTag,
+  sameLaw,
   studentT,
   uniform
 } from "./Law.js"
+export { fromJSON, lawFromJSON, toJSON } from "./Json.js"
 export { sample, sample32, sampleVector, sampleVector32 } from "./Sample.js"
 export {
   dimOf,
@@ -33,6 +38,8 @@ export {
   isNoise,
   marginal,
   type Noise,
-  type VectorNoise
+  type NoiseJson,
+  type VectorNoise,
+  type VectorNoiseJson
 } from "./Vector.js"
 export { argmaxOneToOneSide, isBounded, positiveTail, realLine, type Differentiability, type Support, type Tail, type Traits } from "./Traits.js"

@@ -20,17 +20,17 @@ const transform = (law: Law, u: Float64Array): Float64Array => {
   const n = u.length
   switch (law._tag) {
     case "Gumbel": {
-      const { loc, scale } = law.params as { loc: number; scale: number }
+      const { loc, scale } = law.params
       for (let i = 0; i < n; i++) u[i] = loc - scale * Math.log(-Math.log(u[i]!))
       return u
     }
     case "Logistic": {
-      const { loc, scale } = law.params as { loc: number; scale: number }
+      const { loc, scale } = law.params
       for (let i = 0; i < n; i++) u[i] = loc + scale * (Math.log(u[i]!) - Math.log1p(-u[i]!))
       return u
     }
     case "Exponential": {
-      const { rate } = law.params as { rate: number }
+      const { rate } = law.params
       for (let i = 0; i < n; i++) u[i] = -Math.log1p(-u[i]!) / rate
       return u
     }
@@ -61,7 +61,7 @@ export const sample = (law: Law, key: Key, n: number, offset = 0): Float64Array 
   check(NonNegativeInt, "n", n)
   check(NonNegativeInt, "offset", offset)
   if (law._tag === "Normal") {
-    const { mean, sd } = law.params as { mean: number; sd: number }
+    const { mean, sd } = law.params
     const z = Random.normal64(key, n, offset)
     for (let i = 0; i < n; i++) z[i] = mean + sd * z[i]!
     return z
@@ -77,27 +77,27 @@ const transform32 = (law: Law, u: Float32Array): Float32Array => {
   const n = u.length
   switch (law._tag) {
     case "Gumbel": {
-      const { loc, scale } = law.params as { loc: number; scale: number }
+      const { loc, scale } = law.params
       for (let i = 0; i < n; i++) u[i] = loc - scale * Math.log(-Math.log(u[i]!))
       return u
     }
     case "Normal": {
-      const { mean, sd } = law.params as { mean: number; sd: number }
+      const { mean, sd } = law.params
       for (let i = 0; i < n; i++) u[i] = mean + sd * Random.normalQuantile(u[i]!)
       return u
     }
     case "Uniform": {
-      const { a, b } = law.params as { a: number; b: number }
+      const { a, b } = law.params
       for (let i = 0; i < n; i++) u[i] = a + (b - a) * u[i]!
       return u
     }
     case "Exponential": {
-      const { rate } = law.params as { rate: number }
+      const { rate } = law.params
       for (let i = 0; i < n; i++) u[i] = -Math.log1p(-u[i]!) / rate
       return u
     }
     case "Logistic": {
-      const { loc, scale } = law.params as { loc: number; scale: number }
+      const { loc, scale } = law.params
       for (let i = 0; i < n; i++) u[i] = loc + scale * (Math.log(u[i]!) - Math.log1p(-u[i]!))
       return u
     }

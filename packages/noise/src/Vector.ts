@@ -6,28 +6,30 @@
  * @since 0.1.0
  */
 import { InvalidParameter } from "./Errors.js"
-import { isLaw, type Law, normal } from "./Law.js"
+import { isLaw, type Law, type LawJson, normal, sameLaw } from "./Law.js"
 import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
-import { Schema } from "effect"
+import { Equal, Hash, Schema } from "effect"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface IID {
+export interface IID extends Equal.Equal {
   readonly _tag: "IID"
   readonly law: Law
   readonly dim: number
+  toJSON(): VectorNoiseJson
 }
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Independent {
+export interface Independent extends Equal.Equal {
   readonly _tag: "Independent"
   readonly laws: ReadonlyArray<Law>
   readonly dim: number
+  toJSON(): VectorNoiseJson
 }
 
 /**
@@ -37,12 +39,13 @@ export interface Independent {
  * @since 0.1.0
  * @category models
  */
-export interface Gaussian {
+export interface Gaussian extends Equal.Equal {
   readonly _tag: "Gaussian"
   readonly dim: number
   readonly mean: ReadonlyArray<number>
   readonly covariance: ReadonlyArray<ReadonlyArray<number>>
   readonly cholesky: Float64Array
+  toJSON(): VectorNoiseJson
 }
 
 /**
@@ -59,6 +62,70 @@ export type VectorNoise = IID | Independent | Gaussian
  */
 export type Noise = Law | VectorNoise
 
+/**
+ * The JSON form of vector noise.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type VectorNoiseJson =
+  | { readonly _tag: "IID"; readonly law: LawJson; readonly dim: number }
+  | { readonly _tag: "Independent"; readonly laws: ReadonlyArray<LawJson> }
+  | {
+    readonly _tag: "Gaussian"
+    readonly mean: ReadonlyArray<number>
+    readonly covariance: ReadonlyArray<ReadonlyArray<number>>
+  }
+
+/**
+ * The JSON form of any noise.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type NoiseJson = LawJson | VectorNoiseJson
+
+// Structural identity, laws compared by `sameLaw` (a custom law only as itself).
+const sameNoise = (a: VectorNoise, b: VectorNoise): boolean => {
+  if (a.dim !== b.dim) return false
+  switch (a._tag) {
+    case "IID":
+      return b._tag === "IID" && sameLaw(a.law, b.law)
+    case "Independent":
+      return b._tag === "Independent" && a.laws.every((l, i) => sameLaw(l, b.laws[i]!))
+    case "Gaussian":
+      return b._tag === "Gaussian" && a.mean.every((m, i) => m === b.mean[i]) &&
+        a.covariance.every((row, i) => row.every((c, j) => c === b.covariance[i]![j]))
+  }
+}
+
+const vectorJson = (n: VectorNoise): VectorNoiseJson => {
+  switch (n._tag) {
+    case "IID":
+      return { _tag: "IID", law: n.law.toJSON(), dim: n.dim }
+    case "Independent":
+      return { _tag: "Independent", laws: n.laws.map((l) => l.toJSON()) }
+    case "Gaussian":
+      return { _tag: "Gaussian", mean: n.mean, covariance: n.covariance }
+  }
+}
+
+const VectorProto = {
+  [Equal.symbol](this: VectorNoise, that: unknown): boolean {
+    return isNoise(that) && !isLaw(that) && sameNoise(this, that)
+  },
+  [Hash.symbol](this: VectorNoise): number {
+    // JSON prints −0 as 0, as `===` compares them.
+    return Hash.string(JSON.stringify(vectorJson(this)))
+  },
+  toJSON(this: VectorNoise): VectorNoiseJson {
+    return vectorJson(this)
+  }
+}
+
+const make = <N extends VectorNoise>(fields: Omit<N, keyof Equal.Equal | "toJSON">): N =>
+  Object.freeze(Object.assign(Object.create(VectorProto), fields))
+
 const Dim = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))
 
 /**
@@ -69,7 +136,7 @@ const Dim = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)
  */
 export const iid = (law: Law, dim: number): IID => {
   if (!isLaw(law)) throw new InvalidParameter({ argument: "iid.law", value: law, reason: "Expected a Law" })
-  return Object.freeze({ _tag: "IID", law, dim: check(Dim, "iid.dim", dim) })
+  return make<IID>({ _tag: "IID", law, dim: check(Dim, "iid.dim", dim) })
 }
 
 /**
@@ -85,7 +152,7 @@ export const independent = (laws: ReadonlyArray<Law>): Independent => {
   laws.forEach((l, i) => {
     if (!isLaw(l)) throw new InvalidParameter({ argument: `independent.laws[${i}]`, value: l, reason: "Expected a Law" })
   })
-  return Object.freeze({ _tag: "Independent", laws: Object.freeze([...laws]), dim: laws.length })
+  return make<Independent>({ _tag: "Independent", laws: Object.freeze([...laws]), dim: laws.length })
 }
 
 /**
@@ -160,7 +227,7 @@ export const gaussian = (options: {
   if (mean.length !== d) {
     throw new InvalidParameter({ argument: "gaussian.mean", value: mean, reason: `Expected ${d} entries` })
   }
-  return Object.freeze({
+  return make<Gaussian>({
     _tag: "Gaussian",
     dim: d,
     mean: Object.freeze([...mean]),

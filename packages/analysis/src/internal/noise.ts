@@ -3,7 +3,6 @@
  * discrete-noise quantities a kink witness needs (Prop 5.5).
  */
 import { type Law, Noise, type NoiseLike } from "@perturb/noise"
-import { Equal } from "effect"
 
 export interface NoiseFacts {
   readonly d: number
@@ -42,7 +41,7 @@ export const noiseFacts = (noise: NoiseLike, d: number): NoiseFacts => {
   const traits = laws.map((l) => l.traits)
   const first = laws[0]!
   const iid = Noise.isLaw(noise) || (!Noise.isLaw(noise) && noise._tag === "IID") ||
-    laws.every((l) => Equal.equals(l, first))
+    laws.every((l) => Noise.sameLaw(l, first))
   const name = Noise.isLaw(noise)
     ? `${describeLaw(noise)} i.i.d.`
     : noise._tag === "IID"
@@ -60,10 +59,10 @@ export const noiseFacts = (noise: NoiseLike, d: number): NoiseFacts => {
       for (let k = 0; k < d; k++) if (k !== i && k !== j && c[i]![k] !== c[j]![k]) return false
       return true
     }
-    return iid || Equal.equals(laws[i]!, laws[j]!)
+    return iid || Noise.sameLaw(laws[i]!, laws[j]!)
   }
   const gumbel = iid && first._tag === "Gumbel" && gaussian === undefined
-    ? (first.params as { loc: number; scale: number })
+    ? first.params
     : undefined
   return {
     d,
@@ -104,8 +103,8 @@ export const atomsOf = (law: Law): Atoms | undefined => {
   const s = law.traits.support
   if (s._tag !== "Atoms") return undefined
   if (law._tag === "Discrete") {
-    const p = law.params as { atoms: ReadonlyArray<number>; weights: ReadonlyArray<number> }
-    return { atoms: p.atoms, weights: p.weights }
+    const { atoms, weights } = law.params
+    return { atoms, weights }
   }
   // A user-defined discrete law: its masses are the jumps of its cdf at the atoms.
   const sorted = [...s.atoms].sort((a, b) => a - b)

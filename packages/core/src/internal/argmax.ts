@@ -366,7 +366,7 @@ const lawInfo = (law: Law): LawInfo => {
   const kinks: Array<number> = []
   if (Number.isFinite(sLo)) kinks.push(sLo)
   if (Number.isFinite(sHi)) kinks.push(sHi)
-  if (law._tag === "Laplace") kinks.push((law.params as { loc: number }).loc)
+  if (law._tag === "Laplace") kinks.push(law.params.loc)
   const info: LawInfo = { lo, hi, med, iqr, kinks }
   infoCache.set(law, info)
   return info

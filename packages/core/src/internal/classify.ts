@@ -16,8 +16,8 @@ export const classify = (noise: NoiseLike, d: number): NoiseClass => {
   const laws = Noise.independentMarginals(noise, d)
   if (laws === undefined) return { _tag: "Correlated", gaussian: noise as Gaussian }
   const first = laws[0]!
-  if (first._tag === "Gumbel" && laws.every((l) => l === first || (l._tag === "Gumbel" && JSON.stringify(l.params) === JSON.stringify(first.params)))) {
-    const { loc, scale } = first.params as { loc: number; scale: number }
+  if (first._tag === "Gumbel" && laws.every((l) => Noise.sameLaw(l, first))) {
+    const { loc, scale } = first.params
     return { _tag: "Gumbel", loc, scale }
   }
   if (laws.every((l) => l.traits.kind === "discrete")) return { _tag: "Discrete", laws }

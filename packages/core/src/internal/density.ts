@@ -74,8 +74,8 @@ const logRatioCovariance = (noise: NoiseLike, d: number): { inverse: Float64Arra
   const cov = new Float64Array(d * d)
   const mean = new Float64Array(d)
   for (let i = 0; i < d; i++) {
-    const law = Noise.marginal(noise, i)
-    mean[i] = (law.params as { mean: number }).mean
+    // Gaussian marginals are normal laws, whose mean is their `mean` parameter.
+    mean[i] = Noise.marginal(noise, i).mean
   }
   if (!Noise.isLaw(noise) && noise._tag === "Gaussian") {
     noise.covariance.forEach((row, i) => row.forEach((v, j) => (cov[i * d + j] = v)))
@@ -143,7 +143,7 @@ const denseForm = (noise: NoiseLike, d: number): LogRatioForm => {
  * zᵀS⁻¹z = Σ z_k²/v_k − v_d (Σ z_k/v_k)² / (1 + v_d Σ 1/v_k) and log det S = Σ log v_k + log(1 + v_d Σ 1/v_k):
  * O(d), where the dense inverse needed d² floats (10^10 at d = 10^5, an untyped RangeError).
  */
-const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly params: unknown }>): LogRatioForm => {
+const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly mean: number }>): LogRatioForm => {
   const m = laws.length - 1
   const v = laws.map((l) => l.variance)
   const vd = v[m]!
@@ -155,7 +155,7 @@ const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly 
   }
   const c = 1 + vd * sumInv
   logDet += Math.log(c)
-  const mean = Float64Array.from(laws, (l) => (l.params as { mean: number }).mean)
+  const mean = Float64Array.from(laws, (l) => l.mean)
   return {
     quadForm: (z) => {
       const invV = tf.tensor1d(Float32Array.from(v.slice(0, m), (x) => 1 / x))
@@ -167,15 +167,15 @@ const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly 
   }
 }
 
-export type DensityKind = "Concrete" | "LogisticNormal"
+/** Concrete carries its Gumbel law's scale (the location cancels in the density of the softmax). */
+export type DensityKind = { readonly _tag: "Concrete"; readonly scale: number } | { readonly _tag: "LogisticNormal" }
 
 export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
   const laws = Noise.independentMarginals(noise, d)
-  if (laws === undefined) return "LogisticNormal"
+  if (laws === undefined) return { _tag: "LogisticNormal" }
   const first = laws[0]!
-  const same = laws.every((l) => JSON.stringify(l.toJSON()) === JSON.stringify(first.toJSON()))
-  if (first._tag === "Gumbel" && same) return "Concrete"
-  if (laws.every((l) => l._tag === "Normal")) return "LogisticNormal"
+  if (first._tag === "Gumbel" && laws.every((l) => Noise.sameLaw(l, first))) return { _tag: "Concrete", scale: first.params.scale }
+  if (laws.every((l) => l._tag === "Normal")) return { _tag: "LogisticNormal" }
   throw new NoClosedForm({
     what: "logDensity",
     noise: String(first),
@@ -190,8 +190,8 @@ export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.
     // maximum, not where(y > 0, …): comparisons have no gradient in tfjs, and log(max(y, 2^-149)) is
     // log y for every y > 0.
     const logy = tf.log(tf.maximum(y, TINY))
-    if (kind === "Concrete") {
-      const { scale } = Noise.marginal(noise, 0).params as { scale: number }
+    if (kind._tag === "Concrete") {
+      const { scale } = kind
       const t = tau / scale
       const logits = tf.div(theta, scale)
       const shifted = tf.sub(logits, tf.mul(logy, t))

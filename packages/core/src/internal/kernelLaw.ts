@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { type Law, Noise, type NoiseLike } from "@perturb/noise"
+import { Noise, type NoiseLike } from "@perturb/noise"
 
 /** The laws the kernels implement, with their branch index in perturb.c and the WGSL. */
 export const LAW_IDS = {
@@ -27,26 +27,26 @@ export interface KernelLaw {
   readonly p1: number
 }
 
-const sameLaw = (a: Law, b: Law): boolean => a === b || (a._tag === b._tag && JSON.stringify(a.params) === JSON.stringify(b.params))
-
 /** The kernel law of `noise` in d coordinates, or why there is none (a phrase for an error message). */
 export const kernelLaw = (noise: NoiseLike, d: number): KernelLaw | string => {
   const laws = Noise.independentMarginals(noise, d)
   if (laws === undefined) return "correlated Gaussian noise"
   const first = laws[0]
   if (first === undefined) return "no coordinates"
-  if (!laws.every((l) => sameLaw(l, first))) return "coordinates follow different laws"
-  if (!(first._tag in LAW_IDS)) return `${first._tag} noise has no closed-form quantile kernel`
-  const id = LAW_IDS[first._tag as KernelLawName]
-  const p = first.params as Readonly<Record<string, number>>
+  if (!laws.every((l) => Noise.sameLaw(l, first))) return "coordinates follow different laws"
   switch (first._tag) {
     case "Normal":
-      return { id, p0: p.mean!, p1: p.sd! }
+      return { id: LAW_IDS.Normal, p0: first.params.mean, p1: first.params.sd }
     case "Uniform":
-      return { id, p0: p.a!, p1: p.b! }
+      return { id: LAW_IDS.Uniform, p0: first.params.a, p1: first.params.b }
     case "Exponential":
-      return { id, p0: p.rate!, p1: 0 }
+      return { id: LAW_IDS.Exponential, p0: first.params.rate, p1: 0 }
+    case "Gumbel":
+    case "Logistic":
+    case "Laplace":
+    case "Cauchy":
+      return { id: LAW_IDS[first._tag], p0: first.params.loc, p1: first.params.scale }
     default:
-      return { id, p0: p.loc!, p1: p.scale! }
+      return `${first._tag} noise has no closed-form quantile kernel`
   }
 }

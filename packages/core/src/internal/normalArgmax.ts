@@ -161,6 +161,8 @@ export interface NormalFamily {
   readonly sd: Float64Array
 }
 
+const isNormal = (l: Law): l is Law<"Normal"> => l._tag === "Normal"
+
 const familyCache = new WeakMap<ReadonlyArray<Law>, NormalFamily | null>()
 
 /** The normal family of `laws` when every law is Normal, else undefined. Cached per array. */
@@ -168,9 +170,8 @@ export const normalFamily = (laws: ReadonlyArray<Law>): NormalFamily | undefined
   const hit = familyCache.get(laws)
   if (hit !== undefined) return hit ?? undefined
   let out: NormalFamily | null = null
-  if (laws.length > 0 && laws.every((l) => l._tag === "Normal")) {
-    const ps = laws.map((l) => (l as Law<"Normal">).params)
-    out = { mean: Float64Array.from(ps, (p) => p.mean), sd: Float64Array.from(ps, (p) => p.sd) }
+  if (laws.length > 0 && laws.every(isNormal)) {
+    out = { mean: Float64Array.from(laws, (l) => l.params.mean), sd: Float64Array.from(laws, (l) => l.params.sd) }
   }
   familyCache.set(laws, out)
   return out ?? undefined

@@ -40,7 +40,7 @@ export const checkSpace = (argument: string, value: unknown): Space => {
   return value
 }
 
-/** A model made by `Model.perturbSoftmax` / `Model.perturbArgmax` (or plain data of that shape). */
+/** A model made by `Model.perturbSoftmax` / `Model.perturbArgmax` / `Model.fromJSON` (look-alike objects are refused). */
 export const checkModel = (value: unknown): Model => {
   if (!isModel(value)) {
     throw new InvalidArgument({ argument: "model", value, reason: "Expected a model (Model.perturbSoftmax(…) or Model.perturbArgmax(…))" })

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs"
 import { Space } from "@perturb/core"
-import { type Law, Noise, type NoiseLike } from "@perturb/noise"
+import { Noise, type NoiseLike } from "@perturb/noise"
 
 export class UsageError extends Error {
   constructor(readonly flag: string, readonly value: unknown, readonly reason: string) {
@@ -117,50 +117,10 @@ export const parseSpace = (text: string | undefined): Space.Space => {
   })
 }
 
-const lawFromJson = (json: unknown): Law => {
-  const o = json as { _tag?: string } & Record<string, unknown>
-  switch (o?._tag) {
-    case "Gumbel":
-      return Noise.gumbel(o as { loc?: number; scale?: number })
-    case "Normal":
-      return Noise.normal(o as { mean?: number; sd?: number })
-    case "Logistic":
-      return Noise.logistic(o as { loc?: number; scale?: number })
-    case "Laplace":
-      return Noise.laplace(o as { loc?: number; scale?: number })
-    case "StudentT":
-      return Noise.studentT(o as { df: number; loc?: number; scale?: number })
-    case "Cauchy":
-      return Noise.cauchy(o as { loc?: number; scale?: number })
-    case "Uniform":
-      return Noise.uniform(o as { a?: number; b?: number })
-    case "Exponential":
-      return Noise.exponential(o as { rate?: number })
-    case "Discrete":
-      return Noise.discrete(o as { atoms: Array<number>; weights?: Array<number> })
-    default:
-      throw new Error(`unknown law ${JSON.stringify(o?._tag)}`)
-  }
-}
-
-const noiseFromJson = (json: unknown): NoiseLike => {
-  const o = json as { _tag?: string; law?: unknown; dim?: number; laws?: Array<unknown>; covariance?: Array<Array<number>>; mean?: Array<number> }
-  switch (o?._tag) {
-    case "IID":
-      return Noise.iid(lawFromJson(o.law), o.dim as number)
-    case "Independent":
-      return Noise.independent((o.laws ?? []).map(lawFromJson))
-    case "Gaussian":
-      return Noise.gaussian(o.mean === undefined ? { covariance: o.covariance ?? [] } : { covariance: o.covariance ?? [], mean: o.mean })
-    default:
-      return lawFromJson(json)
-  }
-}
-
 export const parseNoise = (text: string | undefined): NoiseLike => {
   if (text === undefined) throw new UsageError("noise", text, "is required")
   return guarded("noise", text, () => {
-    if (text.endsWith(".json")) return noiseFromJson(readJson("noise", text))
+    if (text.endsWith(".json")) return Noise.fromJSON(readJson("noise", text))
     const [kind, ...args] = text.split(":")
     const opt = (i: number) => (args[i] === undefined ? undefined : number("noise", args[i]))
     const two = <K extends string>(a: K, b: K) => {

@@ -8,6 +8,7 @@ import tCdf from "@stdlib/stats-base-dists-t-cdf"
 import betainc from "@stdlib/math-base-special-betainc"
 import gammaln from "@stdlib/math-base-special-gammaln"
 import tQuantile from "@stdlib/stats-base-dists-t-quantile"
+import type { LawSpec } from "./params.js"
 import { LN2, LOG_SQRT_2PI, log1mexp, normalCdf, normalLogCdf, normalQuantile, softplus } from "./special.js"
 
 export interface Numerics {
@@ -274,27 +275,38 @@ export const discrete = (atoms: ReadonlyArray<number>, weights: ReadonlyArray<nu
  * without a density (discrete, custom laws) get `undefined`: there the identity picks up boundary
  * terms a sampled estimator cannot see.
  */
-export const score = (tag: string, params: Readonly<Record<string, unknown>>): ((x: number) => number) | undefined => {
-  const p = params as Record<string, number>
-  switch (tag) {
-    case "Gumbel":
-      return (x) => Math.expm1(-(x - p.loc!) / p.scale!) / p.scale!
-    case "Normal":
-      return (x) => -(x - p.mean!) / (p.sd! * p.sd!)
-    case "Logistic":
-      return (x) => -Math.tanh((x - p.loc!) / (2 * p.scale!)) / p.scale!
-    case "Laplace":
-      return (x) => -Math.sign(x - p.loc!) / p.scale!
-    case "Cauchy":
+export const score = (spec: LawSpec): ((x: number) => number) | undefined => {
+  switch (spec._tag) {
+    case "Gumbel": {
+      const { loc, scale } = spec.params
+      return (x) => Math.expm1(-(x - loc) / scale) / scale
+    }
+    case "Normal": {
+      const { mean, sd } = spec.params
+      return (x) => -(x - mean) / (sd * sd)
+    }
+    case "Logistic": {
+      const { loc, scale } = spec.params
+      return (x) => -Math.tanh((x - loc) / (2 * scale)) / scale
+    }
+    case "Laplace": {
+      const { loc, scale } = spec.params
+      return (x) => -Math.sign(x - loc) / scale
+    }
+    case "Cauchy": {
+      const { loc, scale } = spec.params
       return (x) => {
-        const z = (x - p.loc!) / p.scale!
-        return (-2 * z) / (1 + z * z) / p.scale!
+        const z = (x - loc) / scale
+        return (-2 * z) / (1 + z * z) / scale
       }
-    case "StudentT":
+    }
+    case "StudentT": {
+      const { df, loc, scale } = spec.params
       return (x) => {
-        const z = (x - p.loc!) / p.scale!
-        return (-(p.df! + 1) * z) / (p.df! + z * z) / p.scale!
+        const z = (x - loc) / scale
+        return (-(df + 1) * z) / (df + z * z) / scale
       }
+    }
     default:
       return undefined
   }
