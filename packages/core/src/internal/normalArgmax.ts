@@ -679,6 +679,175 @@ export const normalArgmax = (
 }
 
 // ---------------------------------------------------------------------------------------------
+// Small probabilities to a relative tolerance
+// ---------------------------------------------------------------------------------------------
+
+/** Below this a probability is certified absolutely (rtol·TAIL_FLOOR), not relatively: identify's targets are ≥ 1e-20. */
+const TAIL_FLOOR = 1e-26
+const TAIL_MAX_PANELS = 2000
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI)
+
+/**
+ * P_k for the coordinates `which` (original indices), each to a relative error ≤ `rtol`, by a
+ * Gauss–Kronrod pass of their own; undefined when that cannot be certified (use the adaptive path).
+ * The shared nodes certify 1e-10 absolutely, which leaves P ≈ 1e-19 with a relative error of 1e-5:
+ * their range stops where H = e^−46, and for a small P_k that truncated mass is not small relative to
+ * it. Here each integrand exp(log φ(z_k) − log σ_k + log H − log Φ(z_k)) takes log φ in closed form
+ * and log Φ from the table (absolute error ≤ 2e-15·(1 + |log Φ|), measured on [−16, 9.5]), so no
+ * Mills-ratio cut-off enters, and the range is cut where the neglected masses are relatively small:
+ *   below L, where H(L) ≤ 0.1·rtol·P_k (the mass of every P_k below L is ≤ H(L), as a_k H ≤ h),
+ *   above U ≥ c_k + σ_k Φ̄⁻¹(0.1·rtol·P_k) (P_k's mass above is ≤ Φ̄((U − c_k)/σ_k)),
+ * with P_k guessed at 1/100 of `guess` and checked afterwards. A coordinate is accepted when
+ * Σ_panels |K21 − G10| + both tails + the table's relative error (≤ 4e-15·(|log H(L)| + d)) times
+ * P_k is ≤ rtol·max(P_k, 1e-26): probabilities below 1e-26 are certified only to rtol·1e-26.
+ * One node costs O(d) table look-ups and one exp per coordinate of `which`.
+ */
+export const normalArgmaxSmall = (
+  theta: Float64Array,
+  family: NormalFamily,
+  which: ReadonlyArray<number>,
+  guess: ReadonlyArray<number>,
+  rtol: number = 1e-10
+): Float64Array | undefined => {
+  const d = family.mean.length
+  checkTheta(theta, d)
+  const m = which.length
+  if (m === 0) return new Float64Array(0)
+  let shift = -Infinity
+  for (let j = 0; j < d; j++) shift = Math.max(shift, theta[j]! + family.mean[j]!)
+  const order = new Int32Array(d)
+  const key = new Float64Array(d)
+  for (let j = 0; j < d; j++) {
+    order[j] = j
+    key[j] = theta[j]! + family.mean[j]! - shift + ZHI * family.sd[j]!
+  }
+  order.sort((x, y) => key[y]! - key[x]!)
+  const c = Float64Array.from(order, (j) => theta[j]! + family.mean[j]! - shift)
+  const inv = Float64Array.from(order, (j) => 1 / family.sd[j]!)
+  const reach = Float64Array.from(order, (j) => key[j]!)
+  const pos = new Int32Array(d)
+  for (let r = 0; r < d; r++) pos[order[r]!] = r
+  const kPos = Int32Array.from(which, (j) => pos[j]!)
+  const kc = Float64Array.from(kPos, (r) => c[r]!)
+  const kInv = Float64Array.from(kPos, (r) => inv[r]!)
+  const kNorm = Float64Array.from(kPos, (r) => Math.log(inv[r]!) - LOG_SQRT_2PI)
+  let sdMin = Infinity
+  for (let r = 0; r < d; r++) sdMin = Math.min(sdMin, 1 / inv[r]!)
+  const T = getTable()
+  const lc = new Float64Array(d)
+  const f = (t: number, out: Float64Array): void => {
+    const cnt = prefix(reach, d, t)
+    let lh = 0
+    for (let r = 0; r < cnt; r++) {
+      const z = (t - c[r]!) * inv[r]!
+      let lp: number
+      if (z >= ZLO) {
+        const u = (z - ZLO) * INV_CELL
+        const k = u | 0
+        const s = 2 * (u - k) - 1
+        const o = k * STRIDE
+        let p = T[o + 12]!
+        for (let i = 10; i >= 0; i -= 2) p = p * s + T[o + i]!
+        lp = p
+      } else lp = STD.logcdf(z)
+      lc[r] = lp
+      lh += lp
+    }
+    for (let q = 0; q < m; q++) {
+      const z = (t - kc[q]!) * kInv[q]!
+      out[q] = Math.exp(kNorm[q]! - 0.5 * z * z + lh - (kPos[q]! < cnt ? lc[kPos[q]!]! : 0))
+    }
+  }
+  interface Panel {
+    readonly a: number
+    readonly b: number
+    readonly K: Float64Array
+    readonly E: Float64Array
+  }
+  const buf = new Float64Array(m)
+  const evalPanel = (a: number, b: number): Panel => {
+    const mid = 0.5 * (a + b)
+    const hw = 0.5 * (b - a)
+    const K = new Float64Array(m)
+    const E = new Float64Array(m)
+    for (let j = 0; j < 21; j++) {
+      f(mid + hw * RULE.x[j]!, buf)
+      const wk = RULE.wk[j]! * hw
+      const wd = wk - RULE.wg[j]! * hw
+      for (let q = 0; q < m; q++) {
+        K[q]! += wk * buf[q]!
+        E[q]! += wd * buf[q]!
+      }
+    }
+    for (let q = 0; q < m; q++) E[q] = Math.abs(E[q]!)
+    return { a, b, K, E }
+  }
+  let est = Float64Array.from(guess, (g) => (g > 0 ? g : 0))
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const floor = est.map((g) => Math.max(0.01 * g, TAIL_FLOOR))
+    let minFloor = Infinity
+    for (let q = 0; q < m; q++) minFloor = Math.min(minFloor, floor[q]!)
+    const target = Math.log(0.1 * rtol * minFloor)
+    let start = -Infinity
+    const zLow = STD.quantile(Math.exp(target))
+    for (let r = 0; r < d; r++) start = Math.max(start, c[r]! + zLow / inv[r]!)
+    const low = solveLogH(c, inv, reach, d, start, target)
+    const L = low.t
+    let U = -Infinity
+    for (let q = 0; q < m; q++) U = Math.max(U, kc[q]! - STD.quantile(0.1 * rtol * floor[q]!) / kInv[q]!)
+    if (!(U > L) || !Number.isFinite(L)) return undefined
+    // The range allows for P_k down to 1/100 of the guess (cheap); the panels aim at the guess itself.
+    const tolQ = floor.map((x) => 0.5 * rtol * Math.max(100 * x, TAIL_FLOOR))
+    const k0 = Math.max(1, Math.ceil((U - L) / (2 * sdMin)))
+    let panels: Array<Panel> = []
+    for (let i = 0; i < k0; i++) panels.push(evalPanel(L + ((U - L) * i) / k0, i + 1 === k0 ? U : L + ((U - L) * (i + 1)) / k0))
+    const normErr = (p: Panel): number => {
+      let e = 0
+      for (let q = 0; q < m; q++) e = Math.max(e, p.E[q]! / tolQ[q]!)
+      return e
+    }
+    for (let round = 0; round < 12 && panels.length <= TAIL_MAX_PANELS; round++) {
+      const ne = panels.map(normErr)
+      let total = 0
+      let worst = 0
+      for (let i = 0; i < ne.length; i++) {
+        total += ne[i]!
+        if (ne[i]! > ne[worst]!) worst = i
+      }
+      if (!(total > 1)) break
+      const share = 1 / (2 * panels.length)
+      const next: Array<Panel> = []
+      for (let i = 0; i < panels.length; i++) {
+        const p = panels[i]!
+        if (ne[i]! > share || i === worst) {
+          const mid = 0.5 * (p.a + p.b)
+          next.push(evalPanel(p.a, mid), evalPanel(mid, p.b))
+        } else next.push(p)
+      }
+      panels = next
+    }
+    const value = new Float64Array(m)
+    const error = new Float64Array(m)
+    for (const p of panels) {
+      for (let q = 0; q < m; q++) {
+        value[q]! += p.K[q]!
+        error[q]! += p.E[q]!
+      }
+    }
+    const relTable = 4e-15 * (Math.abs(low.v) + d)
+    let ok = true
+    for (let q = 0; q < m && ok; q++) {
+      const upper = Math.exp(STD.logcdf(-(U - kc[q]!) * kInv[q]!))
+      const err = error[q]! + Math.exp(low.v) + upper + relTable * value[q]!
+      ok = err <= rtol * Math.max(value[q]!, TAIL_FLOOR)
+    }
+    if (ok) return value
+    est = value
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
 // The inverse map's oracle
 // ---------------------------------------------------------------------------------------------
 
@@ -709,11 +878,22 @@ export const normalOracle = (laws: ReadonlyArray<Law>, family: NormalFamily): Or
       const J = r.jacobian
       // The shared nodes certify 1e-10 absolutely, which leaves a probability below ~1e-12 with a
       // relative error up to 1e-5 (2.56207e-19 for 2.56211e-19 at θ = (0, −12.6, −12.6)); identify
-      // converges on log P, so small ones come from the adaptive path, whose Gauss–Kronrod panels
-      // follow the tail (relative error ≤ 1e-10 down to P ≈ 1e-25 against mpmath). J stays the
-      // nodes': Newton's steps need it only approximately.
-      const small = r.probs.some((x) => x < SMALL_PROB)
-      return { probs: small ? argmaxIndependent(t, laws).probs : r.probs, potential: r.potential, times: J.times, diagonal: J.diagonal }
+      // converges on log P, so small ones are recomputed to a relative 1e-10 by `normalArgmaxSmall`
+      // (their own range and panels, O(d) table look-ups per node), or, where that cannot certify
+      // them, by the adaptive path over all d (relative error ≤ 1e-10 down to P ≈ 1e-25 against
+      // mpmath, at ~10× the cost). J stays the nodes': Newton's steps need it only approximately.
+      const small: Array<number> = []
+      for (let i = 0; i < r.probs.length; i++) if (r.probs[i]! < SMALL_PROB) small.push(i)
+      let probs = r.probs
+      if (small.length > 0) {
+        const tail = normalArgmaxSmall(t, family, small, small.map((i) => r.probs[i]!))
+        if (tail === undefined) probs = argmaxIndependent(t, laws).probs
+        else {
+          probs = Float64Array.from(r.probs)
+          for (let q = 0; q < small.length; q++) probs[small[q]!] = tail[q]!
+        }
+      }
+      return { probs, potential: r.potential, times: J.times, diagonal: J.diagonal }
     }
     const g = r ?? argmaxIndependent(t, laws)
     let diag: Float64Array | undefined
