@@ -278,24 +278,37 @@ const solveLogH = (c: Float64Array, inv: Float64Array, reach: Float64Array, n: n
 const STD_Z_LOW = STD.quantile(Math.exp(LOG_H_LOW))
 const STD_Z_BULK = STD.quantile(Math.exp(LOG_H_BULK))
 
+/**
+ * The coordinates shifted so that the largest θ_j + μ_j is 0, in decreasing order of the point
+ * c_j + ZHI σ_j where their Φ reaches 1 in float64: the order every pass over the nodes walks.
+ */
+const byReach = (theta: Float64Array, fam: NormalFamily) => {
+  const d = fam.mean.length
+  let shift = -Infinity
+  for (let j = 0; j < d; j++) shift = Math.max(shift, theta[j]! + fam.mean[j]!)
+  const order = new Int32Array(d)
+  const key = new Float64Array(d)
+  for (let j = 0; j < d; j++) {
+    order[j] = j
+    key[j] = theta[j]! + fam.mean[j]! - shift + ZHI * fam.sd[j]!
+  }
+  order.sort((x, y) => key[y]! - key[x]!)
+  return {
+    shift,
+    order,
+    c: Float64Array.from(order, (j) => theta[j]! + fam.mean[j]! - shift),
+    inv: Float64Array.from(order, (j) => 1 / fam.sd[j]!),
+    reach: Float64Array.from(order, (j) => key[j]!)
+  }
+}
+
 const setup = (theta: Float64Array, fam: NormalFamily): Problem => {
   const d = fam.mean.length
   checkTheta(theta, d)
-  let shift = -Infinity
-  for (let j = 0; j < d; j++) shift = Math.max(shift, theta[j]! + fam.mean[j]!)
+  const { shift, order: all, c: cAll, inv: invAll, reach: reachAll } = byReach(theta, fam)
   // L lies above every point where one coordinate alone has Φ ≤ e^LOG_H_LOW.
   let start = -Infinity
   for (let j = 0; j < d; j++) start = Math.max(start, theta[j]! + fam.mean[j]! - shift + fam.sd[j]! * STD_Z_LOW)
-  const all = new Int32Array(d)
-  const key = new Float64Array(d)
-  for (let j = 0; j < d; j++) {
-    all[j] = j
-    key[j] = theta[j]! + fam.mean[j]! - shift + ZHI * fam.sd[j]!
-  }
-  all.sort((x, y) => key[y]! - key[x]!)
-  const cAll = Float64Array.from(all, (j) => theta[j]! + fam.mean[j]! - shift)
-  const invAll = Float64Array.from(all, (j) => 1 / fam.sd[j]!)
-  const reachAll = Float64Array.from(all, (j) => key[j]!)
   const low = solveLogH(cAll, invAll, reachAll, d, start, LOG_H_LOW)
   const L = low.t
   const n = prefix(reachAll, d, L)
@@ -713,18 +726,7 @@ export const normalArgmaxSmall = (
   checkTheta(theta, d)
   const m = which.length
   if (m === 0) return new Float64Array(0)
-  let shift = -Infinity
-  for (let j = 0; j < d; j++) shift = Math.max(shift, theta[j]! + family.mean[j]!)
-  const order = new Int32Array(d)
-  const key = new Float64Array(d)
-  for (let j = 0; j < d; j++) {
-    order[j] = j
-    key[j] = theta[j]! + family.mean[j]! - shift + ZHI * family.sd[j]!
-  }
-  order.sort((x, y) => key[y]! - key[x]!)
-  const c = Float64Array.from(order, (j) => theta[j]! + family.mean[j]! - shift)
-  const inv = Float64Array.from(order, (j) => 1 / family.sd[j]!)
-  const reach = Float64Array.from(order, (j) => key[j]!)
+  const { order, c, inv, reach } = byReach(theta, family)
   const pos = new Int32Array(d)
   for (let r = 0; r < d; r++) pos[order[r]!] = r
   const kPos = Int32Array.from(which, (j) => pos[j]!)
