@@ -169,18 +169,28 @@ const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly 
 
 export type DensityKind = "Concrete" | "LogisticNormal"
 
-export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
+/**
+ * The closed form of the density, or why there is none: the one decision that `logDensity` and
+ * `Kernels.capabilities.logDensity` both read.
+ */
+export const densityForm = (noise: NoiseLike, d: number): DensityKind | NoClosedForm => {
   const laws = Noise.independentMarginals(noise, d)
   if (laws === undefined) return "LogisticNormal"
   const first = laws[0]!
   const same = laws.every((l) => JSON.stringify(l.toJSON()) === JSON.stringify(first.toJSON()))
   if (first._tag === "Gumbel" && same) return "Concrete"
   if (laws.every((l) => l._tag === "Normal")) return "LogisticNormal"
-  throw new NoClosedForm({
+  return new NoClosedForm({
     what: "logDensity",
     noise: String(first),
     reason: "closed forms exist for i.i.d. Gumbel noise (Concrete) and Gaussian noise (logistic-normal)"
   })
+}
+
+export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
+  const form = densityForm(noise, d)
+  if (typeof form !== "string") throw form
+  return form
 }
 
 /** log p(y) for y [n, d] (or [d]) and θ broadcasting against it; τ a number. */
