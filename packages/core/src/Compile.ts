@@ -26,7 +26,16 @@ export type {
   Refusal,
   SoftmaxMethodCapabilities
 } from "./internal/capabilities.js"
-import { type Capabilities, capabilities as capabilitiesOf, type Method, type MethodCapability, type NewtonClass, type Refusal } from "./internal/capabilities.js"
+import {
+  type Capabilities,
+  capabilities as capabilitiesOf,
+  type Method,
+  type MethodCapability,
+  NEEDS_EXACT_ARGMAX,
+  type NewtonClass,
+  type Refusal,
+  weightsFromExactArgmax
+} from "./internal/capabilities.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { controlVariateProbs } from "./internal/controlVariate.js"
 import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
@@ -615,9 +624,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       if (method === "quadrature") {
         throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "A control variate applies to the qmc and mc methods" })
       }
-      if (cls._tag !== "Gumbel" && cls._tag !== "Continuous") {
-        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise" })
-      }
+      if (!weightsFromExactArgmax(cls)) throw new InvalidArgument({ argument: "controlVariate", value: true, reason: NEEDS_EXACT_ARGMAX })
       const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: cv.probs, stdError: cv.stdError }
     }

@@ -158,12 +158,17 @@ export const methodCapability = (
       return { available: true, gradient, accuracy: "errorBound" }
     case "stratified":
       if (!softmax || kernel === "potential") return method_("The stratified method applies to Perturb-Softmax probs only")
-      if (cls._tag !== "Gumbel" && cls._tag !== "Continuous") {
-        return method_("It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise")
-      }
+      if (!weightsFromExactArgmax(cls)) return method_(NEEDS_EXACT_ARGMAX)
       return { available: true, gradient: ok, accuracy: "stdError" }
   }
 }
+
+/**
+ * Whether the estimators that lean on the exact argmax probabilities (stratified, the control
+ * variate) can: they evaluate them at every row, so only the cheap, deterministic classes.
+ */
+export const weightsFromExactArgmax = (cls: NoiseClass): boolean => cls._tag === "Gumbel" || cls._tag === "Continuous"
+export const NEEDS_EXACT_ARGMAX = "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise"
 
 /** The affine hyperplane identify solves on: normal · θ = offset. */
 export interface Plane {
