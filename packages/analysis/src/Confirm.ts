@@ -32,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { compile, InvalidArgument, type Kernels, Model, NotConverged, Space } from "@perturb/core"
+import { compile, InvalidArgument, type Kernels, Model, Space } from "@perturb/core"
 import { Key, Random } from "@perturb/noise"
 import { Cause, Data, Effect, Exit } from "effect"
 import type { Properties, Report } from "./Analyze.js"
@@ -533,16 +533,9 @@ const confirmModel = (report: Report, which: Which, props: Properties, plan: Pla
     const facts = noiseFacts(report.noise, d)
     const discrete = which === "argmax" && facts.laws.every((l) => atomsOf(l) !== undefined)
     const hull = Space.affineHull(report.space)
-    let identifiable = Space.isAffine(report.space)
-    if (identifiable) {
-      try {
-        kernels.identify(Float64Array.from({ length: d }, () => 1 / d), { samples: 64, key: kEst, maxIterations: 1 })
-      } catch (e) {
-        // NotUnique (not complete and minimal: identify does not apply) or a kernel failure: fit instead.
-        // NotConverged after the one iteration asked for still says identify applies.
-        identifiable = e instanceof NotConverged
-      }
-    }
+    // The kernels state whether identify applies (affine, complete, minimal, noise with an exact
+    // Hessian); where it does not, the targets are fitted instead.
+    const identifiable = kernels.capabilities.identify.available
     // Points of Θ: θ(0) (a relative-interior point) and θ(u) for standard normal u.
     const k = kernels.freeDim
     const z = Random.normal64(kPoints, Math.max(1, k) * plan.points)

@@ -11,17 +11,37 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs"
-import { Key, Noise } from "@perturb/noise"
+import { Key } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
-import { DimensionMismatch, InvalidArgument, NoClosedForm, NotConverged, NotUnique } from "./Errors.js"
+import { DimensionMismatch, InvalidArgument, NotConverged, NotUnique } from "./Errors.js"
 import type { Model } from "./Model.js"
-import { affineHull, isAffine } from "./Space.js"
+
+export type {
+  ArgmaxMethodCapabilities,
+  Availability,
+  Capabilities,
+  Method,
+  MethodCapabilities,
+  MethodCapability,
+  Refusal,
+  SoftmaxMethodCapabilities
+} from "./internal/capabilities.js"
+import {
+  type Capabilities,
+  capabilities as capabilitiesOf,
+  type Method,
+  type MethodCapability,
+  NEEDS_EXACT_ARGMAX,
+  type NewtonClass,
+  type Refusal,
+  weightsFromExactArgmax
+} from "./internal/capabilities.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { controlVariateProbs } from "./internal/controlVariate.js"
 import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
-import { exactPotential, exactProbs, exactProbsRows64, exactProbsWithError, exactRow } from "./internal/exact.js"
+import { exactJvpRows64, exactPotential, exactPotentialRows64, exactProbs, exactProbsRows64, exactProbsWithError, exactRefusal, exactRow } from "./internal/exact.js"
 import { checkEstimatorWork, checkSampleSize, defaultSamples } from "./internal/limits.js"
-import { scoreAt, scoreRefusal } from "./internal/score.js"
+import { scoreAt } from "./internal/score.js"
 import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "./internal/argmax.js"
 import { fusedSample } from "./internal/fused.js"
 import { identifySoftmax } from "./internal/identifySoftmax.js"
@@ -32,32 +52,6 @@ import { mcPoints, type Points, qmcPoints, quadraturePoints } from "./internal/p
 import { stratifiedProbs } from "./internal/stratified.js"
 import { checkLive, checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
 import { checkBoolean, checkMethod, checkModel, checkOptions } from "./internal/validate.js"
-
-/**
- * How `probs` and `potential` are computed.
- * - `exact`: Perturb-Argmax only — closed form (Gumbel), 1-D quadrature (independent continuous
- *   noise), enumeration (discrete noise): exact to float64 rounding; Genz's randomised lattice rule
- *   (correlated Gaussian, d ≥ 3): an estimate, so it carries its standard error;
- * - `qmc` (Perturb-Softmax default): scrambled Sobol + antithetic, with standard errors;
- * - `mc`: plain Monte Carlo, with standard errors;
- * - `quadrature`: tensor Gauss–Legendre, d ≤ 4, with an error bound (`errorBound`);
- * - `stratified`: Perturb-Softmax `probs` with i.i.d. Gumbel or independent continuous noise —
- *   scrambled Sobol stratified on the argmax, weighted by the exact argmax probabilities, with a
- *   linear control variate: the lowest error per sample at every τ (12–26× below `mc` at d = 10),
- *   but each point costs more (the maximum's quantile by Newton's method, in float64, row by row):
- *   measured 3× the time of `qmc` per call at d = 10 with Gumbel noise, 10× with Normal noise.
- *
- * Gradients: `exact` is differentiated analytically; `qmc`/`mc`/`quadrature` of Perturb-Softmax
- * through the estimate; of Perturb-Argmax (one-hot frequencies, whose own derivative is zero) by
- * the score-function estimator of Berthet et al. 2020 on the same points (see `jacobian`). Noise
- * whose density jumps or that has none (uniform, exponential, discrete, custom laws) has no such
- * estimator: there `probs` succeeds and its gradient throws `InvalidArgument` (argument `method`);
- * use `exact`. The `potential` of an argmax model by `qmc`/`mc` has the frequencies as gradient.
- *
- * @since 0.1.0
- * @category models
- */
-export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
 
 /**
  * @since 0.1.0
@@ -223,8 +217,18 @@ export interface IdentifyOptions {
  * @since 0.1.0
  * @category kernels
  */
-export interface Kernels {
-  readonly model: Model
+export interface Kernels<M extends Model = Model> {
+  readonly model: M
+  /**
+   * What these kernels can do for this model and noise, decided by the same functions the kernels
+   * read: which `probs`/`potential` methods run (and, for each, whether it has a gradient and
+   * whether its result is exact or carries `stdError`/`errorBound`), and whether `identify`,
+   * `logDensity` and `klToUniform` apply — each refusal holds the typed error the call would throw.
+   * Methods a model kind never runs are refusals in the type too (`exact` for Perturb-Softmax).
+   *
+   * @since 0.2.0
+   */
+  readonly capabilities: Capabilities<M>
   readonly dim: number
   readonly freeDim: number
   /** Free parameters u (`[k]` or `[n, k]`) → θ ∈ Θ, differentiable. */
@@ -346,23 +350,14 @@ const softmaxPoints = (model: Model, method: Method, options: EstimateOptions, r
       return method === "mc" ? mcPoints(model.noise, d, samples, key) : qmcPoints(model.noise, d, samples, key)
     }
     case "quadrature": {
-      if (d > 4) {
-        throw new InvalidArgument({ argument: "method", value: "quadrature", reason: `Tensor quadrature needs d ≤ 4, got d = ${d}` })
-      }
+      // d ≤ 4 is the capability's decision (methodCapability), read before any points are asked for.
       const nodes = given ?? defaultNodes(d)
       checkEstimatorWork("samples", nodes, nodes ** d, rows, d)
       return quadraturePoints(model.noise, d, nodes)
     }
-    case "stratified":
-      throw new InvalidArgument({ argument: "method", value: method, reason: "The stratified method applies to Perturb-Softmax probs only" })
-    case "exact":
-      throw new InvalidArgument({
-        argument: "method",
-        value: method,
-        reason: "Perturb-Softmax has no closed form for d ≥ 2; use qmc, mc or quadrature"
-      })
     default:
-      throw new InvalidArgument({ argument: "method", value: method, reason: "Expected exact, qmc, mc, quadrature or stratified" })
+      // Not a decision: the callers ran methodCapability first, which refuses exact/stratified here.
+      throw new InvalidArgument({ argument: "method", value: method, reason: "Estimator points are for qmc, mc and quadrature" })
   }
 }
 
@@ -462,26 +457,24 @@ const averageOverPoints = (
 const argmaxFrequencies = (
   model: Model,
   method: Method,
+  gradient: MethodCapability["gradient"],
   points: Points,
   theta: tf.Tensor,
   d: number,
   jacobian: boolean
 ): { mean: tf.Tensor; stdError?: tf.Tensor; jacobian?: tf.Tensor; jacobianStdError?: tf.Tensor } => {
-  const refusal = scoreRefusal(model.noise, d)
   const rows = theta.rank === 1 ? 1 : theta.shape[0]!
   let scores: Float64Array | undefined
   const scoreChunk = (start: number, count: number, shape: Array<number>): tf.Tensor => {
     scores ??= scoreAt(model.noise, d, points.gamma)
     return tf.tensor(Float32Array.from(scores.subarray(start * d, (start + count) * d)), shape)
   }
-  const noGradient = () =>
-    new InvalidArgument({ argument: "method", value: method, reason: `No gradient for these argmax probabilities: ${refusal}; use method: "exact"` })
   const hot = (z: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(z, -1), d), "float32")
   const op = customOp(([x]) => {
     const est = averageOverPoints(points, x!, d, hot)
     const value = tf.stack([est.mean, est.stdError ?? tf.zerosLike(est.mean)])
     const gradFunc = (dy: tf.Tensor) => {
-      if (refusal !== undefined) throw noGradient()
+      if (!gradient.available) throw gradient.error
       const dyFlat = dy.slice([0], [1]).reshape([rows * d])
       const offsets = tf.range(0, rows * d, d, "int32")
       const g = averageOverPoints(points, x!, d, (z, start, count) => {
@@ -494,7 +487,7 @@ const argmaxFrequencies = (
   })
   const [mean, se] = tf.unstack(op(theta))
   if (!jacobian) return { mean: mean!, ...(hasStdError(points) ? { stdError: se! } : {}) }
-  if (refusal !== undefined) throw noGradient()
+  if (!gradient.available) throw gradient.error
   checkEstimatorWork("jacobian", true, points.count, rows, d * d)
   const j = averageOverPoints(points, theta, d, (z, start, count) =>
     tf.mul(hot(z).reshape([count, rows, d, 1]), scoreChunk(start, count, [count, 1, 1, d])).reshape([count, rows, d * d]), d * d)
@@ -540,11 +533,20 @@ const squeezeRows = (x: tf.Tensor, theta: tf.Tensor): tf.Tensor => (theta.rank =
  * @since 0.1.0
  * @category kernels
  */
-export const compile = (model: Model): Kernels => {
+export const compile = <M extends Model>(model: M): Kernels<M> => {
   checkModel(model)
   const d = model.space.dim
   const cls: NoiseClass = classify(model.noise, d)
   const softmax = model._tag === "PerturbSoftmax"
+  // Decided on first use (identify's plan needs the affine hull), then read by every kernel call.
+  const decided = capabilitiesOf(model, cls)
+  const capabilities = (): Capabilities<M> => decided.capabilities
+  /** The method's capability, or its refusal thrown: the kernels' only decision on what runs. */
+  const runs = (kernel: "probs" | "potential", method: Method): MethodCapability => {
+    const cap: MethodCapability | Refusal = capabilities()[kernel][method]
+    if (!cap.available) throw cap.error
+    return cap
+  }
 
   const noiseFor = (theta: tf.Tensor, samples: number, key: Key.Key): tf.Tensor => {
     const rows = theta.rank === 1 ? 1 : theta.shape[0]!
@@ -586,11 +588,12 @@ export const compile = (model: Model): Kernels => {
     if (options.jacobian !== undefined && options.jacobian !== false && (softmax || method === "exact" || options.jacobian !== true)) {
       throw new InvalidArgument({ argument: "jacobian", value: options.jacobian, reason: "The estimated Jacobian is for Perturb-Argmax probs with mc, qmc or quadrature" })
     }
+    const cap = runs("probs", method)
     const rows = rowsOf(theta)
     if (!softmax) {
       if (method !== "exact") {
         const points = softmaxPoints(model, method, options, rows)
-        const est = argmaxFrequencies(model, method, points, theta, d, options.jacobian === true)
+        const est = argmaxFrequencies(model, method, cap.gradient, points, theta, d, options.jacobian === true)
         const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, oneHot) : undefined
         return {
           method,
@@ -609,9 +612,6 @@ export const compile = (model: Model): Kernels => {
       if (options.controlVariate === true) {
         throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "The stratified method already uses the exact argmax probabilities" })
       }
-      if (cls._tag !== "Gumbel" && cls._tag !== "Continuous") {
-        throw new InvalidArgument({ argument: "method", value: method, reason: "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise" })
-      }
       const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
       const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
       const samples = given ?? defaultSamples(rows, d)
@@ -624,9 +624,7 @@ export const compile = (model: Model): Kernels => {
       if (method === "quadrature") {
         throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "A control variate applies to the qmc and mc methods" })
       }
-      if (cls._tag !== "Gumbel" && cls._tag !== "Continuous") {
-        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise" })
-      }
+      if (!weightsFromExactArgmax(cls)) throw new InvalidArgument({ argument: "controlVariate", value: true, reason: NEEDS_EXACT_ARGMAX })
       const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
       return { method, probs: cv.probs, stdError: cv.stdError }
     }
@@ -645,6 +643,7 @@ export const compile = (model: Model): Kernels => {
     checkTensor("theta", theta, d)
     estimateOptions(options)
     const method = options.method ?? (softmax ? "qmc" : "exact")
+    runs("potential", method)
     if (!softmax && method === "exact") {
       const exact = exactPotential(cls, theta, d, exactOptions(theta, options))
       return { method, potential: exact.potential, ...optional("stdError", exact.stdError) }
@@ -692,30 +691,8 @@ export const compile = (model: Model): Kernels => {
     // A float32 probability vector sums to 1 only to ~1e-7: accept 1e-6 and renormalise.
     if (Math.abs(sum - 1) > 1e-6) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
     for (let i = 0; i < d; i++) target[i]! /= sum
-    if (!isAffine(model.space)) {
-      throw new NotUnique({ property: "complete", reason: "identify needs an affine space (a complete and minimal convex space is an affine hyperplane transversal to 𝟙); see analyze(space, noise)" })
-    }
-    const hull = affineHull(model.space)
-    // The component of 𝟙 orthogonal to the direction space V: zero iff 𝟙 ∈ V (not minimal).
-    const normal = new Float64Array(d).fill(1)
-    for (let j = 0; j < hull.k; j++) {
-      let s = 0
-      for (let i = 0; i < d; i++) s += hull.basis[i * hull.k + j]!
-      for (let i = 0; i < d; i++) normal[i]! -= s * hull.basis[i * hull.k + j]!
-    }
-    const across = normal.reduce((s, v) => s + v * v, 0)
-    if (hull.k !== d - 1 || across < 1e-9 * d) {
-      const property = across < 1e-9 * d ? "minimal" : "complete"
-      throw new NotUnique({
-        property,
-        reason: property === "minimal"
-          ? "the space contains θ and θ + c𝟙, which have the same probabilities; see analyze(space, noise)"
-          : `the space has dimension ${hull.k}, so it cannot reach every p in the (d−1)-simplex; see analyze(space, noise)`
-      })
-    }
-    let offset = 0
-    for (let i = 0; i < d; i++) offset += normal[i]! * hull.point[i]!
-    const plane = { normal, offset }
+    const plane = decided.plan()
+    if (plane instanceof NotUnique) throw plane
     const notConverged = (theta: Float64Array, residual: number, iterations: number) =>
       new NotConverged({
         what: "identify",
@@ -742,13 +719,16 @@ export const compile = (model: Model): Kernels => {
         }
       })
     }
-    const r = newtonIdentify(oracleFor(model, cls), plane, target, { tol, maxIterations })
+    const r = newtonIdentify(oracleFor(model, plane.newton!), plane, target, { tol, maxIterations })
     if (!r.converged) throw notConverged(r.theta, r.residual, r.iterations)
     return { theta: r.theta, residual: r.l1, logResidual: r.residual, measure: "exact", iterations: r.iterations }
   }
 
   return {
     model,
+    get capabilities() {
+      return capabilities()
+    },
     dim: d,
     freeDim: freeDim(model.space),
     theta: (u) =>
@@ -789,18 +769,15 @@ export const compile = (model: Model): Kernels => {
         checkTensor("y", y, d)
         checkTensor("theta", theta, d)
         checkSimplex("y", y, d)
+        const can = capabilities().logDensity
+        if (!can.available) throw can.error
         return densityOf(model.noise, d, y, theta, softmax ? (model as { temperature: number }).temperature : 1)
       }),
     klToUniform: (theta) =>
       tf.tidy(() => {
         checkTensor("theta", theta, d)
-        if (cls._tag === "Correlated" && d >= 3) {
-          throw new NoClosedForm({
-            what: "klToUniform",
-            noise: `Gaussian(covariance: ${JSON.stringify(cls.gaussian.covariance)})`,
-            reason: `the argmax probabilities of correlated Gaussian noise at d = ${d} are a randomised lattice estimate, and klToUniform returns no standard error; use probs(theta, { method: "exact" }), which carries its stdError, with klCategorical`
-          })
-        }
+        const can = capabilities().klToUniform
+        if (!can.available) throw can.error
         const p = exactProbs(cls, theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
         return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
       }),
@@ -833,21 +810,101 @@ export const exactProbs64 = (
   theta: Float64Array,
   options?: { readonly samples?: number; readonly key?: Key.Key }
 ): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
+  const { cls, d, run } = exact64Input(model, theta, options, 1)
+  return exactProbsRows64(cls, theta, d, run)
+}
+
+/**
+ * The float64 entry points' shared boundary: a Perturb-Argmax model whose noise has exact argmax
+ * probabilities, θ as finite rows of d, and the lattice's points within the work limits (its cost
+ * per row is samples · d² for P and M, and d times that for J v: `work`).
+ */
+const exact64Input = (
+  model: Model,
+  theta: Float64Array,
+  options: { readonly samples?: number; readonly key?: Key.Key } | undefined,
+  work: number
+): { cls: NoiseClass; d: number; run: { samples: number; key: Key.Key } } => {
   if (typeof model !== "object" || model === null || model._tag !== "PerturbArgmax") {
     throw new InvalidArgument({ argument: "model", value: (model as { _tag?: unknown } | null)?._tag ?? model, reason: "Expected a Perturb-Argmax model: Perturb-Softmax has no closed form" })
   }
+  checkModel(model)
   const d = model.space.dim
-  if (!(theta instanceof Float64Array) || theta.length === 0 || theta.length % d !== 0) {
-    throw new InvalidArgument({ argument: "theta", value: theta, reason: `Expected a Float64Array of d = ${d} values per row` })
-  }
-  const bad = theta.findIndex((x) => !Number.isFinite(x))
-  if (bad >= 0) throw new InvalidArgument({ argument: `theta[${bad}]`, value: theta[bad], reason: "Expected a finite number" })
+  checkRows64("theta", theta, d)
   const cls = classify(model.noise, d)
-  const given = options?.samples === undefined ? undefined : checkSamples("samples", options.samples)
+  const refusal = exactRefusal(cls)
+  if (refusal !== undefined) throw refusal
+  const o = checkOptions("options", options)
+  const given = o.samples === undefined ? undefined : checkSamples("samples", o.samples)
   const samples = given ?? DEFAULT_LATTICE_POINTS
-  if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d)
-  const key = options?.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-  return exactProbsRows64(cls, theta, d, { samples, key })
+  if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d * work)
+  const key = o.key === undefined ? DEFAULT_KEY : checkKey(o.key)
+  return { cls, d, run: { samples, key } }
+}
+
+/** A non-empty Float64Array of finite values, d per row. */
+const checkRows64 = (argument: string, x: unknown, d: number): Float64Array => {
+  if (!(x instanceof Float64Array) || x.length === 0 || x.length % d !== 0) {
+    throw new InvalidArgument({ argument, value: x, reason: `Expected a Float64Array of d = ${d} values per row` })
+  }
+  const bad = x.findIndex((t) => !Number.isFinite(t))
+  if (bad >= 0) throw new InvalidArgument({ argument: `${argument}[${bad}]`, value: x[bad], reason: "Expected a finite number" })
+  return x
+}
+
+/**
+ * The exact Perturb-Argmax potential M(θ) = E max(θ + γ) of each row in float64, without tfjs:
+ * the numerics of `potential(θ, { method: "exact" })` before its float32 rounding, with the same
+ * inputs as `exactProbs64`; its gradient is `exactProbs64`. Exact to float64 rounding for i.i.d.
+ * Gumbel, independent continuous and discrete noise; the correlated Gaussian at d ≥ 3 is Genz's
+ * randomised lattice, so the result carries `stdError`. (M is NaN where E max does not exist, as
+ * for Cauchy noise.)
+ *
+ * @example
+ * import { exactPotential64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactPotential64(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2)).potential
+ * // Float64Array [logsumexp(0, 1, 2) + γ_Euler]
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactPotential64 = (
+  model: Model,
+  theta: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly potential: Float64Array; readonly stdError?: Float64Array } => {
+  const { cls, d, run } = exact64Input(model, theta, options, 1)
+  return exactPotentialRows64(cls, theta, d, run)
+}
+
+/**
+ * The Jacobian-vector product J(θ) v = d/dε P(θ + εv) at ε = 0 of the exact Perturb-Argmax
+ * probabilities, in float64, without tfjs: `v` holds one direction per row of `theta` (the same
+ * length). J is the Hessian of M, symmetric, so this is also vᵀJ. Exact to float64 rounding for
+ * i.i.d. Gumbel and independent continuous noise. Discrete noise: 0 where P(θ + εv) is constant
+ * near ε = 0, and `InvalidArgument` (naming `theta`) where it jumps — there is no derivative there.
+ * The correlated Gaussian: exact up to d = 3 (J needs orthant probabilities of dimension d − 2);
+ * from d = 4 the mean of 8 independent lattice runs sharing `samples`, with their spread as
+ * `stdError`.
+ *
+ * @example
+ * import { exactJvp64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactJvp64(Model.perturbArgmax({ space: Space.reals(2), noise: Noise.gumbel() }), Float64Array.of(0, 0), Float64Array.of(1, 0)).jvp
+ * // Float64Array [0.25, -0.25]: softmax's Jacobian p_i(δ_ik − p_k)
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactJvp64 = (
+  model: Model,
+  theta: Float64Array,
+  v: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly jvp: Float64Array; readonly stdError?: Float64Array } => {
+  const { cls, d, run } = exact64Input(model, theta, options, model?.space?.dim ?? 1)
+  checkRows64("v", v, d)
+  if (v.length !== theta.length) throw new InvalidArgument({ argument: "v", value: v.length, reason: `Expected one direction per row of theta: ${theta.length} values` })
+  return exactJvpRows64(cls, theta, v, d, run)
 }
 
 /**
@@ -898,7 +955,7 @@ export const klCategorical = (q: tf.Tensor, p: tf.Tensor): tf.Tensor =>
   })
 
 /** The exact float64 potential of a Perturb-Argmax model for the inverse map. */
-const oracleFor = (model: Model, cls: NoiseClass): Oracle => {
+const oracleFor = (model: Model, cls: NewtonClass): Oracle => {
   const d = model.space.dim
   const logStart = (scale: number) => (p: Float64Array) => p.map((x) => scale * Math.log(x))
   if (cls._tag === "Gumbel") {
@@ -916,32 +973,18 @@ const oracleFor = (model: Model, cls: NoiseClass): Oracle => {
       start: logStart(cls.scale)
     }
   }
-  if (cls._tag === "Continuous") {
-    // The criterion analyze reads too: one source of truth for "P is one-to-one modulo 𝟙".
-    if (Noise.argmaxOneToOneSide(cls.laws) === undefined) {
-      throw new NotUnique({
-        property: "minimal",
-        reason: "the noise laws share no tail with a positive density (Noise.argmaxOneToOneSide), so P need not be one-to-one modulo 𝟙: bounded noise saturates (Prop 5.4), and so do laws unbounded on opposite sides; see analyze(space, noise)"
-      })
-    }
-    // A softmax-like start: the laws' spread sets the scale of θ.
-    const family = normalFamily(cls.laws)
-    if (family !== undefined) return normalOracle(cls.laws, family)
-    const spread = Math.sqrt(cls.laws.reduce((s, l) => s + (Number.isFinite(l.variance) ? l.variance : 1), 0) / d)
-    return {
-      // Not exactRow: that takes shared nodes where they certify 1e-10 absolutely; the adaptive
-      // path is accurate relative to each probability, which the log-residual test needs.
-      value: (t) => argmaxIndependent(t, cls.laws).potential,
-      grad: (t) => argmaxIndependent(t, cls.laws).probs,
-      hvp: (t, v) => argmaxJvp(t, cls.laws, v),
-      diagonal: (t) => argmaxHessianDiagonal(t, cls.laws),
-      start: logStart(spread * 0.6)
-    }
+  // identifyPlan admitted only noise with an exact Newton oracle: here independent continuous laws
+  // sharing a tail. A softmax-like start: the laws' spread sets the scale of θ.
+  const family = normalFamily(cls.laws)
+  if (family !== undefined) return normalOracle(cls.laws, family)
+  const spread = Math.sqrt(cls.laws.reduce((s, l) => s + (Number.isFinite(l.variance) ? l.variance : 1), 0) / d)
+  return {
+    // Not exactRow: that takes shared nodes where they certify 1e-10 absolutely; the adaptive
+    // path is accurate relative to each probability, which the log-residual test needs.
+    value: (t) => argmaxIndependent(t, cls.laws).potential,
+    grad: (t) => argmaxIndependent(t, cls.laws).probs,
+    hvp: (t, v) => argmaxJvp(t, cls.laws, v),
+    diagonal: (t) => argmaxHessianDiagonal(t, cls.laws),
+    start: logStart(spread * 0.6)
   }
-  throw new NotUnique({
-    property: "identifiable",
-    reason: cls._tag === "Discrete"
-      ? "discrete noise makes ∂M set-valued at kinks (Prop 5.5); see analyze(space, noise)"
-      : "the inverse map needs an exact Hessian, which this noise's argmax model lacks; use Perturb-Softmax"
-  })
 }

@@ -8,15 +8,24 @@ export * as Space from "./Space.js"
 export * as Model from "./Model.js"
 export * as Lp from "./Lp.js"
 export {
+  type ArgmaxMethodCapabilities,
+  type Availability,
+  type Capabilities,
   compile,
   type EstimateOptions,
+  exactJvp64,
+  exactPotential64,
   exactProbs64,
   type IdentifyResult,
   type Kernels,
   klCategorical,
   type Method,
+  type MethodCapabilities,
+  type MethodCapability,
   type PotentialResult,
-  type ProbsResult
+  type ProbsResult,
+  type Refusal,
+  type SoftmaxMethodCapabilities
 } from "./Compile.js"
 export { adam, FusedAdam } from "./Adam.js"
 export { dense, type DenseOptions } from "./Dense.js"

@@ -170,17 +170,27 @@ const diagonalForm = (laws: ReadonlyArray<{ readonly variance: number; readonly 
 /** Concrete carries its Gumbel law's scale (the location cancels in the density of the softmax). */
 export type DensityKind = { readonly _tag: "Concrete"; readonly scale: number } | { readonly _tag: "LogisticNormal" }
 
-export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
+/**
+ * The closed form of the density, or why there is none: the one decision that `logDensity` and
+ * `Kernels.capabilities.logDensity` both read.
+ */
+export const densityForm = (noise: NoiseLike, d: number): DensityKind | NoClosedForm => {
   const laws = Noise.independentMarginals(noise, d)
   if (laws === undefined) return { _tag: "LogisticNormal" }
   const first = laws[0]!
   if (first._tag === "Gumbel" && laws.every((l) => Noise.sameLaw(l, first))) return { _tag: "Concrete", scale: first.params.scale }
   if (laws.every((l) => l._tag === "Normal")) return { _tag: "LogisticNormal" }
-  throw new NoClosedForm({
+  return new NoClosedForm({
     what: "logDensity",
     noise: String(first),
     reason: "closed forms exist for i.i.d. Gumbel noise (Concrete) and Gaussian noise (logistic-normal)"
   })
+}
+
+export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
+  const form = densityForm(noise, d)
+  if (form instanceof NoClosedForm) throw form
+  return form
 }
 
 /** log p(y) for y [n, d] (or [d]) and θ broadcasting against it; τ a number. */

@@ -9,6 +9,7 @@ import { Key } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
 import {
   argmaxDiscrete,
+  argmaxDiscreteDirectional,
   argmaxGaussian,
   argmaxGaussianJacobian,
   argmaxGumbel,
@@ -20,6 +21,25 @@ import { normalArgmax, normalFamily } from "./normalArgmax.js"
 import { customOp, rowsOf } from "./tensors.js"
 
 const EULER_GAMMA = 0.5772156649015329
+
+/**
+ * Why this noise has no exact argmax probabilities, or `undefined`: the one decision that the
+ * exact kernels and `Kernels.capabilities` both read.
+ */
+export const exactRefusal = (cls: NoiseClass): InvalidArgument | undefined =>
+  cls._tag === "Mixed"
+    ? new InvalidArgument({
+      argument: "noise",
+      value: cls.laws.map(String),
+      reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
+    })
+    : undefined
+
+/**
+ * Whether the "exact" method is a randomised rule, whose results carry a standard error: Genz's
+ * lattice for the correlated Gaussian at d ≥ 3 (at d = 2 it is one normal cdf).
+ */
+export const exactIsRandomised = (cls: NoiseClass, d: number): boolean => cls._tag === "Correlated" && d >= 3
 
 export interface ExactRow {
   readonly probs: Float64Array
@@ -44,16 +64,12 @@ export const exactRow = (cls: NoiseClass, theta: Float64Array, options: { sample
     case "Correlated":
       return argmaxGaussian(theta, cls.gaussian, { samples: options.samples, key: options.key })
     case "Mixed":
-      throw new InvalidArgument({
-        argument: "noise",
-        value: cls.laws.map(String),
-        reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
-      })
+      throw exactRefusal(cls)!
   }
 }
 
 /** Vector-Jacobian product of P at one row (= J v, J symmetric). */
-const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array, options: { samples: number; key: Key.Key }): Float64Array => {
+export const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array, options: { samples: number; key: Key.Key }): Float64Array => {
   switch (cls._tag) {
     case "Gumbel": {
       const p = argmaxGumbel(theta, cls.loc, cls.scale).probs
@@ -81,11 +97,7 @@ const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array, options: 
       return out
     }
     case "Mixed":
-      throw new InvalidArgument({
-        argument: "noise",
-        value: cls.laws.map(String),
-        reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
-      })
+      throw exactRefusal(cls)!
   }
 }
 
@@ -116,7 +128,7 @@ export const exactProbsWithError = (
   d: number,
   options: { samples: number; key: Key.Key }
 ): { probs: tf.Tensor; stdError?: tf.Tensor } => {
-  if (cls._tag !== "Correlated" || d < 3) return { probs: exactProbs(cls, theta, d, options) }
+  if (!exactIsRandomised(cls, d)) return { probs: exactProbs(cls, theta, d, options) }
   // One op returns [probs, stdError] stacked, so one lattice run gives both; the gradient is the
   // lattice Jacobian's, applied to the probabilities' half of dy.
   const op = customOp(([input]) => {
@@ -147,7 +159,7 @@ export const exactProbsRows64 = (
 ): { probs: Float64Array; stdError?: Float64Array } => {
   const rows = theta.length / d
   const probs = new Float64Array(theta.length)
-  const randomised = cls._tag === "Correlated" && d >= 3
+  const randomised = exactIsRandomised(cls, d)
   const stdError = randomised ? new Float64Array(theta.length) : undefined
   for (let r = 0; r < rows; r++) {
     const row = exactRow(cls, theta.subarray(r * d, (r + 1) * d), options)
@@ -171,7 +183,7 @@ export const exactPotential = (
   if (cls._tag === "Gumbel") {
     return { potential: tf.add(tf.mul(tf.logSumExp(tf.div(theta, cls.scale), -1), cls.scale), cls.loc + cls.scale * EULER_GAMMA) }
   }
-  const randomised = cls._tag === "Correlated" && d >= 3
+  const randomised = exactIsRandomised(cls, d)
   // One op returns [potential, stdError] stacked where the rule is randomised, so one lattice run
   // gives both; the gradient is P on the same lattice, applied to the potential's half of dy.
   const op = customOp(([input]) => {
@@ -192,6 +204,82 @@ export const exactPotential = (
   if (!randomised) return { potential: op(theta) }
   const [potential, stdError] = tf.unstack(op(theta))
   return { potential: potential!, stdError: stdError! }
+}
+
+/**
+ * Float64 potentials M(θ) of each row, with the standard error where the rule is randomised
+ * (correlated Gaussian, d ≥ 3).
+ */
+export const exactPotentialRows64 = (
+  cls: NoiseClass,
+  theta: Float64Array,
+  d: number,
+  options: { samples: number; key: Key.Key }
+): { potential: Float64Array; stdError?: Float64Array } => {
+  const rows = theta.length / d
+  const potential = new Float64Array(rows)
+  const stdError = exactIsRandomised(cls, d) ? new Float64Array(rows) : undefined
+  for (let r = 0; r < rows; r++) {
+    const row = exactRow(cls, theta.subarray(r * d, (r + 1) * d), options)
+    potential[r] = row.potential
+    if (stdError !== undefined) stdError[r] = row.potentialStdError!
+  }
+  return stdError === undefined ? { potential } : { potential, stdError }
+}
+
+/** Independent lattice runs behind the correlated Gaussian's J v, whose spread is its standard error. */
+const JVP_REPLICATES = 8
+
+/**
+ * Float64 Jacobian-vector products J(θ) v of P for each row (`v` one direction per row). Discrete
+ * noise: P is piecewise constant, so J v = 0 where P(θ + εv) does not jump; where it does (a tie
+ * between coordinates that v moves apart) there is no derivative, and the row is refused. The
+ * correlated Gaussian's J entries are a density times a (d − 2)-dimensional orthant probability:
+ * exact up to d = 3 (one dimension is a normal cdf), a lattice estimate from d = 4 on, there the
+ * mean of independent lattice runs with their spread as the standard error (each run is unbiased,
+ * none reports its own error).
+ */
+export const exactJvpRows64 = (
+  cls: NoiseClass,
+  theta: Float64Array,
+  v: Float64Array,
+  d: number,
+  options: { samples: number; key: Key.Key }
+): { jvp: Float64Array; stdError?: Float64Array } => {
+  const rows = theta.length / d
+  const jvp = new Float64Array(theta.length)
+  const randomised = cls._tag === "Correlated" && d >= 4
+  const stdError = randomised ? new Float64Array(theta.length) : undefined
+  const keys = randomised ? Key.split(options.key, JVP_REPLICATES) : []
+  const perRun = Math.max(1, Math.ceil(options.samples / JVP_REPLICATES))
+  for (let r = 0; r < rows; r++) {
+    const t = theta.subarray(r * d, (r + 1) * d)
+    const u = v.subarray(r * d, (r + 1) * d)
+    if (cls._tag === "Discrete") {
+      const { left, right } = argmaxDiscreteDirectional(t, cls.laws, u)
+      if (left !== right) {
+        throw new InvalidArgument({
+          argument: "theta",
+          value: Array.from(t),
+          reason: "P jumps along v here (θ_i + γ_i ties θ_j + γ_j with v_i ≠ v_j for some atoms), so J v does not exist"
+        })
+      }
+    }
+    if (!randomised) {
+      jvp.set(vjpRow(cls, t, u, options), r * d)
+      continue
+    }
+    const runs = keys.map((key) => vjpRow(cls, t, u, { samples: perRun, key }))
+    for (let i = 0; i < d; i++) {
+      let mean = 0
+      for (const run of runs) mean += run[i]! / runs.length
+      let ss = 0
+      for (const run of runs) ss += (run[i]! - mean) ** 2
+      jvp[r * d + i] = mean
+      stdError![r * d + i] = Math.sqrt(ss / (runs.length - 1) / runs.length)
+    }
+  }
+  return stdError === undefined ? { jvp } : { jvp, stdError }
 }
 
 export const concat = (rows: ReadonlyArray<Float64Array>): Float32Array => {
