@@ -13,12 +13,8 @@ export {
   type Capabilities,
   compile,
   type EstimateOptions,
-  exactJvp64,
-  exactPotential64,
-  exactProbs64,
   type IdentifyResult,
   type Kernels,
-  klCategorical,
   type Method,
   type MethodCapabilities,
   type MethodCapability,
@@ -27,6 +23,8 @@ export {
   type Refusal,
   type SoftmaxMethodCapabilities
 } from "./Compile.js"
+export { exactJvp64, exactPotential64, exactProbs64 } from "./Exact64.js"
+export { klCategorical } from "./Kl.js"
 export { adam, FusedAdam } from "./Adam.js"
 export { dense, type DenseOptions } from "./Dense.js"
 export { gaussianArgmaxGrid, type GaussianArgmaxGridOptions } from "./GaussianArgmaxGrid.js"

@@ -1,0 +1,134 @@
+/**
+ * The float64 public API of the exact Perturb-Argmax methods, without tfjs: probabilities,
+ * potential and Jacobian-vector products as `Float64Array`, with the same numerics as the kernels'
+ * `exact` method before its float32 rounding (for `analysis`, the CLI and users who need double
+ * precision).
+ *
+ * @since 0.2.0
+ */
+import type { Key } from "@perturb/noise"
+import { InvalidArgument } from "./Errors.js"
+import type { Model } from "./Model.js"
+import { classify, type NoiseClass } from "./internal/classify.js"
+import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_LATTICE_POINTS } from "./internal/estimate.js"
+import { exactJvpRows64, exactPotentialRows64, exactProbsRows64, exactRefusal } from "./internal/exact.js"
+import { checkEstimatorWork } from "./internal/limits.js"
+import { checkModel, checkOptions } from "./internal/validate.js"
+
+/**
+ * Exact Perturb-Argmax probabilities in float64, without tfjs: the same numerics as
+ * `probs(θ, { method: "exact" })` before its float32 rounding. `theta` is one row (length d) or
+ * rows × d row-major. Exact to float64 rounding for i.i.d. Gumbel (softmax), independent continuous
+ * and discrete noise; for a correlated Gaussian at d ≥ 3 it is Genz's randomised lattice (65536
+ * points unless `samples` says otherwise), so the result carries `stdError`. A first, small float64
+ * entry point (the CLI prints exact results with it); a fuller float64 API is planned.
+ *
+ * @example
+ * import { exactProbs64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactProbs64(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2)).probs
+ * // softmax([0, 1, 2]) to float64 rounding
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactProbs64 = (
+  model: Model,
+  theta: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
+  const { cls, d, run } = exact64Input(model, theta, options, 1)
+  return exactProbsRows64(cls, theta, d, run)
+}
+
+/**
+ * The float64 entry points' shared boundary: a Perturb-Argmax model whose noise has exact argmax
+ * probabilities, θ as finite rows of d, and the lattice's points within the work limits (its cost
+ * per row is samples · d² for P and M, and d times that for J v: `work`).
+ */
+const exact64Input = (
+  model: Model,
+  theta: Float64Array,
+  options: { readonly samples?: number; readonly key?: Key.Key } | undefined,
+  work: number
+): { cls: NoiseClass; d: number; run: { samples: number; key: Key.Key } } => {
+  if (typeof model !== "object" || model === null || model._tag !== "PerturbArgmax") {
+    throw new InvalidArgument({ argument: "model", value: (model as { _tag?: unknown } | null)?._tag ?? model, reason: "Expected a Perturb-Argmax model: Perturb-Softmax has no closed form" })
+  }
+  checkModel(model)
+  const d = model.space.dim
+  checkRows64("theta", theta, d)
+  const cls = classify(model.noise, d)
+  const refusal = exactRefusal(cls)
+  if (refusal !== undefined) throw refusal
+  const o = checkOptions("options", options)
+  const given = o.samples === undefined ? undefined : checkSamples("samples", o.samples)
+  const samples = given ?? DEFAULT_LATTICE_POINTS
+  if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d * work)
+  const key = o.key === undefined ? DEFAULT_KEY : checkKey(o.key)
+  return { cls, d, run: { samples, key } }
+}
+
+/** A non-empty Float64Array of finite values, d per row. */
+const checkRows64 = (argument: string, x: unknown, d: number): Float64Array => {
+  if (!(x instanceof Float64Array) || x.length === 0 || x.length % d !== 0) {
+    throw new InvalidArgument({ argument, value: x, reason: `Expected a Float64Array of d = ${d} values per row` })
+  }
+  const bad = x.findIndex((t) => !Number.isFinite(t))
+  if (bad >= 0) throw new InvalidArgument({ argument: `${argument}[${bad}]`, value: x[bad], reason: "Expected a finite number" })
+  return x
+}
+
+/**
+ * The exact Perturb-Argmax potential M(θ) = E max(θ + γ) of each row in float64, without tfjs:
+ * the numerics of `potential(θ, { method: "exact" })` before its float32 rounding, with the same
+ * inputs as `exactProbs64`; its gradient is `exactProbs64`. Exact to float64 rounding for i.i.d.
+ * Gumbel, independent continuous and discrete noise; the correlated Gaussian at d ≥ 3 is Genz's
+ * randomised lattice, so the result carries `stdError`. (M is NaN where E max does not exist, as
+ * for Cauchy noise.)
+ *
+ * @example
+ * import { exactPotential64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactPotential64(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2)).potential
+ * // Float64Array [logsumexp(0, 1, 2) + γ_Euler]
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactPotential64 = (
+  model: Model,
+  theta: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly potential: Float64Array; readonly stdError?: Float64Array } => {
+  const { cls, d, run } = exact64Input(model, theta, options, 1)
+  return exactPotentialRows64(cls, theta, d, run)
+}
+
+/**
+ * The Jacobian-vector product J(θ) v = d/dε P(θ + εv) at ε = 0 of the exact Perturb-Argmax
+ * probabilities, in float64, without tfjs: `v` holds one direction per row of `theta` (the same
+ * length). J is the Hessian of M, symmetric, so this is also vᵀJ. Exact to float64 rounding for
+ * i.i.d. Gumbel and independent continuous noise. Discrete noise: 0 where P(θ + εv) is constant
+ * near ε = 0, and `InvalidArgument` (naming `theta`) where it jumps — there is no derivative there.
+ * The correlated Gaussian: exact up to d = 3 (J needs orthant probabilities of dimension d − 2);
+ * from d = 4 the mean of 8 independent lattice runs sharing `samples`, with their spread as
+ * `stdError`.
+ *
+ * @example
+ * import { exactJvp64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * exactJvp64(Model.perturbArgmax({ space: Space.reals(2), noise: Noise.gumbel() }), Float64Array.of(0, 0), Float64Array.of(1, 0)).jvp
+ * // Float64Array [0.25, -0.25]: softmax's Jacobian p_i(δ_ik − p_k)
+ * @since 0.2.0
+ * @category kernels
+ */
+export const exactJvp64 = (
+  model: Model,
+  theta: Float64Array,
+  v: Float64Array,
+  options?: { readonly samples?: number; readonly key?: Key.Key }
+): { readonly jvp: Float64Array; readonly stdError?: Float64Array } => {
+  const { cls, d, run } = exact64Input(model, theta, options, model?.space?.dim ?? 1)
+  checkRows64("v", v, d)
+  if (v.length !== theta.length) throw new InvalidArgument({ argument: "v", value: v.length, reason: `Expected one direction per row of theta: ${theta.length} values` })
+  return exactJvpRows64(cls, theta, v, d, run)
+}
