@@ -11,7 +11,7 @@ import { InvalidArgument } from "./Errors.js"
 import type { Model } from "./Model.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
 import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_LATTICE_POINTS } from "./internal/estimate.js"
-import { exactJvpRows64, exactPotentialRows64, exactProbsRows64, exactRefusal } from "./internal/exact.js"
+import { exactJvpRows64, exactRefusal, exactRows64 } from "./internal/exact.js"
 import { checkEstimatorWork } from "./internal/limits.js"
 import { checkModel, checkOptions } from "./internal/validate.js"
 
@@ -37,7 +37,8 @@ export const exactProbs64 = (
   options?: { readonly samples?: number; readonly key?: Key.Key }
 ): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
   const { cls, d, run } = exact64Input(model, theta, options, 1)
-  return exactProbsRows64(cls, theta, d, run)
+  const { probs, errors } = exactRows64(cls, theta, d, run)
+  return errors === undefined ? { probs } : { probs, stdError: errors.probs }
 }
 
 /**
@@ -100,7 +101,8 @@ export const exactPotential64 = (
   options?: { readonly samples?: number; readonly key?: Key.Key }
 ): { readonly potential: Float64Array; readonly stdError?: Float64Array } => {
   const { cls, d, run } = exact64Input(model, theta, options, 1)
-  return exactPotentialRows64(cls, theta, d, run)
+  const { potential, errors } = exactRows64(cls, theta, d, run)
+  return errors === undefined ? { potential } : { potential, stdError: errors.potential }
 }
 
 /**

@@ -148,25 +148,34 @@ export const exactProbsWithError = (
 }
 
 /**
- * Float64 Perturb-Argmax probabilities of each row (`theta` row-major, `rows × d`), with the
- * standard error where the method is a randomised rule (correlated Gaussian, d ≥ 3).
+ * Float64 Perturb-Argmax probabilities and potentials M(θ) of each row (`theta` row-major,
+ * `rows × d`; one `exactRow` gives both), with standard errors where the method is a randomised
+ * rule (correlated Gaussian, d ≥ 3).
  */
-export const exactProbsRows64 = (
+export const exactRows64 = (
   cls: NoiseClass,
   theta: Float64Array,
   d: number,
   options: { samples: number; key: Key.Key }
-): { probs: Float64Array; stdError?: Float64Array } => {
+): {
+  probs: Float64Array
+  potential: Float64Array
+  errors?: { probs: Float64Array; potential: Float64Array }
+} => {
   const rows = theta.length / d
   const probs = new Float64Array(theta.length)
-  const randomised = exactIsRandomised(cls, d)
-  const stdError = randomised ? new Float64Array(theta.length) : undefined
+  const potential = new Float64Array(rows)
+  const errors = exactIsRandomised(cls, d) ? { probs: new Float64Array(theta.length), potential: new Float64Array(rows) } : undefined
   for (let r = 0; r < rows; r++) {
     const row = exactRow(cls, theta.subarray(r * d, (r + 1) * d), options)
     probs.set(row.probs, r * d)
-    if (stdError !== undefined) stdError.set(row.stdError!, r * d)
+    potential[r] = row.potential
+    if (errors !== undefined) {
+      errors.probs.set(row.stdError!, r * d)
+      errors.potential[r] = row.potentialStdError!
+    }
   }
-  return stdError === undefined ? { probs } : { probs, stdError }
+  return errors === undefined ? { probs, potential } : { probs, potential, errors }
 }
 
 /**
@@ -204,27 +213,6 @@ export const exactPotential = (
   if (!randomised) return { potential: op(theta) }
   const [potential, stdError] = tf.unstack(op(theta))
   return { potential: potential!, stdError: stdError! }
-}
-
-/**
- * Float64 potentials M(θ) of each row, with the standard error where the rule is randomised
- * (correlated Gaussian, d ≥ 3).
- */
-export const exactPotentialRows64 = (
-  cls: NoiseClass,
-  theta: Float64Array,
-  d: number,
-  options: { samples: number; key: Key.Key }
-): { potential: Float64Array; stdError?: Float64Array } => {
-  const rows = theta.length / d
-  const potential = new Float64Array(rows)
-  const stdError = exactIsRandomised(cls, d) ? new Float64Array(rows) : undefined
-  for (let r = 0; r < rows; r++) {
-    const row = exactRow(cls, theta.subarray(r * d, (r + 1) * d), options)
-    potential[r] = row.potential
-    if (stdError !== undefined) stdError[r] = row.potentialStdError!
-  }
-  return stdError === undefined ? { potential } : { potential, stdError }
 }
 
 /** Independent lattice runs behind the correlated Gaussian's J v, whose spread is its standard error. */
