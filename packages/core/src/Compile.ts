@@ -28,42 +28,33 @@ export type {
 } from "./internal/capabilities.js"
 export type { EstimateOptions } from "./internal/estimate.js"
 export type { IdentifyOptions, IdentifyResult } from "./internal/identify.js"
-import {
-  type Capabilities,
-  capabilities as capabilitiesOf,
-  type Method,
-  type MethodCapability,
-  NEEDS_EXACT_ARGMAX,
-  type Refusal,
-  weightsFromExactArgmax
-} from "./internal/capabilities.js"
+import { type Capabilities, capabilities as capabilitiesOf, type Method, type MethodCapability, type Refusal } from "./internal/capabilities.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
-import { controlVariateProbs } from "./internal/controlVariate.js"
 import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
 import {
-  argmaxFrequencies,
-  averageOverPoints,
   checkKey,
   checkSamples,
   DEFAULT_KEY,
   DEFAULT_LATTICE_POINTS,
   DEFAULT_SAMPLES,
-  defaultNodes,
   type EstimateOptions,
   estimateOptions,
-  quadratureErrorBound,
-  softmaxPoints,
   squeezeRows,
   tidyResult
 } from "./internal/estimate.js"
-import { exactPotential, exactProbs, exactProbsWithError, exactRow } from "./internal/exact.js"
+import { exactPotential, exactProbs, exactProbsWithError } from "./internal/exact.js"
 import { checkEstimatorWork, checkSampleSize, defaultSamples } from "./internal/limits.js"
 import { fusedSample } from "./internal/fused.js"
 import { type IdentifyOptions, type IdentifyResult, makeIdentify } from "./internal/identify.js"
 import { freeDim, toTheta } from "./internal/param.js"
-import { stratifiedProbs } from "./internal/stratified.js"
 import { checkLive, checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
 import { checkModel, checkOptions } from "./internal/validate.js"
+import type { ExactMethod, Run } from "./methods/registry.js"
+import { controlVariateProbs } from "./methods/softmax/controlVariate.js"
+import { argmaxWeights } from "./methods/softmax/estimators.js"
+import { argmaxFrequencies } from "./methods/softmax/frequencies.js"
+import { averageOverPoints, defaultNodes, quadratureErrorBound, softmaxPoints } from "./methods/softmax/sampling.js"
+import { stratifiedProbs } from "./methods/softmax/stratified.js"
 
 /**
  * @since 0.1.0
@@ -198,6 +189,15 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
     if (!cap.available) throw cap.error
     return cap
   }
+  /** The registry's exact method, read where a capability already admitted it. */
+  const exact = (): ExactMethod => {
+    const method = decided.exact()
+    if (method instanceof InvalidArgument) throw method
+    return method
+  }
+  /** The exact argmax probabilities the stratified and control-variate estimators weight rows by. */
+  const weights = (argument: "method" | "controlVariate", value: unknown) =>
+    argmaxWeights(decided.exact(), { samples: 0, key: DEFAULT_KEY }, argument, value)
 
   const noiseFor = (theta: tf.Tensor, samples: number, key: Key.Key): tf.Tensor => {
     const rows = theta.rank === 1 ? 1 : theta.shape[0]!
@@ -221,13 +221,13 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
   const squeeze = (x: tf.Tensor | undefined, theta: tf.Tensor) => (x === undefined ? undefined : squeezeRows(x, theta))
   const optional = <K extends string>(name: K, x: tf.Tensor | undefined) => (x === undefined ? {} : { [name]: x }) as { [P in K]?: tf.Tensor }
 
-  const exactOptions = (theta: tf.Tensor, options: EstimateOptions): { samples: number; key: Key.Key } => {
+  const exactOptions = (theta: tf.Tensor, options: EstimateOptions): Run => {
     const rows = rowsOf(theta)
     const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
     const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
     // Only the correlated Gaussian's lattice uses points: about samples · d² work per row.
     const samples = given ?? DEFAULT_LATTICE_POINTS
-    if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d * d)
+    if (exact().lattice) checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d * d)
     else if (given !== undefined) checkEstimatorWork("samples", given, given, 1, 1)
     return { samples, key }
   }
@@ -255,8 +255,8 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
           ...optional("jacobianStdError", squeeze(est.jacobianStdError, theta))
         }
       }
-      const exact = exactProbsWithError(cls, theta, d, exactOptions(theta, options))
-      return { method, probs: exact.probs, ...optional("stdError", exact.stdError) }
+      const result = exactProbsWithError(exact(), theta, d, exactOptions(theta, options))
+      return { method, probs: result.probs, ...optional("stdError", result.stdError) }
     }
     const tau = (model as { temperature: number }).temperature
     if (method === "stratified") {
@@ -267,7 +267,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
       const samples = given ?? defaultSamples(rows, d)
       checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
-      const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
+      const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, weights("method", method))
       return { method, probs: st.probs, stdError: st.stdError }
     }
     const points = softmaxPoints(model, method, options, rows)
@@ -275,8 +275,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       if (method === "quadrature") {
         throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "A control variate applies to the qmc and mc methods" })
       }
-      if (!weightsFromExactArgmax(cls)) throw new InvalidArgument({ argument: "controlVariate", value: true, reason: NEEDS_EXACT_ARGMAX })
-      const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
+      const cv = controlVariateProbs(points, theta, d, tau, weights("controlVariate", true))
       return { method, probs: cv.probs, stdError: cv.stdError }
     }
     const relax = (z: tf.Tensor) => temperedSoftmax(z, tau)
@@ -296,8 +295,8 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
     const method = options.method ?? (softmax ? "qmc" : "exact")
     runs("potential", method)
     if (!softmax && method === "exact") {
-      const exact = exactPotential(cls, theta, d, exactOptions(theta, options))
-      return { method, potential: exact.potential, ...optional("stdError", exact.stdError) }
+      const result = exactPotential(exact(), theta, d, exactOptions(theta, options))
+      return { method, potential: result.potential, ...optional("stdError", result.stdError) }
     }
     const rows = rowsOf(theta)
     const points = softmaxPoints(model, method, options, rows)
@@ -316,7 +315,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
     }
   }
 
-  const identify = makeIdentify(model, cls, decided.plan)
+  const identify = makeIdentify(model, decided.plan)
 
   return {
     model,
@@ -372,7 +371,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
         checkTensor("theta", theta, d)
         const can = capabilities().klToUniform
         if (!can.available) throw can.error
-        const p = exactProbs(cls, theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
+        const p = exactProbs(exact(), theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
         return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
       }),
     identify

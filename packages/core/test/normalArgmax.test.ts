@@ -11,7 +11,7 @@ import { Key, Noise, type Law } from "@perturb/noise"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
-import { argmaxIndependent, argmaxJvp } from "../src/internal/argmax.js"
+import { argmaxIndependent, argmaxJvp } from "../src/methods/independent.js"
 import { exactRow } from "../src/internal/exact.js"
 import { kronrod21, normalArgmax, normalFamily, normalLogCdfMills } from "../src/internal/normalArgmax.js"
 

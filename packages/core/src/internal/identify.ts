@@ -1,20 +1,16 @@
 /**
  * `identify`, the inverse map θ = P⁻¹(p) of a compiled model: the input checks, the hyperplane the
  * capabilities decided (or their `NotUnique`), and the solver: Newton on the exact float64 potential
- * for Perturb-Argmax (`oracleFor`), the QMC fit of internal/identifySoftmax.ts for Perturb-Softmax.
+ * for Perturb-Argmax (the exact method's oracle, `methods/registry.ts`), the QMC fit of internal/identifySoftmax.ts for Perturb-Softmax.
  * Every failure is typed: bad input, `NotUnique`, or `NotConverged` with the best θ attached.
  */
 import type { Key } from "@perturb/noise"
 import { InvalidArgument, NotConverged, NotUnique } from "../Errors.js"
 import type { Model } from "../Model.js"
-import type { NewtonClass, Plane } from "./capabilities.js"
-import type { NoiseClass } from "./classify.js"
-import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "./argmax.js"
+import type { Plane } from "./capabilities.js"
 import { checkKey, checkSamples, DEFAULT_KEY } from "./estimate.js"
-import { exactRow } from "./exact.js"
 import { identifySoftmax } from "./identifySoftmax.js"
-import { newtonIdentify, type Oracle } from "./newton.js"
-import { normalFamily, normalOracle } from "./normalArgmax.js"
+import { newtonIdentify } from "./newton.js"
 import { checkOptions } from "./validate.js"
 
 /**
@@ -110,14 +106,12 @@ const defaultIdentifySamples = (d: number): number => Math.max(4096, 2 ** Math.f
 const MAX_IDENTIFY_ITERATIONS = 10_000
 /** samples · d: the fit holds the points as float64, 512 MB at this bound. */
 const MAX_IDENTIFY_POINTS = 1 << 26
-/** Smallest p_i identify accepts for non-Gumbel Perturb-Argmax (relative accuracy of the quadrature). */
-const MIN_CERTIFIED_PROB = 1e-20
 
 /**
  * The kernel `identify` of a compiled model; `plan` is the capabilities' decision on where it applies
  * (read on first call, so compiling stays cheap).
  */
-export const makeIdentify = (model: Model, cls: NoiseClass, plan: () => Plane | NotUnique) => {
+export const makeIdentify = (model: Model, plan: () => Plane | NotUnique) => {
   const d = model.space.dim
   const softmax = model._tag === "PerturbSoftmax"
   return (p: ArrayLike<number>, options: IdentifyOptions = {}): IdentifyResult => {
@@ -163,54 +157,22 @@ export const makeIdentify = (model: Model, cls: NoiseClass, plan: () => Plane | 
       if (!r.converged) throw notConverged(r.theta, r.fitResidual, r.iterations)
       return { theta: r.theta, residual: r.residual, residualStdError: r.residualStdError, logResidual: r.fitResidual, measure: "qmc", iterations: r.iterations }
     }
-    if (cls._tag === "Continuous") {
+    // identifyPlan admitted only argmax noise with an exact Newton oracle.
+    const newton = plane.newton!
+    const floor = newton.certifiedDownTo
+    if (floor !== undefined) {
       target.forEach((x, i) => {
-        if (x < MIN_CERTIFIED_PROB) {
+        if (x < floor) {
           throw new InvalidArgument({
             argument: `p[${i}]`,
             value: x,
-            reason: `identify meets each probability to a relative tol, and the exact argmax probabilities of this noise are certified to a relative 1e-10 only down to ${MIN_CERTIFIED_PROB}`
+            reason: `identify meets each probability to a relative tol, and the exact argmax probabilities of this noise are certified to a relative 1e-10 only down to ${floor}`
           })
         }
       })
     }
-    const r = newtonIdentify(oracleFor(model, plane.newton!), plane, target, { tol, maxIterations })
+    const r = newtonIdentify(newton.make(), plane, target, { tol, maxIterations })
     if (!r.converged) throw notConverged(r.theta, r.residual, r.iterations)
     return { theta: r.theta, residual: r.l1, logResidual: r.residual, measure: "exact", iterations: r.iterations }
-  }
-}
-
-/** The exact float64 potential of a Perturb-Argmax model for the inverse map. */
-const oracleFor = (model: Model, cls: NewtonClass): Oracle => {
-  const d = model.space.dim
-  const logStart = (scale: number) => (p: Float64Array) => p.map((x) => scale * Math.log(x))
-  if (cls._tag === "Gumbel") {
-    const probsOf = (t: Float64Array) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).probs
-    return {
-      value: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).potential,
-      grad: probsOf,
-      hvp: (t, v) => {
-        const p = probsOf(t)
-        let pv = 0
-        for (let i = 0; i < d; i++) pv += p[i]! * v[i]!
-        return p.map((pi, i) => (pi * (v[i]! - pv)) / cls.scale)
-      },
-      diagonal: (t) => probsOf(t).map((pi) => (pi * (1 - pi)) / cls.scale),
-      start: logStart(cls.scale)
-    }
-  }
-  // identifyPlan admitted only noise with an exact Newton oracle: here independent continuous laws
-  // sharing a tail. A softmax-like start: the laws' spread sets the scale of θ.
-  const family = normalFamily(cls.laws)
-  if (family !== undefined) return normalOracle(cls.laws, family)
-  const spread = Math.sqrt(cls.laws.reduce((s, l) => s + (Number.isFinite(l.variance) ? l.variance : 1), 0) / d)
-  return {
-    // Not exactRow: that takes shared nodes where they certify 1e-10 absolutely; the adaptive
-    // path is accurate relative to each probability, which the log-residual test needs.
-    value: (t) => argmaxIndependent(t, cls.laws).potential,
-    grad: (t) => argmaxIndependent(t, cls.laws).probs,
-    hvp: (t, v) => argmaxJvp(t, cls.laws, v),
-    diagonal: (t) => argmaxHessianDiagonal(t, cls.laws),
-    start: logStart(spread * 0.6)
   }
 }

@@ -10,8 +10,8 @@
  * estimate of ∇P — because mean(h) has zero pathwise derivative and would bias it.
  */
 import * as tf from "@tensorflow/tfjs"
-import type { Points } from "./points.js"
-import { customOp, temperedSoftmax } from "./tensors.js"
+import type { Points } from "../../internal/points.js"
+import { customOp, temperedSoftmax } from "../../internal/tensors.js"
 
 interface Sums {
   s: Float64Array

@@ -34,8 +34,8 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { Key, type Law, type NoiseLike, Noise, Random, Sobol } from "@perturb/noise"
-import { InvalidArgument } from "../Errors.js"
-import { customOp } from "./tensors.js"
+import { InvalidArgument } from "../../Errors.js"
+import { customOp } from "../../internal/tensors.js"
 
 export const DEFAULT_REPLICATES = 4
 
