@@ -206,16 +206,7 @@ export const argmaxGaussianJacobian = (
   const Sc = new Float64Array(Math.max(1, (m - 1) * (m - 1)))
   const bc = new Float64Array(Math.max(1, m - 1))
   for (let i = 0; i < d; i++) {
-    const idx: Array<number> = []
-    for (let j = 0; j < d; j++) if (j !== i) idx.push(j)
-    for (let p = 0; p < m; p++) {
-      const j = idx[p]!
-      b[p] = x[i]! - x[j]!
-      for (let q = 0; q < m; q++) {
-        const k = idx[q]!
-        S[p * m + q] = cov[j]![k]! - cov[j]![i]! - cov[i]![k]! + cov[i]![i]!
-      }
-    }
+    const idx = differences(x, cov, i, S, b)
     for (let p = 0; p < m; p++) {
       const spp = S[p * m + p]!
       const density = Math.exp(STD_NORMAL.logpdf(b[p]! / Math.sqrt(spp))) / Math.sqrt(spp)
@@ -253,6 +244,26 @@ export const argmaxGaussianJacobian = (
     J[i * d + i] = -sum
   }
   return J
+}
+
+/**
+ * The differences Y_j = γ_j − γ_i (j ≠ i, in the order of the returned indices) with covariance
+ * C_jk − C_ji − C_ik + C_ii into S, and the bounds of the event Y_j ≤ x_i − x_j into b.
+ */
+const differences = (x: Float64Array, cov: ReadonlyArray<ReadonlyArray<number>>, i: number, S: Float64Array, b: Float64Array): Array<number> => {
+  const d = x.length
+  const m = d - 1
+  const idx: Array<number> = []
+  for (let j = 0; j < d; j++) if (j !== i) idx.push(j)
+  for (let p = 0; p < m; p++) {
+    const j = idx[p]!
+    b[p] = x[i]! - x[j]!
+    for (let q = 0; q < m; q++) {
+      const k = idx[q]!
+      S[p * m + q] = cov[j]![k]! - cov[j]![i]! - cov[i]![k]! + cov[i]![i]!
+    }
+  }
+  return idx
 }
 
 /**
@@ -306,17 +317,7 @@ export const argmaxGaussian = (
   const yv = new Float64Array(m)
   const est = new Float64Array(shifts)
   for (let i = 0; i < d; i++) {
-    // Y_j = γ_j − γ_i (j ≠ i) with covariance C_jk − C_ji − C_ik + C_ii; event Y_j ≤ x_i − x_j.
-    const idx: Array<number> = []
-    for (let j = 0; j < d; j++) if (j !== i) idx.push(j)
-    for (let p = 0; p < m; p++) {
-      const j = idx[p]!
-      b[p] = x[i]! - x[j]!
-      for (let q = 0; q < m; q++) {
-        const k = idx[q]!
-        S[p * m + q] = cov[j]![k]! - cov[j]![i]! - cov[i]![k]! + cov[i]![i]!
-      }
-    }
+    differences(x, cov, i, S, b)
     const { mean, se } = orthant(S, b, m, { z, u, dims, shifts, perShift, yv, est })
     probs[i] = mean
     stdError[i] = se

@@ -35,7 +35,7 @@ import type { Oracle } from "../internal/newton.js"
 import type { ExactMethod, NewtonOracle } from "./method.js"
 import { type ArgmaxResult, checkVector, type QuadratureOptions } from "./shared.js"
 import { integrate, type NodeFn } from "./independent/quadrature.js"
-import { DEFAULT_MAX_PANELS, DEFAULT_TOL, EPS, fillNode, logH, makeNodeState, type NodeState, powerTail, setup } from "./independent/tails.js"
+import { DEFAULT_MAX_PANELS, DEFAULT_TOL, EPS, fillNode, logH, makeNodeState, type NodeState, powerTail, type Setup, setup } from "./independent/tails.js"
 
 /**
  * P(θ) and M(θ) for independent continuous noise (laws[i] perturbs θ_i) by one shared adaptive
@@ -100,6 +100,15 @@ export const argmaxIndependent = (
     }
   }
   return { probs, potential, error, potentialError, panels: res.panels }
+}
+
+/** ∫ of the integrands f of the relevant coordinates, scattered into a vector of all d (0 elsewhere). */
+const integrateRelevant = (s: Setup, f: NodeFn, invTol: Float64Array, options?: QuadratureOptions): Float64Array => {
+  const n = s.rel.length
+  const res = integrate(s.breaks, n, f, invTol, options?.maxPanels ?? DEFAULT_MAX_PANELS)
+  const out = new Float64Array(s.d)
+  for (let r = 0; r < n; r++) out[s.rel[r]!] = res.values[r]!
+  return out
 }
 
 /** log r_k = log g_k − log G_k of the relevant coordinates into `lr`, and their maximum. */
@@ -180,9 +189,7 @@ export const argmaxJvp = (
       }
     } else o.fill(0)
   }
-  const res = integrate(s.breaks, n, f, invTol, options?.maxPanels ?? DEFAULT_MAX_PANELS)
-  for (let r = 0; r < n; r++) out[s.rel[r]!] = res.values[r]!
-  return out
+  return integrateRelevant(s, f, invTol, options)
 }
 
 /**
@@ -232,9 +239,7 @@ export const argmaxHessianDiagonal = (
       o[st.z1] = w
     }
   }
-  const res = integrate(s.breaks, n, f, invTol, options?.maxPanels ?? DEFAULT_MAX_PANELS)
-  for (let r = 0; r < n; r++) out[s.rel[r]!] = res.values[r]!
-  return out
+  return integrateRelevant(s, f, invTol, options)
 }
 
 /**

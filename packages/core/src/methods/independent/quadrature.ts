@@ -28,9 +28,50 @@ export interface Integral {
   readonly panels: number
 }
 
+/** A max-heap of panel slots by their normalised error `nerr[slot]`. */
+const panelHeap = (nerr: ReadonlyArray<number>) => {
+  const heap: Array<number> = []
+  const push = (s: number): void => {
+    heap.push(s)
+    let i = heap.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (nerr[heap[p]!]! >= nerr[heap[i]!]!) break
+      const tmp = heap[p]!
+      heap[p] = heap[i]!
+      heap[i] = tmp
+      i = p
+    }
+  }
+  const pop = (): number => {
+    const top = heap[0]!
+    const last = heap.pop()!
+    if (heap.length > 0) {
+      heap[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let b = i
+        if (l < heap.length && nerr[heap[l]!]! > nerr[heap[b]!]!) b = l
+        if (r < heap.length && nerr[heap[r]!]! > nerr[heap[b]!]!) b = r
+        if (b === i) break
+        const tmp = heap[b]!
+        heap[b] = heap[i]!
+        heap[i] = tmp
+        i = b
+      }
+    }
+    return top
+  }
+  return { heap, push, pop }
+}
+
 /**
  * ∫ f over [breaks[0], breaks[last]] for a vector integrand of m components. `invTol[k]` scales the
- * error of component k; refinement stops when Σ_panels max_k |K−G|_k·invTol[k] ≤ 1.
+ * error of component k; refinement stops when Σ_panels max_k |K−G|_k·invTol[k] ≤ 1. One function
+ * of ~100 lines because `evalPanel`, `grow` and the refinement loop share the panel arrays, which
+ * `grow` reallocates.
  */
 export const integrate = (breaks: ReadonlyArray<number>, m: number, f: NodeFn, invTol: Float64Array, maxPanels: number): Integral => {
   const buf = new Float64Array(m)
@@ -89,41 +130,7 @@ export const integrate = (breaks: ReadonlyArray<number>, m: number, f: NodeFn, i
     cap = next
   }
 
-  // Max-heap of panel slots by normalised error.
-  const heap: Array<number> = []
-  const push = (s: number): void => {
-    heap.push(s)
-    let i = heap.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (nerr[heap[p]!]! >= nerr[heap[i]!]!) break
-      const tmp = heap[p]!
-      heap[p] = heap[i]!
-      heap[i] = tmp
-      i = p
-    }
-  }
-  const pop = (): number => {
-    const top = heap[0]!
-    const last = heap.pop()!
-    if (heap.length > 0) {
-      heap[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let b = i
-        if (l < heap.length && nerr[heap[l]!]! > nerr[heap[b]!]!) b = l
-        if (r < heap.length && nerr[heap[r]!]! > nerr[heap[b]!]!) b = r
-        if (b === i) break
-        const tmp = heap[b]!
-        heap[b] = heap[i]!
-        heap[i] = tmp
-        i = b
-      }
-    }
-    return top
-  }
+  const { heap, push, pop } = panelHeap(nerr)
 
   let n = 0
   for (let i = 0; i + 1 < breaks.length; i++) {
