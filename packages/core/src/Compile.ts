@@ -48,10 +48,10 @@ import { fusedSample } from "./internal/fused.js"
 import { type IdentifyOptions, type IdentifyResult, makeIdentify } from "./internal/identify.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { checkLive, checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
-import { checkModel, checkOptions } from "./internal/validate.js"
+import { checkModel, checkOptions, relaxedTemperature } from "./internal/validate.js"
 import type { ExactMethod, Run } from "./methods/registry.js"
 import { controlVariateProbs } from "./methods/softmax/controlVariate.js"
-import { argmaxWeights } from "./methods/softmax/estimators.js"
+import { argmaxWeights, controlVariateWeights } from "./methods/softmax/estimators.js"
 import { argmaxFrequencies } from "./methods/softmax/frequencies.js"
 import { averageOverPoints, defaultNodes, quadratureErrorBound, softmaxPoints } from "./methods/softmax/sampling.js"
 import { stratifiedProbs } from "./methods/softmax/stratified.js"
@@ -170,6 +170,9 @@ export interface Kernels<M extends Model = Model> {
   identify(p: ArrayLike<number>, options?: IdentifyOptions): IdentifyResult
 }
 
+/** The run of the exact argmax probabilities that weight the stratified and control-variate estimators (deterministic: no points). */
+const EXACT_WEIGHTS: Run = { samples: 0, key: DEFAULT_KEY }
+
 type SampleOptions = { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }
 
 /** `sample`'s options are required: `samples` and `key` have no defaults. */
@@ -195,9 +198,6 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
     if (method instanceof InvalidArgument) throw method
     return method
   }
-  /** The exact argmax probabilities the stratified and control-variate estimators weight rows by. */
-  const weights = (argument: "method" | "controlVariate", value: unknown) =>
-    argmaxWeights(decided.exact(), { samples: 0, key: DEFAULT_KEY }, argument, value)
 
   const noiseFor = (theta: tf.Tensor, samples: number, key: Key.Key): tf.Tensor => {
     const rows = theta.rank === 1 ? 1 : theta.shape[0]!
@@ -258,24 +258,20 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       const result = exactProbsWithError(exact(), theta, d, exactOptions(theta, options))
       return { method, probs: result.probs, ...optional("stdError", result.stdError) }
     }
-    const tau = (model as { temperature: number }).temperature
+    const tau = relaxedTemperature(model)
     if (method === "stratified") {
-      if (options.controlVariate === true) {
-        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "The stratified method already uses the exact argmax probabilities" })
-      }
+      // Throws: the stratified estimator weights by the exact argmax probabilities already.
+      if (options.controlVariate === true) controlVariateWeights(method, decided.exact(), EXACT_WEIGHTS)
       const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
       const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
       const samples = given ?? defaultSamples(rows, d)
       checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
-      const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, weights("method", method))
+      const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, argmaxWeights(decided.exact(), EXACT_WEIGHTS, "method", method))
       return { method, probs: st.probs, stdError: st.stdError }
     }
     const points = softmaxPoints(model, method, options, rows)
     if (options.controlVariate === true) {
-      if (method === "quadrature") {
-        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "A control variate applies to the qmc and mc methods" })
-      }
-      const cv = controlVariateProbs(points, theta, d, tau, weights("controlVariate", true))
+      const cv = controlVariateProbs(points, theta, d, tau, controlVariateWeights(method, decided.exact(), EXACT_WEIGHTS))
       return { method, probs: cv.probs, stdError: cv.stdError }
     }
     const relax = (z: tf.Tensor) => temperedSoftmax(z, tau)
@@ -300,7 +296,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
     }
     const rows = rowsOf(theta)
     const points = softmaxPoints(model, method, options, rows)
-    const tau = softmax ? (model as { temperature: number }).temperature : undefined
+    const tau = softmax ? relaxedTemperature(model) : undefined
     // For argmax models the gradient of max is the one-hot argmax, so ∇M̂ = P̂ on the same points.
     // Values [count, rows, 1]: one "entry" per row, so the quadrature's row-wise bound is this row's.
     const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau)).expandDims(-1)
@@ -364,7 +360,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
         checkSimplex("y", y, d)
         const can = capabilities().logDensity
         if (!can.available) throw can.error
-        return densityOf(model.noise, d, y, theta, softmax ? (model as { temperature: number }).temperature : 1)
+        return densityOf(model.noise, d, y, theta, relaxedTemperature(model))
       }),
     klToUniform: (theta) =>
       tf.tidy(() => {

@@ -11,7 +11,7 @@ import type { Plane } from "./capabilities.js"
 import { checkKey, checkSamples, DEFAULT_KEY } from "./estimate.js"
 import { identifySoftmax } from "./identifySoftmax.js"
 import { newtonIdentify } from "./newton.js"
-import { checkOptions } from "./validate.js"
+import { checkOptions, relaxedTemperature } from "./validate.js"
 
 /**
  * @since 0.1.0
@@ -153,7 +153,7 @@ export const makeIdentify = (model: Model, plan: () => Plane | NotUnique) => {
         reason: iterations >= maxIterations ? "maxIterations reached" : "no step lowered the residual (the target may be beyond the probabilities' accuracy)"
       })
     if (softmax) {
-      const r = identifySoftmax(model.noise, d, (model as { temperature: number }).temperature, plane, target, { tol, maxIterations, samples, key })
+      const r = identifySoftmax(model.noise, d, relaxedTemperature(model), plane, target, { tol, maxIterations, samples, key })
       if (!r.converged) throw notConverged(r.theta, r.fitResidual, r.iterations)
       return { theta: r.theta, residual: r.residual, residualStdError: r.residualStdError, logResidual: r.fitResidual, measure: "qmc", iterations: r.iterations }
     }

@@ -18,6 +18,8 @@ export interface Estimator {
   readonly gradient: "estimate" | "weights"
   /** Why it does not apply to this model, kernel and exact method, or `undefined`. */
   readonly refusal: (model: Model, kernel: "probs" | "potential", exact: ExactMethod | InvalidArgument) => string | undefined
+  /** Why the exact argmax probabilities cannot serve it as a control variate (`controlVariate: true`). */
+  readonly controlVariate?: string
 }
 
 export const NEEDS_EXACT_ARGMAX = "It needs exact argmax probabilities: i.i.d. Gumbel or independent continuous noise"
@@ -37,6 +39,16 @@ export const argmaxWeights = (
   return (row) => exact.row(row, run).probs
 }
 
+/**
+ * The weights of `controlVariate: true` for a Perturb-Softmax estimator, or the `InvalidArgument`
+ * (naming `controlVariate`) where the estimator or the noise does not take them.
+ */
+export const controlVariateWeights = (method: Method, exact: ExactMethod | InvalidArgument, run: Run): (row: Float64Array) => Float64Array => {
+  const reason = method === "exact" ? undefined : estimators[method].controlVariate
+  if (reason !== undefined) throw new InvalidArgument({ argument: "controlVariate", value: true, reason })
+  return argmaxWeights(exact, run, "controlVariate", true)
+}
+
 const anywhere = (): undefined => undefined
 
 export const estimators: { readonly [K in Exclude<Method, "exact">]: Estimator } = {
@@ -48,7 +60,8 @@ export const estimators: { readonly [K in Exclude<Method, "exact">]: Estimator }
   quadrature: {
     accuracy: "errorBound",
     gradient: "estimate",
-    refusal: (model) => (model.space.dim > 4 ? `Tensor quadrature needs d ≤ 4, got d = ${model.space.dim}` : undefined)
+    refusal: (model) => (model.space.dim > 4 ? `Tensor quadrature needs d ≤ 4, got d = ${model.space.dim}` : undefined),
+    controlVariate: "A control variate applies to the qmc and mc methods"
   },
   /** Perturb-Softmax probs stratified on the argmax, weighted by the exact argmax probabilities. */
   stratified: {
@@ -59,6 +72,7 @@ export const estimators: { readonly [K in Exclude<Method, "exact">]: Estimator }
         ? "The stratified method applies to Perturb-Softmax probs only"
         : exact instanceof InvalidArgument || !exact.weights
         ? NEEDS_EXACT_ARGMAX
-        : undefined
+        : undefined,
+    controlVariate: "The stratified method already uses the exact argmax probabilities"
   }
 }
