@@ -1,7 +1,9 @@
 /**
  * What a compiled model can do, decided once per model: each kernel asks the functions here
  * whether to run and throws the refusal they return, and `Kernels.capabilities` reports the same
- * values, so the stated capabilities and the kernels' behaviour cannot drift apart.
+ * values, so the stated capabilities and the kernels' behaviour cannot drift apart. Which method
+ * runs for which model and noise is the method registry's (`methods/registry.ts`); this module
+ * gathers its answers with the space's (identify) and the density's (logDensity).
  */
 import { InvalidArgument, NoClosedForm, NotUnique } from "../Errors.js"
 import { type Availability, type Method, type MethodCapability, noExactHessian, type Refusal } from "../methods/method.js"

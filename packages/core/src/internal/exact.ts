@@ -1,8 +1,8 @@
 /**
- * Exact Perturb-Argmax probabilities and potentials as tfjs ops: the float64 numerics of
- * `argmax.ts` run row by row, wrapped in `tf.customGrad` so the backward pass is analytic:
- * ∂M/∂θ = P, and the Jacobian of P is the symmetric Hessian of M, so a vector-Jacobian product is
- * a Jacobian-vector product. Which numerics run is the method record's (`methods/registry.ts`).
+ * Exact Perturb-Argmax probabilities and potentials as tfjs ops: the float64 numerics of the exact
+ * method record (`methods/registry.ts` picks it) run row by row, wrapped in `tf.customGrad` so the
+ * backward pass is analytic: ∂M/∂θ = P, and the Jacobian of P is the symmetric Hessian of M, so a
+ * vector-Jacobian product is a Jacobian-vector product.
  */
 import * as tf from "@tensorflow/tfjs"
 import { Key } from "@perturb/noise"

@@ -1,7 +1,9 @@
 /**
- * The record every exact Perturb-Argmax method fills in (one per noise family, chosen by
- * `registry.ts`): its float64 numerics per row, how exact they are, what identify's Newton method
- * may use, and whether the softmax estimators may lean on it. The kernels, the float64 API,
+ * What a method is: the names `probs` / `potential` accept (`Method`) with what each states about
+ * itself (`MethodCapability`, public through `Kernels.capabilities`), and the record every exact
+ * Perturb-Argmax method fills in (one per noise family, chosen by `registry.ts`): its float64
+ * numerics per row, how exact they are, what identify's Newton method may use, and whether the
+ * softmax estimators may lean on it. The kernels, the float64 API,
  * `capabilities` and identify read these fields instead of asking which noise they have.
  */
 import type * as tf from "@tensorflow/tfjs"

@@ -1,8 +1,8 @@
 /**
  * The estimators of `probs` / `potential` other than `exact`, as records: where each applies, how
  * its result states its error, and how it is differentiated. `registry.methodFor` reads them; the
- * numerics are `../../internal/estimate.ts` (sampling, quadrature, score), `stratified.ts` and
- * `controlVariate.ts`.
+ * numerics are `sampling.ts` (points, averages, the quadrature bound), `frequencies.ts` (argmax
+ * frequencies and their score-function gradient), `stratified.ts` and `controlVariate.ts`.
  */
 import { InvalidArgument } from "../../Errors.js"
 import type { Model } from "../../Model.js"
