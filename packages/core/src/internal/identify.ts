@@ -107,6 +107,36 @@ const MAX_IDENTIFY_ITERATIONS = 10_000
 /** samples · d: the fit holds the points as float64, 512 MB at this bound. */
 const MAX_IDENTIFY_POINTS = 1 << 26
 
+/** p as float64, checked to lie in the open simplex and renormalised. */
+const targetOf = (p: ArrayLike<number>, d: number): Float64Array => {
+  const target = Float64Array.from(p)
+  if (target.length !== d) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected ${d} probabilities` })
+  const sum = target.reduce((s, x) => s + x, 0)
+  target.forEach((x, i) => {
+    if (!Number.isFinite(x) || !(x > 0)) {
+      throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected p in the open simplex (every entry > 0)" })
+    }
+  })
+  // A float32 probability vector sums to 1 only to ~1e-7: accept 1e-6 and renormalise.
+  if (Math.abs(sum - 1) > 1e-6) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
+  for (let i = 0; i < d; i++) target[i]! /= sum
+  return target
+}
+
+/** Refuses a p_i below where the exact method certifies its probabilities relatively (`floor`). */
+const checkCertified = (target: Float64Array, floor: number | undefined): void => {
+  if (floor === undefined) return
+  target.forEach((x, i) => {
+    if (x < floor) {
+      throw new InvalidArgument({
+        argument: `p[${i}]`,
+        value: x,
+        reason: `identify meets each probability to a relative tol, and the exact argmax probabilities of this noise are certified to a relative 1e-10 only down to ${floor}`
+      })
+    }
+  })
+}
+
 /**
  * The kernel `identify` of a compiled model; `plan` is the capabilities' decision on where it applies
  * (read on first call, so compiling stays cheap).
@@ -129,17 +159,7 @@ export const makeIdentify = (model: Model, plan: () => Plane | NotUnique) => {
       throw new InvalidArgument({ argument: "samples", value: samples, reason: `samples · d must be ≤ ${MAX_IDENTIFY_POINTS} (d = ${d}): at most ${Math.floor(MAX_IDENTIFY_POINTS / d)} here` })
     }
     const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-    const target = Float64Array.from(p as ArrayLike<number>)
-    if (target.length !== d) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected ${d} probabilities` })
-    const sum = target.reduce((s, x) => s + x, 0)
-    target.forEach((x, i) => {
-      if (!Number.isFinite(x) || !(x > 0)) {
-        throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected p in the open simplex (every entry > 0)" })
-      }
-    })
-    // A float32 probability vector sums to 1 only to ~1e-7: accept 1e-6 and renormalise.
-    if (Math.abs(sum - 1) > 1e-6) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
-    for (let i = 0; i < d; i++) target[i]! /= sum
+    const target = targetOf(p, d)
     const plane = plan()
     if (plane instanceof NotUnique) throw plane
     const notConverged = (theta: Float64Array, residual: number, iterations: number) =>
@@ -159,18 +179,7 @@ export const makeIdentify = (model: Model, plan: () => Plane | NotUnique) => {
     }
     // identifyPlan admitted only argmax noise with an exact Newton oracle.
     const newton = plane.newton!
-    const floor = newton.certifiedDownTo
-    if (floor !== undefined) {
-      target.forEach((x, i) => {
-        if (x < floor) {
-          throw new InvalidArgument({
-            argument: `p[${i}]`,
-            value: x,
-            reason: `identify meets each probability to a relative tol, and the exact argmax probabilities of this noise are certified to a relative 1e-10 only down to ${floor}`
-          })
-        }
-      })
-    }
+    checkCertified(target, newton.certifiedDownTo)
     const r = newtonIdentify(newton.make(), plane, target, { tol, maxIterations })
     if (!r.converged) throw notConverged(r.theta, r.residual, r.iterations)
     return { theta: r.theta, residual: r.l1, logResidual: r.residual, measure: "exact", iterations: r.iterations }

@@ -297,15 +297,7 @@ export const argmaxGaussian = (
   const probs = new Float64Array(d)
   const stdError = new Float64Array(d)
 
-  if (d === 2) {
-    const s = Math.sqrt(cov[0]![0]! + cov[1]![1]! - 2 * cov[0]![1]!)
-    const a = (x[0]! - x[1]!) / s
-    probs[0] = phiCdf(a)
-    probs[1] = phiCdf(-a)
-    // E max(X1, X2) = X2 + (X1 − X2)Φ(a) + s φ(a), written symmetrically.
-    const potential = x[0]! * probs[0]! + x[1]! * probs[1]! + s * INV_SQRT_2PI * Math.exp(-0.5 * a * a)
-    return { probs, stdError, potential, potentialStdError: 0, error: 0 }
-  }
+  if (d === 2) return closedForm2(x, cov, probs, stdError)
 
   const perShift = Math.max(1, Math.ceil(samples / shifts))
   const m = d - 1
@@ -323,8 +315,27 @@ export const argmaxGaussian = (
     stdError[i] = se
   }
 
-  // M = E max(x + L ζ), ζ ~ N(0, I_d), on the same kind of lattice in d dimensions.
-  const Lc = gaussian.cholesky
+  const pm = latticeMax(x, gaussian.cholesky, { z, u, dims, shifts, perShift, yv, est })
+  let error = 0
+  for (let i = 0; i < d; i++) error = Math.max(error, stdError[i]!)
+  return { probs, stdError, potential: pm.mean, potentialStdError: pm.se, error }
+}
+
+/** d = 2 in closed form: P_1 = Φ((x_1 − x_2)/s), s² = var(γ_1 − γ_2), with zero error. */
+const closedForm2 = (x: Float64Array, cov: ReadonlyArray<ReadonlyArray<number>>, probs: Float64Array, stdError: Float64Array): GaussianArgmaxResult => {
+  const s = Math.sqrt(cov[0]![0]! + cov[1]![1]! - 2 * cov[0]![1]!)
+  const a = (x[0]! - x[1]!) / s
+  probs[0] = phiCdf(a)
+  probs[1] = phiCdf(-a)
+  // E max(X1, X2) = X2 + (X1 − X2)Φ(a) + s φ(a), written symmetrically.
+  const potential = x[0]! * probs[0]! + x[1]! * probs[1]! + s * INV_SQRT_2PI * Math.exp(-0.5 * a * a)
+  return { probs, stdError, potential, potentialStdError: 0, error: 0 }
+}
+
+/** M = E max(x + L ζ), ζ ~ N(0, I_d), on the same kind of lattice in d dimensions (its shifts' estimates into `L.est`). */
+const latticeMax = (x: Float64Array, Lc: Float64Array, L: Lattice): { mean: number; se: number } => {
+  const d = x.length
+  const { z, u, dims, shifts, perShift, est } = L
   const zeta = new Float64Array(d)
   for (let sh = 0; sh < shifts; sh++) {
     let acc = 0
@@ -340,10 +351,7 @@ export const argmaxGaussian = (
     }
     est[sh] = acc / perShift
   }
-  const pm = meanSe(est)
-  let error = 0
-  for (let i = 0; i < d; i++) error = Math.max(error, stdError[i]!)
-  return { probs, stdError, potential: pm.mean, potentialStdError: pm.se, error }
+  return meanSe(est)
 }
 
 const meanSe = (est: Float64Array): { mean: number; se: number } => {

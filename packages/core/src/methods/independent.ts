@@ -164,32 +164,36 @@ export const argmaxJvp = (
         const w = Math.exp(base + lr[r]!)
         o[r] = w === 0 ? 0 : -w * (sv - vr[r]! * s1)
       }
-    } else if (st.nz === 1) {
-      // G_a = 0: only pairs (a, k) survive, with weight g_a g_k Π_{j≠a,k} G_j.
-      o.fill(0)
-      const a = st.z0
-      const base = st.lp[a]! + st.h
-      let acc = 0
-      for (let k = 0; k < n; k++) {
-        if (k === a) continue
-        const w = Math.exp(base + st.lp[k]! - st.lc[k]!)
-        if (w === 0) continue
-        o[k] = -w * (vr[a]! - vr[k]!)
-        acc += w * (vr[k]! - vr[a]!)
-      }
-      o[a] = -acc
-    } else if (st.nz === 2) {
-      o.fill(0)
-      const a = st.z0
-      const b = st.z1
-      const w = Math.exp(st.lp[a]! + st.lp[b]! + st.h)
-      if (w !== 0) {
-        o[a] = -w * (vr[b]! - vr[a]!)
-        o[b] = -w * (vr[a]! - vr[b]!)
-      }
-    } else o.fill(0)
+    } else jvpAtZeros(st, n, vr, o)
   }
   return integrateRelevant(s, f, invTol, options)
+}
+
+/** The J v integrand at a node where some G_j = 0 (bounded supports): only pairs with those j survive. */
+const jvpAtZeros = (st: NodeState, n: number, vr: Float64Array, o: Float64Array): void => {
+  o.fill(0)
+  if (st.nz === 1) {
+    // G_a = 0: only pairs (a, k) survive, with weight g_a g_k Π_{j≠a,k} G_j.
+    const a = st.z0
+    const base = st.lp[a]! + st.h
+    let acc = 0
+    for (let k = 0; k < n; k++) {
+      if (k === a) continue
+      const w = Math.exp(base + st.lp[k]! - st.lc[k]!)
+      if (w === 0) continue
+      o[k] = -w * (vr[a]! - vr[k]!)
+      acc += w * (vr[k]! - vr[a]!)
+    }
+    o[a] = -acc
+  } else if (st.nz === 2) {
+    const a = st.z0
+    const b = st.z1
+    const w = Math.exp(st.lp[a]! + st.lp[b]! + st.h)
+    if (w !== 0) {
+      o[a] = -w * (vr[b]! - vr[a]!)
+      o[b] = -w * (vr[a]! - vr[b]!)
+    }
+  }
 }
 
 /**
