@@ -1,18 +1,19 @@
 /**
  * Correlated Gaussian noise (multinomial probit): Genz's method with a randomised lattice.
- * `argmaxGaussian`: P_i is the orthant probability of the
- *   d−1 differences Y_j = γ_j − γ_i ≤ θ_i − θ_j, computed by Genz's separation of variables (Genz 1992;
- *   Genz & Bretz 2009) with the Genz–Bretz variable reordering and a randomly shifted Richtmyer
- *   lattice (generators frac(√prime), baker's periodising transform), averaged over `shifts`
- *   independent shifts (default 16) whose spread gives the standard error `stdError[i]`
- *   (an unbiased estimate; measured for d = 4: ≈ 4e-5 with 4096 points, ≈ 4e-6 with the default
- *   65536, decaying like N^−1.2). M is the same rule
- *   applied to E max(θ + μ + Lz) in d dimensions (its standard error is `potentialStdError`). d = 2 is
- *   the exact closed form P_1 = Φ((θ_1 − θ_2 + μ_1 − μ_2)/s), s² = var(γ_1 − γ_2), with zero error.
- *   The probabilities are not renormalised: Σ p = 1 within a few standard errors.
+ * `argmaxGaussian`: P_i is the orthant probability of the d−1 differences
+ * Y_j = γ_j − γ_i ≤ θ_i − θ_j, computed by Genz's separation of variables (Genz 1992; Genz & Bretz
+ * 2009) with the Genz–Bretz variable reordering and a randomly shifted Richtmyer lattice
+ * (generators frac(√prime), baker's periodising transform; `gaussian/lattice.ts`), averaged over
+ * `shifts` independent shifts (default 16) whose spread gives the standard error `stdError[i]`
+ * (an unbiased estimate; measured for d = 4: ≈ 4e-5 with 4096 points, ≈ 4e-6 with the default
+ * 65536, decaying like N^−1.2). M is the same rule applied to E max(θ + μ + Lz) in d dimensions
+ * (its standard error is `potentialStdError`). d = 2 is the exact closed form
+ * P_1 = Φ((θ_1 − θ_2 + μ_1 − μ_2)/s), s² = var(γ_1 − γ_2), with zero error. The probabilities are
+ * not renormalised: Σ p = 1 within a few standard errors.
  */
 import { type Gaussian, Key, Noise, Random } from "@perturb/noise"
 import { InvalidArgument, NoClosedForm } from "../Errors.js"
+import { condition, differences, INV_SQRT_2PI, type Lattice, latticeMax, orthant, phiCdf, richtmyer, STD_NORMAL } from "./gaussian/lattice.js"
 import { type ExactMethod, noExactHessian } from "./method.js"
 import { checkTheta } from "./shared.js"
 
@@ -33,140 +34,6 @@ export interface GaussianArgmaxOptions {
   readonly shifts?: number
   /** Key of the random shifts (default Key.make(0x5eed)). */
   readonly key?: Key.Key
-}
-
-const STD_NORMAL = Noise.normal()
-const phiCdf = (x: number): number => STD_NORMAL.cdf(x)
-const phiInv = (p: number): number => STD_NORMAL.quantile(p)
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
-
-const primes = (k: number): Array<number> => {
-  const out: Array<number> = []
-  for (let c = 2; out.length < k; c++) {
-    let prime = true
-    for (const p of out) {
-      if (p * p > c) break
-      if (c % p === 0) {
-        prime = false
-        break
-      }
-    }
-    if (prime) out.push(c)
-  }
-  return out
-}
-
-/** Richtmyer generators frac(√p) for the first k primes. */
-const richtmyer = (k: number): Float64Array => Float64Array.from(primes(k), (p) => Math.sqrt(p) % 1)
-
-const U_MIN = 1.1102230246251565e-16
-
-/** Baker's (tent) transform of frac(n·z + shift): periodises the integrand. */
-const latticeCoord = (n: number, z: number, shift: number): number => {
-  const x = (n * z + shift) % 1
-  const w = 1 - Math.abs(2 * x - 1)
-  return w < U_MIN ? U_MIN : w > 1 - U_MIN ? 1 - U_MIN : w
-}
-
-/**
- * Cholesky factor with the Genz–Bretz reordering (smallest conditional probability first) of the
- * orthant problem Pr[Y ≤ b], Y ~ N(0, S). Returns the reordered factor (row-major m×m) and limits.
- */
-const genzPrepare = (S: Float64Array, b: Float64Array, m: number): { C: Float64Array; b: Float64Array } => {
-  const A = Float64Array.from(S)
-  const bb = Float64Array.from(b)
-  const C = new Float64Array(m * m)
-  const y = new Float64Array(m)
-  const swap = (i: number, j: number): void => {
-    if (i === j) return
-    for (let k = 0; k < m; k++) {
-      const t = A[i * m + k]!
-      A[i * m + k] = A[j * m + k]!
-      A[j * m + k] = t
-    }
-    for (let k = 0; k < m; k++) {
-      const t = A[k * m + i]!
-      A[k * m + i] = A[k * m + j]!
-      A[k * m + j] = t
-    }
-    const tb = bb[i]!
-    bb[i] = bb[j]!
-    bb[j] = tb
-    for (let k = 0; k < m; k++) {
-      const t = C[i * m + k]!
-      C[i * m + k] = C[j * m + k]!
-      C[j * m + k] = t
-    }
-  }
-  for (let k = 0; k < m; k++) {
-    let best = k
-    let bestP = Infinity
-    for (let j = k; j < m; j++) {
-      let mean = 0
-      let v = A[j * m + j]!
-      for (let l = 0; l < k; l++) {
-        mean += C[j * m + l]! * y[l]!
-        v -= C[j * m + l]! ** 2
-      }
-      const p = phiCdf((bb[j]! - mean) / Math.sqrt(Math.max(v, 1e-300)))
-      if (p < bestP) {
-        bestP = p
-        best = j
-      }
-    }
-    swap(k, best)
-    let v = A[k * m + k]!
-    for (let l = 0; l < k; l++) v -= C[k * m + l]! ** 2
-    const ckk = Math.sqrt(Math.max(v, 1e-300))
-    C[k * m + k] = ckk
-    for (let i = k + 1; i < m; i++) {
-      let t = A[i * m + k]!
-      for (let l = 0; l < k; l++) t -= C[i * m + l]! * C[k * m + l]!
-      C[i * m + k] = t / ckk
-    }
-    let mean = 0
-    for (let l = 0; l < k; l++) mean += C[k * m + l]! * y[l]!
-    const a = (bb[k]! - mean) / ckk
-    // E[Z | Z ≤ a] = −φ(a)/Φ(a), in log space for very negative a.
-    y[k] = -Math.exp(STD_NORMAL.logpdf(a) - STD_NORMAL.logcdf(a))
-  }
-  return { C, b: bb }
-}
-
-interface Lattice {
-  readonly z: Float64Array
-  readonly u: Float64Array
-  readonly dims: number
-  readonly shifts: number
-  readonly perShift: number
-  readonly yv: Float64Array
-  readonly est: Float64Array
-}
-
-/** Pr[Y ≤ b], Y ~ N(0, S) in m dimensions, by Genz's separation of variables on the shifted lattice. */
-const orthant = (S: Float64Array, b: Float64Array, m: number, L: Lattice): { mean: number; se: number } => {
-  const { C, b: bb } = genzPrepare(S, b, m)
-  const e0 = phiCdf(bb[0]! / C[0]!)
-  // One dimension is exact: no lattice needed.
-  if (m === 1) return { mean: e0, se: 0 }
-  for (let sh = 0; sh < L.shifts; sh++) {
-    let acc = 0
-    for (let nn = 1; nn <= L.perShift; nn++) {
-      let e = e0
-      let fval = e0
-      for (let k = 1; k < m && fval > 0; k++) {
-        const w = latticeCoord(nn, L.z[k - 1]!, L.u[sh * L.dims + k - 1]!)
-        L.yv[k - 1] = phiInv(Math.max(w * e, 1e-300))
-        let sum = 0
-        for (let l = 0; l < k; l++) sum += C[k * m + l]! * L.yv[l]!
-        e = phiCdf((bb[k]! - sum) / C[k * m + k]!)
-        fval *= e
-      }
-      acc += fval
-    }
-    L.est[sh] = acc / L.perShift
-  }
-  return meanSe(L.est.subarray(0, L.shifts))
 }
 
 /**
@@ -212,19 +79,7 @@ export const argmaxGaussianJacobian = (
       const density = Math.exp(STD_NORMAL.logpdf(b[p]! / Math.sqrt(spp))) / Math.sqrt(spp)
       let conditional = 1
       if (m > 1 && density > 0) {
-        // Condition the other differences on Y_p = b_p.
-        let r = 0
-        for (let q = 0; q < m; q++) {
-          if (q === p) continue
-          bc[r] = b[q]! - (S[q * m + p]! / spp) * b[p]!
-          let c = 0
-          for (let t = 0; t < m; t++) {
-            if (t === p) continue
-            Sc[r * (m - 1) + c] = S[q * m + t]! - (S[q * m + p]! * S[p * m + t]!) / spp
-            c++
-          }
-          r++
-        }
+        condition(S, b, m, p, Sc, bc)
         conditional = orthant(Sc, bc, m - 1, L).mean
       }
       J[i * d + idx[p]!] = -density * conditional
@@ -244,26 +99,6 @@ export const argmaxGaussianJacobian = (
     J[i * d + i] = -sum
   }
   return J
-}
-
-/**
- * The differences Y_j = γ_j − γ_i (j ≠ i, in the order of the returned indices) with covariance
- * C_jk − C_ji − C_ik + C_ii into S, and the bounds of the event Y_j ≤ x_i − x_j into b.
- */
-const differences = (x: Float64Array, cov: ReadonlyArray<ReadonlyArray<number>>, i: number, S: Float64Array, b: Float64Array): Array<number> => {
-  const d = x.length
-  const m = d - 1
-  const idx: Array<number> = []
-  for (let j = 0; j < d; j++) if (j !== i) idx.push(j)
-  for (let p = 0; p < m; p++) {
-    const j = idx[p]!
-    b[p] = x[i]! - x[j]!
-    for (let q = 0; q < m; q++) {
-      const k = idx[q]!
-      S[p * m + q] = cov[j]![k]! - cov[j]![i]! - cov[i]![k]! + cov[i]![i]!
-    }
-  }
-  return idx
 }
 
 /**
@@ -330,38 +165,6 @@ const closedForm2 = (x: Float64Array, cov: ReadonlyArray<ReadonlyArray<number>>,
   // E max(X1, X2) = X2 + (X1 − X2)Φ(a) + s φ(a), written symmetrically.
   const potential = x[0]! * probs[0]! + x[1]! * probs[1]! + s * INV_SQRT_2PI * Math.exp(-0.5 * a * a)
   return { probs, stdError, potential, potentialStdError: 0, error: 0 }
-}
-
-/** M = E max(x + L ζ), ζ ~ N(0, I_d), on the same kind of lattice in d dimensions (its shifts' estimates into `L.est`). */
-const latticeMax = (x: Float64Array, Lc: Float64Array, L: Lattice): { mean: number; se: number } => {
-  const d = x.length
-  const { z, u, dims, shifts, perShift, est } = L
-  const zeta = new Float64Array(d)
-  for (let sh = 0; sh < shifts; sh++) {
-    let acc = 0
-    for (let nn = 1; nn <= perShift; nn++) {
-      for (let k = 0; k < d; k++) zeta[k] = phiInv(latticeCoord(nn, z[k]!, u[sh * dims + k]!))
-      let mx = -Infinity
-      for (let r = 0; r < d; r++) {
-        let v = x[r]!
-        for (let k = 0; k <= r; k++) v += Lc[r * d + k]! * zeta[k]!
-        if (v > mx) mx = v
-      }
-      acc += mx
-    }
-    est[sh] = acc / perShift
-  }
-  return meanSe(est)
-}
-
-const meanSe = (est: Float64Array): { mean: number; se: number } => {
-  const k = est.length
-  let mean = 0
-  for (let s = 0; s < k; s++) mean += est[s]!
-  mean /= k
-  let v = 0
-  for (let s = 0; s < k; s++) v += (est[s]! - mean) ** 2
-  return { mean, se: Math.sqrt(v / (k - 1) / k) }
 }
 
 /**
