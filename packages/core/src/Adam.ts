@@ -16,7 +16,8 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
-import { AdamState, adamScalars, type AdamScalars, fusedBackend, updatesOf } from "./internal/adam.js"
+import { AdamState, adamScalars, type AdamScalars, updatesOf } from "./internal/adam.js"
+import { kernelFor } from "./internal/kernels.js"
 
 /** A named tensor, as tf.Optimizer's getWeights/setWeights exchange them. */
 type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
@@ -54,7 +55,7 @@ export class FusedAdam extends tf.Optimizer {
     const updates = updatesOf(variableGradients)
     const c1 = Math.fround(1 - this.acc1)
     const c2 = Math.fround(1 - this.acc2)
-    if (fusedBackend()) this.state.fusedStep(updates, this.scalars, c1, c2)
+    if (kernelFor("adam") === "wasm") this.state.fusedStep(updates, this.scalars, c1, c2)
     else this.state.composedStep(updates, this.scalars, c1, c2)
     this.acc1 = Math.fround(this.acc1 * this.scalars.b1)
     this.acc2 = Math.fround(this.acc2 * this.scalars.b2)

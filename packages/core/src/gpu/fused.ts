@@ -10,6 +10,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { type KernelLaw, kernelLaw, LAW_IDS } from "../internal/kernelLaw.js"
+import { requireWebGPU } from "../internal/kernels.js"
 import { checkTemperature } from "../internal/temperature.js"
 import {
   ArgmaxProgram,
@@ -66,17 +67,6 @@ export const gpuLaw = (noise: NoiseLike, d: number): LawParams => {
   return law
 }
 
-const backend = (): WebGPUBackend => {
-  if (tf.getBackend() !== "webgpu") {
-    throw new InvalidArgument({
-      argument: "backend",
-      value: tf.getBackend(),
-      reason: "fused kernels run on the webgpu backend: await enableWebGPU() from @perturb/core/gpu first"
-    })
-  }
-  return tf.backend() as unknown as WebGPUBackend
-}
-
 type Uniform = { type: "int32" | "uint32" | "float32"; data: Array<number> }
 
 const uniformsFor = (d: number, rows: number, thetaRows: number, key: Key.Key, law: LawParams): Array<Uniform> => [
@@ -94,7 +84,7 @@ const run = (
   inputs: Array<tf.Tensor>,
   uniforms: Array<Uniform>
 ): tf.Tensor => {
-  const info = backend().runWebGPUProgram(program, inputs, "float32", uniforms)
+  const info = requireWebGPU("gpuSample").runWebGPUProgram(program, inputs, "float32", uniforms)
   return tf.engine().makeTensorFromTensorInfo(info)
 }
 

@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
-import { webgpuBackend } from "./dense.js"
+import { requireWebGPU } from "../internal/kernels.js"
 
 const THREADS = 256
 
@@ -154,7 +154,7 @@ fn main(index : i32) {
 }
 
 const run = (program: WebGPUProgram, inputs: Array<tf.Tensor>, n: number, K: number, scale: number): tf.Tensor =>
-  tf.engine().makeTensorFromTensorInfo(webgpuBackend().runWebGPUProgram(program, inputs, "float32", [
+  tf.engine().makeTensorFromTensorInfo(requireWebGPU("gpuLoss").runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [n] },
     { type: "int32", data: [K] },
     { type: "float32", data: [scale] }
@@ -187,7 +187,7 @@ const scaleOf = (options: GpuLossOptions | undefined): number => {
  * @category kernels
  */
 export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLossOptions): tf.Scalar => {
-  webgpuBackend()
+  requireWebGPU("gpuLoss")
   checkFloat("logits", logits)
   checkFloat("x", x)
   if (!tf.util.arraysEqual(logits.shape, x.shape)) {
@@ -221,7 +221,7 @@ export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLo
  * @category kernels
  */
 export const gpuCategoricalKl = (theta: tf.Tensor2D, options?: GpuLossOptions): tf.Scalar => {
-  webgpuBackend()
+  requireWebGPU("gpuLoss")
   checkFloat("theta", theta)
   if (theta.rank !== 2) throw new InvalidArgument({ argument: "theta", value: theta.shape, reason: "Expected rank 2 ([rows, K])" })
   const scale = scaleOf(options)
