@@ -97,36 +97,21 @@ export const gpuDense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options
     return { dx, dW, db }
   }
 
-  if (!inputGradient) {
-    // x is closed over, not an input: the tape never asks for its gradient.
-    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const [Wi, bi] = args as [tf.Tensor2D, tf.Tensor1D]
-      const save = args[2] as tf.GradSaveFunc
-      const value = forward(x, Wi, bi)
-      // Saved (kept alive for the backward pass) though not an input.
-      save(relu ? [x, Wi, value] : [x, Wi])
-      return {
-        value,
-        gradFunc: (dy: tf.Tensor, saved: Array<tf.Tensor>) => {
-          const g = grads(dy, saved[0]!, saved[1]!, relu ? saved[2]! : undefined)
-          return [g.dW, g.db]
-        }
-      }
-    })
-    return op(W, b) as tf.Tensor2D
-  }
+  // Without inputGradient x is closed over, not an input: the tape never asks for its gradient.
+  // It is saved all the same (kept alive for the backward pass).
+  const inputs: Array<tf.Tensor> = inputGradient ? [x, W, b] : [W, b]
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xi, Wi, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D]
-    const save = args[3] as tf.GradSaveFunc
+    const [xi, Wi, bi] = (inputGradient ? args : [x, ...args]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D]
+    const save = args[inputs.length] as tf.GradSaveFunc
     const value = forward(xi, Wi, bi)
     save(relu ? [xi, Wi, value] : [xi, Wi])
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: Array<tf.Tensor>) => {
         const g = grads(dy, saved[0]!, saved[1]!, relu ? saved[2]! : undefined)
-        return [g.dx!, g.dW, g.db]
+        return inputGradient ? [g.dx!, g.dW, g.db] : [g.dW, g.db]
       }
     }
   })
-  return op(x, W, b) as tf.Tensor2D
+  return op(...inputs) as tf.Tensor2D
 }

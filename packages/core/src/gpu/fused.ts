@@ -115,13 +115,13 @@ const MAX_ELEMENTS = 2 ** 31 - 1
  * @example
  * import * as tf from "@tensorflow/tfjs-core"
  * import { Key, Noise } from "@perturb/noise"
- * import { enableWebGPU, fusedSample } from "@perturb/core/gpu"
+ * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * await enableWebGPU()
- * const y = fusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 }) // [4, 10]
- * @since 0.1.0
+ * const y = webgpuFusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 }) // [4, 10]
+ * @since 0.2.0
  * @category kernels
  */
-export const fusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.Tensor =>
+export const webgpuFusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.Tensor =>
   tf.tidy(() => {
     if (!(theta instanceof tf.Tensor)) throw new InvalidArgument({ argument: "theta", value: theta, reason: "Expected a tf.Tensor of rank 1 or 2" })
     if (theta.dtype !== "float32") throw new InvalidArgument({ argument: "theta", value: theta.dtype, reason: "Expected dtype float32" })
@@ -179,6 +179,15 @@ export const fusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.T
     const y = op(theta.reshape([R, d]), tau)
     return options.samples === undefined ? y.reshape(theta.shape) : y.reshape([S, ...theta.shape])
   })
+
+/**
+ * The former name of `webgpuFusedSample`.
+ *
+ * @deprecated Use `webgpuFusedSample` (the same function).
+ * @since 0.1.0
+ * @category kernels
+ */
+export const fusedSample = webgpuFusedSample
 
 /**
  * `Random.uniform32(key, n)` computed on the GPU: bit-identical, as a float32 `[n]` tensor.

@@ -18,6 +18,7 @@ import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { requireWebGPU } from "../internal/kernels.js"
+import { FlatProgram } from "./program.js"
 
 const THREADS = 256
 
@@ -114,22 +115,16 @@ fn main(index : i32) {
  * @since 0.2.0
  * @category gpu
  */
-export class LossGradProgram implements WebGPUProgram {
-  variableNames: Array<string>
-  outputShape: Array<number>
-  shaderKey: string
-  dispatchLayout = { x: [0] }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number] = [THREADS, 1, 1]
-  uniforms = "n : i32, K : i32, scale : f32,"
+export class LossGradProgram extends FlatProgram {
   readonly kind: Kind
 
   constructor(kind: Kind, n: number) {
+    super(n, THREADS, {
+      variableNames: kind === "bernoulli" ? ["o", "x", "dy"] : ["theta", "dy"],
+      shaderKey: `perturbLossGrad_${kind}`,
+      uniforms: "n : i32, K : i32, scale : f32,"
+    })
     this.kind = kind
-    this.outputShape = [n]
-    this.variableNames = kind === "bernoulli" ? ["o", "x", "dy"] : ["theta", "dy"]
-    this.shaderKey = `perturbLossGrad_${kind}`
-    this.dispatch = [Math.ceil(n / THREADS), 1, 1]
   }
 
   getUserCode(): string {

@@ -189,7 +189,7 @@ const enable = async (): Promise<WebGPUContext> => {
  * a device); a failed attempt can be retried after fixing the cause.
  *
  * @example
- * import { enableWebGPU, fusedSample } from "@perturb/core/gpu"
+ * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * const gpu = await enableWebGPU() // tf.getBackend() === "webgpu" from here on
  * @since 0.1.0
  * @category constructors

@@ -29,7 +29,7 @@ import { checkTensor, customOp } from "./tensors.js"
 import { kernelFor } from "./kernels.js"
 import { isTemperature } from "./temperature.js"
 import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES } from "./tfjs.js"
-import { BATCH, CHUNK_VALUES, f32, instance, layout, release, withInstance } from "./wasm/instance.js"
+import { BATCH, CHUNK_VALUES, f32, type Instance, instance, layout, release, withInstance } from "./wasm/instance.js"
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
 export type FusedLaw = KernelLaw
@@ -80,6 +80,13 @@ interface Shape {
 export const scratchWords = (d: number): number => Math.max(BATCH, d) + 64
 const chunkRows = (d: number): number => Math.max(1, Math.floor(CHUNK_VALUES / d))
 
+/** Receives a pass's float32 output (a view of the instance's memory unless `owned`). */
+type Emit<A> = (values: Float32Array, owned: boolean) => A
+
+/** `body` on the shared instance with the output rows per chunk for `shape`. */
+const inChunks = <A>(shape: Shape, body: (inst: Instance, per: number) => A): A =>
+  withInstance((inst) => body(inst, Math.min(shape.rows, chunkRows(shape.d))))
+
 /**
  * Copies θ into the instance (the first buffer of the forward layout) and returns the index of its
  * first non-finite value, or -1: the check costs a few ms in WebAssembly against ~25 ms for tfjs's
@@ -97,17 +104,9 @@ export const loadTheta = (theta: Float32Array): number => {
  * `emit` receives them (a view of the instance's memory when one chunk suffices) and must copy
  * what it keeps before returning.
  */
-export const forwardValues = <A>(
-  shape: Shape,
-  key: Key.Key,
-  law: FusedLaw,
-  tau: number,
-  hard: boolean,
-  emit: (values: Float32Array, owned: boolean) => A
-): A =>
-  withInstance((inst) => {
+export const forwardValues = <A>(shape: Shape, key: Key.Key, law: FusedLaw, tau: number, hard: boolean, emit: Emit<A>): A =>
+  inChunks(shape, (inst, per) => {
     const { d, thetaRows, rows } = shape
-    const per = Math.min(rows, chunkRows(d))
     const [pTheta, pOut, pScratch] = layout(inst, [thetaRows * d * 4, per * d * 4 + 16, scratchWords(d) * 4], "samples", rows / thetaRows)
     const run = (r0: number, n: number) =>
       inst.x.perturb_forward(pTheta!, thetaRows, d, pOut!, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, pScratch!)
@@ -129,20 +128,16 @@ export const forwardValues = <A>(
     return emit(all, true)
   })
 
+/** What the backward pass reads y from: the saved samples, or θ and the key to recompute them. */
+type Source = { readonly y: () => Float32Array } | { readonly theta: () => Float32Array; readonly key: Key.Key; readonly law: FusedLaw }
+
 /**
  * dθ (float32, thetaRows × d) from dy and either the saved samples y (`source.y`) or θ and the key
  * (`source.theta`), which recomputes y row batch by row batch (straight-through estimators).
  */
-export const backwardValues = <A>(
-  dy: () => Float32Array,
-  source: { readonly y: () => Float32Array } | { readonly theta: () => Float32Array; readonly key: Key.Key; readonly law: FusedLaw },
-  shape: Shape,
-  tau: number,
-  emit: (values: Float32Array, owned: boolean) => A
-): A =>
-  withInstance((inst) => {
+export const backwardValues = <A>(dy: () => Float32Array, source: Source, shape: Shape, tau: number, emit: Emit<A>): A =>
+  inChunks(shape, (inst, per) => {
     const { d, thetaRows, rows } = shape
-    const per = Math.min(rows, chunkRows(d))
     const size = thetaRows * d
     // One contribution per θ row (one sample of [rows, d]): store; several: add in float64.
     const direct = rows === thetaRows
