@@ -18,6 +18,7 @@ import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
 import { AdamState, adamScalars, type AdamScalars, updatesOf } from "./internal/adam.js"
 import { kernelFor } from "./internal/kernels.js"
+import { backendEpsilon } from "./internal/tfjs.js"
 
 /** A named tensor, as tf.Optimizer's getWeights/setWeights exchange them. */
 type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
@@ -133,7 +134,7 @@ export const adam = (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?:
   check("learningRate", learningRate, (x) => Number.isFinite(x) && x > 0, "Expected a finite learning rate > 0")
   check("beta1", beta1, isBeta, "Expected a number in [0, 1) (after rounding to float32)")
   check("beta2", beta2, isBeta, "Expected a number in [0, 1) (after rounding to float32)")
-  const eps = epsilon === undefined ? tf.backend().epsilon() : epsilon
+  const eps = epsilon === undefined ? backendEpsilon() : epsilon
   check("epsilon", eps, (x) => Number.isFinite(x) && Math.fround(x) > 0, "Expected a finite epsilon > 0")
   return new FusedAdam(learningRate, beta1, beta2, eps)
 }

@@ -10,11 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { backendKernel, kernelFor, readsBackSync, requireWebGPU } from "../src/internal/kernels.js"
 import {
   activeWebGPUBackend,
+  backendEpsilon,
   gradientDepth,
   isTapeOn,
   registeredVariable,
   tensorFromValues,
   valuesOf,
+  wasmHeapUsed,
   wasmHeapView,
   webgpuStorage
 } from "../src/internal/tfjs.js"
@@ -37,6 +39,22 @@ describe.each(["cpu", "wasm"])("tfjs internals on %s", (backend) => {
     }
     expect(Array.from(valuesOf(t))).toEqual([1.5, -2, 3.25, 7])
     t.dispose()
+  })
+
+  it("wasmHeapUsed counts the bytes of tfjs-wasm's tensors (undefined elsewhere)", () => {
+    const before = wasmHeapUsed()
+    const t = tf.zeros([1000])
+    if (backend === "wasm") {
+      expect(before).toBe(tf.memory().numBytes - 4000)
+      expect(wasmHeapUsed()).toBe(before! + 4000)
+    } else {
+      expect(before).toBeUndefined()
+    }
+    t.dispose()
+  })
+
+  it("backendEpsilon is the float32 epsilon tf.train.adam defaults to", () => {
+    expect(backendEpsilon()).toBe(1e-7)
   })
 
   it("tensorFromValues holds its own copy unless the values are handed over", () => {

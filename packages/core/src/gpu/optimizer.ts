@@ -19,7 +19,7 @@ import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { requireWebGPU } from "../internal/kernels.js"
-import { registeredVariable, webgpuStorage } from "../internal/tfjs.js"
+import { backendEpsilon, registeredVariable, webgpuStorage } from "../internal/tfjs.js"
 
 const WORKGROUP = 256
 
@@ -129,7 +129,7 @@ export class GpuAdamOptimizer extends tf.Optimizer {
     this.learningRate = positive("learningRate", learningRate)
     this.beta1 = decay("beta1", beta1)
     this.beta2 = decay("beta2", beta2)
-    this.epsilon = epsilon === undefined ? tf.backend().epsilon() : positive("epsilon", epsilon)
+    this.epsilon = epsilon === undefined ? backendEpsilon() : positive("epsilon", epsilon)
     // tfjs keeps β₁ᵗ and β₂ᵗ as float32 scalars, starting at β₁ and β₂.
     this.accBeta1 = Math.fround(this.beta1)
     this.accBeta2 = Math.fround(this.beta2)

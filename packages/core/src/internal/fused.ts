@@ -28,7 +28,7 @@ import { checkSampleSize } from "./limits.js"
 import { checkTensor, customOp } from "./tensors.js"
 import { kernelFor } from "./kernels.js"
 import { isTemperature } from "./temperature.js"
-import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES } from "./tfjs.js"
+import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES, wasmHeapUsed } from "./tfjs.js"
 import { BATCH, CHUNK_VALUES, f32, type Instance, instance, layout, release, withInstance } from "./wasm/instance.js"
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
@@ -53,9 +53,9 @@ const HEAP_MARGIN = 256 * 2 ** 20
  * and every later op fails too). `perValue` is the bytes the call keeps per output value.
  */
 const checkHeap = (samples: number, values: number, perValue: number, what: string): void => {
-  if (tf.getBackend() !== "wasm") return
+  const used = wasmHeapUsed()
+  if (used === undefined) return
   const need = values * perValue
-  const used = tf.memory().numBytes
   if (used + need > WASM_HEAP_BYTES - HEAP_MARGIN) {
     const gib = (x: number) => (x / 2 ** 30).toFixed(2)
     throw new InvalidArgument({

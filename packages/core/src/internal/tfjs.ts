@@ -51,6 +51,9 @@ export const valuesOf = (t: tf.Tensor): Float32Array => {
 /** tfjs-wasm's heap: one 32-bit WebAssembly memory of at most 65535 pages. */
 export const WASM_HEAP_BYTES = 4294901760
 
+/** Bytes tfjs-wasm's tensors hold in its heap, or `undefined` on other backends (which have no such heap). */
+export const wasmHeapUsed = (): number | undefined => (tf.getBackend() === "wasm" ? tf.memory().numBytes : undefined)
+
 /**
  * A float32 tensor of `values`. tfjs-wasm copies them into its heap; the cpu backend keeps the
  * array itself, so there the tensor gets its own copy unless the caller hands the array over
@@ -60,6 +63,9 @@ export const tensorFromValues = <R extends tf.Rank>(values: Float32Array, shape:
   tf.tensor<R>(owned || tf.getBackend() === "wasm" ? values : values.slice(), shape, "float32")
 
 // ------------------------------------------------------------------------------------------ engine
+
+/** The active backend's epsilon (1e-7 in float32, 1e-4 on a float16 webgl), tf.train.adam's default. */
+export const backendEpsilon = (): number => tf.backend().epsilon()
 
 /** How many `tf.grad` / `minimize` scopes are recording gradients now (0 outside them). */
 export const gradientDepth = (): number => tf.engine().state.gradientDepth
