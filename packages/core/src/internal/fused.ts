@@ -10,7 +10,7 @@
  * `Random.uniform32`; the transforms are float32 polynomials within a few ulps of the float64 ones,
  * so the fused sample equals the composed one to float32 rounding.
  *
- * Memory: the kernels run in their own WebAssembly instance. Work is cut into chunks of at most
+ * Memory: the kernels run in their own WebAssembly instance (wasm/instance.ts). Work is cut into chunks of at most
  * 2^24 output values, so the instance's memory stays near θ plus two chunks; an instance that had
  * to grow past 256 MiB is dropped after the call (WebAssembly memory cannot shrink). On the wasm
  * backend, inputs are copied straight from tfjs's heap, and outputs are refused with a typed error
@@ -168,6 +168,36 @@ export const backwardValues = <A>(dy: () => Float32Array, source: Source, shape:
     return emit(f32(inst, pG32!, size), false)
   })
 
+/** The custom op of a fused sample of θ, once `loadTheta` has loaded it. */
+const sampleOp = (theta: tf.Tensor, mode: "relaxed" | "straightThrough" | "hard", shape: Shape, key: Key.Key, law: FusedLaw, tau: number): tf.Tensor => {
+  const { d, thetaRows, rows } = shape
+  const samples = rows / thetaRows
+  const outShape = theta.rank === 1 ? [samples, d] : [samples, thetaRows, d]
+  const toTensor = (s: Array<number>) => (v: Float32Array, owned: boolean) => tensorFromValues(v, s, owned)
+  const forward = (hard: boolean) => forwardValues(shape, key, law, tau, hard, toTensor(outShape))
+  if (mode === "hard") {
+    // Perturb-Argmax samples: one-hot, so the derivative is zero (as tfjs's argMax gives).
+    return customOp(([x]) => ({ value: forward(true), gradFunc: () => tf.zeros(x!.shape) }))(theta)
+  }
+  const op = mode === "relaxed"
+    ? customOp(([x], save) => {
+      const y = forward(false)
+      save([y])
+      return {
+        value: y,
+        gradFunc: (dy, [ys]) => backwardValues(() => valuesOf(dy), { y: () => valuesOf(ys!) }, shape, tau, toTensor(x!.shape))
+      }
+    })
+    : customOp(([x], save) => {
+      save([x!])
+      return {
+        value: forward(true),
+        gradFunc: (dy, [xs]) => backwardValues(() => valuesOf(dy), { theta: () => valuesOf(xs!), key, law }, shape, tau, toTensor(x!.shape))
+      }
+    })
+  return op(theta)
+}
+
 // ------------------------------------------------------------------------------------------ the hook
 
 const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1
@@ -175,12 +205,13 @@ const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Numb
 /**
  * The fused sample when it applies, else `undefined` (the caller then checks θ and runs the composed
  * ops, which report bad arguments). Call it before `checkTensor("theta", …)`: it checks θ itself
- * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies on the `cpu` and `wasm` backends to i.i.d. noise of
- * a law the kernel implements, with a plain-number temperature in the accepted range
- * (internal/temperature.ts), whose reciprocal is a normal float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax
- * samples, zero gradient); `straightThrough` = the one-hot argmax forward
- * and the relaxed gradient backward (recomputed from θ and the key, so nothing of size
- * samples × rows × d is kept for it).
+ * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies
+ * where the kernel registry picks the WebAssembly sampler (`kernelFor("sample")`: the `cpu` and
+ * `wasm` backends), to i.i.d. noise of a law the kernel implements, with a plain-number temperature
+ * in the accepted range (internal/temperature.ts), whose reciprocal is a normal float32. `mode`:
+ * `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax samples, zero
+ * gradient); `straightThrough` = the one-hot argmax forward and the relaxed gradient backward
+ * (recomputed from θ and the key, so nothing of size samples × rows × d is kept for it).
  *
  * On the wasm backend it also guards the composed path: work that cannot fit in tfjs-wasm's heap
  * is refused with a typed error before it starts (see `checkHeap`).
@@ -217,34 +248,11 @@ export const wasmFusedSample = (
   checkSampleSize(samples, thetaRows, d)
   const key = options.key
   const shape: Shape = { d, thetaRows, rows: samples * thetaRows }
-  const outShape = theta.rank === 1 ? [samples, d] : [samples, thetaRows, d]
-  const toTensor = (s: Array<number>) => (v: Float32Array, owned: boolean) => tensorFromValues(v, s, owned)
   // θ is loaded and checked here, outside the custom op, so a bad value throws before tfjs records anything.
   const bad = loadTheta(valuesOf(theta))
   if (bad >= 0) {
     release()
     throw new InvalidArgument({ argument: `theta[${bad}]`, value: valuesOf(theta)[bad], reason: "Expected a finite number" })
   }
-  const forward = (hard: boolean) => forwardValues(shape, key, law, tau, hard, toTensor(outShape))
-  if (mode === "hard") {
-    // Perturb-Argmax samples: one-hot, so the derivative is zero (as tfjs's argMax gives).
-    return customOp(([x]) => ({ value: forward(true), gradFunc: () => tf.zeros(x!.shape) }))(theta)
-  }
-  const op = mode === "relaxed"
-    ? customOp(([x], save) => {
-      const y = forward(false)
-      save([y])
-      return {
-        value: y,
-        gradFunc: (dy, [ys]) => backwardValues(() => valuesOf(dy), { y: () => valuesOf(ys!) }, shape, tau, toTensor(x!.shape))
-      }
-    })
-    : customOp(([x], save) => {
-      save([x!])
-      return {
-        value: forward(true),
-        gradFunc: (dy, [xs]) => backwardValues(() => valuesOf(dy), { theta: () => valuesOf(xs!), key, law }, shape, tau, toTensor(x!.shape))
-      }
-    })
-  return op(theta)
+  return sampleOp(theta, mode, shape, key, law, tau)
 }

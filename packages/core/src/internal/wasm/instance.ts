@@ -54,7 +54,7 @@ export const CHUNK_VALUES = 2 ** 24
 /** Values per batch in the kernels' scratch buffers. */
 export const BATCH = 2048
 
-export const isWasmApi = (w: unknown): w is WasmApi =>
+const isWasmApi = (w: unknown): w is WasmApi =>
   typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
   typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
 
