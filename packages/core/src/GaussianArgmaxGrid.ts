@@ -22,9 +22,10 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
-import { isWasmApi, valuesOf } from "./internal/fused.js"
 import { gridBackward, gridBackwardJacobian, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
+import { kernelFor } from "./internal/kernels.js"
 import { checkLive, checkTensor, customOp } from "./internal/tensors.js"
+import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
 
 /**
  * Options of `gaussianArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
@@ -39,10 +40,6 @@ export interface GaussianArgmaxGridOptions {
 }
 
 const MAX_NODES = 1024
-
-const tensorOf = (values: Float32Array, shape: [number, number]): tf.Tensor2D =>
-  // tfjs-wasm copies into its heap; the cpu backend keeps the array, so it gets its own copy.
-  tf.tensor2d(tf.getBackend() === "wasm" ? values : values.slice(), shape, "float32")
 
 /**
  * Gaussian-Argmax probabilities of each row of θ [rows, d] (float32, finite), as a [rows, d] tensor
@@ -76,8 +73,7 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
   const [rows, d] = theta.shape
   if (d < 1) throw new InvalidArgument({ argument: "theta", value: theta.shape, reason: "Expected at least one column" })
   const rule = gridRule(nodes, halfWidth)
-  const backend = tf.getBackend()
-  if (!((backend === "cpu" || backend === "wasm") && isWasmApi(Reflect.get(globalThis, "WebAssembly")))) {
+  if (kernelFor("gaussianArgmaxGrid") !== "wasm") {
     checkTensor("theta", theta, d)
     return gridOps(theta, rule)
   }
@@ -93,7 +89,7 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
     (p, jacobian): { values: Float32Array; jacobian: Float32Array | undefined } | number => ({ values: p.slice(), jacobian: jacobian?.slice() }),
     (index): { values: Float32Array; jacobian: Float32Array | undefined } | number => index,
     // Only while tfjs records gradients (tf.grad, optimizer.minimize): otherwise none is ever asked for.
-    tf.engine().state.gradientDepth > 0
+    gradientDepth() > 0
   )
   if (typeof forward === "number") {
     throw new InvalidArgument({ argument: `theta[${forward}]`, value: valuesOf(theta)[forward], reason: "Expected a finite number" })
@@ -105,8 +101,8 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
       value: tf.tensor2d(values, [rows, d], "float32"),
       gradFunc: (dy, [xs]) =>
         jacobian === undefined
-          ? gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorOf(g, [rows, d]))
-          : gridBackwardJacobian(jacobian, () => valuesOf(dy), rows, d, (g) => tensorOf(g, [rows, d]))
+          ? gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorFromValues<tf.Rank.R2>(g, [rows, d]))
+          : gridBackwardJacobian(jacobian, () => valuesOf(dy), rows, d, (g) => tensorFromValues<tf.Rank.R2>(g, [rows, d]))
     }
   })
   return op(theta) as tf.Tensor2D

@@ -15,7 +15,7 @@ import { Key, type Law, Noise, type NoiseLike, Random } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
-import { fusedLaw, noiseValues, RAW_UNIFORM, transformWords } from "../src/internal/fused.js"
+import { fusedLaw, noiseValues, RAW_UNIFORM, transformWords } from "../src/testing.js"
 import { sourceSha256 } from "../src/internal/wasm/module.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
