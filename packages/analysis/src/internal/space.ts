@@ -14,128 +14,21 @@
  *   coefficients not summing to zero (then `c = 0`) or when every inequality lets `𝟙` (or `−𝟙`) recede;
  *   otherwise one HiGHS LP.
  */
-import { Space } from "@perturb/core"
+import { Polyhedral, Space } from "@perturb/core"
 import { type LpRow, solveLp } from "./lp.js"
 
-export interface Constraint {
-  readonly idx: Int32Array
-  readonly val: Float64Array
-  readonly rhs: number
-  readonly eq: boolean
-  readonly label: string
-  /** `g·𝟙`, set to 0 when it is below rounding level relative to `Σ|g|`. */
-  readonly sum: number
-}
+/** One constraint `g·θ ≤ rhs` (or `=`): core's row form, labels included. */
+export type Constraint = Polyhedral.Row
 
 export interface System {
   readonly d: number
   readonly cons: ReadonlyArray<Constraint>
 }
 
-const sumOf = (val: Float64Array): number => {
-  let s = 0
-  let mag = 0
-  for (let t = 0; t < val.length; t++) (s += val[t]!, mag += Math.abs(val[t]!))
-  return Math.abs(s) <= 1e-12 * mag ? 0 : s
-}
+export const systemOf = (space: Space.Space): System => ({ d: space.dim, cons: Polyhedral.rows(space) })
 
-const make = (idx: ArrayLike<number>, val: ArrayLike<number>, rhs: number, eq: boolean, label: string): Constraint => {
-  const v = val instanceof Float64Array ? val : Float64Array.from(val)
-  return { idx: idx instanceof Int32Array ? idx : Int32Array.from(idx), val: v, rhs, eq, label, sum: sumOf(v) }
-}
-
-const sparse = (row: ReadonlyArray<number>): { idx: Int32Array; val: Float64Array } => {
-  let n = 0
-  for (let j = 0; j < row.length; j++) if (row[j] !== 0) n++
-  const idx = new Int32Array(n)
-  const val = new Float64Array(n)
-  for (let j = 0, t = 0; j < row.length; j++) if (row[j] !== 0) (idx[t] = j, val[t++] = row[j]!)
-  return { idx, val }
-}
-
-const collect = (space: Space.Space, out: Array<Constraint>): void => {
-  const d = space.dim
-  switch (space._tag) {
-    case "Reals":
-      return
-    case "Pinned":
-      out.push(make([space.index], [1], space.value, true, `pinned θ[${space.index}] = ${space.value}`))
-      return
-    case "ZeroSum":
-      out.push(make(Int32Array.from({ length: d }, (_, j) => j), new Float64Array(d).fill(1), 0, true, "zero-sum Σθ = 0"))
-      return
-    case "Affine":
-      space.C.forEach((r, q) => {
-        const s = sparse(r)
-        out.push(make(s.idx, s.val, space.e[q]!, true, `affine C[${q}]·θ = ${space.e[q]}`))
-      })
-      return
-    case "Box":
-      for (let j = 0; j < d; j++) {
-        if (space.hi[j]! < Infinity) out.push(make([j], [1], space.hi[j]!, false, `box θ[${j}] ≤ ${space.hi[j]}`))
-        if (space.lo[j]! > -Infinity) out.push(make([j], [-1], -space.lo[j]!, false, `box θ[${j}] ≥ ${space.lo[j]}`))
-      }
-      return
-    case "Polyhedron":
-      space.A.forEach((r, q) => {
-        const s = sparse(r)
-        out.push(make(s.idx, s.val, space.b[q]!, false, `polyhedron A[${q}]·θ ≤ ${space.b[q]}`))
-      })
-      space.C.forEach((r, q) => {
-        const s = sparse(r)
-        out.push(make(s.idx, s.val, space.e[q]!, true, `polyhedron C[${q}]·θ = ${space.e[q]}`))
-      })
-      return
-    case "Intersection":
-      collect(space.left, out)
-      collect(space.right, out)
-  }
-}
-
-export const systemOf = (space: Space.Space): System => {
-  const cons: Array<Constraint> = []
-  collect(space, cons)
-  return { d: space.dim, cons }
-}
-
-const lpRows = (sys: System): Array<LpRow> =>
-  sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? c.rhs : -Infinity, hi: c.rhs }))
-
-const coordCentre = (lo: number, hi: number): number =>
-  Number.isFinite(lo) && Number.isFinite(hi) ? lo + (hi - lo) / 2 : Number.isFinite(lo) ? lo + 1 : Number.isFinite(hi) ? hi - 1 : 0
-
-const affineOnly = (s: Space.Space): boolean =>
-  s._tag === "Intersection" ? affineOnly(s.left) && affineOnly(s.right) : s._tag === "Reals" || s._tag === "Pinned" || s._tag === "ZeroSum" || s._tag === "Affine"
-
-/** A point of Θ: closed forms for the named spaces, otherwise a feasibility LP. */
-export const pointOf = (space: Space.Space, sys: System): Float64Array => {
-  const d = sys.d
-  switch (space._tag) {
-    case "Reals":
-    case "ZeroSum":
-      return new Float64Array(d)
-    case "Pinned": {
-      const p = new Float64Array(d)
-      p[space.index] = space.value
-      return p
-    }
-    case "Box":
-      return Float64Array.from({ length: d }, (_, j) => coordCentre(space.lo[j]!, space.hi[j]!))
-    default: {
-      // Affine spaces have an exact hull point from linear algebra; polyhedra need an LP.
-      if (affineOnly(space)) return Space.affineHull(space).point
-      const res = solveLp({
-        numCols: d,
-        colLower: new Float64Array(d).fill(-Infinity),
-        colUpper: new Float64Array(d).fill(Infinity),
-        rows: lpRows(sys)
-      })
-      // Spaces are checked non-empty when built, so an LP failure here is the solver's, not the space's.
-      if (res.status !== "optimal") throw new Error(`HiGHS could not find a point of the space (${res.status})`)
-      return res.x
-    }
-  }
-}
+/** A point of Θ: closed forms for coordinate bounds and equations, otherwise a feasibility LP. */
+export const pointOf = (space: Space.Space, _sys: System): Float64Array => Polyhedral.feasiblePoint(space)
 
 // ---------------------------------------------------------------------------------------------
 // Spanning: K + span(𝟙) = ℝ^d
@@ -287,15 +180,6 @@ const showShort = (x: Float64Array): string => {
   return `(${xs.join(", ")}${x.length > 4 ? ", …" : ""})`
 }
 
-const cheapPoint = (space: Space.Space, d: number): Float64Array | undefined => {
-  switch (space._tag) {
-    case "Box":
-      return Float64Array.from({ length: d }, (_, j) => coordCentre(space.lo[j]!, space.hi[j]!))
-    default:
-      return undefined
-  }
-}
-
 /** The largest ε with θ ± ε𝟙 ∈ Θ when θ ∈ Θ and every row with g·𝟙 ≠ 0 is strictly slack; else 0. */
 const slackShift = (cons: ReadonlyArray<Constraint>, theta: Float64Array): number => {
   let eps = Infinity
@@ -348,8 +232,8 @@ export const translation = (space: Space.Space, sys: System): Translation => {
   // A point where every row that 𝟙 moves is strictly slack gives a pair without a solver: the shift
   // ε = min slack_r / |g_r·𝟙| keeps θ ± ε𝟙 in Θ. Dense LPs of d = 1000 take HiGHS-in-WASM tens of
   // seconds, so the cheap candidates (the named point, the origin) are tried first.
-  for (const cand of [cheapPoint(space, d), new Float64Array(d)]) {
-    if (cand === undefined) continue
+  const centre = cons.every((c) => c.bound) ? [pointOf(space, sys)] : []
+  for (const cand of [...centre, new Float64Array(d)]) {
     const eps = slackShift(cons, cand)
     if (eps > 0) {
       const theta = shift(cand, -eps / 2)
@@ -413,36 +297,7 @@ export const forcedEqualGroups = (space: Space.Space, sys: System): Array<Array<
   } catch {
     return []
   }
-  const { point, basis, k } = hull
-  const d = space.dim
-  let scale = 1
-  for (const x of point) scale = Math.max(scale, Math.abs(x))
-  // Bucket rows by two fixed projections, then confirm equality entry by entry: O(d·k).
-  const r1 = Float64Array.from({ length: k }, (_, c) => Math.sin(c + 1))
-  const r2 = Float64Array.from({ length: k }, (_, c) => Math.cos(2 * c + 1))
-  const buckets = new Map<string, Array<number>>()
-  for (let i = 0; i < d; i++) {
-    let a = 0
-    let b = 0
-    for (let c = 0; c < k; c++) (a += basis[i * k + c]! * r1[c]!, b += basis[i * k + c]! * r2[c]!)
-    const key = `${Math.round(point[i]! / (1e-9 * scale))},${Math.round(a * 1e8)},${Math.round(b * 1e8)}`
-    const g = buckets.get(key)
-    if (g === undefined) buckets.set(key, [i])
-    else g.push(i)
-  }
-  const rowsEqual = (i: number, j: number): boolean => {
-    if (Math.abs(point[i]! - point[j]!) > 1e-9 * scale) return false
-    for (let c = 0; c < k; c++) if (Math.abs(basis[i * k + c]! - basis[j * k + c]!) > 1e-9) return false
-    return true
-  }
-  const groups: Array<Array<number>> = []
-  for (const g of buckets.values()) {
-    if (g.length < 2) continue
-    const first = g[0]!
-    const same = g.filter((j) => rowsEqual(first, j))
-    if (same.length >= 2) groups.push(same)
-  }
-  return groups
+  return Polyhedral.equalCoordinates(hull)
 }
 
 export interface Line {
@@ -470,23 +325,7 @@ export const lineThrough = (space: Space.Space, sys: System): { point: Float64Ar
   }
   if (best < 0 || spread < 1e-9) return { point }
   const u = Float64Array.from({ length: d }, (_, i) => basis[i * k + best]!)
-  let lo = -Infinity
-  let hi = Infinity
-  for (const c of sys.cons) {
-    if (c.eq) continue
-    let gu = 0
-    let gx = 0
-    let mag = 0
-    c.idx.forEach((j, t) => {
-      gu += c.val[t]! * u[j]!
-      gx += c.val[t]! * point[j]!
-      mag += Math.abs(c.val[t]!)
-    })
-    if (Math.abs(gu) <= 1e-12 * mag) continue
-    const slack = Math.max(0, c.rhs - gx)
-    if (gu > 0) hi = Math.min(hi, slack / gu)
-    else lo = Math.max(lo, slack / gu)
-  }
+  const { lo, hi } = Polyhedral.chord(sys.cons, point, u)
   return { point, line: { point, direction: u, lo, hi } }
 }
 
@@ -500,7 +339,7 @@ export const lineThrough = (space: Space.Space, sys: System): { point: Float64Ar
  */
 export const outgrowDirection = (sys: System, i: number): Float64Array | undefined => {
   const d = sys.d
-  const rows: Array<LpRow> = sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? 0 : -Infinity, hi: 0 }))
+  const rows: Array<LpRow> = Polyhedral.lpRows(Polyhedral.recessionCone(sys.cons))
   for (let k = 0; k < d; k++) if (k !== i) rows.push({ idx: [i, k], val: [1, -1], lo: 1, hi: Infinity })
   // Minimising Σ_k (h_i − h_k) picks the least steep such direction, so witnesses stay small.
   const cost = new Float64Array(d).fill(-1)
@@ -525,7 +364,7 @@ export const saturatedPair = (
   gap: (k: number) => number
 ): { theta: Float64Array; thetaPrime: Float64Array } | undefined => {
   const d = sys.d
-  const rows: Array<LpRow> = lpRows(sys)
+  const rows: Array<LpRow> = Polyhedral.lpRows(sys.cons)
   for (let k = 0; k < d; k++) if (k !== i) rows.push({ idx: [i, k, d], val: [1, -1, -1], lo: gap(k), hi: Infinity })
   const colLower = Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 0 : -Infinity))
   const colUpper = Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 1 : Infinity))

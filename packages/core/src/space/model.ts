@@ -1,7 +1,10 @@
 /**
- * The space value: its closed `_tag` union typed by dimension, and the shared prototype that gives
- * every space structural equality, hashing, `toJSON` and `pipe`. Constructors live in
- * `constructors.ts`; this module only knows how a space is represented.
+ * The space value: its closed `_tag` union typed by dimension, the shared prototype that gives
+ * every space structural equality, hashing, `toJSON` and `pipe`, and the constraint rows each kind
+ * stands for. Constructors live in `constructors.ts` and JSON reading in `json.ts`; this module only
+ * knows how a space is represented. Everything else (canonical form, LP system, `contains`, the
+ * structure behind the hull and the parameterisation, `@perturb/analysis`) reads the rows, so a new
+ * kind is its interface, JSON form and rows here, its constructor and its JSON reader.
  *
  * @since 0.1.0
  */
@@ -162,6 +165,115 @@ export type SpaceJson =
  * @category models
  */
 export type JsonBound = number | "Infinity" | "-Infinity"
+
+// ---------------------------------------------------------------------------------------------
+// Constraint rows: what each kind stands for
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One constraint of a space in sparse row form: `g·θ ≤ rhs`, or `g·θ = rhs` when `eq`, with
+ * `g[idx[t]] = val[t]` and every other entry 0. `label` names the constructor and row that
+ * contributed it (the same words `EmptySpace` and `@perturb/analysis` use).
+ *
+ * @example
+ * ```ts
+ * import { Polyhedral, Space } from "@perturb/core"
+ * const [row] = Polyhedral.rows(Space.pinned(3))
+ * // { idx: [0], val: [1], rhs: 0, eq: true, bound: true, sum: 1, label: "pinned θ[0] = 0" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Row {
+  readonly idx: Int32Array
+  readonly val: Float64Array
+  readonly rhs: number
+  readonly eq: boolean
+  /**
+   * A bound on one coordinate as a pinned or box space declares it (`idx = [j]`, `val = [±1]`);
+   * LP systems take these as column bounds. Single-coordinate rows of `affine` and `polyhedron`
+   * stay rows, so each kind keeps the LP it was built with.
+   */
+  readonly bound: boolean
+  /** `g·𝟙`, set to 0 when it is below rounding level relative to `Σ|g|`. */
+  readonly sum: number
+  readonly label: string
+}
+
+const sumOf = (val: Float64Array): number => {
+  let s = 0
+  let mag = 0
+  for (let t = 0; t < val.length; t++) (s += val[t]!, mag += Math.abs(val[t]!))
+  return Math.abs(s) <= 1e-12 * mag ? 0 : s
+}
+
+/** The non-zero entries of a dense row (`-0` counts as zero). */
+export const sparse = (row: Vector): { idx: Int32Array; val: Float64Array } => {
+  let n = 0
+  for (const x of row) if (x !== 0) n++
+  const idx = new Int32Array(n)
+  const val = new Float64Array(n)
+  let k = 0
+  row.forEach((x, j) => {
+    if (x !== 0) (idx[k] = j, val[k++] = x)
+  })
+  return { idx, val }
+}
+
+const row = (g: { idx: Int32Array; val: Float64Array }, rhs: number, eq: boolean, label: string, bound = false): Row => ({
+  idx: g.idx,
+  val: g.val,
+  rhs,
+  eq,
+  bound,
+  sum: sumOf(g.val),
+  label
+})
+
+const coordinate = (j: number, sign: number) => ({ idx: Int32Array.of(j), val: Float64Array.of(sign) })
+
+const collect = (space: Space, out: Array<Row>): void => {
+  const d = space.dim
+  switch (space._tag) {
+    case "Reals":
+      return
+    case "Pinned":
+      out.push(row(coordinate(space.index, 1), space.value, true, `pinned θ[${space.index}] = ${space.value}`, true))
+      return
+    case "ZeroSum": {
+      const all = { idx: Int32Array.from({ length: d }, (_, j) => j), val: new Float64Array(d).fill(1) }
+      out.push(row(all, 0, true, "zero-sum Σθ = 0"))
+      return
+    }
+    case "Affine":
+      space.C.forEach((r, q) => out.push(row(sparse(r), space.e[q]!, true, `affine C[${q}]·θ = ${space.e[q]}`)))
+      return
+    case "Box":
+      for (let j = 0; j < d; j++) {
+        if (space.hi[j]! < Infinity) out.push(row(coordinate(j, 1), space.hi[j]!, false, `box θ[${j}] ≤ ${space.hi[j]}`, true))
+        if (space.lo[j]! > -Infinity) out.push(row(coordinate(j, -1), -space.lo[j]!, false, `box θ[${j}] ≥ ${space.lo[j]}`, true))
+      }
+      return
+    case "Polyhedron":
+      space.A.forEach((r, q) => out.push(row(sparse(r), space.b[q]!, false, `polyhedron A[${q}]·θ ≤ ${space.b[q]}`)))
+      space.C.forEach((r, q) => out.push(row(sparse(r), space.e[q]!, true, `polyhedron C[${q}]·θ = ${space.e[q]}`)))
+      return
+    case "Intersection":
+      collect(space.left, out)
+      collect(space.right, out)
+  }
+}
+
+/**
+ * The space's constraints as rows, in the order its constructors gave them (an intersection lists
+ * its left part first); `Polyhedral.rows` is the checked public form.
+ */
+export const rowsOf = (space: Space): Array<Row> => {
+  const out: Array<Row> = []
+  collect(space, out)
+  return out
+}
 
 // ---------------------------------------------------------------------------------------------
 // Prototype: equality, hashing, JSON, pipe
