@@ -13,7 +13,8 @@
  * Constructors never build dense `d × d` data: `reals`, `pinned` and `zeroSum` stay O(1) in memory so
  * `d = 100 000` is cheap; `canonical` and `affineHull` materialise matrices only when asked.
  * Polyhedral decisions (non-emptiness, implicit equalities, interior centre, boundedness) are LPs
- * solved by HiGHS, loaded once when this module is imported.
+ * solved by HiGHS, loaded once when this module is imported. The constraints as sparse labelled
+ * rows, and the decisions read off them, are the `Polyhedral` module.
  *
  * @since 0.1.0
  */
@@ -33,6 +34,6 @@ export {
 } from "./space/model.js"
 export { affine, box, intersect, pinned, polyhedron, reals, type SameDim, zeroSum } from "./space/constructors.js"
 export { fromJSON } from "./space/json.js"
-export { canonical, type Canonical, type Row, system, type System } from "./space/constraints.js"
+export { canonical, type Canonical } from "./space/constraints.js"
 export { structure, type Structure } from "./space/structure.js"
 export { affineHull, type AffineHull, contains, isAffine, isBounded } from "./space/hull.js"

@@ -6,6 +6,7 @@
  *
  * @since 0.2.0
  */
+import { DimensionMismatch } from "../Errors.js"
 import * as Lp from "../Lp.js"
 import { interiorPoint } from "./hull.js"
 import { type Row, rowsOf, type Space } from "./model.js"
@@ -114,6 +115,9 @@ export const chord = (
   point: ArrayLike<number>,
   direction: ArrayLike<number>
 ): { lo: number; hi: number } => {
+  if (direction.length !== point.length) {
+    throw new DimensionMismatch({ argument: "chord.direction.length", expected: point.length, received: direction.length })
+  }
   let lo = -Infinity
   let hi = Infinity
   for (const c of rs) {
@@ -152,6 +156,7 @@ export const equalCoordinates = (
 ): Array<Array<number>> => {
   const { point, basis, k } = hull
   const d = point.length
+  if (basis.length !== d * k) throw new DimensionMismatch({ argument: "hull.basis.length", expected: d * k, received: basis.length })
   let scale = 1
   for (const x of point) scale = Math.max(scale, Math.abs(x))
   // Bucket rows by two fixed projections, then confirm equality entry by entry: O(d·k).
