@@ -34,6 +34,6 @@ export {
 } from "./space/model.js"
 export { affine, box, intersect, pinned, polyhedron, reals, type SameDim, zeroSum } from "./space/constructors.js"
 export { fromJSON } from "./space/json.js"
-export { canonical, type Canonical } from "./space/constraints.js"
+export { canonical, type Canonical, type Row, system, type System } from "./space/constraints.js"
 export { structure, type Structure } from "./space/structure.js"
 export { affineHull, type AffineHull, contains, isAffine, isBounded } from "./space/hull.js"

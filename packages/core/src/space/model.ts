@@ -34,101 +34,64 @@ export interface SpaceBase<D extends number> extends Equal.Equal, Pipeable {
 }
 
 /**
- * `ℝ^d`: every parameter is free.
+ * Every kind of space with its own fields (beside `_tag` and `dim`). `Space<D>` is the union over
+ * this table, so a kind is declared by its entry here.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface Reals<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Reals"
+export interface Kinds<D extends number = number> {
+  /** `ℝ^d`: every parameter is free. */
+  readonly Reals: Record<never, never>
+  /** `{θ : θ[index] = value}`: one coordinate fixed (the paper's pinned space has `index = 0, value = 0`). */
+  readonly Pinned: { readonly index: number; readonly value: number }
+  /** `{θ : Σ θ_i = 0}`. */
+  readonly ZeroSum: Record<never, never>
+  /** `{θ : Cθ = e}` with `C` of shape `m × d`. */
+  readonly Affine: { readonly C: Matrix; readonly e: Vector }
+  /** `{θ : lo_i ≤ θ_i ≤ hi_i}` with `lo_i < hi_i`; infinite bounds make a coordinate one-sided or free. */
+  readonly Box: { readonly lo: Vector; readonly hi: Vector }
+  /** `{θ : Aθ ≤ b, Cθ = e}`. */
+  readonly Polyhedron: { readonly A: Matrix; readonly b: Vector; readonly C: Matrix; readonly e: Vector }
+  /** `left ∩ right`, kept as a node so reports can say where each constraint came from. */
+  readonly Intersection: { readonly left: Space<D>; readonly right: Space<D> }
 }
 
 /**
- * `{θ : θ[index] = value}`: one coordinate fixed (the paper's pinned space has `index = 0, value = 0`).
+ * The space of kind `T` (a key of `Kinds`): the shared base, the tag and the kind's fields.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface Pinned<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Pinned"
-  readonly index: number
-  readonly value: number
-}
+export type Kind<T extends keyof Kinds, D extends number = number> = SpaceBase<D> & { readonly _tag: T } & Kinds<D>[T]
 
 /**
- * `{θ : Σ θ_i = 0}`.
+ * A non-empty convex parameter space of dimension `D`: a closed union of the kinds in `Kinds`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ZeroSum<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "ZeroSum"
-}
+export type Space<D extends number = number> = { readonly [T in keyof Kinds]: Kind<T, D> }[keyof Kinds]
 
 /**
- * `{θ : Cθ = e}` with `C` of shape `m × d`.
+ * The kinds by name, for narrowing (`Pinned<D>` is `Kind<"Pinned", D>`; `Kinds` documents each).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Affine<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Affine"
-  readonly C: Matrix
-  readonly e: Vector
-}
-
-/**
- * `{θ : lo_i ≤ θ_i ≤ hi_i}` with `lo_i < hi_i`; infinite bounds make a coordinate one-sided or free.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Box<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Box"
-  readonly lo: Vector
-  readonly hi: Vector
-}
-
-/**
- * `{θ : Aθ ≤ b, Cθ = e}`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Polyhedron<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Polyhedron"
-  readonly A: Matrix
-  readonly b: Vector
-  readonly C: Matrix
-  readonly e: Vector
-}
-
-/**
- * `left ∩ right`, kept as a node so reports can say where each constraint came from.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Intersection<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Intersection"
-  readonly left: Space<D>
-  readonly right: Space<D>
-}
-
-/**
- * A non-empty convex parameter space of dimension `D`: a closed union of the shapes above.
- *
- * @since 0.1.0
- * @category models
- */
-export type Space<D extends number = number> =
-  | Reals<D>
-  | Pinned<D>
-  | ZeroSum<D>
-  | Affine<D>
-  | Box<D>
-  | Polyhedron<D>
-  | Intersection<D>
+export type Reals<D extends number = number> = Kind<"Reals", D>
+/** @since 0.1.0 */
+export type Pinned<D extends number = number> = Kind<"Pinned", D>
+/** @since 0.1.0 */
+export type ZeroSum<D extends number = number> = Kind<"ZeroSum", D>
+/** @since 0.1.0 */
+export type Affine<D extends number = number> = Kind<"Affine", D>
+/** @since 0.1.0 */
+export type Box<D extends number = number> = Kind<"Box", D>
+/** @since 0.1.0 */
+export type Polyhedron<D extends number = number> = Kind<"Polyhedron", D>
+/** @since 0.1.0 */
+export type Intersection<D extends number = number> = Kind<"Intersection", D>
 
 /**
  * The JSON form of a space (`space.toJSON()`, `fromJSON`). JSON has no infinities, so infinite box
