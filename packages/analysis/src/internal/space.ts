@@ -1,6 +1,7 @@
 /**
  * The space side of the decisions (math.md §3), for any `Space` written as constraints
- * `g·θ ≤ rhs` / `g·θ = rhs` (sparse rows, so `reals`, `pinned` and `zero-sum` stay O(d)):
+ * `g·θ ≤ rhs` / `g·θ = rhs` — core's row form (`Polyhedral.rows`: sparse, so `reals`, `pinned` and
+ * `zero-sum` stay O(d), with the labels the reasons quote):
  *
  * - spanning: `Θ + span(𝟙) = ℝ^d` ⇔ `K + span(𝟙) = ℝ^d` for the recession cone
  *   `K = {h : g·h ≤ 0, g·h = 0 on equations}` (Θ = bounded part + K) ⇔ every `±e_i` lies in
