@@ -48,79 +48,90 @@ export type Spanning =
     readonly constraints: ReadonlyArray<string>
   }
 
-export const spanning = (sys: System): Spanning => {
+/** Rows touching each column (with their entry there), and the rows of each class by `g·𝟙`. */
+const columnIndex = (sys: System) => {
   const { d, cons } = sys
-  const n = cons.length
-  // Rows touching each column, and the first rows of each class (used when α = 0).
   const touching: Array<Array<number>> = Array.from({ length: d }, () => [])
   const entry: Array<Array<number>> = Array.from({ length: d }, () => [])
-  const maxAbs = new Float64Array(n)
-  cons.forEach((c, r) =>
+  const maxAbs = new Float64Array(cons.length)
+  const pos: Array<number> = []
+  const neg: Array<number> = []
+  const eqs: Array<number> = []
+  cons.forEach((c, r) => {
     c.idx.forEach((j, t) => {
       touching[j]!.push(r)
       entry[j]!.push(c.val[t]!)
       maxAbs[r] = Math.max(maxAbs[r]!, Math.abs(c.val[t]!))
     })
-  )
-  const pos: Array<number> = []
-  const neg: Array<number> = []
-  const eqs: Array<number> = []
-  cons.forEach((c, r) => {
     if (c.eq) {
       if (c.sum !== 0) eqs.push(r)
     } else if (c.sum > 0) pos.push(r)
     else if (c.sum < 0) neg.push(r)
   })
-  const stamp = new Int32Array(n).fill(-1)
-  const firstFree = (list: ReadonlyArray<number>, i: number): number => {
-    for (const r of list) if (stamp[r] !== i) return r
-    return -1
+  return { touching, entry, maxAbs, pos, neg, eqs }
+}
+
+/**
+ * The best lower and upper bounds on `c` for `s·e_i − c𝟙 ∈ K`, each with the row (and the sign it is
+ * used with) giving it; `single` is a row with `g·𝟙 = 0` that alone excludes `s·e_i`. `firstFree`
+ * gives the first row of a class not touching column `i` (its `α = 0`).
+ */
+const bestBounds = (
+  cons: ReadonlyArray<Constraint>,
+  ix: ReturnType<typeof columnIndex>,
+  firstFree: (list: ReadonlyArray<number>) => number,
+  i: number,
+  s: 1 | -1
+) => {
+  const b = { lowV: -Infinity, lowR: -1, lowS: 1 as 1 | -1, upV: Infinity, upR: -1, upS: 1 as 1 | -1, single: -1, singleS: 1 as 1 | -1 }
+  // Rows not touching column i have α = 0: they bound c by 0 on the side their sum fixes.
+  const p0 = firstFree(ix.pos)
+  if (p0 >= 0 && 0 > b.lowV) (b.lowV = 0, b.lowR = p0, b.lowS = 1)
+  const n0 = firstFree(ix.neg)
+  if (n0 >= 0 && 0 < b.upV) (b.upV = 0, b.upR = n0, b.upS = 1)
+  const e0 = firstFree(ix.eqs)
+  if (e0 >= 0) {
+    const sg = cons[e0]!.sum > 0 ? 1 : -1
+    if (0 > b.lowV) (b.lowV = 0, b.lowR = e0, b.lowS = sg)
+    if (0 < b.upV) (b.upV = 0, b.upR = e0, b.upS = sg === 1 ? -1 : 1)
   }
+  const rowsI = ix.touching[i]!
+  const entriesI = ix.entry[i]!
+  for (let q = 0; q < rowsI.length; q++) {
+    const r = rowsI[q]!
+    const c = cons[r]!
+    const alpha = s * entriesI[q]!
+    const tiny = 1e-14 * ix.maxAbs[r]!
+    if (c.sum === 0) {
+      if (alpha > tiny) (b.single = r, b.singleS = 1)
+      else if (c.eq && alpha < -tiny) (b.single = r, b.singleS = -1)
+      if (b.single >= 0) break
+      continue
+    }
+    const value = alpha / c.sum
+    if (c.eq) {
+      const sg = c.sum > 0 ? 1 : -1
+      if (value > b.lowV) (b.lowV = value, b.lowR = r, b.lowS = sg)
+      if (value < b.upV) (b.upV = value, b.upR = r, b.upS = sg === 1 ? -1 : 1)
+    } else if (c.sum > 0) {
+      if (value > b.lowV) (b.lowV = value, b.lowR = r, b.lowS = 1)
+    } else if (value < b.upV) (b.upV = value, b.upR = r, b.upS = 1)
+  }
+  return b
+}
+
+export const spanning = (sys: System): Spanning => {
+  const { d, cons } = sys
+  const ix = columnIndex(sys)
+  const stamp = new Int32Array(cons.length).fill(-1)
   for (let i = 0; i < d; i++) {
-    for (const r of touching[i]!) stamp[r] = i
+    for (const r of ix.touching[i]!) stamp[r] = i
+    const firstFree = (list: ReadonlyArray<number>): number => {
+      for (const r of list) if (stamp[r] !== i) return r
+      return -1
+    }
     for (const s of [1, -1] as const) {
-      // The best lower and upper bounds on c and the rows (with the sign they are used with) giving them.
-      let lowV = -Infinity
-      let lowR = -1
-      let lowS: 1 | -1 = 1
-      let upV = Infinity
-      let upR = -1
-      let upS: 1 | -1 = 1
-      let single = -1
-      let singleS: 1 | -1 = 1
-      // Rows not touching column i have α = 0: they bound c by 0 on the side their sum fixes.
-      const p0 = firstFree(pos, i)
-      if (p0 >= 0 && 0 > lowV) (lowV = 0, lowR = p0, lowS = 1)
-      const n0 = firstFree(neg, i)
-      if (n0 >= 0 && 0 < upV) (upV = 0, upR = n0, upS = 1)
-      const e0 = firstFree(eqs, i)
-      if (e0 >= 0) {
-        const sg = cons[e0]!.sum > 0 ? 1 : -1
-        if (0 > lowV) (lowV = 0, lowR = e0, lowS = sg)
-        if (0 < upV) (upV = 0, upR = e0, upS = sg === 1 ? -1 : 1)
-      }
-      const rowsI = touching[i]!
-      const entriesI = entry[i]!
-      for (let q = 0; q < rowsI.length; q++) {
-        const r = rowsI[q]!
-        const c = cons[r]!
-        const alpha = s * entriesI[q]!
-        const tiny = 1e-14 * maxAbs[r]!
-        if (c.sum === 0) {
-          if (alpha > tiny) (single = r, singleS = 1)
-          else if (c.eq && alpha < -tiny) (single = r, singleS = -1)
-          if (single >= 0) break
-          continue
-        }
-        const value = alpha / c.sum
-        if (c.eq) {
-          const sg = c.sum > 0 ? 1 : -1
-          if (value > lowV) (lowV = value, lowR = r, lowS = sg)
-          if (value < upV) (upV = value, upR = r, upS = sg === 1 ? -1 : 1)
-        } else if (c.sum > 0) {
-          if (value > lowV) (lowV = value, lowR = r, lowS = 1)
-        } else if (value < upV) (upV = value, upR = r, upS = 1)
-      }
+      const { lowV, lowR, lowS, upV, upR, upS, single, singleS } = bestBounds(cons, ix, firstFree, i, s)
       if (single >= 0) {
         const c = cons[single]!
         const a = new Float64Array(d)
@@ -146,14 +157,7 @@ export const spanning = (sys: System): Spanning => {
 const certificate = (a: Float64Array, bound: number, constraints: Array<string>, i: number, s: 1 | -1): Spanning => {
   let scale = 0
   for (const x of a) scale = Math.max(scale, Math.abs(x))
-  return {
-    holds: false,
-    coordinate: i,
-    sign: s,
-    normal: a.map((x) => x / scale),
-    bound: bound / scale,
-    constraints: [...new Set(constraints)]
-  }
+  return { holds: false, coordinate: i, sign: s, normal: a.map((x) => x / scale), bound: bound / scale, constraints: [...new Set(constraints)] }
 }
 
 /** `θ* = t·s·e_i` with `a·θ* > bound`, `t ≥ 1` an integer so a person can check it. */
@@ -210,10 +214,8 @@ export const translation = (space: Space.Space, sys: System): Translation => {
   const { d, cons } = sys
   const fixing = cons.find((c) => c.eq && c.sum !== 0)
   if (fixing !== undefined) {
-    return {
-      kind: "none",
-      text: `the equation ${fixing.label} has coefficients summing to ${fmt(fixing.sum)} ≠ 0, so θ + c𝟙 leaves Θ unless c = 0`
-    }
+    const text = `the equation ${fixing.label} has coefficients summing to ${fmt(fixing.sum)} ≠ 0, so θ + c𝟙 leaves Θ unless c = 0`
+    return { kind: "none", text }
   }
   const ineqs = cons.filter((c) => !c.eq)
   const anyPos = ineqs.some((c) => c.sum > 0)
@@ -222,13 +224,8 @@ export const translation = (space: Space.Space, sys: System): Translation => {
     const theta = pointOf(space, sys)
     const c = anyPos ? -1 : 1
     const why = ineqs.length === 0 ? "no inequality" : `every inequality has coefficients summing to ${anyPos ? "≥" : "≤"} 0`
-    return {
-      kind: "pair",
-      theta,
-      thetaPrime: shift(theta, c),
-      c,
-      text: `every equation has coefficients summing to 0 and ${why}, so θ + ${c === 1 ? "" : "−"}t𝟙 stays in Θ for all t ≥ 0`
-    }
+    const text = `every equation has coefficients summing to 0 and ${why}, so θ + ${c === 1 ? "" : "−"}t𝟙 stays in Θ for all t ≥ 0`
+    return { kind: "pair", theta, thetaPrime: shift(theta, c), c, text }
   }
   // A point where every row that 𝟙 moves is strictly slack gives a pair without a solver: the shift
   // ε = min slack_r / |g_r·𝟙| keeps θ ± ε𝟙 in Θ. Dense LPs of d = 1000 take HiGHS-in-WASM tens of
@@ -241,9 +238,14 @@ export const translation = (space: Space.Space, sys: System): Translation => {
       return { kind: "pair", theta, thetaPrime: shift(theta, eps), c: eps, text: `θ₀ = ${showShort(cand)} is strictly inside every inequality that 𝟙 moves, so θ₀ ± ${fmt(eps / 2)}·𝟙 lie in Θ` }
     }
   }
-  // θ, θ + c𝟙 ∈ Θ with c > 0 ⇔ some θ̄ (the midpoint) is strictly slack in every row that 𝟙 moves.
-  // So: max s ∈ [0, 1] subject to g·θ + s·|g·𝟙| ≤ rhs — then θ̄ ± s𝟙 ∈ Θ. HiGHS's interior-point
-  // solver takes ~0.5 s on this LP for d = 1000 and 2000 sparse rows, where its simplex takes ~3 s.
+  return translationLp(sys)
+}
+
+// θ, θ + c𝟙 ∈ Θ with c > 0 ⇔ some θ̄ (the midpoint) is strictly slack in every row that 𝟙 moves.
+// So: max s ∈ [0, 1] subject to g·θ + s·|g·𝟙| ≤ rhs — then θ̄ ± s𝟙 ∈ Θ. HiGHS's interior-point
+// solver takes ~0.5 s on this LP for d = 1000 and 2000 sparse rows, where its simplex takes ~3 s.
+const translationLp = (sys: System): Translation => {
+  const { d, cons } = sys
   const rows: Array<LpRow> = cons.map((c) => ({
     idx: [...c.idx, d],
     val: [...c.val, c.eq ? 0 : Math.abs(c.sum)],
@@ -271,13 +273,7 @@ export const translation = (space: Space.Space, sys: System): Translation => {
   }
   // Half the slack keeps the pair strictly inside the rows it moves, robust to the LP's tolerance.
   const theta = shift(res.x.slice(0, d), -sStar / 2)
-  return {
-    kind: "pair",
-    theta,
-    thetaPrime: shift(theta, sStar),
-    c: sStar,
-    text: `the LP max { s : θ̄ ± s𝟙 ∈ Θ } has optimum s = ${fmt(sStar)} > 0`
-  }
+  return { kind: "pair", theta, thetaPrime: shift(theta, sStar), c: sStar, text: `the LP max { s : θ̄ ± s𝟙 ∈ Θ } has optimum s = ${fmt(sStar)} > 0` }
 }
 
 // ---------------------------------------------------------------------------------------------
