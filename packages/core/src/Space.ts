@@ -24,6 +24,8 @@ export {
   type Intersection,
   isSpace,
   type JsonBound,
+  type Kind,
+  type Kinds,
   type Pinned,
   type Polyhedron,
   type Reals,

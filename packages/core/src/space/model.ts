@@ -37,6 +37,12 @@ export interface SpaceBase<D extends number> extends Equal.Equal, Pipeable {
  * Every kind of space with its own fields (beside `_tag` and `dim`). `Space<D>` is the union over
  * this table, so a kind is declared by its entry here.
  *
+ * @example
+ * ```ts
+ * import type { Space } from "@perturb/core"
+ * type BoxFields = Space.Kinds["Box"] // { readonly lo: Vector; readonly hi: Vector }
+ * ```
+ *
  * @since 0.2.0
  * @category models
  */
@@ -59,6 +65,12 @@ export interface Kinds<D extends number = number> {
 
 /**
  * The space of kind `T` (a key of `Kinds`): the shared base, the tag and the kind's fields.
+ *
+ * @example
+ * ```ts
+ * import { Space } from "@perturb/core"
+ * const lower = (s: Space.Kind<"Box">) => s.lo
+ * ```
  *
  * @since 0.2.0
  * @category models
