@@ -7,6 +7,7 @@
 export * as Space from "./Space.js"
 export * as Model from "./Model.js"
 export * as Lp from "./Lp.js"
+export * as Polyhedral from "./Polyhedral.js"
 export {
   type ArgmaxMethodCapabilities,
   type Availability,
