@@ -18,7 +18,7 @@ import { optionsObject } from "./internal/checks.js"
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { Result, Schema } from "effect"
 import { noiseFacts } from "./internal/noise.js"
-import { argmaxProperties, context, softmaxProperties } from "./internal/rules.js"
+import { argmaxProperties, context, softmaxProperties } from "./rules/index.js"
 import type { Verdict } from "./Verdict.js"
 
 /**
