@@ -90,6 +90,42 @@ const checkSpec = (spec: PictureSpec, d: number): void => {
 }
 
 /**
+ * The free parameters `u` to draw: per level of the third and further ones, a polar grid in the
+ * first two (a line for k ≤ 1), with the polylines along its rays and every third ring.
+ */
+const polarGrid = (k: number, radii: ReadonlyArray<number>, angles: number, levels: ReadonlyArray<number>) => {
+  const us: Array<Array<number>> = []
+  const sheetOf: Array<number> = []
+  const lines: Array<Array<number>> = []
+  const sheets: Array<string> = []
+  levels.forEach((level, s) => {
+    sheets.push(k === 3 ? `${coordinate("u", 2)} = ${level}` : k > 3 ? `${coordinate("u", 2)} = … = ${coordinate("u", k - 1)} = ${level}` : "Θ")
+    const base = us.length
+    const index = (a: number, r: number) => base + a * radii.length + r
+    if (k <= 1) {
+      // A line: t = ±r.
+      const ts = k === 0 ? [0] : [...radii.slice().reverse().map((r) => -r), ...radii.slice(1)]
+      for (const t of ts) (us.push(k === 0 ? [] : [t]), sheetOf.push(s))
+      lines.push(ts.map((_, i) => base + i))
+      return
+    }
+    for (let a = 0; a < angles; a++) {
+      const phi = (2 * Math.PI * a) / angles
+      for (const r of radii) {
+        const u = new Array<number>(k).fill(level)
+        u[0] = r * Math.cos(phi)
+        u[1] = r * Math.sin(phi)
+        us.push(u)
+        sheetOf.push(s)
+      }
+      lines.push(radii.map((_, r) => index(a, r)))
+    }
+    for (let r = 1; r < radii.length; r += 3) lines.push([...Array.from({ length: angles }, (_, a) => index(a, r)), index(0, r)])
+  })
+  return { us, sheetOf, lines, sheets }
+}
+
+/**
  * Samples the image of Θ in the probability triangle (d = 3): the points `P(θ(u))` for `u` on a
  * polar grid, grouped into sheets by the levels of the free parameters beyond the second.
  *
@@ -119,34 +155,7 @@ export const simplexImage = (spec: PictureSpec, options0?: SimplexImageOptions):
   const radii = options.radii ?? defaultRadii()
   const angles = options.angles ?? 64
   const levels = k >= 3 ? options.levels ?? [-2, 0, 2] : [0]
-  const us: Array<Array<number>> = []
-  const sheetOf: Array<number> = []
-  const lines: Array<Array<number>> = []
-  const sheets: Array<string> = []
-  levels.forEach((level, s) => {
-    sheets.push(k === 3 ? `${coordinate("u", 2)} = ${level}` : k > 3 ? `${coordinate("u", 2)} = … = ${coordinate("u", k - 1)} = ${level}` : "Θ")
-    const base = us.length
-    const index = (a: number, r: number) => base + a * radii.length + r
-    if (k <= 1) {
-      // A line: t = ±r.
-      const ts = k === 0 ? [0] : [...radii.slice().reverse().map((r) => -r), ...radii.slice(1)]
-      for (const t of ts) (us.push(k === 0 ? [] : [t]), sheetOf.push(s))
-      lines.push(ts.map((_, i) => base + i))
-      return
-    }
-    for (let a = 0; a < angles; a++) {
-      const phi = (2 * Math.PI * a) / angles
-      for (const r of radii) {
-        const u = new Array<number>(k).fill(level)
-        u[0] = r * Math.cos(phi)
-        u[1] = r * Math.sin(phi)
-        us.push(u)
-        sheetOf.push(s)
-      }
-      lines.push(radii.map((_, r) => index(a, r)))
-    }
-    for (let r = 1; r < radii.length; r += 3) lines.push([...Array.from({ length: angles }, (_, a) => index(a, r)), index(0, r)])
-  })
+  const { us, sheetOf, lines, sheets } = polarGrid(k, radii, angles, levels)
   const { thetas, probs } = scoped(() => {
     const u = tf.tensor2d(us.flat(), [us.length, k])
     const theta = kernels.theta(u)
@@ -188,6 +197,63 @@ export const coverage = (points: ReadonlyArray<ArrayLike<number>>, cells = 20): 
 
 const SHEET_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 
+// The triangle's layout, in SVG units: a 560 × 560 document, the side 440 wide.
+const W = 560
+const H = 560
+const side = 440
+const x0 = (W - side) / 2
+const yBase = 470
+const h = (side * Math.sqrt(3)) / 2
+const V = [[x0, yBase], [x0 + side, yBase], [x0 + side / 2, yBase - h]] as const
+/** A point of the simplex in barycentric coordinates, in SVG units. */
+const xy = (p: ReadonlyArray<number>): [number, number] => [
+  p[0]! * V[0][0] + p[1]! * V[1][0] + p[2]! * V[2][0],
+  p[0]! * V[0][1] + p[1]! * V[1][1] + p[2]! * V[2][1]
+]
+
+/** The triangle and its guide lines. */
+const triangle = (): Array<string> => {
+  const out: Array<string> = []
+  // Guide lines p_i = 1/4, 1/2, 3/4.
+  for (const q of [0.25, 0.5, 0.75]) {
+    for (let i = 0; i < 3; i++) {
+      const a = [0, 0, 0]
+      const b = [0, 0, 0]
+      a[i] = q
+      b[i] = q
+      a[(i + 1) % 3] = 1 - q
+      b[(i + 2) % 3] = 1 - q
+      const [ax, ay] = xy(a)
+      const [bx, by] = xy(b)
+      out.push(`<line x1="${n2(ax)}" y1="${n2(ay)}" x2="${n2(bx)}" y2="${n2(by)}" stroke="#ddd" stroke-width="0.8"/>`)
+    }
+  }
+  out.push(`<polygon points="${V.map(([x, y]) => `${x},${n2(y)}`).join(" ")}" fill="none" stroke="#222" stroke-width="1.5"/>`)
+  return out
+}
+
+/** The vertices: e_i where p_i = 1. */
+const vertexLabels = (): Array<string> => {
+  const vertex = (i: number) => `${coordinate("e", i)} (${coordinate("p", i)} = 1)`
+  return [
+    `<text x="${V[0][0] - 8}" y="${V[0][1] + 20}" text-anchor="middle" font-size="14">${vertex(0)}</text>`,
+    `<text x="${V[1][0] + 8}" y="${V[1][1] + 20}" text-anchor="middle" font-size="14">${vertex(1)}</text>`,
+    `<text x="${V[2][0]}" y="${n2(V[2][1] - 10)}" text-anchor="middle" font-size="14">${vertex(2)}</text>`
+  ]
+}
+
+/** The sheets' colours, and what their overlap says. */
+const legend = (sheets: ReadonlyArray<string>, colour: (s: number) => string): Array<string> => {
+  const out: Array<string> = []
+  sheets.forEach((name, s) => {
+    out.push(`<rect x="${W - 150}" y="${70 + s * 20}" width="12" height="12" fill="${colour(s)}"/>`)
+    out.push(`<text x="${W - 132}" y="${80 + s * 20}" font-size="12">${esc(name)}</text>`)
+  })
+  out.push(`<text x="${W - 150}" y="${80 + sheets.length * 20 + 6}" font-size="11" fill="#444">overlapping sheets:</text>`)
+  out.push(`<text x="${W - 150}" y="${80 + sheets.length * 20 + 20}" font-size="11" fill="#444">P is many-to-one</text>`)
+  return out
+}
+
 /**
  * Draws the image of Θ in the probability triangle (d = 3). See the module header.
  *
@@ -204,17 +270,6 @@ export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOpt
   if (options.pngWidth !== undefined) checkCount("options.pngWidth", options.pngWidth, 1, 16384)
   const image = simplexImage(spec, options)
   const which = options.model ?? spec.model ?? "argmax"
-  const W = 560
-  const H = 560
-  const side = 440
-  const x0 = (W - side) / 2
-  const yBase = 470
-  const h = (side * Math.sqrt(3)) / 2
-  const V = [[x0, yBase], [x0 + side, yBase], [x0 + side / 2, yBase - h]] as const
-  const xy = (p: ReadonlyArray<number>): [number, number] => [
-    p[0]! * V[0][0] + p[1]! * V[1][0] + p[2]! * V[2][0],
-    p[0]! * V[0][1] + p[1]! * V[1][1] + p[2]! * V[2][1]
-  ]
   const out: Array<string> = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">`)
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`)
@@ -222,21 +277,7 @@ export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOpt
   out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="18" font-weight="bold">${esc(title)}</text>`)
   const spaceName = Space.isSpace(spec.space) ? spaceFormula(spec.space) : ""
   out.push(`<text x="${W / 2}" y="48" text-anchor="middle" font-size="13" fill="#444">${esc(`Perturb-${which === "softmax" ? "Softmax" : "Argmax"}, Θ = ${spaceName}, noise ${String(spec.noise)}, ${image.freeDim} free parameter${image.freeDim === 1 ? "" : "s"}`)}</text>`)
-  // Guide lines p_i = 1/4, 1/2, 3/4.
-  for (const q of [0.25, 0.5, 0.75]) {
-    for (let i = 0; i < 3; i++) {
-      const a = [0, 0, 0]
-      const b = [0, 0, 0]
-      a[i] = q
-      b[i] = q
-      a[(i + 1) % 3] = 1 - q
-      b[(i + 2) % 3] = 1 - q
-      const [ax, ay] = xy(a)
-      const [bx, by] = xy(b)
-      out.push(`<line x1="${n2(ax)}" y1="${n2(ay)}" x2="${n2(bx)}" y2="${n2(by)}" stroke="#ddd" stroke-width="0.8"/>`)
-    }
-  }
-  out.push(`<polygon points="${V.map(([x, y]) => `${x},${n2(y)}`).join(" ")}" fill="none" stroke="#222" stroke-width="1.5"/>`)
+  out.push(...triangle())
   const colour = (s: number) => SHEET_COLOURS[s % SHEET_COLOURS.length]!
   for (const line of image.lines) {
     const pts = line.map((i) => xy(image.points[i]!.p))
@@ -247,20 +288,10 @@ export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOpt
     const [x, y] = xy(pt.p)
     out.push(`<circle cx="${n2(x)}" cy="${n2(y)}" r="1.4" fill="${colour(pt.sheet)}" fill-opacity="0.6"/>`)
   }
-  const vertex = (i: number) => `${coordinate("e", i)} (${coordinate("p", i)} = 1)`
-  out.push(`<text x="${V[0][0] - 8}" y="${V[0][1] + 20}" text-anchor="middle" font-size="14">${vertex(0)}</text>`)
-  out.push(`<text x="${V[1][0] + 8}" y="${V[1][1] + 20}" text-anchor="middle" font-size="14">${vertex(1)}</text>`)
-  out.push(`<text x="${V[2][0]}" y="${n2(V[2][1] - 10)}" text-anchor="middle" font-size="14">${vertex(2)}</text>`)
+  out.push(...vertexLabels())
   const cov = coverage(image.points.map((x) => x.p))
   out.push(`<text x="14" y="${H - 14}" font-size="12" fill="#444">${esc(`cells of a 20×20 triangular grid hit: ${Math.round(cov * 100)}% · P(θ(u)), u on a polar grid`)}</text>`)
-  if (image.sheets.length > 1) {
-    image.sheets.forEach((name, s) => {
-      out.push(`<rect x="${W - 150}" y="${70 + s * 20}" width="12" height="12" fill="${colour(s)}"/>`)
-      out.push(`<text x="${W - 132}" y="${80 + s * 20}" font-size="12">${esc(name)}</text>`)
-    })
-    out.push(`<text x="${W - 150}" y="${80 + image.sheets.length * 20 + 6}" font-size="11" fill="#444">overlapping sheets:</text>`)
-    out.push(`<text x="${W - 150}" y="${80 + image.sheets.length * 20 + 20}" font-size="11" fill="#444">P is many-to-one</text>`)
-  }
+  if (image.sheets.length > 1) out.push(...legend(image.sheets, colour))
   out.push(`</svg>`)
   const svg = out.join("\n")
   const width = options.pngWidth ?? 2 * W
