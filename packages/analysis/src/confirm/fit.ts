@@ -18,6 +18,30 @@ export interface FitState {
   iterations: number
 }
 
+const weight = (p: Float64Array) => p.map((x) => 1 / Math.sqrt(Math.max(x, 1e-8)))
+
+/**
+ * One target's damped Gauss–Newton step in u, from the probabilities at its k forward-shifted
+ * parameters (step `h` relative to each |u_j|, at least absolute).
+ */
+const dampedStep = (s: FitState, p: Float64Array, shifted: ReadonlyArray<Float64Array>, d: number, k: number, h: number): Float64Array => {
+  const w = weight(p)
+  const J = new Float64Array(d * k)
+  for (let j = 0; j < k; j++) {
+    const hj = h * Math.max(1, Math.abs(s.u[j]!))
+    const Pj = shifted[j]!
+    for (let r = 0; r < d; r++) J[r * k + j] = (w[r]! * (Pj[r]! - s.P[r]!)) / hj
+  }
+  const r = s.P.map((x, c) => w[c]! * (x - p[c]!))
+  const JtJ = transposeTimes(J, J, d, k, k)
+  const g = transposeTimes(J, r, d, k, 1).map((v) => -v)
+  let scale = 0
+  for (let a2 = 0; a2 < k; a2++) scale = Math.max(scale, JtJ[a2 * k + a2]!)
+  for (let a2 = 0; a2 < k; a2++) JtJ[a2 * k + a2]! += s.lambda * (JtJ[a2 * k + a2]! + 1e-9 * Math.max(scale, 1e-12))
+  // Steps are capped: θ(u) saturates (vertices are limits), where a Gauss–Newton step explodes.
+  return solve(JtJ, g, k).map((v) => Math.max(-5, Math.min(5, v)))
+}
+
 /**
  * One batched Levenberg–Marquardt iteration over the free parameters, for every unfinished target:
  * minimise Σ_i (P_i(θ(u)) − p_i)² / p_i (a chi-square weighting, so near-vertex targets' small
@@ -45,27 +69,7 @@ export const lmIteration = (
     }
     // k probability rows per target (~100 ms at d = 8): sliced, so an interrupt need not wait for them.
     const shifted = (yield* probsSliced(est, est.theta(us), pace)).p
-    const weight = (p: Float64Array) => p.map((x) => 1 / Math.sqrt(Math.max(x, 1e-8)))
-    const steps: Array<Float64Array> = []
-    active.forEach((i, a) => {
-      const s = states[i]!
-      const p = targets[i]!
-      const w = weight(p)
-      const J = new Float64Array(d * k)
-      for (let j = 0; j < k; j++) {
-        const hj = h * Math.max(1, Math.abs(s.u[j]!))
-        const Pj = shifted[a * k + j]!
-        for (let r = 0; r < d; r++) J[r * k + j] = (w[r]! * (Pj[r]! - s.P[r]!)) / hj
-      }
-      const r = s.P.map((x, c) => w[c]! * (x - p[c]!))
-      const JtJ = transposeTimes(J, J, d, k, k)
-      const g = transposeTimes(J, r, d, k, 1).map((v) => -v)
-      let scale = 0
-      for (let a2 = 0; a2 < k; a2++) scale = Math.max(scale, JtJ[a2 * k + a2]!)
-      for (let a2 = 0; a2 < k; a2++) JtJ[a2 * k + a2]! += s.lambda * (JtJ[a2 * k + a2]! + 1e-9 * Math.max(scale, 1e-12))
-      // Steps are capped: θ(u) saturates (vertices are limits), where a Gauss–Newton step explodes.
-      steps.push(solve(JtJ, g, k).map((v) => Math.max(-5, Math.min(5, v))))
-    })
+    const steps = active.map((i, a) => dampedStep(states[i]!, targets[i]!, shifted.slice(a * k, (a + 1) * k), d, k, h))
     const trials = active.map((i, a) => states[i]!.u.map((v, c) => v + steps[a]![c]!))
     const trialTheta = est.theta(trials)
     const trialP = yield* probsSliced(est, trialTheta, pace)

@@ -6,8 +6,32 @@
 import { Effect } from "effect"
 import { sci, sciVector } from "../internal/format.js"
 import type { Estimator } from "../internal/numeric.js"
-import type { Agreement, Evidence, Verdict } from "../Verdict.js"
+import type { Agreement, Evidence, Verdict, Witness } from "../Verdict.js"
 import { type ModelContext, probsSliced, type Tick } from "./context.js"
+
+/** The witness kink's one-sided derivatives: limits of P_j and difference quotients of the potential. */
+const kinkEvidence = (est: Estimator, w: Extract<Witness, { _tag: "Kink" }>, potentialName: string): Evidence => {
+  const j = w.coordinate
+  const h = 1e-5
+  const h2 = 1e-2
+  const e = (s: number) => w.theta.map((v, i) => (i === j ? v + s : v))
+  const r = est.probs([e(h), e(-h)])
+  const right = r.p[0]![j]!
+  const left = r.p[1]![j]!
+  const m = est.potential([w.theta, e(h2), e(-h2)])
+  const qRight = (m[1]! - m[0]!) / h2
+  const qLeft = (m[0]! - m[2]!) / h2
+  const matches = Math.abs(right - w.right) < 1e-2 && Math.abs(left - w.left) < 1e-2 &&
+    Math.abs(qRight - w.right) < 1e-2 && Math.abs(qLeft - w.left) < 1e-2
+  const agrees: Agreement = right - left > 1e-2 && matches ? true : Math.abs(right - left) < 1e-3 && Math.abs(qRight - qLeft) < 1e-3 ? false : "inconclusive"
+  return {
+    method: `one-sided derivatives of ${potentialName} along e_${j} at the witness kink (limits P_${j}(θ ± ${h}·e_${j}) and difference quotients of ${potentialName} with step ${h2})`,
+    summary: `at θ = ${sciVector(w.theta)}: left ${sci(left)} (quotient ${sci(qLeft)}), right ${sci(right)} (quotient ${sci(qRight)}); the witness says [${sci(w.left)}, ${sci(w.right)}]`,
+    agrees,
+    values: { left, right, leftQuotient: qLeft, rightQuotient: qRight },
+    at: Array.from(w.theta)
+  } satisfies Evidence
+}
 
 export const identifiability = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: Tick) =>
   Effect.gen(function*() {
@@ -17,27 +41,9 @@ export const identifiability = (est: Estimator, ctx: ModelContext, verdict: Verd
     yield* tick.pace
     const w = verdict.witness
     if (w !== undefined && w._tag === "Kink") {
-      const j = w.coordinate
-      const h = 1e-5
-      const h2 = 1e-2
-      const e = (s: number) => w.theta.map((v, i) => (i === j ? v + s : v))
-      const r = est.probs([e(h), e(-h)])
-      const right = r.p[0]![j]!
-      const left = r.p[1]![j]!
-      const m = est.potential([w.theta, e(h2), e(-h2)])
-      const qRight = (m[1]! - m[0]!) / h2
-      const qLeft = (m[0]! - m[2]!) / h2
+      const evidence = kinkEvidence(est, w, potentialName)
       tick(phase, 1)
-      const matches = Math.abs(right - w.right) < 1e-2 && Math.abs(left - w.left) < 1e-2 &&
-        Math.abs(qRight - w.right) < 1e-2 && Math.abs(qLeft - w.left) < 1e-2
-      const agrees: Agreement = right - left > 1e-2 && matches ? true : Math.abs(right - left) < 1e-3 && Math.abs(qRight - qLeft) < 1e-3 ? false : "inconclusive"
-      return {
-        method: `one-sided derivatives of ${potentialName} along e_${j} at the witness kink (limits P_${j}(θ ± ${h}·e_${j}) and difference quotients of ${potentialName} with step ${h2})`,
-        summary: `at θ = ${sciVector(w.theta)}: left ${sci(left)} (quotient ${sci(qLeft)}), right ${sci(right)} (quotient ${sci(qRight)}); the witness says [${sci(w.left)}, ${sci(w.right)}]`,
-        agrees,
-        values: { left, right, leftQuotient: qLeft, rightQuotient: qRight },
-        at: Array.from(w.theta)
-      } satisfies Evidence
+      return evidence
     }
     // Sample points: a kink shows as a jump of P_j across θ along e_j that does not shrink with h.
     const h = 1e-4

@@ -12,10 +12,32 @@ import type { Agreement, Evidence, Verdict, Witness } from "../Verdict.js"
 import type { ModelContext, Tick } from "./context.js"
 import { l1, restrict, sum, symmetricEigenvalues } from "./linalg.js"
 
-const pairOf = (w: Witness | undefined): { theta: ReadonlyArray<number>; thetaPrime: ReadonlyArray<number>; tag: string } | undefined =>
+interface Pair {
+  readonly theta: ReadonlyArray<number>
+  readonly thetaPrime: ReadonlyArray<number>
+  readonly tag: string
+}
+
+const pairOf = (w: Witness | undefined): Pair | undefined =>
   w !== undefined && (w._tag === "TranslationPair" || w._tag === "SaturatedPair" || w._tag === "ConstantPair")
     ? { theta: w.theta, thetaPrime: w.thetaPrime, tag: w._tag }
     : undefined
+
+/** The witness pair's probabilities, evaluated with the same noise points for both. */
+const pairEvidence = (est: Estimator, pair: Pair): Evidence => {
+  const r = est.probs([pair.theta, pair.thetaPrime])
+  const diff = l1(r.p[0]!, r.p[1]!)
+  const se = r.se === undefined ? undefined : sum(r.se[0]) + sum(r.se[1])
+  // Same noise points for both: a true pair gives equal estimates up to float32 rounding.
+  const agrees: Agreement = diff <= 1e-4 ? true : diff > 1e-2 + 4 * (se ?? 0) ? false : "inconclusive"
+  return {
+    method: `the witness ${pair.tag} evaluated (probabilities ${est.label}${se === undefined ? "" : ", same noise points for both"})`,
+    summary: `P(θ) = ${sciVector(r.p[0]!)}${r.se === undefined ? "" : ` ± ${sciVector(r.se[0]!)}`}, P(θ′) = ${sciVector(r.p[1]!)}${r.se === undefined ? "" : ` ± ${sciVector(r.se[1]!)}`}; ‖P(θ) − P(θ′)‖₁ = ${sci(diff)} for θ = ${sciVector(pair.theta)} ≠ θ′ = ${sciVector(pair.thetaPrime)}`,
+    agrees,
+    values: { difference: diff, ...(se === undefined ? {} : { differenceStdError: se }) },
+    at: Array.from(pair.theta)
+  } satisfies Evidence
+}
 
 export const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, tick: Tick) =>
   Effect.gen(function*() {
@@ -23,19 +45,9 @@ export const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, 
     const pair = verdict.verdict === "fails" ? pairOf(verdict.witness) : undefined
     if (pair !== undefined) {
       yield* tick.pace
-      const r = est.probs([pair.theta, pair.thetaPrime])
-      const diff = l1(r.p[0]!, r.p[1]!)
-      const se = r.se === undefined ? undefined : sum(r.se[0]) + sum(r.se[1])
+      const evidence = pairEvidence(est, pair)
       tick(phase, ctx.points.length)
-      // Same noise points for both: a true pair gives equal estimates up to float32 rounding.
-      const agrees: Agreement = diff <= 1e-4 ? true : diff > 1e-2 + 4 * (se ?? 0) ? false : "inconclusive"
-      return {
-        method: `the witness ${pair.tag} evaluated (probabilities ${est.label}${se === undefined ? "" : ", same noise points for both"})`,
-        summary: `P(θ) = ${sciVector(r.p[0]!)}${r.se === undefined ? "" : ` ± ${sciVector(r.se[0]!)}`}, P(θ′) = ${sciVector(r.p[1]!)}${r.se === undefined ? "" : ` ± ${sciVector(r.se[1]!)}`}; ‖P(θ) − P(θ′)‖₁ = ${sci(diff)} for θ = ${sciVector(pair.theta)} ≠ θ′ = ${sciVector(pair.thetaPrime)}`,
-        agrees,
-        values: { difference: diff, ...(se === undefined ? {} : { differenceStdError: se }) },
-        at: Array.from(pair.theta)
-      } satisfies Evidence
+      return evidence
     }
     const { k, d } = est
     if (k === 0) {

@@ -48,118 +48,135 @@ const flatten = (rows: ReadonlyArray<ArrayLike<number>>, d: number): Float32Arra
   return out
 }
 
+/** What the estimator passes to `probs` and `potential`: the exact method's defaults, or QMC. */
+type KernelOptions = { method?: "qmc"; samples?: number; key?: Key.Key }
+
+const probsOf = (kernels: Kernels, options: KernelOptions, rows: ReadonlyArray<ArrayLike<number>>): Estimate => {
+  const d = kernels.dim
+  const n = rows.length
+  if (n === 0) return { p: [] }
+  const t = tf.tensor2d(flatten(rows, d), [n, d])
+  try {
+    const r = kernels.probs(t, options)
+    const p = rowsOf(r.probs.dataSync(), n, d)
+    const se = r.stdError === undefined ? undefined : rowsOf(r.stdError.dataSync(), n, d)
+    r.probs.dispose()
+    r.stdError?.dispose()
+    return se === undefined ? { p } : { p, se }
+  } finally {
+    t.dispose()
+  }
+}
+
+const potentialOf = (kernels: Kernels, options: KernelOptions, rows: ReadonlyArray<ArrayLike<number>>): Float64Array => {
+  const d = kernels.dim
+  const t = tf.tensor2d(flatten(rows, d), [rows.length, d])
+  try {
+    const m = kernels.potential(t, options)
+    const out = Float64Array.from(m.potential.dataSync())
+    m.potential.dispose()
+    m.stdError?.dispose()
+    m.errorBound?.dispose()
+    return out
+  } finally {
+    t.dispose()
+  }
+}
+
+const thetaOf = (kernels: Kernels, us: ReadonlyArray<ArrayLike<number>>): Array<Float64Array> => {
+  const d = kernels.dim
+  const k = kernels.freeDim
+  if (us.length === 0) return []
+  if (k === 0) {
+    const t = kernels.theta(tf.zeros([us.length, 0]))
+    const out = rowsOf(t.dataSync(), us.length, d)
+    t.dispose()
+    return out
+  }
+  const u = tf.tensor2d(flatten(us, k), [us.length, k])
+  const t = kernels.theta(u)
+  const out = rowsOf(t.dataSync(), us.length, d)
+  u.dispose()
+  t.dispose()
+  return out
+}
+
+const byDifferences = (est: Estimator, theta: ArrayLike<number>, pace: Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const d = est.d
+    // Central differences of P (float32 output): error ~1e-7/h + h²·|P'''|, h = 1e-2 balances them.
+    const h = 1e-2
+    const rows: Array<Float64Array> = []
+    for (let j = 0; j < d; j++) {
+      for (const s of [1, -1]) rows.push(Float64Array.from(theta, (v, i) => (i === j ? v + s * h : v)))
+    }
+    const { p } = yield* probsSliced(est, rows, pace)
+    const H = new Float64Array(d * d)
+    for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) H[i * d + j] = (p[2 * j]![i]! - p[2 * j + 1]![i]!) / (2 * h)
+    return H
+  })
+
+/** Row i of the Jacobian (∇P_i) into H. */
+const gradientRow = (kernels: Kernels, options: KernelOptions, x: Float32Array, i: number, H: Float64Array): void =>
+  scoped(() => {
+    const d = kernels.dim
+    const row = tf.grad((th: tf.Tensor) => kernels.probs(th, options).probs.slice([i], [1]).sum())(tf.tensor1d(x)).dataSync()
+    for (let j = 0; j < d; j++) H[i * d + j] = row[j]!
+  })
+
+/** The Jacobian of P by autodiff, one row per yield, where `autodiff` names how; else by differences. */
+const jacobianOf = (est: Estimator, options: KernelOptions, autodiff: string | undefined) =>
+(theta: ArrayLike<number>, pace: Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const d = est.d
+    if (autodiff !== undefined) {
+      const x = Float32Array.from(theta)
+      const H = new Float64Array(d * d)
+      gradientRow(est.kernels, options, x, 0, H)
+      for (let i = 1; i < d; i++) {
+        yield* pace
+        gradientRow(est.kernels, options, x, i, H)
+      }
+      return { H: symmetrise(H, d), how: autodiff }
+    }
+    return { H: symmetrise(yield* byDifferences(est, theta, pace), d), how: "central differences of P (h = 0.01)" }
+  })
+
 /**
  * A float64 view of the kernels. `samples`/`key` drive Perturb-Softmax (QMC, standard errors from
  * its scrambled replicates) and the Monte Carlo fallback of Perturb-Argmax when the noise has no
  * exact method (e.g. continuous and discrete coordinates mixed).
  */
 export const estimator = (kernels: Kernels, softmax: boolean, samples: number, key: Key.Key): Estimator => {
-  const d = kernels.dim
   const qmc = { method: "qmc" as const, samples, key }
   // Perturb-Argmax where the kernels state an exact method; without one (e.g. continuous and
   // discrete coordinates mixed), argmax frequencies by QMC (no gradient; Jacobians by differences).
   const exact = !softmax && kernels.capabilities.probs.exact.available
-  const options: { method?: "qmc"; samples?: number; key?: Key.Key } = exact ? { samples, key } : qmc
+  const options: KernelOptions = exact ? { samples, key } : qmc
   const label = softmax
     ? `QMC, ${samples} scrambled Sobol points (fixed key)`
     : exact
     ? "exact"
     : `QMC argmax frequencies, ${samples} points (fixed key)`
-  const monteCarlo = !exact
   const method = kernels.capabilities.probs[exact ? "exact" : "qmc"]
-  // What the kernels state about tf.grad through the probabilities these options compute.
-  const hasGradient = method.available && method.gradient.available
-  const probs = (rows: ReadonlyArray<ArrayLike<number>>): Estimate => {
-    const n = rows.length
-    if (n === 0) return { p: [] }
-    const t = tf.tensor2d(flatten(rows, d), [n, d])
-    try {
-      const r = kernels.probs(t, options)
-      const p = rowsOf(r.probs.dataSync(), n, d)
-      const se = r.stdError === undefined ? undefined : rowsOf(r.stdError.dataSync(), n, d)
-      r.probs.dispose()
-      r.stdError?.dispose()
-      return se === undefined ? { p } : { p, se }
-    } finally {
-      t.dispose()
-    }
-  }
-  const potential = (rows: ReadonlyArray<ArrayLike<number>>): Float64Array => {
-    const t = tf.tensor2d(flatten(rows, d), [rows.length, d])
-    try {
-      const m = kernels.potential(t, options)
-      const out = Float64Array.from(m.potential.dataSync())
-      m.potential.dispose()
-      m.stdError?.dispose()
-      m.errorBound?.dispose()
-      return out
-    } finally {
-      t.dispose()
-    }
-  }
-  const byDifferences = (theta: ArrayLike<number>, pace: Effect.Effect<void>) =>
-    Effect.gen(function*() {
-      // Central differences of P (float32 output): error ~1e-7/h + h²·|P'''|, h = 1e-2 balances them.
-      const h = 1e-2
-      const rows: Array<Float64Array> = []
-      for (let j = 0; j < d; j++) {
-        for (const s of [1, -1]) rows.push(Float64Array.from(theta, (v, i) => (i === j ? v + s * h : v)))
-      }
-      const { p } = yield* probsSliced(self, rows, pace)
-      const H = new Float64Array(d * d)
-      for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) H[i * d + j] = (p[2 * j]![i]! - p[2 * j + 1]![i]!) / (2 * h)
-      return H
-    })
-  /** Row i of the Jacobian (∇P_i) into H. */
-  const gradientRow = (x: Float32Array, i: number, H: Float64Array): void =>
-    scoped(() => {
-      const row = tf.grad((th: tf.Tensor) => kernels.probs(th, options).probs.slice([i], [1]).sum())(tf.tensor1d(x)).dataSync()
-      for (let j = 0; j < d; j++) H[i * d + j] = row[j]!
-    })
-  const jacobian = (theta: ArrayLike<number>, pace: Effect.Effect<void>) =>
-    Effect.gen(function*() {
-      // Argmax frequencies are one-hot counts (derivative zero) whose score-function gradient needs a
-      // smooth density, which the noise without an exact method lacks: those go by differences.
-      if ((exact || softmax) && hasGradient) {
-        const x = Float32Array.from(theta)
-        const H = new Float64Array(d * d)
-        gradientRow(x, 0, H)
-        for (let i = 1; i < d; i++) {
-          yield* pace
-          gradientRow(x, i, H)
-        }
-        return { H: symmetrise(H, d), how: softmax ? "autodiff of the fixed-key QMC estimate" : "autodiff of the exact kernel (analytic Jacobian-vector products)" }
-      }
-      return { H: symmetrise(yield* byDifferences(theta, pace), d), how: "central differences of P (h = 0.01)" }
-    })
-  const theta = (us: ReadonlyArray<ArrayLike<number>>): Array<Float64Array> => {
-    const k = kernels.freeDim
-    if (us.length === 0) return []
-    if (k === 0) {
-      const t = kernels.theta(tf.zeros([us.length, 0]))
-      const out = rowsOf(t.dataSync(), us.length, d)
-      t.dispose()
-      return out
-    }
-    const u = tf.tensor2d(flatten(us, k), [us.length, k])
-    const t = kernels.theta(u)
-    const out = rowsOf(t.dataSync(), us.length, d)
-    u.dispose()
-    t.dispose()
-    return out
-  }
+  // Argmax frequencies are one-hot counts (derivative zero) whose score-function gradient needs a
+  // smooth density, which the noise without an exact method lacks: those go by differences. The
+  // others by autodiff, where the kernels state that tf.grad through these probabilities works.
+  const autodiff = (exact || softmax) && method.available && method.gradient.available
+    ? softmax ? "autodiff of the fixed-key QMC estimate" : "autodiff of the exact kernel (analytic Jacobian-vector products)"
+    : undefined
   // Every call returns plain arrays: a scope releases whatever tensors the kernels made on the way
   // (one per gradient row for the Jacobian: no scope may stay open across a yield).
   const self: Estimator = {
-    d,
+    d: kernels.dim,
     k: kernels.freeDim,
     label,
-    monteCarlo,
+    monteCarlo: !exact,
     kernels,
-    probs: (rows) => scoped(() => probs(rows)),
-    potential: (rows) => scoped(() => potential(rows)),
-    jacobian,
-    theta: (us) => scoped(() => theta(us))
+    probs: (rows) => scoped(() => probsOf(kernels, options, rows)),
+    potential: (rows) => scoped(() => potentialOf(kernels, options, rows)),
+    jacobian: (theta, pace) => jacobianOf(self, options, autodiff)(theta, pace),
+    theta: (us) => scoped(() => thetaOf(kernels, us))
   }
   return self
 }
