@@ -47,7 +47,7 @@ export interface Context {
 export interface Rule {
   /** A short name, unique within its table. */
   readonly id: string
-  /** The results of the paper (or of math.md) the verdict rests on. */
+  /** The results of the paper (or of math.md) the verdict rests on: every reason's `ref` is one of them. */
   readonly cites: ReadonlyArray<string>
   readonly applies: (ctx: Context) => V.Verdict | undefined
 }
@@ -66,14 +66,19 @@ export interface Table {
   readonly argmax: Rules
 }
 
-/** The verdict of the first rule that applies. */
-export const decideBy = (rules: Rules, ctx: Context): V.Verdict => {
+/** The first rule that applies, and its verdict. */
+export const firstApplying = (rules: Rules, ctx: Context): { readonly rule: Rule; readonly verdict: V.Verdict } => {
   for (let i = 0; i + 1 < rules.length; i++) {
-    const v = rules[i]!.applies(ctx)
-    if (v !== undefined) return v
+    const rule = rules[i]!
+    const verdict = rule.applies(ctx)
+    if (verdict !== undefined) return { rule, verdict }
   }
-  return (rules[rules.length - 1] as Otherwise).applies(ctx)
+  const last = rules[rules.length - 1] as Otherwise
+  return { rule: last, verdict: last.applies(ctx) }
 }
+
+/** The verdict of the first rule that applies. */
+export const decideBy = (rules: Rules, ctx: Context): V.Verdict => firstApplying(rules, ctx).verdict
 
 const lazy = <A>(f: () => A): (() => A) => {
   let done = false

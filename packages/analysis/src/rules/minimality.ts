@@ -78,12 +78,12 @@ export const argmax: Rules = [
   },
   {
     id: "single-point",
-    cites: ["Definition (§3.1)"],
+    cites: ["Theorem 5.3", "Definition (§3.1)"],
     applies: (ctx) => translationFreeThen(ctx, () => (singlePoint(ctx) ? [V.holds("Definition (§3.1)", "Θ is a single point, so P is trivially one-to-one on it")] : undefined))
   },
   {
     id: "constant-pair",
-    cites: ["Proposition 5.5"],
+    cites: ["Theorem 5.3", "Proposition 5.5"],
     applies: (ctx) =>
       translationFreeThen(ctx, () => {
         if (!allAtoms(ctx)) return undefined
@@ -93,7 +93,7 @@ export const argmax: Rules = [
   },
   {
     id: "saturation",
-    cites: ["Proposition 5.4"],
+    cites: ["Theorem 5.3", "Proposition 5.4"],
     applies: (ctx) =>
       translationFreeThen(ctx, () => {
         if (!ctx.noise.bounded) return undefined
