@@ -20,6 +20,10 @@
  *   the limits `P_j(θ ± h e_j)` and potential difference quotients, at the witness kink or at
  *   sample points of Θ.
  *
+ * Each property's evidence is its own module (`confirm/completeness.ts`, `confirm/minimality.ts`,
+ * `confirm/identifiability.ts`); `confirm/model.ts` compiles the model once and reads its stated
+ * capabilities (whether `identify` applies, which method is exact, which has a gradient).
+ *
  * Perturb-Softmax figures are QMC estimates with one fixed key (common random numbers, so the
  * estimated map is smooth and deterministic); each carries its standard error, from the scrambled
  * replicates (probabilities) or from independent keys (eigenvalues).
