@@ -16,6 +16,7 @@
  *   otherwise one HiGHS LP.
  */
 import { Polyhedral, Space } from "@perturb/core"
+import { fmt } from "./format.js"
 import { type LpRow, solveLp } from "./lp.js"
 
 /** One constraint `g·θ ≤ rhs` (or `=`): core's row form, labels included. */
@@ -380,10 +381,4 @@ export const saturatedPair = (
   for (let j = 0; j < d; j++) diff = Math.max(diff, Math.abs(a.x[j]! - b.x[j]!))
   if (diff <= 1e-7) return undefined
   return { theta: a.x.slice(0, d), thetaPrime: b.x.slice(0, d) }
-}
-
-export const fmt = (x: number): string => {
-  if (Number.isInteger(x)) return String(x)
-  const s = x.toPrecision(4)
-  return String(Number(s))
 }
