@@ -132,7 +132,7 @@ describe.each(["cpu", "wasm"])("identify on %s", (backend) => {
 })
 
 describe("identify near a vertex", () => {
-  it("recovers θ for p = (0.001, 0.001, 0.998) with Gaussian-Argmax on the pinned space (a 0/0 in CG once gave NaN)", () => {
+  it("recovers θ for p = (0.001, 0.001, 0.998) with Normal-Argmax on the pinned space (a 0/0 in CG once gave NaN)", () => {
     const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }))
     const r = k.identify([0.001, 0.001, 0.998])
     expect(r.residual).toBeLessThan(1e-8)

@@ -1,5 +1,5 @@
 /**
- * Shared-node Gaussian-Argmax (src/internal/normalArgmax.ts) against the independent SciPy references
+ * Shared-node Normal-Argmax (src/internal/normalArgmax.ts) against the independent SciPy references
  * (`fixtures/argmax_normal.json`: quad_vec probabilities, potential and J v up to d = 1000;
  * `fixtures/argmax.json`: QUADPACK per-coordinate integrals), the adaptive Gauss–Kronrod path at
  * tolerance 1e-14, and the laws of math.md §2: Σ P = 1, P(θ + c𝟙) = P(θ), Σ_i (J v)_i = 0, J 𝟙 = 0,
@@ -279,7 +279,7 @@ describe("typed errors", () => {
   })
 })
 
-describe("identify: P(identify(p)) = p (Gaussian-Argmax on the zero-sum space)", () => {
+describe("identify: P(identify(p)) = p (Normal-Argmax on the zero-sum space)", () => {
   for (const d of [10, 100, 1000]) {
     it(`d = ${d} to residual 1e-8`, () => {
       const laws = iid(d)

@@ -8,13 +8,13 @@
  *   recomputed, never read).
  *
  * The shape is checked with `effect/Schema`, then the constructors check the content, so a file is
- * held to exactly the rules of code. Every failure is an `InvalidParameter` whose argument is the
+ * held to exactly the rules of code. Every failure is an `InvalidArgument` whose argument is the
  * path of the field in the JSON (`json.law.scale`, `json.covariance[1][0]`).
  *
  * @since 0.3.0
  */
 import { Result, Schema } from "effect"
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import * as L from "./Law.js"
 import type { Law } from "./Law.js"
 import { gaussian, iid, independent, type Noise, type NoiseJson } from "./Vector.js"
@@ -57,7 +57,7 @@ const decode = <A>(schema: Schema.Codec<A, A>, path: string, json: unknown): A =
     const message = result.failure.message
     const field = `${path}${schemaPath(message)}`
     const value = field === path ? json : fieldValue(json, field.slice(path.length))
-    throw new InvalidParameter({ argument: field, value, reason: message.split("\n")[0] ?? message })
+    throw new InvalidArgument({ argument: field, value, reason: message.split("\n")[0] ?? message })
   }
   return result.success
 }
@@ -77,23 +77,23 @@ const at = <A>(path: string, build: () => A): A => {
     return build()
   } catch (e) {
     // An argument already named by its path (a nested law's field) stays as it is.
-    if (!(e instanceof InvalidParameter) || /^json\b/.test(e.argument)) throw e
+    if (!(e instanceof InvalidArgument) || /^json\b/.test(e.argument)) throw e
     const dot = e.argument.search(/[.[]/)
     const field = dot < 0 ? path : `${path}${e.argument.slice(dot)}`
-    throw new InvalidParameter({ argument: field, value: e.value, reason: e.reason })
+    throw new InvalidArgument({ argument: field, value: e.value, reason: e.reason })
   }
 }
 
 const tagOf = (path: string, json: unknown, tags: ReadonlyArray<string>): string => {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new InvalidParameter({ argument: path, value: json, reason: `Expected an object with a _tag (${tags.join(", ")})` })
+    throw new InvalidArgument({ argument: path, value: json, reason: `Expected an object with a _tag (${tags.join(", ")})` })
   }
   const tag = (json as { _tag?: unknown })._tag
   if (typeof tag !== "string" || !tags.includes(tag)) {
     const reason = tag === "Custom"
       ? "A custom law's JSON names it only; build it with Noise.custom"
       : `Expected one of ${tags.join(", ")}`
-    throw new InvalidParameter({ argument: `${path}._tag`, value: tag, reason })
+    throw new InvalidArgument({ argument: `${path}._tag`, value: tag, reason })
   }
   return tag
 }

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import type { Key } from "./Key.js"
 import { isLaw, type Law } from "./Law.js"
 import * as Random from "./Random.js"
@@ -42,7 +42,7 @@ const transform = (law: Law, u: Float64Array): Float64Array => {
 
 const checkKey = (key: Key): void => {
   if (typeof key !== "object" || key === null || key._tag !== "Key") {
-    throw new InvalidParameter({ argument: "key", value: key, reason: "Expected a Key (Key.make(seed))" })
+    throw new InvalidArgument({ argument: "key", value: key, reason: "Expected a Key (Key.make(seed))" })
   }
 }
 
@@ -56,7 +56,7 @@ const checkKey = (key: Key): void => {
  * @category constructors
  */
 export const sample = (law: Law, key: Key, n: number, offset = 0): Float64Array => {
-  if (!isLaw(law)) throw new InvalidParameter({ argument: "law", value: law, reason: "Expected a Law" })
+  if (!isLaw(law)) throw new InvalidArgument({ argument: "law", value: law, reason: "Expected a Law" })
   checkKey(key)
   check(NonNegativeInt, "n", n)
   check(NonNegativeInt, "offset", offset)
@@ -118,7 +118,7 @@ const transform32 = (law: Law, u: Float32Array): Float32Array => {
  * @category constructors
  */
 export const sample32 = (law: Law, key: Key, n: number, offset = 0): Float32Array => {
-  if (!isLaw(law)) throw new InvalidParameter({ argument: "law", value: law, reason: "Expected a Law" })
+  if (!isLaw(law)) throw new InvalidArgument({ argument: "law", value: law, reason: "Expected a Law" })
   checkKey(key)
   check(NonNegativeInt, "n", n)
   check(NonNegativeInt, "offset", offset)
@@ -172,11 +172,11 @@ const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, of
   check(NonNegativeInt, "offset", offset)
   const dim = isLaw(noise) ? d : noise.dim
   if (dim === undefined) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: "Expected a dimension for scalar (i.i.d.) noise" })
+    throw new InvalidArgument({ argument: "d", value: d, reason: "Expected a dimension for scalar (i.i.d.) noise" })
   }
   check(PositiveInt, "d", dim)
   if (d !== undefined && d !== dim) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
+    throw new InvalidArgument({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
   }
   return dim
 }

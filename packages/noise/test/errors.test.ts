@@ -1,9 +1,9 @@
 /**
- * Every invalid parameter is a typed `InvalidParameter` whose message names the argument and shows
+ * Every invalid parameter is a typed `InvalidArgument` whose message names the argument and shows
  * the offending value.
  */
 import { describe, expect, it } from "vitest"
-import { InvalidParameter, Noise } from "../src/index.js"
+import { InvalidArgument, InvalidParameter, Noise } from "../src/index.js"
 import type { Law } from "../src/Law.js"
 import type { Traits } from "../src/Traits.js"
 import { thrown } from "./helpers/errors.js"
@@ -12,10 +12,10 @@ import { thrown } from "./helpers/errors.js"
 /** `shown` is how the message must print the value (e.g. "NaN", "-Infinity", "[0,1,0]"). */
 const expectInvalid = (f: () => unknown, argument: string, value: unknown, shown: string): void => {
   const e = thrown(f)
-  expect(e).toBeInstanceOf(InvalidParameter)
+  expect(e).toBeInstanceOf(InvalidArgument)
   expect(e).toBeInstanceOf(Error)
-  const err = e as InvalidParameter
-  expect(err._tag).toBe("InvalidParameter")
+  const err = e as InvalidArgument
+  expect(err._tag).toBe("InvalidArgument")
   expect(err.argument).toBe(argument)
   if (typeof value === "number") expect(Object.is(err.value, value), `value ${String(err.value)}`).toBe(true)
   else expect(err.value).toEqual(value)
@@ -77,6 +77,13 @@ const numericCases = params.flatMap((p) =>
   )
 )
 
+describe("the deprecated name InvalidParameter", () => {
+  it("is InvalidArgument itself", () => {
+    expect(InvalidParameter).toBe(InvalidArgument)
+    expect(thrown(() => Noise.gumbel({ scale: 0 }))).toBeInstanceOf(InvalidParameter)
+  })
+})
+
 describe("numeric parameters", () => {
   it("the table covers every numeric parameter of every family", () => {
     expect(new Set(params.map((p) => p.family)).size).toBe(8)
@@ -101,7 +108,7 @@ describe("numeric parameters", () => {
     [2, -3],
     [1e-9, 0]
   ])("uniform with a = %s ≥ b = %s", (a, b) => {
-    const e = thrown(() => Noise.uniform({ a, b })) as InvalidParameter
+    const e = thrown(() => Noise.uniform({ a, b })) as InvalidArgument
     expectInvalid(() => Noise.uniform({ a, b }), "uniform.b", b, String(b))
     expect(e.message).toContain(String(a))
   })
@@ -226,9 +233,9 @@ describe("custom", () => {
     ["missing name", { ...valid, name: undefined }, "custom.name", undefined, "undefined"],
     ["empty name", { ...valid, name: "" }, "custom.name", "", "\"\""]
   ])("%s", (_name, options, argument, value, shown) => {
-    const e = thrown(() => custom(options)) as InvalidParameter
-    expect(e).toBeInstanceOf(InvalidParameter)
-    expect(e._tag).toBe("InvalidParameter")
+    const e = thrown(() => custom(options)) as InvalidArgument
+    expect(e).toBeInstanceOf(InvalidArgument)
+    expect(e._tag).toBe("InvalidArgument")
     expect(e.argument).toBe(argument)
     expect(e.value).toBe(value)
     expect(e.message).toContain(argument)
