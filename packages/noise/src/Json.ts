@@ -11,7 +11,7 @@
  * held to exactly the rules of code. Every failure is an `InvalidArgument` whose argument is the
  * path of the field in the JSON (`json.law.scale`, `json.covariance[1][0]`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { Result, Schema } from "effect"
 import { InvalidArgument } from "./Errors.js"
@@ -130,7 +130,7 @@ const lawAt = (path: string, json: unknown): Law => {
  * @example
  * import { Noise } from "@perturb/noise"
  * Noise.lawFromJSON({ _tag: "Normal", sd: 2 }) // Noise.normal({ sd: 2 })
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const lawFromJSON = (json: unknown): Law => lawAt("json", json)
@@ -144,7 +144,7 @@ const vectorTags = ["IID", "Independent", "Gaussian"] as const
  * @example
  * import { Noise } from "@perturb/noise"
  * Noise.fromJSON({ _tag: "IID", law: { _tag: "Gumbel" }, dim: 3 }) // Noise.iid(Noise.gumbel(), 3)
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const fromJSON = (json: unknown): Noise => {
@@ -172,7 +172,7 @@ export const fromJSON = (json: unknown): Noise => {
 /**
  * The JSON form of noise: `law.toJSON()` for a scalar law, the vector noise's own form otherwise.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category destructors
  */
 export const toJSON = (noise: Noise): NoiseJson => noise.toJSON()

@@ -45,7 +45,7 @@ export type Law<Tag extends LawTag = LawTag> = { readonly [K in Tag]: LawOf<K> }
 /**
  * The law of one tag.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
@@ -78,7 +78,7 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
  * The JSON form of a law: its tag and parameters side by side, `{ _tag: "Gumbel", loc: 0, scale: 1 }`.
  * A custom law's JSON names it only (`fromJSON` cannot rebuild user functions).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type LawJson<Tag extends LawTag = LawTag> = { readonly [K in Tag]: { readonly _tag: K } & ParamsByTag[K] }[Tag]
@@ -91,7 +91,7 @@ const key = (law: Law): string => `${law._tag}:${JSON.stringify(law.params)}`
  * law only as itself, since it carries user functions, which compare by identity. `Equal.equals`
  * on laws is this.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category equivalence
  */
 export const sameLaw = (a: Law, b: Law): boolean =>

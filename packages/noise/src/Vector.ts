@@ -65,7 +65,7 @@ export type Noise = Law | VectorNoise
 /**
  * The JSON form of vector noise.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type VectorNoiseJson =
@@ -80,7 +80,7 @@ export type VectorNoiseJson =
 /**
  * The JSON form of any noise.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type NoiseJson = LawJson | VectorNoiseJson
