@@ -23,20 +23,26 @@ const Num = Schema.Number
 const opt = Schema.optionalKey(Num)
 const Numbers = Schema.Array(Num)
 
-// One shape per tag: what `fromJSON` accepts before the constructor checks the values.
-const lawShapes = {
-  Gumbel: Schema.Struct({ loc: opt, scale: opt }),
-  Normal: Schema.Struct({ mean: opt, sd: opt }),
-  Logistic: Schema.Struct({ loc: opt, scale: opt }),
-  Laplace: Schema.Struct({ loc: opt, scale: opt }),
-  StudentT: Schema.Struct({ df: Num, loc: opt, scale: opt }),
-  Cauchy: Schema.Struct({ loc: opt, scale: opt }),
-  Uniform: Schema.Struct({ a: opt, b: opt }),
-  Exponential: Schema.Struct({ rate: opt }),
-  Discrete: Schema.Struct({ atoms: Numbers, weights: Schema.optionalKey(Numbers) })
+/**
+ * A law's reader: its JSON shape (what `fromJSON` accepts before the constructor checks the values)
+ * and its constructor, whose errors are renamed to the field's path.
+ */
+const reader = <A>(shape: Schema.Codec<A, A>, make: (options: A) => Law) => (path: string, json: unknown): Law =>
+  at(path, () => make(decode(shape, path, json)))
+
+const lawReaders = {
+  Gumbel: reader(Schema.Struct({ loc: opt, scale: opt }), L.gumbel),
+  Normal: reader(Schema.Struct({ mean: opt, sd: opt }), L.normal),
+  Logistic: reader(Schema.Struct({ loc: opt, scale: opt }), L.logistic),
+  Laplace: reader(Schema.Struct({ loc: opt, scale: opt }), L.laplace),
+  StudentT: reader(Schema.Struct({ df: Num, loc: opt, scale: opt }), L.studentT),
+  Cauchy: reader(Schema.Struct({ loc: opt, scale: opt }), L.cauchy),
+  Uniform: reader(Schema.Struct({ a: opt, b: opt }), L.uniform),
+  Exponential: reader(Schema.Struct({ rate: opt }), L.exponential),
+  Discrete: reader(Schema.Struct({ atoms: Numbers, weights: Schema.optionalKey(Numbers) }), L.discrete)
 } as const
 
-type JsonTag = keyof typeof lawShapes
+type JsonTag = keyof typeof lawReaders
 
 const vectorShapes = {
   IID: Schema.Struct({ law: Schema.Unknown, dim: Num }),
@@ -98,31 +104,9 @@ const tagOf = (path: string, json: unknown, tags: ReadonlyArray<string>): string
   return tag
 }
 
-const lawTags = Object.keys(lawShapes) as ReadonlyArray<JsonTag>
+const lawTags = Object.keys(lawReaders) as ReadonlyArray<JsonTag>
 
-const lawAt = (path: string, json: unknown): Law => {
-  const tag = tagOf(path, json, lawTags) as JsonTag
-  switch (tag) {
-    case "Gumbel":
-      return at(path, () => L.gumbel(decode(lawShapes.Gumbel, path, json)))
-    case "Normal":
-      return at(path, () => L.normal(decode(lawShapes.Normal, path, json)))
-    case "Logistic":
-      return at(path, () => L.logistic(decode(lawShapes.Logistic, path, json)))
-    case "Laplace":
-      return at(path, () => L.laplace(decode(lawShapes.Laplace, path, json)))
-    case "StudentT":
-      return at(path, () => L.studentT(decode(lawShapes.StudentT, path, json)))
-    case "Cauchy":
-      return at(path, () => L.cauchy(decode(lawShapes.Cauchy, path, json)))
-    case "Uniform":
-      return at(path, () => L.uniform(decode(lawShapes.Uniform, path, json)))
-    case "Exponential":
-      return at(path, () => L.exponential(decode(lawShapes.Exponential, path, json)))
-    case "Discrete":
-      return at(path, () => L.discrete(decode(lawShapes.Discrete, path, json)))
-  }
-}
+const lawAt = (path: string, json: unknown): Law => lawReaders[tagOf(path, json, lawTags) as JsonTag](path, json)
 
 /**
  * Reads a scalar law from its JSON form (`law.toJSON()`, or a hand-written file).

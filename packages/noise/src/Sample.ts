@@ -12,7 +12,7 @@ import { InvalidArgument } from "./Errors.js"
 import type { Key } from "./Key.js"
 import { isLaw, type Law } from "./Law.js"
 import * as Random from "./Random.js"
-import type { Noise } from "./Vector.js"
+import type { Gaussian, Noise } from "./Vector.js"
 import { check, NonNegativeInt, PositiveInt } from "./internal/validate.js"
 
 /** Applies the law's inverse cdf to uniforms in place. */
@@ -140,28 +140,39 @@ export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, of
   switch (noise._tag) {
     case "IID":
       return sample32(noise.law, key, n * dim, start)
-    case "Independent": {
-      const u = Random.uniform32(key, n * dim, start)
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < dim; j++) u[i * dim + j] = noise.laws[j]!.quantile(u[i * dim + j]!)
-      }
-      return u
-    }
+    case "Independent":
+      return quantilesInPlace(noise.laws, Random.uniform32(key, n * dim, start), n, dim)
     case "Gaussian": {
       const u = Random.uniform32(key, n * dim, start)
       const z = new Float64Array(dim)
-      const L = noise.cholesky
       for (let i = 0; i < n; i++) {
         const row = i * dim
         for (let k = 0; k < dim; k++) z[k] = Random.normalQuantile(u[row + k]!)
-        for (let r = 0; r < dim; r++) {
-          let s = noise.mean[r]!
-          for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[k]!
-          u[row + r] = s
-        }
+        correlateRow(noise, dim, z, 0, u, row)
       }
       return u
     }
+  }
+}
+
+/** Row-major uniforms pushed through coordinate j's quantile in column j, in place. */
+const quantilesInPlace = <A extends Float32Array | Float64Array>(laws: ReadonlyArray<Law>, u: A, n: number, dim: number): A => {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) u[i * dim + j] = laws[j]!.quantile(u[i * dim + j]!)
+  }
+  return u
+}
+
+/**
+ * One row of a correlated Gaussian draw: out[row + r] = mean_r + Σ_{k ≤ r} L_rk z_k, with the
+ * standard normals z_k at z[at + k], summed in float64 and rounded once on the store.
+ */
+const correlateRow = (g: Gaussian, dim: number, z: Float64Array, at: number, out: Float32Array | Float64Array, row: number): void => {
+  const L = g.cholesky
+  for (let r = 0; r < dim; r++) {
+    let s = g.mean[r]!
+    for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[at + k]!
+    out[row + r] = s
   }
 }
 
@@ -195,25 +206,12 @@ export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offs
   switch (noise._tag) {
     case "IID":
       return sample(noise.law, key, n * dim, start)
-    case "Independent": {
-      const u = Random.uniform64(key, n * dim, start)
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < dim; j++) u[i * dim + j] = noise.laws[j]!.quantile(u[i * dim + j]!)
-      }
-      return u
-    }
+    case "Independent":
+      return quantilesInPlace(noise.laws, Random.uniform64(key, n * dim, start), n, dim)
     case "Gaussian": {
       const z = Random.normal64(key, n * dim, start)
       const out = new Float64Array(n * dim)
-      const L = noise.cholesky
-      for (let i = 0; i < n; i++) {
-        const row = i * dim
-        for (let r = 0; r < dim; r++) {
-          let s = noise.mean[r]!
-          for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[row + k]!
-          out[row + r] = s
-        }
-      }
+      for (let i = 0; i < n; i++) correlateRow(noise, dim, z, i * dim, out, i * dim)
       return out
     }
   }

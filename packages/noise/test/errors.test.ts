@@ -7,6 +7,7 @@ import { InvalidArgument, InvalidParameter, Noise } from "../src/index.js"
 import type { Law } from "../src/Law.js"
 import type { Traits } from "../src/Traits.js"
 import { thrown } from "./helpers/errors.js"
+import { onInterval } from "./helpers/traits.js"
 
 
 /** `shown` is how the message must print the value (e.g. "NaN", "-Infinity", "[0,1,0]"). */
@@ -205,15 +206,7 @@ describe("iid and independent", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("custom", () => {
-  const traits: Traits = {
-    support: { _tag: "Interval", lower: 0, upper: 1 },
-    kind: "continuous",
-    densityPositive: false,
-    densityDifferentiable: "almostEverywhere",
-    finiteMean: true,
-    tails: { lower: "bounded", upper: "bounded" },
-    symmetric: true
-  }
+  const traits: Traits = onInterval(0, 1, true)
   const valid = {
     name: "uniform01",
     cdf: (x: number) => Math.min(1, Math.max(0, x)),
