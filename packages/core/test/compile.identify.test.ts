@@ -15,12 +15,8 @@ import { Key, Noise } from "@perturb/noise"
 import * as fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, NotUnique, Space } from "../src/index.js"
+import { read } from "./helpers.js"
 
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
 const normalised = (p: Float32Array) => {
   const q = Float64Array.from(p)
   const s = q.reduce((a, b) => a + b, 0)

@@ -8,20 +8,10 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise } from "@perturb/noise"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { compile, gaussianArgmaxGrid, InvalidArgument, Model, normalArgmaxGrid, Space } from "../src/index.js"
 import { gridOps, gridRule } from "../src/internal/gaussianGrid.js"
-
-/** max over i of |a − b| / (atol + rtol·|b|): at most 1 when every element is within tolerance. */
-const worst = (a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number => {
-  expect(a.length).toBe(b.length)
-  let w = 0
-  for (let i = 0; i < a.length; i++) {
-    expect(Number.isFinite(a[i]!)).toBe(true)
-    w = Math.max(w, Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!)))
-  }
-  return w
-}
+import { cpuUnderAnotherName, worst } from "./helpers.js"
 
 const thetaOf = (rows: number, d: number, sd: number, seed: number): tf.Tensor2D =>
   tf.tensor2d(Float32Array.from(Noise.sample(Noise.normal({ sd }), Key.make(seed), rows * d)), [rows, d])
@@ -142,18 +132,10 @@ for (const backend of ["cpu", "wasm"] as const) {
 }
 
 describe("normalArgmaxGrid without the fused kernel", () => {
-  // The cpu backend under another name: the kernel runs only on backends named cpu and wasm.
+  // The kernel runs only on backends named cpu and wasm.
+  cpuUnderAnotherName("grid-cpu")
   beforeAll(async () => {
-    const cpu = tf.findBackendFactory("cpu")
-    if (cpu === null) throw new Error("no cpu backend")
-    tf.registerBackend("grid-cpu", cpu)
-    for (const k of tf.getKernelsForBackend("cpu")) tf.registerKernel({ ...k, backendName: "grid-cpu" })
     await tf.setBackend("grid-cpu")
-  })
-  afterAll(async () => {
-    await tf.setBackend("cpu")
-    for (const k of tf.getKernelsForBackend("grid-cpu")) tf.unregisterKernel(k.kernelName, "grid-cpu")
-    tf.removeBackend("grid-cpu")
   })
 
   it("runs the tfjs-ops formulation, with the same typed errors", () => {

@@ -14,6 +14,7 @@ import { compile, InvalidArgument, Model, Space } from "../src/index.js"
 import { argmaxIndependent, argmaxJvp } from "../src/internal/argmax.js"
 import { exactRow } from "../src/internal/exact.js"
 import { kronrod21, normalArgmax, normalFamily, normalLogCdfMills } from "../src/internal/normalArgmax.js"
+import { f64, maxAbsDiff, sum } from "./helpers.js"
 
 interface NormalCase {
   readonly name: string
@@ -42,17 +43,6 @@ const argmaxFixture = JSON.parse(readFileSync(new URL("../fixtures/argmax.json",
   readonly cases: ReadonlyArray<IndependentCase>
 }
 
-const f64 = (xs: ArrayLike<number>): Float64Array => Float64Array.from(xs)
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
-const sum = (a: ArrayLike<number>): number => {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i]!
-  return s
-}
 const iid = (d: number, law: Law = Noise.normal()): Array<Law> => new Array<Law>(d).fill(law)
 const familyOf = (laws: ReadonlyArray<Law>) => {
   const f = normalFamily(laws)

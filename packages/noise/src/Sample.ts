@@ -133,25 +133,48 @@ export const sample32 = (law: Law, key: Key, n: number, offset = 0): Float32Arra
  * @since 0.1.0
  * @category constructors
  */
-export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float32Array => {
-  const dim = vectorArgs(noise, key, n, d, offset)
-  const start = offset * dim
-  if (isLaw(noise)) return sample32(noise, key, n * dim, start)
-  switch (noise._tag) {
-    case "IID":
-      return sample32(noise.law, key, n * dim, start)
-    case "Independent":
-      return quantilesInPlace(noise.laws, Random.uniform32(key, n * dim, start), n, dim)
-    case "Gaussian": {
+export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float32Array =>
+  vectorDraws(noise, key, n, d, offset, {
+    scalar: sample32,
+    uniforms: Random.uniform32,
+    gaussian: (g, dim, start) => {
       const u = Random.uniform32(key, n * dim, start)
       const z = new Float64Array(dim)
       for (let i = 0; i < n; i++) {
         const row = i * dim
         for (let k = 0; k < dim; k++) z[k] = Random.normalQuantile(u[row + k]!)
-        correlateRow(noise, dim, z, 0, u, row)
+        correlateRow(g, dim, z, 0, u, row)
       }
       return u
     }
+  })
+
+/** How one precision draws: scalar laws, uniforms, and the rows of a correlated Gaussian. */
+interface Precision<A extends Float32Array | Float64Array> {
+  readonly scalar: (law: Law, key: Key, count: number, start: number) => A
+  readonly uniforms: (key: Key, count: number, start: number) => A
+  readonly gaussian: (g: Gaussian, dim: number, start: number) => A
+}
+
+/** The vector samplers' shared body: validate, then one case per kind of noise. */
+const vectorDraws = <A extends Float32Array | Float64Array>(
+  noise: Noise,
+  key: Key,
+  n: number,
+  d: number | undefined,
+  offset: number,
+  p: Precision<A>
+): A => {
+  const dim = vectorArgs(noise, key, n, d, offset)
+  const start = offset * dim
+  if (isLaw(noise)) return p.scalar(noise, key, n * dim, start)
+  switch (noise._tag) {
+    case "IID":
+      return p.scalar(noise.law, key, n * dim, start)
+    case "Independent":
+      return quantilesInPlace(noise.laws, p.uniforms(key, n * dim, start), n, dim)
+    case "Gaussian":
+      return p.gaussian(noise, dim, start)
   }
 }
 
@@ -199,20 +222,14 @@ const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, of
  * @since 0.1.0
  * @category constructors
  */
-export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float64Array => {
-  const dim = vectorArgs(noise, key, n, d, offset)
-  const start = offset * dim
-  if (isLaw(noise)) return sample(noise, key, n * dim, start)
-  switch (noise._tag) {
-    case "IID":
-      return sample(noise.law, key, n * dim, start)
-    case "Independent":
-      return quantilesInPlace(noise.laws, Random.uniform64(key, n * dim, start), n, dim)
-    case "Gaussian": {
+export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float64Array =>
+  vectorDraws(noise, key, n, d, offset, {
+    scalar: sample,
+    uniforms: Random.uniform64,
+    gaussian: (g, dim, start) => {
       const z = Random.normal64(key, n * dim, start)
       const out = new Float64Array(n * dim)
-      for (let i = 0; i < n; i++) correlateRow(noise, dim, z, i * dim, out, i * dim)
+      for (let i = 0; i < n; i++) correlateRow(g, dim, z, i * dim, out, i * dim)
       return out
     }
-  }
-}
+  })
