@@ -19,9 +19,8 @@
 // core's `src/gpu/index.ts` is not generated: its modules also export GPU programs that stay
 // internal, so that barrel is a curated list, not a rule.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { dirname, join, relative, resolve } from "node:path"
-
-const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
+import { join, relative } from "node:path"
+import { root } from "./workspace.mjs"
 
 const PACKAGES = {
   noise: {
@@ -159,3 +158,4 @@ if (stale.length > 0) {
   console.error(`stale barrels (run node scripts/barrels.mjs): ${stale.join(", ")}`)
   process.exit(1)
 }
+if (check) console.log(`${Object.keys(PACKAGES).length} barrels: each is what scripts/barrels.mjs writes`)

@@ -3,20 +3,9 @@
 // (`@deprecated since x.y.z`) in a version newer than its package's `version`: the tag and the
 // package must agree, so a new API is tagged with the version it will ship in and the package is
 // bumped with it. A malformed version after `@since` fails too.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { dirname, join, relative, resolve } from "node:path"
-
-const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
-const packagesDir = join(root, "packages")
-
-const walk = (dir) =>
-  existsSync(dir)
-    ? readdirSync(dir).flatMap((name) => {
-        const p = join(dir, name)
-        if (name === "node_modules" || name === "dist") return []
-        return statSync(p).isDirectory() ? walk(p) : /\.(ts|mts)$/.test(p) && !p.endsWith(".d.ts") ? [p] : []
-      })
-    : []
+import { readFileSync } from "node:fs"
+import { join, relative } from "node:path"
+import { packageDirs, packagesDir, root, walk } from "./workspace.mjs"
 
 const parse = (v) => v.split(".").map(Number)
 const newer = (a, b) => {
@@ -26,14 +15,14 @@ const newer = (a, b) => {
 }
 
 const problems = []
-for (const dir of readdirSync(packagesDir)) {
-  const manifest = join(packagesDir, dir, "package.json")
-  if (!existsSync(manifest)) continue
-  const { version } = JSON.parse(readFileSync(manifest, "utf8"))
-  for (const file of walk(join(packagesDir, dir, "src"))) {
+let tags = 0
+for (const dir of packageDirs()) {
+  const { version } = JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8"))
+  for (const file of walk(join(packagesDir, dir, "src")).filter((f) => /\.m?ts$/.test(f))) {
     const lines = readFileSync(file, "utf8").split("\n")
     lines.forEach((line, i) => {
       for (const m of line.matchAll(/@(?:since|deprecated since)\s+(\S+?)[:,]?(?=\s|$)/g)) {
+        tags++
         const where = `${relative(root, file)}:${i + 1}`
         if (!/^\d+\.\d+\.\d+$/.test(m[1])) problems.push(`${where}: "${m[0]}" is not x.y.z`)
         else if (newer(m[1], version)) problems.push(`${where}: ${m[0]} is newer than ${dir}'s version ${version}`)
@@ -45,3 +34,4 @@ if (problems.length > 0) {
   console.error(problems.join("\n"))
   process.exit(1)
 }
+console.log(`${tags} @since tags: none newer than its package's version`)
