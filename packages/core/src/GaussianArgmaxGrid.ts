@@ -1,5 +1,5 @@
 /**
- * Gaussian-Argmax probabilities on a grid: for θ [rows, d] and i.i.d. standard normal noise,
+ * Normal-Argmax probabilities on a grid: for θ [rows, d] and i.i.d. standard normal noise,
  * P_i = P(argmax_j (θ_j + γ_j) = i) = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt (math.md §2.4), by one
  * shared n-node Gauss–Legendre rule on max θ ± h per row, in log space, with its gradient — the KL
  * term of a categorical VAE with Normal noise. O(rows · d · n); `compile(Model.perturbArgmax(…)).probs`
@@ -18,6 +18,10 @@
  * same formula as tfjs ops over [rows, d, n] tensors with tfjs's gradients. Both treat the offsets
  * of the grid as fixed while it moves with max θ, so they have the same gradient.
  *
+ * Names: Normal means i.i.d. normal noise, Gaussian a correlated one (`Noise.gaussian`), so the
+ * exports are `normalArgmaxGrid` / `NormalArgmaxGridOptions`; the earlier `gaussianArgmax…` names
+ * remain as deprecated aliases.
+ *
  * @since 0.2.0
  */
 import * as tf from "@tensorflow/tfjs"
@@ -28,13 +32,13 @@ import { checkLive, checkTensor, customOp } from "./internal/tensors.js"
 import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
 
 /**
- * Options of `gaussianArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
+ * Options of `normalArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
  * `halfWidth` (finite and > 0, default 8) of the Gauss–Legendre rule on max θ ± halfWidth.
  *
  * @since 0.2.0
  * @category kernels
  */
-export interface GaussianArgmaxGridOptions {
+export interface NormalArgmaxGridOptions {
   readonly nodes?: number
   readonly halfWidth?: number
 }
@@ -42,20 +46,20 @@ export interface GaussianArgmaxGridOptions {
 const MAX_NODES = 1024
 
 /**
- * Gaussian-Argmax probabilities of each row of θ [rows, d] (float32, finite), as a [rows, d] tensor
+ * Normal-Argmax probabilities of each row of θ [rows, d] (float32, finite), as a [rows, d] tensor
  * with a gradient. Throws `InvalidArgument` naming the argument for a θ that is not a float32
  * tf.Tensor of rank 2 or holds a non-finite value, or for bad `nodes` / `halfWidth`.
  *
  * @example
  * import * as tf from "@tensorflow/tfjs"
- * import { gaussianArgmaxGrid } from "@perturb/core"
+ * import { normalArgmaxGrid } from "@perturb/core"
  * const theta = tf.tensor2d([[0, 1, 2], [0, 0, 0]])
- * gaussianArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
- * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(gaussianArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
+ * normalArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
+ * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(normalArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
  * @since 0.2.0
  * @category kernels
  */
-export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxGridOptions): tf.Tensor2D => {
+export const normalArgmaxGrid = (theta: tf.Tensor2D, options?: NormalArgmaxGridOptions): tf.Tensor2D => {
   if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
     throw new InvalidArgument({ argument: "options", value: options, reason: "Expected { nodes?, halfWidth? } or undefined" })
   }
@@ -107,3 +111,21 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
   })
   return op(theta) as tf.Tensor2D
 }
+
+/**
+ * The former name of {@link normalArgmaxGrid} (the noise is i.i.d. Normal, not a correlated Gaussian).
+ *
+ * @since 0.2.0
+ * @category kernels
+ * @deprecated since 0.2.0: use normalArgmaxGrid
+ */
+export const gaussianArgmaxGrid = normalArgmaxGrid
+
+/**
+ * The former name of {@link NormalArgmaxGridOptions}.
+ *
+ * @since 0.2.0
+ * @category kernels
+ * @deprecated since 0.2.0: use NormalArgmaxGridOptions
+ */
+export type GaussianArgmaxGridOptions = NormalArgmaxGridOptions
