@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { adam, compile, dense, gaussLegendre, Model, normalArgmaxGrid, Space } from "@perturb/core"
-import { fusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "@perturb/core/gpu"
+import { webgpuFusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "@perturb/core/gpu"
 import { Key, Noise } from "@perturb/noise"
 import { breather } from "./breathe.js"
 import type { Digits } from "./mnist.js"
@@ -109,7 +109,7 @@ export type LayerKind = "dense" | "plain"
 
 /**
  * A `LayerKind`, or `gpu`: the webgpu backend's fused kernels (`gpuDense` layers, `gpuAdam`, the
- * `fusedSample` sampler, which draws the same noise as `compile(model).sample`, and the loss's
+ * `webgpuFusedSample` sampler, which draws the same noise as `compile(model).sample`, and the loss's
  * `gpuBernoulliNll`, with `gpuCategoricalKl` for Gumbel noise); needs
  * `enableWebGPU()` first, and `stepLoss` (the webgpu backend in Node reads only asynchronously).
  */
@@ -163,7 +163,7 @@ export const createVae = (
       : forwardLayer(x, layers[i]!, relu, kind, i === 0)
   const sample = (theta: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Tensor =>
     kind === "gpu"
-      ? fusedSample(theta, { noise, key: sampleKey, temperature: o.temperature, samples: 1, mode })
+      ? webgpuFusedSample(theta, { noise, key: sampleKey, temperature: o.temperature, samples: 1, mode })
       : (mode === "relaxed" ? relaxed : hard).sample(theta, { samples: 1, key: sampleKey })
 
   const negElbo = (x: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Scalar => {
