@@ -44,13 +44,46 @@ const vmaxOf = (v: Float64Array): number => {
   return m
 }
 
+/** Per node of `breaks`' panels, how many coordinates it visits (a prefix) and where its row of A starts. */
+const layout = (P: Problem, breaks: ReadonlyArray<number>): { cnt: Int32Array; off: Int32Array; total: number } => {
+  const panels = breaks.length - 1
+  const nodes = 21 * panels
+  const cnt = new Int32Array(nodes)
+  for (let p = 0, m = 0; p < panels; p++) {
+    const mid = 0.5 * (breaks[p]! + breaks[p + 1]!)
+    const hw = 0.5 * (breaks[p + 1]! - breaks[p]!)
+    for (let j = 0; j < 21; j++, m++) cnt[m] = prefix(P.reach, P.n, mid + hw * RULE.x[j]!)
+  }
+  let total = 0
+  const off = new Int32Array(nodes + 1)
+  for (let m = 0; m < nodes; m++) {
+    off[m] = total
+    total += cnt[m]!
+  }
+  off[nodes] = total
+  return { cnt, off, total }
+}
+
+/** max_r |x_r| over the first `count` entries, which are then zeroed (a panel's accumulators). */
+const maxAbsReset = (x: Float64Array, count: number): number => {
+  let e = 0
+  for (let r = 0; r < count; r++) {
+    const y = Math.abs(x[r]!)
+    if (y > e) e = y
+    x[r] = 0
+  }
+  return e
+}
+
 /**
  * Integrates over the panels of `breaks`. With `v` (sorted order) also J v; with `keep` also the
- * rows of A, W and D for later products.
+ * rows of A, W and D for later products. One function on purpose: the node × coordinate loop is
+ * the hot path of every Normal-Argmax call, with the table's Horner sums unrolled and its
+ * accumulators local.
  */
 export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array | undefined, keep: boolean): Pass => {
   const T = getTable()
-  const { n, c, inv, reach } = P
+  const { n, c, inv } = P
   const panels = breaks.length - 1
   const nodes = 21 * panels
   const probs = new Float64Array(n)
@@ -60,19 +93,7 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
   const D = keep || v !== undefined ? new Float64Array(n) : undefined
   const panelErr = new Float64Array(panels)
   const invVmax = v === undefined ? 0 : 1 / Math.max(vmaxOf(v), 1e-300)
-  const cntAll = new Int32Array(nodes)
-  for (let p = 0, m = 0; p < panels; p++) {
-    const mid = 0.5 * (breaks[p]! + breaks[p + 1]!)
-    const hw = 0.5 * (breaks[p + 1]! - breaks[p]!)
-    for (let j = 0; j < 21; j++, m++) cntAll[m] = prefix(reach, n, mid + hw * RULE.x[j]!)
-  }
-  let total = 0
-  const off = new Int32Array(nodes + 1)
-  for (let m = 0; m < nodes; m++) {
-    off[m] = total
-    total += cntAll[m]!
-  }
-  off[nodes] = total
+  const { cnt: cntAll, off, total } = layout(P, breaks)
   const A = keep ? new Float64Array(total) : new Float64Array(n)
   const W = keep ? new Float64Array(nodes) : undefined
   let mK = 0
@@ -160,20 +181,8 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
       }
     }
     // Gauss's error on this panel, the largest over coordinates; reset the panel accumulators.
-    let e = 0
-    for (let r = 0; r < first; r++) {
-      const x = Math.abs(diffP[r]!)
-      if (x > e) e = x
-      diffP[r] = 0
-    }
-    let ej = 0
-    if (diffJ !== undefined) {
-      for (let r = 0; r < first; r++) {
-        const x = Math.abs(diffJ[r]!)
-        if (x > ej) ej = x
-        diffJ[r] = 0
-      }
-    }
+    const e = maxAbsReset(diffP, first)
+    const ej = diffJ === undefined ? 0 : maxAbsReset(diffJ, first)
     panelErr[p] = e + ej * invVmax
     errP += e
     errJ += ej
