@@ -215,6 +215,41 @@ export const newtonIdentify: Solver = (oracle, plane, p, options) => {
 }
 
 /**
+ * The log-space Newton direction at θ: the inexact PCG solve of J δ = P ∘ (r − ⟨P, r⟩ 𝟙), two
+ * Jacobi sweeps, and a push up for probabilities far below their target.
+ */
+const logDirection = (oracle: Oracle, theta: Float64Array, P: Float64Array, p: Float64Array, logp: Float64Array): Float64Array => {
+  const d = p.length
+  const r = new Float64Array(d)
+  let pr = 0
+  for (let i = 0; i < d; i++) {
+    // A probability that underflowed still gets a finite, large push upwards.
+    r[i] = logp[i]! - Math.log(Math.max(P[i]!, 1e-300))
+    pr += P[i]! * r[i]!
+  }
+  const b = new Float64Array(d)
+  for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
+  // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
+  const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
+  let stop = -1
+  const Minv = jacobi(oracle.diagonal(theta))
+  const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
+    if (stop < 0) stop = eta * eta * rz
+    return rz <= stop
+  })
+  // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
+  // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
+  for (let sweep = 0; sweep < 2; sweep++) {
+    const Jd = oracle.hvp(theta, delta)
+    const corr = centre(Jd.map((x, i) => (b[i]! - x) * Minv[i]!))
+    for (let i = 0; i < d; i++) delta[i]! += corr[i]!
+  }
+  // A probability far below its target (or underflowed to 0) has no curvature to move it: push it up.
+  for (let i = 0; i < d; i++) if (!(P[i]! >= 1e-3 * p[i]!)) delta[i] = Math.max(delta[i]!, Math.min(2, 0.25 * r[i]!))
+  return delta
+}
+
+/**
  * Newton on log P(θ) = log p in ℝ^d/𝟙 for oracles with cheap, exact Jacobian products (the
  * shared-node Gaussian-Argmax): with r = log p − log P, the step solves
  *   J δ = P ∘ (r − ⟨P, r⟩ 𝟙)   (the right side sums to 0, so it lies in J's range),
@@ -231,32 +266,7 @@ export const newtonIdentifyLog: Solver = (oracle, plane, p, options) => {
   let residual = logResidual(P, p)
   let iterations = 0
   for (; iterations < options.maxIterations && residual > options.tol; iterations++) {
-    const r = new Float64Array(d)
-    let pr = 0
-    for (let i = 0; i < d; i++) {
-      // A probability that underflowed still gets a finite, large push upwards.
-      r[i] = logp[i]! - Math.log(Math.max(P[i]!, 1e-300))
-      pr += P[i]! * r[i]!
-    }
-    const b = new Float64Array(d)
-    for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
-    // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
-    const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
-    let stop = -1
-    const Minv = jacobi(oracle.diagonal(theta))
-    const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
-      if (stop < 0) stop = eta * eta * rz
-      return rz <= stop
-    })
-    // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
-    // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
-    for (let sweep = 0; sweep < 2; sweep++) {
-      const Jd = oracle.hvp(theta, delta)
-      const corr = centre(Jd.map((x, i) => (b[i]! - x) * Minv[i]!))
-      for (let i = 0; i < d; i++) delta[i]! += corr[i]!
-    }
-    // A probability far below its target (or underflowed to 0) has no curvature to move it: push it up.
-    for (let i = 0; i < d; i++) if (!(P[i]! >= 1e-3 * p[i]!)) delta[i] = Math.max(delta[i]!, Math.min(2, 0.25 * r[i]!))
+    const delta = logDirection(oracle, theta, P, p, logp)
     // Steps of more than 10 in any coordinate are shortened (far from the solution log P is not linear).
     let big = 0
     for (let i = 0; i < d; i++) big = Math.max(big, Math.abs(delta[i]!))
