@@ -244,12 +244,13 @@ export const cholesky = (
 
 /**
  * out_s = mean + L z_s for every row z_s of the `n × d` row-major `z` (L lower triangular, d × d,
- * row-major): standard normals mixed into a Gaussian's draws. `out` may not alias `z`.
+ * row-major): standard normals mixed into a Gaussian's draws. Each sum is formed in float64 (and
+ * rounded once into a Float32Array `out`); `out` may not alias `z`.
  *
  * @example
  * import { Numeric } from "@perturb/noise"
- * Numeric.lowerAffine(Float64Array.of(1, 2), Float64Array.of(1, 0, 1, 1), Float64Array.of(3, 4), 2)
- * // Float64Array [4, 9]
+ * const out = new Float64Array(2)
+ * Numeric.lowerAffine([1, 2], [1, 0, 1, 1], [3, 4], 2, out) // out = [4, 9]
  * @since 0.2.0
  * @category kernels
  */
@@ -258,8 +259,8 @@ export const lowerAffine = (
   L: ArrayLike<number>,
   z: ArrayLike<number>,
   d: number,
-  out: Float64Array = new Float64Array(z.length)
-): Float64Array => {
+  out: Float64Array | Float32Array
+): void => {
   const n = z.length / d
   for (let s = 0; s < n; s++) {
     const row = s * d
@@ -269,7 +270,6 @@ export const lowerAffine = (
       out[row + r] = acc
     }
   }
-  return out
 }
 
 /**

@@ -78,7 +78,12 @@ describe("linear algebra", () => {
   })
 
   it("lowerAffine is mean + L z per row", () => {
-    close(Numeric.lowerAffine([1, 2], [1, 0, 1, 1], Float64Array.of(3, 4, -1, 0), 2), [4, 9, 0, 1])
+    const out = new Float64Array(4)
+    Numeric.lowerAffine([1, 2], [1, 0, 1, 1], Float64Array.of(3, 4, -1, 0), 2, out)
+    close(out, [4, 9, 0, 1])
+    const out32 = new Float32Array(2)
+    Numeric.lowerAffine([0.1, 0], [1, 0, 0, 1], [0.2, 0], 2, out32)
+    expect(out32[0]).toBe(Math.fround(0.1 + 0.2))
   })
 
   it("symmetricEigenvalues: ascending, trace and determinant preserved", () => {

@@ -25,7 +25,8 @@ const transformUniforms = (noise: NoiseLike, d: number, u: Float64Array): Float6
     const z = new Float64Array(u.length)
     const normal = Noise.normal()
     for (let i = 0; i < u.length; i++) z[i] = normal.quantile(u[i]!)
-    return Numeric.lowerAffine(noise.mean, noise.cholesky, z, d, u)
+    Numeric.lowerAffine(noise.mean, noise.cholesky, z, d, u)
+    return u
   }
   const laws = Array.from({ length: d }, (_, j) => Noise.marginal(noise, j))
   const S = u.length / d
