@@ -83,6 +83,12 @@ const maxAbsReset = (x: Float64Array, count: number): number => {
  */
 export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array | undefined, keep: boolean): Pass => {
   const T = getTable()
+  // Imported bindings are read once: under vitest's module runner each read is a getter call, which
+  // doubled this loop's time in tests (native ES modules, as built, are unaffected).
+  const zlo = ZLO
+  const invCell = INV_CELL
+  const stride = STRIDE
+  const std = STD
   const { n, c, inv } = P
   const panels = breaks.length - 1
   const nodes = 21 * panels
@@ -117,11 +123,11 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
         const z = (t - c[r]!) * inv[r]!
         let lp: number
         let a: number
-        if (z >= ZLO) {
-          const u = (z - ZLO) * INV_CELL
+        if (z >= zlo) {
+          const u = (z - zlo) * invCell
           const k = u | 0
           const s = 2 * (u - k) - 1
-          const o = k * STRIDE
+          const o = k * stride
           let pp = T[o + 12]!
           let qq = T[o + 13]!
           pp = pp * s + T[o + 10]!
@@ -137,8 +143,8 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
           lp = pp * s + T[o]!
           a = (qq * s + T[o + 1]!) * inv[r]!
         } else {
-          lp = STD.logcdf(z)
-          a = Math.exp(STD.logpdf(z) - lp) * inv[r]!
+          lp = std.logcdf(z)
+          a = Math.exp(std.logpdf(z) - lp) * inv[r]!
         }
         lh += lp
         s1 += a

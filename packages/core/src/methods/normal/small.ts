@@ -100,13 +100,17 @@ const tailSetup = (theta: Float64Array, family: NormalFamily, which: ReadonlyArr
 /** The integrands of the P_k at t into `out`. */
 const integrand = (S: Tail, t: number, out: Float64Array): void => {
   const { c, inv, lc, kPos, kc, kInv, kNorm, T } = S
+  // Imported bindings read once per node (see `pass.ts`: getter calls under vitest's module runner).
+  const zlo = ZLO
+  const at = tableAt
+  const std = STD
   const cnt = prefix(S.reach, S.d, t)
   let lh = 0
   for (let r = 0; r < cnt; r++) {
     const z = (t - c[r]!) * inv[r]!
     let lp: number
-    if (z >= ZLO) lp = tableAt(T, z, 0)
-    else lp = STD.logcdf(z)
+    if (z >= zlo) lp = at(T, z, 0)
+    else lp = std.logcdf(z)
     lc[r] = lp
     lh += lp
   }
