@@ -2,24 +2,13 @@
 // Fails when a package's sources, tests or benches import another workspace package's internals:
 // a subpath its `exports` map does not publish, or a relative path that leaves the package. What
 // another package may use is exactly what it exports, so an internal can change without a search.
-import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
-
-const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
-const packagesDir = join(root, "packages")
-
-const walk = (dir) =>
-  existsSync(dir)
-    ? readdirSync(dir).flatMap((name) => {
-        const p = join(dir, name)
-        if (name === "node_modules" || name === "dist") return []
-        return statSync(p).isDirectory() ? walk(p) : /\.(ts|mts|js|mjs)$/.test(p) && !p.endsWith(".d.ts") ? [p] : []
-      })
-    : []
+import { packageDirs, packagesDir, root, walk } from "./workspace.mjs"
 
 const importRe = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
-const packages = readdirSync(packagesDir).filter((name) => existsSync(join(packagesDir, name, "package.json")))
+const packages = packageDirs()
 const manifests = new Map(packages.map((dir) => {
   const json = JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8"))
   return [json.name, { dir, exports: json.exports ?? { ".": "./index.js" } }]

@@ -15,10 +15,11 @@
  */
 import { DimensionMismatch, InvalidArgument, Space } from "@perturb/core"
 import { optionsObject } from "./internal/checks.js"
+import { spaceName } from "./internal/format.js"
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { Result, Schema } from "effect"
 import { noiseFacts } from "./internal/noise.js"
-import { argmaxProperties, context, softmaxProperties } from "./internal/rules.js"
+import { argmaxProperties, context, softmaxProperties } from "./rules/index.js"
 import type { Verdict } from "./Verdict.js"
 
 /**
@@ -80,28 +81,6 @@ const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: unknown):
   return result.success
 }
 
-const describeSpace = (s: Space.Space): string => {
-  switch (s._tag) {
-    case "Reals":
-      return `ℝ^${s.dim}`
-    case "Pinned":
-      return `pinned θ[${s.index}] = ${s.value}`
-    case "ZeroSum":
-      return "zero-sum Σθ = 0"
-    case "Affine":
-      return `affine (${s.C.length} equation${s.C.length === 1 ? "" : "s"})`
-    case "Box": {
-      const lo = new Set(s.lo)
-      const hi = new Set(s.hi)
-      return lo.size === 1 && hi.size === 1 ? `box [${s.lo[0]}, ${s.hi[0]}]^${s.dim}` : "box"
-    }
-    case "Polyhedron":
-      return `polyhedron (${s.A.length} inequalities${s.C.length > 0 ? `, ${s.C.length} equations` : ""})`
-    case "Intersection":
-      return `${describeSpace(s.left)} ∩ ${describeSpace(s.right)}`
-  }
-}
-
 /**
  * Decides completeness, minimality and identifiability of Perturb-Softmax and Perturb-Argmax with
  * `noise` on `space`. A scalar law means i.i.d. coordinates. Throws `InvalidArgument` for a bad
@@ -131,7 +110,7 @@ export const analyze = (space: Space.Space, noise: NoiseLike, options0?: Analyze
   return {
     dim: d,
     space,
-    spaceName: describeSpace(space),
+    spaceName: spaceName(space),
     noise,
     noiseName: ctx.noise.name,
     temperature,

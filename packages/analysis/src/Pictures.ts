@@ -5,13 +5,13 @@
  * - `d = 3` — **the image of Θ in the probability triangle**: the free parameters `u` run over a
  *   polar grid (rays and rings, radii growing geometrically to large values) and each `P(θ(u))` is
  *   plotted in barycentric coordinates. A complete space fills the triangle; an incomplete one
- *   leaves empty regions (`{θ₁ = θ₂}` collapses onto the median `p₁ = p₂`, a box onto a blob). With
+ *   leaves empty regions (`{θ₀ = θ₁}` collapses onto the median `p₀ = p₁`, a box onto a blob). With
  *   three or more free parameters the remaining ones take a few levels, drawn in different colours:
- *   on `ℝ³` the sheets `θ₃ = c` land on the same triangle, so the map is visibly many-to-one.
- * - `d = 2` — **probability curves** `P₂(θ = (0, t))` against `t`, as the paper's Figure 3: Gumbel
- *   and Normal are smooth and strictly increasing; Uniform[0, 1] saturates (flat at 0 for `t ≤ −1`,
- *   at 1 for `t ≥ 1`: Prop 5.4, not minimal); discrete {0, 1} noise is a step whose kinks are
- *   intervals (`∂M(0) = [1/4, 3/4]`: Prop 5.5, not identifiable), drawn as marked vertical bars.
+ *   on `ℝ³` the sheets `θ₂ = c` land on the same triangle, so the map is visibly many-to-one.
+ * - `d = 2` — **probability curves** `P₁(θ = (0, t))` against `t`, as the paper's Figure 3
+ *   (`pictures/curves.ts`).
+ *
+ * Coordinates are numbered from 0, as in the reasons and the paper (`internal/format.ts`).
  *
  * Perturb-Argmax probabilities are exact; Perturb-Softmax ones are QMC estimates with a fixed key,
  * so a picture is reproducible.
@@ -19,25 +19,17 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs"
-import { Resvg } from "@resvg/resvg-js"
 import { compile, DimensionMismatch, InvalidArgument, Model, Space } from "@perturb/core"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import type { Report } from "./Analyze.js"
-import { scoped } from "./internal/numeric.js"
 import { checkCount, checkNumbers, checkReport, optionsObject } from "./internal/checks.js"
+import { coordinate, spaceFormula } from "./internal/format.js"
+import { scoped } from "./internal/numeric.js"
+import { type CurvesOptions, paperLaws, renderProbabilityCurves } from "./pictures/curves.js"
+import { esc, n2, type Picture, svgToPng } from "./pictures/svg.js"
 
-/**
- * An SVG document and its PNG rendering.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Picture {
-  readonly svg: string
-  readonly png: Uint8Array
-  readonly width: number
-  readonly height: number
-}
+export { type CurvesOptions, renderProbabilityCurves } from "./pictures/curves.js"
+export { type Picture, svgToPng } from "./pictures/svg.js"
 
 /**
  * What to draw when there is no report: a space and a noise (and which model).
@@ -88,46 +80,49 @@ export interface SimplexImage {
   readonly freeDim: number
 }
 
-/**
- * @since 0.1.0
- * @category models
- */
-export interface CurvesOptions {
-  /** The laws to draw (default: Gumbel, Normal, Uniform[0, 1], discrete {0, 1}). */
-  readonly noises?: ReadonlyArray<{ readonly label: string; readonly noise: NoiseLike }>
-  /** The range of t (default [−3, 3]). */
-  readonly range?: readonly [number, number]
-  readonly title?: string
-  readonly pngWidth?: number
-}
-
 const defaultRadii = (): Array<number> => [0, ...Array.from({ length: 24 }, (_, i) => 0.05 * Math.pow(800, i / 23))]
-
-const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
-const n2 = (x: number): string => (Math.round(x * 100) / 100).toString()
-
-/**
- * Renders an SVG document to PNG bytes with resvg (system fonts, white background).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const svgToPng = (svg: string, width = 1120): Uint8Array => {
-  if (typeof svg !== "string") throw new InvalidArgument({ argument: "svg", value: svg, reason: "Expected an SVG document as a string" })
-  checkCount("width", width, 1, 16384)
-  const png = new Resvg(svg, {
-    fitTo: { mode: "width", value: width },
-    background: "white",
-    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" }
-  }).render().asPng()
-  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength)
-}
 
 const checkSpec = (spec: PictureSpec, d: number): void => {
   if (typeof spec !== "object" || spec === null) throw new InvalidArgument({ argument: "spec", value: spec, reason: "Expected { space, noise }" })
   if (!Space.isSpace(spec.space)) throw new InvalidArgument({ argument: "space", value: spec.space, reason: "Expected a Space" })
   if (!Noise.isNoise(spec.noise)) throw new InvalidArgument({ argument: "noise", value: spec.noise, reason: "Expected a noise law" })
   if (spec.space.dim !== d) throw new DimensionMismatch({ argument: "space.dim", expected: d, received: spec.space.dim })
+}
+
+/**
+ * The free parameters `u` to draw: per level of the third and further ones, a polar grid in the
+ * first two (a line for k ≤ 1), with the polylines along its rays and every third ring.
+ */
+const polarGrid = (k: number, radii: ReadonlyArray<number>, angles: number, levels: ReadonlyArray<number>) => {
+  const us: Array<Array<number>> = []
+  const sheetOf: Array<number> = []
+  const lines: Array<Array<number>> = []
+  const sheets: Array<string> = []
+  levels.forEach((level, s) => {
+    sheets.push(k === 3 ? `${coordinate("u", 2)} = ${level}` : k > 3 ? `${coordinate("u", 2)} = … = ${coordinate("u", k - 1)} = ${level}` : "Θ")
+    const base = us.length
+    const index = (a: number, r: number) => base + a * radii.length + r
+    if (k <= 1) {
+      // A line: t = ±r.
+      const ts = k === 0 ? [0] : [...radii.slice().reverse().map((r) => -r), ...radii.slice(1)]
+      for (const t of ts) (us.push(k === 0 ? [] : [t]), sheetOf.push(s))
+      lines.push(ts.map((_, i) => base + i))
+      return
+    }
+    for (let a = 0; a < angles; a++) {
+      const phi = (2 * Math.PI * a) / angles
+      for (const r of radii) {
+        const u = new Array<number>(k).fill(level)
+        u[0] = r * Math.cos(phi)
+        u[1] = r * Math.sin(phi)
+        us.push(u)
+        sheetOf.push(s)
+      }
+      lines.push(radii.map((_, r) => index(a, r)))
+    }
+    for (let r = 1; r < radii.length; r += 3) lines.push([...Array.from({ length: angles }, (_, a) => index(a, r)), index(0, r)])
+  })
+  return { us, sheetOf, lines, sheets }
 }
 
 /**
@@ -160,34 +155,7 @@ export const simplexImage = (spec: PictureSpec, options0?: SimplexImageOptions):
   const radii = options.radii ?? defaultRadii()
   const angles = options.angles ?? 64
   const levels = k >= 3 ? options.levels ?? [-2, 0, 2] : [0]
-  const us: Array<Array<number>> = []
-  const sheetOf: Array<number> = []
-  const lines: Array<Array<number>> = []
-  const sheets: Array<string> = []
-  levels.forEach((level, s) => {
-    sheets.push(k === 3 ? `u₃ = ${level}` : k > 3 ? `u₃ = … = u${k} = ${level}` : "Θ")
-    const base = us.length
-    const index = (a: number, r: number) => base + a * radii.length + r
-    if (k <= 1) {
-      // A line: t = ±r.
-      const ts = k === 0 ? [0] : [...radii.slice().reverse().map((r) => -r), ...radii.slice(1)]
-      for (const t of ts) (us.push(k === 0 ? [] : [t]), sheetOf.push(s))
-      lines.push(ts.map((_, i) => base + i))
-      return
-    }
-    for (let a = 0; a < angles; a++) {
-      const phi = (2 * Math.PI * a) / angles
-      for (const r of radii) {
-        const u = new Array<number>(k).fill(level)
-        u[0] = r * Math.cos(phi)
-        u[1] = r * Math.sin(phi)
-        us.push(u)
-        sheetOf.push(s)
-      }
-      lines.push(radii.map((_, r) => index(a, r)))
-    }
-    for (let r = 1; r < radii.length; r += 3) lines.push([...Array.from({ length: angles }, (_, a) => index(a, r)), index(0, r)])
-  })
+  const { us, sheetOf, lines, sheets } = polarGrid(k, radii, angles, levels)
   const { thetas, probs } = scoped(() => {
     const u = tf.tensor2d(us.flat(), [us.length, k])
     const theta = kernels.theta(u)
@@ -229,6 +197,63 @@ export const coverage = (points: ReadonlyArray<ArrayLike<number>>, cells = 20): 
 
 const SHEET_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 
+// The triangle's layout, in SVG units: a 560 × 560 document, the side 440 wide.
+const W = 560
+const H = 560
+const side = 440
+const x0 = (W - side) / 2
+const yBase = 470
+const h = (side * Math.sqrt(3)) / 2
+const V = [[x0, yBase], [x0 + side, yBase], [x0 + side / 2, yBase - h]] as const
+/** A point of the simplex in barycentric coordinates, in SVG units. */
+const xy = (p: ReadonlyArray<number>): [number, number] => [
+  p[0]! * V[0][0] + p[1]! * V[1][0] + p[2]! * V[2][0],
+  p[0]! * V[0][1] + p[1]! * V[1][1] + p[2]! * V[2][1]
+]
+
+/** The triangle and its guide lines. */
+const triangle = (): Array<string> => {
+  const out: Array<string> = []
+  // Guide lines p_i = 1/4, 1/2, 3/4.
+  for (const q of [0.25, 0.5, 0.75]) {
+    for (let i = 0; i < 3; i++) {
+      const a = [0, 0, 0]
+      const b = [0, 0, 0]
+      a[i] = q
+      b[i] = q
+      a[(i + 1) % 3] = 1 - q
+      b[(i + 2) % 3] = 1 - q
+      const [ax, ay] = xy(a)
+      const [bx, by] = xy(b)
+      out.push(`<line x1="${n2(ax)}" y1="${n2(ay)}" x2="${n2(bx)}" y2="${n2(by)}" stroke="#ddd" stroke-width="0.8"/>`)
+    }
+  }
+  out.push(`<polygon points="${V.map(([x, y]) => `${x},${n2(y)}`).join(" ")}" fill="none" stroke="#222" stroke-width="1.5"/>`)
+  return out
+}
+
+/** The vertices: e_i where p_i = 1. */
+const vertexLabels = (): Array<string> => {
+  const vertex = (i: number) => `${coordinate("e", i)} (${coordinate("p", i)} = 1)`
+  return [
+    `<text x="${V[0][0] - 8}" y="${V[0][1] + 20}" text-anchor="middle" font-size="14">${vertex(0)}</text>`,
+    `<text x="${V[1][0] + 8}" y="${V[1][1] + 20}" text-anchor="middle" font-size="14">${vertex(1)}</text>`,
+    `<text x="${V[2][0]}" y="${n2(V[2][1] - 10)}" text-anchor="middle" font-size="14">${vertex(2)}</text>`
+  ]
+}
+
+/** The sheets' colours, and what their overlap says. */
+const legend = (sheets: ReadonlyArray<string>, colour: (s: number) => string): Array<string> => {
+  const out: Array<string> = []
+  sheets.forEach((name, s) => {
+    out.push(`<rect x="${W - 150}" y="${70 + s * 20}" width="12" height="12" fill="${colour(s)}"/>`)
+    out.push(`<text x="${W - 132}" y="${80 + s * 20}" font-size="12">${esc(name)}</text>`)
+  })
+  out.push(`<text x="${W - 150}" y="${80 + sheets.length * 20 + 6}" font-size="11" fill="#444">overlapping sheets:</text>`)
+  out.push(`<text x="${W - 150}" y="${80 + sheets.length * 20 + 20}" font-size="11" fill="#444">P is many-to-one</text>`)
+  return out
+}
+
 /**
  * Draws the image of Θ in the probability triangle (d = 3). See the module header.
  *
@@ -245,39 +270,14 @@ export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOpt
   if (options.pngWidth !== undefined) checkCount("options.pngWidth", options.pngWidth, 1, 16384)
   const image = simplexImage(spec, options)
   const which = options.model ?? spec.model ?? "argmax"
-  const W = 560
-  const H = 560
-  const side = 440
-  const x0 = (W - side) / 2
-  const yBase = 470
-  const h = (side * Math.sqrt(3)) / 2
-  const V = [[x0, yBase], [x0 + side, yBase], [x0 + side / 2, yBase - h]] as const
-  const xy = (p: ReadonlyArray<number>): [number, number] => [
-    p[0]! * V[0][0] + p[1]! * V[1][0] + p[2]! * V[2][0],
-    p[0]! * V[0][1] + p[1]! * V[1][1] + p[2]! * V[2][1]
-  ]
   const out: Array<string> = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">`)
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`)
   const title = options.title ?? `Image of Θ in the probability triangle`
   out.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="18" font-weight="bold">${esc(title)}</text>`)
-  const spaceName = Space.isSpace(spec.space) ? describe(spec.space) : ""
+  const spaceName = Space.isSpace(spec.space) ? spaceFormula(spec.space) : ""
   out.push(`<text x="${W / 2}" y="48" text-anchor="middle" font-size="13" fill="#444">${esc(`Perturb-${which === "softmax" ? "Softmax" : "Argmax"}, Θ = ${spaceName}, noise ${String(spec.noise)}, ${image.freeDim} free parameter${image.freeDim === 1 ? "" : "s"}`)}</text>`)
-  // Guide lines p_i = 1/4, 1/2, 3/4.
-  for (const q of [0.25, 0.5, 0.75]) {
-    for (let i = 0; i < 3; i++) {
-      const a = [0, 0, 0]
-      const b = [0, 0, 0]
-      a[i] = q
-      b[i] = q
-      a[(i + 1) % 3] = 1 - q
-      b[(i + 2) % 3] = 1 - q
-      const [ax, ay] = xy(a)
-      const [bx, by] = xy(b)
-      out.push(`<line x1="${n2(ax)}" y1="${n2(ay)}" x2="${n2(bx)}" y2="${n2(by)}" stroke="#ddd" stroke-width="0.8"/>`)
-    }
-  }
-  out.push(`<polygon points="${V.map(([x, y]) => `${x},${n2(y)}`).join(" ")}" fill="none" stroke="#222" stroke-width="1.5"/>`)
+  out.push(...triangle())
   const colour = (s: number) => SHEET_COLOURS[s % SHEET_COLOURS.length]!
   for (const line of image.lines) {
     const pts = line.map((i) => xy(image.points[i]!.p))
@@ -288,174 +288,14 @@ export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOpt
     const [x, y] = xy(pt.p)
     out.push(`<circle cx="${n2(x)}" cy="${n2(y)}" r="1.4" fill="${colour(pt.sheet)}" fill-opacity="0.6"/>`)
   }
-  out.push(`<text x="${V[0][0] - 8}" y="${V[0][1] + 20}" text-anchor="middle" font-size="14">e₁ (p₁ = 1)</text>`)
-  out.push(`<text x="${V[1][0] + 8}" y="${V[1][1] + 20}" text-anchor="middle" font-size="14">e₂ (p₂ = 1)</text>`)
-  out.push(`<text x="${V[2][0]}" y="${n2(V[2][1] - 10)}" text-anchor="middle" font-size="14">e₃ (p₃ = 1)</text>`)
+  out.push(...vertexLabels())
   const cov = coverage(image.points.map((x) => x.p))
   out.push(`<text x="14" y="${H - 14}" font-size="12" fill="#444">${esc(`cells of a 20×20 triangular grid hit: ${Math.round(cov * 100)}% · P(θ(u)), u on a polar grid`)}</text>`)
-  if (image.sheets.length > 1) {
-    image.sheets.forEach((name, s) => {
-      out.push(`<rect x="${W - 150}" y="${70 + s * 20}" width="12" height="12" fill="${colour(s)}"/>`)
-      out.push(`<text x="${W - 132}" y="${80 + s * 20}" font-size="12">${esc(name)}</text>`)
-    })
-    out.push(`<text x="${W - 150}" y="${80 + image.sheets.length * 20 + 6}" font-size="11" fill="#444">overlapping sheets:</text>`)
-    out.push(`<text x="${W - 150}" y="${80 + image.sheets.length * 20 + 20}" font-size="11" fill="#444">P is many-to-one</text>`)
-  }
+  if (image.sheets.length > 1) out.push(...legend(image.sheets, colour))
   out.push(`</svg>`)
   const svg = out.join("\n")
   const width = options.pngWidth ?? 2 * W
   return { svg, png: svgToPng(svg, width), width, height: Math.round((width * H) / W), image }
-}
-
-const describe = (s: Space.Space): string => {
-  switch (s._tag) {
-    case "Reals":
-      return `ℝ^${s.dim}`
-    case "Pinned":
-      return `{θ${s.index + 1} = ${s.value}}`
-    case "ZeroSum":
-      return "{Σθ = 0}"
-    case "Affine":
-      return s.C.map((row, q) => `${row.map((c, j) => (c === 0 ? "" : `${c === 1 ? "+" : c === -1 ? "−" : c > 0 ? `+${c}` : `${c}`}θ${j + 1}`)).join("").replace(/^\+/, "")} = ${s.e[q]}`).join(", ")
-    case "Box":
-      return `box [${Math.min(...s.lo)}, ${Math.max(...s.hi)}]^${s.dim}`
-    case "Polyhedron":
-      return "polyhedron"
-    case "Intersection":
-      return `${describe(s.left)} ∩ ${describe(s.right)}`
-  }
-}
-
-const CURVE_COLOURS = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b"]
-
-/**
- * Draws Perturb-Argmax's `P₂(θ = (0, t))` against `t` for several laws (d = 2), as the paper's
- * Figure 3; discrete laws' kinks are drawn as vertical bars spanning `∂M`'s interval, and bounded
- * laws' saturation points are marked.
- *
- * @example
- * import { renderProbabilityCurves } from "@perturb/analysis"
- * const { png } = renderProbabilityCurves()
- * @since 0.1.0
- * @category constructors
- */
-export const renderProbabilityCurves = (options0?: CurvesOptions): Picture => {
-  const options = optionsObject("options", options0)
-  if (options.pngWidth !== undefined) checkCount("options.pngWidth", options.pngWidth, 1, 16384)
-  options.noises?.forEach((n, i) => {
-    if (typeof n !== "object" || n === null) throw new InvalidArgument({ argument: `options.noises[${i}]`, value: n, reason: "Expected { label, noise }" })
-    if (!Noise.isNoise(n.noise)) throw new InvalidArgument({ argument: `options.noises[${i}].noise`, value: n.noise, reason: "Expected a noise law" })
-  })
-  const noises = options.noises ?? [
-    { label: "Gumbel (= logistic P₂)", noise: Noise.gumbel() },
-    { label: "Normal", noise: Noise.normal() },
-    { label: "Uniform[0, 1] (Prop 5.4: saturates)", noise: Noise.uniform() },
-    { label: "discrete {0, 1} (Prop 5.5: jumps)", noise: Noise.discrete({ atoms: [0, 1] }) }
-  ]
-  const [t0, t1] = options.range ?? [-3, 3]
-  if (!(t1 > t0) || !Number.isFinite(t0) || !Number.isFinite(t1)) throw new InvalidArgument({ argument: "options.range", value: options.range, reason: "Expected [lo, hi] with lo < hi" })
-  const W = 720
-  const H = 480
-  const L = 70
-  const R = W - 30
-  const T = 70
-  const B = H - 60
-  const X = (t: number) => L + ((t - t0) / (t1 - t0)) * (R - L)
-  const Y = (p: number) => B - p * (B - T)
-  const out: Array<string> = []
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">`)
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`)
-  out.push(`<text x="${W / 2}" y="28" text-anchor="middle" font-size="18" font-weight="bold">${esc(options.title ?? "Perturb-Argmax, d = 2: P₂(θ = (0, t)) against t")}</text>`)
-  out.push(`<text x="${W / 2}" y="50" text-anchor="middle" font-size="13" fill="#444">pinned space θ₁ = 0, i.i.d. noise; exact probabilities</text>`)
-  // Axes, ticks and grid.
-  for (let t = Math.ceil(t0); t <= t1; t++) {
-    out.push(`<line x1="${n2(X(t))}" y1="${T}" x2="${n2(X(t))}" y2="${B}" stroke="#eee"/>`)
-    out.push(`<text x="${n2(X(t))}" y="${B + 18}" text-anchor="middle" font-size="12">${t}</text>`)
-  }
-  for (const p of [0, 0.25, 0.5, 0.75, 1]) {
-    out.push(`<line x1="${L}" y1="${n2(Y(p))}" x2="${R}" y2="${n2(Y(p))}" stroke="#eee"/>`)
-    out.push(`<text x="${L - 8}" y="${n2(Y(p) + 4)}" text-anchor="end" font-size="12">${p}</text>`)
-  }
-  out.push(`<rect x="${L}" y="${T}" width="${R - L}" height="${B - T}" fill="none" stroke="#222"/>`)
-  out.push(`<text x="${(L + R) / 2}" y="${H - 18}" text-anchor="middle" font-size="14">t = θ₂ − θ₁</text>`)
-  out.push(`<text x="18" y="${(T + B) / 2}" text-anchor="middle" font-size="14" transform="rotate(-90 18 ${(T + B) / 2})">P₂(0, t)</text>`)
-  const n = 601
-  const ts = Array.from({ length: n }, (_, i) => t0 + ((t1 - t0) * (i + 0.5)) / n)
-  noises.forEach(({ label, noise }, c) => {
-    const kernels = compile(Model.perturbArgmax({ space: Space.pinned(2), noise }))
-    const p2 = (rows: ReadonlyArray<number>): Array<number> =>
-      scoped(() => (kernels.probs(tf.tensor2d(rows.flatMap((t) => [0, t]), [rows.length, 2])).probs.arraySync() as Array<Array<number>>).map((r) => r[1]!))
-    const ys = p2(ts)
-    const colour = CURVE_COLOURS[c % CURVE_COLOURS.length]!
-    // Break the polyline at jumps, which are drawn separately as ∂M intervals.
-    let seg: Array<string> = []
-    const flush = () => {
-      if (seg.length > 1) out.push(`<polyline points="${seg.join(" ")}" fill="none" stroke="${colour}" stroke-width="2.2"/>`)
-      seg = []
-    }
-    ys.forEach((y, i) => {
-      if (i > 0 && Math.abs(y - ys[i - 1]!) > 0.05) flush()
-      seg.push(`${n2(X(ts[i]!))},${n2(Y(y))}`)
-    })
-    flush()
-    const atoms = noiseAtoms(noise)
-    if (atoms !== undefined) {
-      // Kinks of M along t: where t + a = b for atoms a, b of the two coordinates.
-      const kinks = [...new Set(atoms.flatMap((a) => atoms.map((b) => b - a)))].filter((t) => t > t0 && t < t1).sort((a, b) => a - b)
-      const eps = 1e-7
-      const sides = p2(kinks.flatMap((t) => [t - eps, t + eps]))
-      kinks.forEach((t, i) => {
-        const lo = sides[2 * i]!
-        const hi = sides[2 * i + 1]!
-        out.push(`<line x1="${n2(X(t))}" y1="${n2(Y(lo))}" x2="${n2(X(t))}" y2="${n2(Y(hi))}" stroke="${colour}" stroke-width="5" stroke-opacity="0.45"/>`)
-        out.push(`<circle cx="${n2(X(t))}" cy="${n2(Y(lo))}" r="3.5" fill="white" stroke="${colour}" stroke-width="1.5"/>`)
-        out.push(`<circle cx="${n2(X(t))}" cy="${n2(Y(hi))}" r="3.5" fill="white" stroke="${colour}" stroke-width="1.5"/>`)
-        out.push(annotation(X(t) + 8, Y((lo + hi) / 2) + 4, `∂M: P₂ ∈ [${fmtFrac(lo)}, ${fmtFrac(hi)}]`, colour, "start"))
-      })
-    } else if (isBounded(noise)) {
-      // Saturation: the curve reaches 0 and 1 at finite t and stays there.
-      const first1 = ts.find((_, i) => ys[i]! >= 1 - 1e-9)
-      const last0 = [...ts].reverse().find((t) => ys[ts.indexOf(t)]! <= 1e-9)
-      // Labels sit where no curve passes: below the curves right of t = 1, above them left of t = −1.
-      for (const [t, text, anchor] of [[last0, "P = (1, 0) for t ≤ −1", "end"], [first1, "P = (0, 1) for t ≥ 1", "start"]] as const) {
-        if (t === undefined) continue
-        const tt = Math.round(t)
-        out.push(`<line x1="${n2(X(tt))}" y1="${T}" x2="${n2(X(tt))}" y2="${B}" stroke="${colour}" stroke-dasharray="5 4"/>`)
-        out.push(annotation(X(tt) + (anchor === "start" ? 6 : -6), anchor === "start" ? Y(0.55) : Y(0.45), `saturates: ${text}`, colour, anchor))
-      }
-    }
-    out.push(`<line x1="${L + 12}" y1="${T + 18 + c * 20}" x2="${L + 40}" y2="${T + 18 + c * 20}" stroke="${colour}" stroke-width="3"/>`)
-    out.push(`<text x="${L + 46}" y="${T + 22 + c * 20}" font-size="12">${esc(label)}</text>`)
-  })
-  out.push(`</svg>`)
-  const svg = out.join("\n")
-  const width = options.pngWidth ?? 2 * W
-  return { svg, png: svgToPng(svg, width), width, height: Math.round((width * H) / W) }
-}
-
-/** An annotation on a white box (resvg ignores `paint-order`, so a halo needs a real rectangle). */
-const annotation = (x: number, y: number, text: string, colour: string, anchor: "start" | "end"): string => {
-  const w = 6.4 * [...text].length + 6
-  const left = anchor === "start" ? x - 3 : x - w + 3
-  return `<rect x="${n2(left)}" y="${n2(y - 13)}" width="${w}" height="17" fill="white" fill-opacity="0.85"/>\n<text x="${n2(x)}" y="${n2(y)}" text-anchor="${anchor}" font-size="12" fill="${colour}">${esc(text)}</text>`
-}
-
-const fmtFrac = (x: number): string => {
-  for (const q of [2, 3, 4, 8]) {
-    const m = Math.round(x * q)
-    if (Math.abs(x * q - m) < 1e-6) return m === 0 ? "0" : m === q ? "1" : `${m}/${q}`
-  }
-  return String(Number(x.toPrecision(3)))
-}
-
-const lawOf = (noise: NoiseLike) => (Noise.isLaw(noise) ? noise : Noise.marginal(noise, 0))
-const noiseAtoms = (noise: NoiseLike): Array<number> | undefined => {
-  const s = lawOf(noise).traits.support
-  return s._tag === "Atoms" ? [...s.atoms] : undefined
-}
-const isBounded = (noise: NoiseLike): boolean => {
-  const t = lawOf(noise).traits
-  return t.tails.lower === "bounded" && t.tails.upper === "bounded"
 }
 
 /**
@@ -482,12 +322,7 @@ export const renderPicture = (input: Report | PictureSpec, options0?: SimplexIma
   const d = spec.space.dim
   if (d === 3) return renderSimplexImage(spec, options)
   if (d === 2) {
-    const base = [
-      { label: "Gumbel (= logistic P₂)", noise: Noise.gumbel() as NoiseLike },
-      { label: "Normal", noise: Noise.normal() as NoiseLike },
-      { label: "Uniform[0, 1] (Prop 5.4: saturates)", noise: Noise.uniform() as NoiseLike },
-      { label: "discrete {0, 1} (Prop 5.5: jumps)", noise: Noise.discrete({ atoms: [0, 1] }) as NoiseLike }
-    ]
+    const base = paperLaws()
     const own = String(spec.noise)
     const noises = options.noises ?? [
       ...(base.some((b) => String(b.noise) === own) ? [] : [{ label: `${own} (this report)`, noise: spec.noise }]),

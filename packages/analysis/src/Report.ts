@@ -9,6 +9,7 @@
 import type { Properties, Report } from "./Analyze.js"
 import type { Evidence, Reason, Value, Verdict, Witness } from "./Verdict.js"
 import { checkReport } from "./internal/checks.js"
+import { fmt, show } from "./internal/format.js"
 
 /**
  * @since 0.1.0
@@ -42,9 +43,11 @@ export interface ReportJson {
 
 // JSON has no -0, NaN or infinities: -0 is written 0, and a non-finite number (never produced by
 // analyze's witnesses, but evidence may hold one) becomes null rather than an invalid document.
+const typedArray = (x: unknown): x is ArrayLike<number | bigint> => ArrayBuffer.isView(x) && !(x instanceof DataView)
+
 const plain = (x: unknown): unknown => {
   if (typeof x === "number") return Number.isFinite(x) ? (Object.is(x, -0) ? 0 : x) : null
-  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>, plain)
+  if (typedArray(x)) return Array.from(x, plain)
   if (Array.isArray(x)) return x.map(plain)
   if (typeof x === "object" && x !== null) {
     return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plain(v)]))
@@ -82,14 +85,8 @@ export const toJSON = (report: Report): ReportJson => (checkReport(report), {
   ...(report.argmax === undefined ? {} : { argmax: propertiesJson(report.argmax) })
 })
 
-const num = (x: number): string => {
-  if (Object.is(x, -0)) return "0"
-  if (Number.isInteger(x)) return String(x)
-  return String(Number(x.toPrecision(4)))
-}
-
-const vec = (xs: ReadonlyArray<number>, max = 8): string =>
-  `(${xs.slice(0, max).map(num).join(", ")}${xs.length > max ? `, … ${xs.length - max} more` : ""})`
+const num = fmt
+const vec = (xs: ReadonlyArray<number>): string => show(xs, 8)
 
 const witnessText = (w: Witness): string => {
   switch (w._tag) {

@@ -175,7 +175,7 @@ describe("spaces", () => {
     const corners = Array.from({ length: 4 }, (_, m) => [0, m & 1 ? 5 : -5, m & 2 ? 5 : -5])
     checkOutside(r.argmax!.complete.witness, corners)
   })
-  it("{θ₁ = θ₂} is neither: p = (0.9, 0.05, 0.05) is unreachable at distance ≥ 0.85/√2", () => {
+  it("{θ₀ = θ₁} is neither: p = (0.9, 0.05, 0.05) is unreachable at distance ≥ 0.85/√2", () => {
     const space = Space.affine({ C: [[1, -1, 0]], e: [0] })
     const noise = Noise.normal()
     const r = run(space, noise)

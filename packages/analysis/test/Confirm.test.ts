@@ -22,7 +22,7 @@ const gallery: ReadonlyArray<readonly [string, Space.Space, NoiseLike]> = [
   ["zero-sum, Normal", Space.zeroSum(3), Noise.normal()],
   ["box [−1, 1]³, Normal", Space.box(-1, 1, 3), Noise.normal()],
   ["pinned ∩ box [−5, 5]³, Normal", Space.intersect(Space.pinned(3), Space.box(-5, 5, 3)), Noise.normal()],
-  ["{θ₁ = θ₂}, Normal", Space.affine({ C: [[1, -1, 0]], e: [0] }), Noise.normal()],
+  ["{θ₀ = θ₁}, Normal", Space.affine({ C: [[1, -1, 0]], e: [0] }), Noise.normal()],
   ["Prop 5.4: pinned d = 2, Uniform[0, 1]", Space.pinned(2), Noise.uniform()],
   ["Prop 5.5: pinned d = 2, discrete {0, 1}", Space.pinned(2), Noise.discrete({ atoms: [0, 1] })]
 ]

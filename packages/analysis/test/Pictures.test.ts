@@ -1,6 +1,6 @@
 /**
  * Pictures: well-formed SVG, real PNGs, and images that show the properties (a complete space's
- * image fills the triangle; {θ₁ = θ₂}'s is a line).
+ * image fills the triangle; {θ₀ = θ₁}'s is a line).
  */
 import * as tf from "@tensorflow/tfjs"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -57,7 +57,7 @@ describe("pictures", () => {
     expect(wellFormed(`<svg x="1"><rect/></svg>`)).toBe(true)
   })
 
-  it("d = 3: a complete space fills the triangle, {θ₁ = θ₂} collapses to the line p₁ = p₂", () => {
+  it("d = 3: a complete space fills the triangle, {θ₀ = θ₁} collapses to the line p₀ = p₁", () => {
     const complete = simplexImage({ space: Space.pinned(3), noise: Noise.gumbel() })
     const line = simplexImage({ space: Space.affine({ C: [[1, -1, 0]], e: [0] }), noise: Noise.gumbel() })
     const c = coverage(complete.points.map((x) => x.p))
@@ -85,6 +85,19 @@ describe("pictures", () => {
     const own = renderPicture(analyze(Space.pinned(2), Noise.laplace()))
     expect(own.svg).toContain("(this report)")
     check(own, "test-curves-laplace")
+  })
+
+  it("labels coordinates from 0, as the reasons and the paper do", () => {
+    const triangle = renderSimplexImage({ space: Space.pinned(3), noise: Noise.gumbel() }, { pngWidth: 8 })
+    for (const label of ["e₀ (p₀ = 1)", "e₁ (p₁ = 1)", "e₂ (p₂ = 1)", "Θ = {θ₀ = 0}"]) expect(triangle.svg).toContain(label)
+    expect(triangle.svg).not.toContain("e₃")
+    const sheets = simplexImage({ space: Space.reals(3), noise: Noise.gumbel() }, { radii: [0, 1], angles: 4 }).sheets
+    expect(sheets).toStrictEqual(["u₂ = -2", "u₂ = 0", "u₂ = 2"])
+    const line = renderSimplexImage({ space: Space.affine({ C: [[1, -1, 0]], e: [0] }), noise: Noise.gumbel() }, { radii: [0, 1], angles: 4, pngWidth: 8 })
+    expect(line.svg).toContain("θ₀−θ₁ = 0")
+    const curves = renderProbabilityCurves({ noises: [{ label: "Gumbel", noise: Noise.gumbel() }], pngWidth: 8 })
+    for (const label of ["P₁(θ = (0, t)) against t", "pinned space θ₀ = 0", "t = θ₁ − θ₀", "P₁(0, t)"]) expect(curves.svg).toContain(label)
+    expect(curves.svg).not.toContain("P₂")
   })
 
   it("other dimensions and bad ranges are typed errors", () => {

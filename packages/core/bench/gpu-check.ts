@@ -30,7 +30,9 @@ import * as tf from "@tensorflow/tfjs"
 import { Key, type Law, Noise, Random } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
 import { dense } from "../src/Dense.js"
-import { enableWebGPU, fusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense, gpuNoise, gpuUniform32 } from "../src/gpu/index.js"
+import { enableWebGPU, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense, gpuNoise, gpuUniform32, webgpuFusedSample } from "../src/gpu/index.js"
+import { compare, denseAgreement } from "./gpu-dense-check.js"
+import { countDawnCalls, countStep, sync, time } from "./gpu-timing.js"
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name]
@@ -46,33 +48,6 @@ const TAU = 0.5
 
 const log = (...args: Array<unknown>) => console.log("[gpu-check]", ...args)
 const round = (x: number, digits = 4) => Number(x.toPrecision(digits))
-
-/** Flush tfjs's command encoder and wait for the GPU: reading one value back does both. */
-const sync = async (t: tf.Tensor): Promise<void> => {
-  const one = tf.tidy(() => t.reshape([-1]).slice(0, 1))
-  await one.data()
-  one.dispose()
-}
-
-/** Milliseconds per call of `step`, after `warmup` calls, synchronised once at the end. */
-const time = async (iters: number, warmup: number, step: (i: number) => tf.Tensor): Promise<number> => {
-  for (let i = 0; i < warmup; i++) {
-    const t = step(i)
-    await sync(t)
-    t.dispose()
-  }
-  let last: tf.Tensor | undefined
-  const start = performance.now()
-  for (let i = 0; i < iters; i++) {
-    const t = step(warmup + i)
-    last?.dispose()
-    last = t
-  }
-  await sync(last!)
-  const ms = (performance.now() - start) / iters
-  last!.dispose()
-  return ms
-}
 
 const agreement = async () => {
   const key = Key.make(2024)
@@ -99,20 +74,7 @@ const agreement = async () => {
     const g = await t.data() as Float32Array
     t.dispose()
     const c = Noise.sampleVector32(law, key, rows, d)
-    let maxAbs = 0
-    let maxRel = 0
-    let maxScaled = 0
-    let worstIndex = 0
-    for (let i = 0; i < c.length; i++) {
-      const e = Math.abs(g[i]! - c[i]!)
-      maxAbs = Math.max(maxAbs, e)
-      maxRel = Math.max(maxRel, e / Math.max(Math.abs(c[i]!), 1e-30))
-      const scaled = e / (1 + Math.abs(c[i]!))
-      if (scaled > maxScaled) {
-        maxScaled = scaled
-        worstIndex = i
-      }
-    }
+    const { maxAbs, maxRel, maxScaled, worstIndex } = compare(g, c)
     // The uniform behind the worst case, so a disagreement can be traced to a formula branch.
     const u = Random.uniform32(key, 1, worstIndex)[0]!
     noise[name] = { maxAbs, maxRel, maxScaled, worst: { index: worstIndex, u, cpu: c[worstIndex]!, gpu: g[worstIndex]! } }
@@ -138,14 +100,10 @@ const agreement = async () => {
   }
   const theta = tf.tensor2d(thetaV, [rows, d])
   const dy = tf.tensor2d(dyV, [rows, d])
-  const y = fusedSample(theta, { noise: Noise.gumbel(), key, temperature: TAU })
-  const grad = tf.grad((t: tf.Tensor) => fusedSample(t, { noise: Noise.gumbel(), key, temperature: TAU }))(theta, dy)
-  const gradST = tf.grad((t: tf.Tensor) => fusedSample(t, { noise: Noise.gumbel(), key, temperature: TAU, mode: "straightThrough" }))(theta, dy)
-  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-    let w = 0
-    for (let i = 0; i < b.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!))
-    return w
-  }
+  const y = webgpuFusedSample(theta, { noise: Noise.gumbel(), key, temperature: TAU })
+  const grad = tf.grad((t: tf.Tensor) => webgpuFusedSample(t, { noise: Noise.gumbel(), key, temperature: TAU }))(theta, dy)
+  const gradST = tf.grad((t: tf.Tensor) => webgpuFusedSample(t, { noise: Noise.gumbel(), key, temperature: TAU, mode: "straightThrough" }))(theta, dy)
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => compare(a, b).maxAbs
   const result = {
     uniform32: { n, mismatches },
     noise,
@@ -187,13 +145,13 @@ const benchmark = async () => {
   const noise = Noise.gumbel()
   // The first timed loop on a fresh device also pays for pipeline compilation, buffer-pool growth
   // and clock ramp-up (4.6 ms against 1.2 ms on an H100): run it once untimed.
-  await time(ITERS, 3, (i) => fusedSample(theta, { noise, key: Key.fold(key, i), temperature: TAU }))
-  const forward = await time(ITERS, 3, (i) => fusedSample(theta, { noise, key: Key.fold(key, i), temperature: TAU }))
-  const forwardHard = await time(ITERS, 3, (i) => fusedSample(theta, { noise, key: Key.fold(key, i), mode: "hard" }))
-  const forwardNormal = await time(ITERS, 3, (i) => fusedSample(theta, { noise: Noise.normal(), key: Key.fold(key, i), temperature: TAU }))
-  const vjp = tf.grad((t: tf.Tensor) => fusedSample(t, { noise, key, temperature: TAU }))
+  await time(ITERS, 3, (i) => webgpuFusedSample(theta, { noise, key: Key.fold(key, i), temperature: TAU }))
+  const forward = await time(ITERS, 3, (i) => webgpuFusedSample(theta, { noise, key: Key.fold(key, i), temperature: TAU }))
+  const forwardHard = await time(ITERS, 3, (i) => webgpuFusedSample(theta, { noise, key: Key.fold(key, i), mode: "hard" }))
+  const forwardNormal = await time(ITERS, 3, (i) => webgpuFusedSample(theta, { noise: Noise.normal(), key: Key.fold(key, i), temperature: TAU }))
+  const vjp = tf.grad((t: tf.Tensor) => webgpuFusedSample(t, { noise, key, temperature: TAU }))
   const forwardBackward = await time(ITERS, 3, () => vjp(theta, dy))
-  const vjpST = tf.grad((t: tf.Tensor) => fusedSample(t, { noise, key, temperature: TAU, mode: "straightThrough" }))
+  const vjpST = tf.grad((t: tf.Tensor) => webgpuFusedSample(t, { noise, key, temperature: TAU, mode: "straightThrough" }))
   const forwardBackwardST = await time(ITERS, 3, () => vjpST(theta, dy))
   // tfjs composed ops on webgpu: the noise comes from the CPU sampler and is uploaded.
   const composedWithNoise = await time(COMPOSED_ITERS, 1, (i) =>
@@ -201,8 +159,8 @@ const benchmark = async () => {
   const preDrawn = noiseTensor(noise, key, [ROWS, D])
   const composedPreDrawn = await time(Math.max(COMPOSED_ITERS, 10), 2, () => tf.tidy(() => tf.softmax(tf.div(tf.add(theta, preDrawn), TAU))))
   // Measured again last: if the first loop still paid a start-up cost, this one shows it.
-  const forwardAgain = await time(ITERS, 3, (i) => fusedSample(theta, { noise, key: Key.fold(key, 1000 + i), temperature: TAU }))
-  const forwardFixedKey = await time(ITERS, 3, () => fusedSample(theta, { noise, key, temperature: TAU }))
+  const forwardAgain = await time(ITERS, 3, (i) => webgpuFusedSample(theta, { noise, key: Key.fold(key, 1000 + i), temperature: TAU }))
+  const forwardFixedKey = await time(ITERS, 3, () => webgpuFusedSample(theta, { noise, key, temperature: TAU }))
   tf.dispose([theta, dy, preDrawn])
   return {
     fusedForwardAgainMs: round(forwardAgain),
@@ -218,51 +176,6 @@ const benchmark = async () => {
     composedPreDrawnNoiseMs: round(composedPreDrawn),
     gbPerSecondForward: round((2 * 4 * ROWS * D) / (forward * 1e6))
   }
-}
-
-/** Dispatches and submits recorded at Dawn's compute-pass and queue (every path counts). */
-const counters = { dispatches: 0, submits: 0 }
-const countDawnCalls = () => {
-  const g = globalThis as unknown as {
-    GPUComputePassEncoder?: { prototype: { dispatchWorkgroups: (...a: Array<number>) => void } }
-    GPUQueue?: { prototype: { submit: (b: Iterable<GPUCommandBuffer>) => void } }
-  }
-  const pass = g.GPUComputePassEncoder?.prototype
-  const queue = g.GPUQueue?.prototype
-  if (pass === undefined || queue === undefined) return false
-  const dispatch = pass.dispatchWorkgroups
-  pass.dispatchWorkgroups = function (this: unknown, ...a: Array<number>) {
-    counters.dispatches++
-    return dispatch.apply(this, a)
-  }
-  const submit = queue.submit
-  queue.submit = function (this: unknown, b: Iterable<GPUCommandBuffer>) {
-    counters.submits++
-    return submit.call(this, b)
-  }
-  return true
-}
-
-/** Dispatches, submits and tfjs kernels of one call of `step` (the result is disposed). */
-const countStep = async (step: () => tf.Tensor) => {
-  const [d0, s0] = [counters.dispatches, counters.submits]
-  const t = step()
-  const [dispatches, submits] = [counters.dispatches - d0, counters.submits - s0]
-  await sync(t)
-  t.dispose()
-  let tfjsKernels: number | string
-  let kernelNames: Record<string, number> = {}
-  try {
-    const info = await tf.profile(() => {
-      step().dispose()
-    })
-    tfjsKernels = info.kernels.length
-    kernelNames = {}
-    for (const k of info.kernels) kernelNames[k.name] = (kernelNames[k.name] ?? 0) + 1
-  } catch (e) {
-    tfjsKernels = `tf.profile failed: ${String(e)}`
-  }
-  return { dispatchesPerStep: dispatches, submitsPerStep: submits, tfjsKernelsPerStep: tfjsKernels, tfjsKernelNames: kernelNames }
 }
 
 /** The categorical-VAE step with tfjs layers and Adam (`tfjs`) or the fused kernels. */
@@ -287,7 +200,7 @@ const vaeStep = async (variant: "tfjs" | "fusedLayers" | "fused") => {
   const key = Key.make(7)
   const loss = (step: number) => {
     const logits = mlp(x, enc).reshape([batch * latents, categories])
-    const z = fusedSample(logits, { noise: Noise.gumbel(), key: Key.fold(key, step), temperature: 1 })
+    const z = webgpuFusedSample(logits, { noise: Noise.gumbel(), key: Key.fold(key, step), temperature: 1 })
     const out = mlp(z.reshape([batch, latents * categories]) as tf.Tensor2D, dec)
     if (variant === "fused") {
       return tf.add(gpuBernoulliNll(out, x, { scale: 1 / batch }), gpuCategoricalKl(logits as tf.Tensor2D, { scale: 1 / batch })) as tf.Scalar
@@ -369,81 +282,6 @@ const vae = async () => {
     fused,
     goal: { stepMs: goalMs, met: typeof fused.stepMs === "number" ? fused.stepMs <= goalMs : false }
   }
-}
-
-/** gpuDense and gpuAdam on webgpu against tfjs on the cpu backend. */
-const denseAgreement = async () => {
-  const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-    let maxAbs = 0
-    let maxRel = 0
-    let scale = 0
-    for (let i = 0; i < b.length; i++) {
-      const e = Math.abs(a[i]! - b[i]!)
-      maxAbs = Math.max(maxAbs, e)
-      scale = Math.max(scale, Math.abs(b[i]!))
-      maxRel = Math.max(maxRel, e / Math.max(Math.abs(b[i]!), 1e-30))
-    }
-    // Relative to the largest entry: the meaningful float32 figure for sums of products.
-    return { maxAbs, maxAbsOverMaxEntry: maxAbs / Math.max(scale, 1e-30), n: b.length }
-  }
-  const fill = (n: number, seed: number, scale: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * scale)
-  const onCpu = async (f: () => Array<tf.Tensor>) => {
-    await tf.setBackend("cpu")
-    try {
-      return tf.tidy(f).map((t) => {
-        const v = t.dataSync()
-        t.dispose()
-        return v
-      })
-    } finally {
-      await tf.setBackend("webgpu")
-    }
-  }
-  const layers: Record<string, unknown> = {}
-  for (const [n, k, m] of [[100, 784, 512], [100, 512, 256], [100, 256, 200], [100, 200, 256], [100, 512, 784], [37, 65, 33]] as const) {
-    for (const relu of [true, false]) {
-      const make = () => [tf.tensor2d(fill(n * k, 1, 1), [n, k]), tf.tensor2d(fill(k * m, 2, 1 / Math.sqrt(k)), [k, m]), tf.tensor1d(fill(m, 3, 0.1)), tf.tensor2d(fill(n * m, 4, 1), [n, m])] as const
-      const ref = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
-        const z = tf.add(tf.matMul(x as tf.Tensor2D, W as tf.Tensor2D), b)
-        return relu ? tf.relu(z) : z
-      }
-      const expected = await onCpu(() => {
-        const [x, W, b, dy] = make()
-        return [ref(x, W, b), ...tf.grads(ref)([x, W, b], dy)]
-      })
-      const [x, W, b, dy] = make()
-      const f = (xi: tf.Tensor, Wi: tf.Tensor, bi: tf.Tensor) => gpuDense(xi as tf.Tensor2D, Wi as tf.Tensor2D, bi as tf.Tensor1D, { relu })
-      const got = [f(x, W, b), ...tf.grads(f)([x, W, b], dy)]
-      const names = ["y", "dx", "dW", "db"]
-      const entry: Record<string, unknown> = {}
-      for (let i = 0; i < 4; i++) entry[names[i]!] = diff(await got[i]!.data(), expected[i]!)
-      layers[`${n}x${k}·${k}x${m}${relu ? " relu" : ""}`] = entry
-      tf.dispose([x, W, b, dy, ...got])
-    }
-  }
-  // 10 Adam steps on a quadratic with a 784×512 and a 200 variable.
-  const shapes = [[784, 512], [200]]
-  const train = (opt: tf.Optimizer) => {
-    const vars = shapes.map((s, i) => tf.variable(tf.tensor(fill(s.reduce((a, c) => a * c, 1), 5 + i, 1), s)))
-    const targets = shapes.map((s, i) => tf.tensor(fill(s.reduce((a, c) => a * c, 1), 7 + i, 2), s))
-    for (let t = 0; t < 10; t++) opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.square(tf.sub(v, targets[i]!))))) as tf.Scalar, false, vars)
-    tf.dispose(targets)
-    return vars
-  }
-  const adamExpected = await onCpu(() => {
-    const opt = tf.train.adam(1e-2)
-    const vars = train(opt)
-    const out = vars.map((v) => tf.clone(v))
-    tf.dispose(vars)
-    opt.dispose()
-    return out
-  })
-  const opt = gpuAdam(1e-2)
-  const vars = train(opt)
-  const adam = await Promise.all(vars.map(async (v, i) => diff(await v.data(), adamExpected[i]!)))
-  tf.dispose(vars)
-  opt.dispose()
-  return { gpuDense: layers, gpuAdam10Steps: adam }
 }
 
 const main = async () => {

@@ -16,7 +16,9 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
-import { AdamState, adamScalars, type AdamScalars, fusedBackend, updatesOf } from "./internal/adam.js"
+import { AdamState, adamScalars, type AdamScalars, updatesOf } from "./internal/adam.js"
+import { kernelFor } from "./internal/kernels.js"
+import { backendEpsilon } from "./internal/tfjs.js"
 
 /** A named tensor, as tf.Optimizer's getWeights/setWeights exchange them. */
 type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
@@ -54,7 +56,7 @@ export class FusedAdam extends tf.Optimizer {
     const updates = updatesOf(variableGradients)
     const c1 = Math.fround(1 - this.acc1)
     const c2 = Math.fround(1 - this.acc2)
-    if (fusedBackend()) this.state.fusedStep(updates, this.scalars, c1, c2)
+    if (kernelFor("adam") === "wasm") this.state.fusedStep(updates, this.scalars, c1, c2)
     else this.state.composedStep(updates, this.scalars, c1, c2)
     this.acc1 = Math.fround(this.acc1 * this.scalars.b1)
     this.acc2 = Math.fround(this.acc2 * this.scalars.b2)
@@ -132,7 +134,7 @@ export const adam = (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?:
   check("learningRate", learningRate, (x) => Number.isFinite(x) && x > 0, "Expected a finite learning rate > 0")
   check("beta1", beta1, isBeta, "Expected a number in [0, 1) (after rounding to float32)")
   check("beta2", beta2, isBeta, "Expected a number in [0, 1) (after rounding to float32)")
-  const eps = epsilon === undefined ? tf.backend().epsilon() : epsilon
+  const eps = epsilon === undefined ? backendEpsilon() : epsilon
   check("epsilon", eps, (x) => Number.isFinite(x) && Math.fround(x) > 0, "Expected a finite epsilon > 0")
   return new FusedAdam(learningRate, beta1, beta2, eps)
 }

@@ -58,7 +58,7 @@ import {
 } from "./internal/estimate.js"
 import { exactPotential, exactProbs, exactProbsWithError, exactRow } from "./internal/exact.js"
 import { checkEstimatorWork, checkSampleSize, defaultSamples } from "./internal/limits.js"
-import { fusedSample } from "./internal/fused.js"
+import { wasmFusedSample } from "./internal/fused.js"
 import { type IdentifyOptions, type IdentifyResult, makeIdentify } from "./internal/identify.js"
 import { freeDim, toTheta } from "./internal/param.js"
 import { stratifiedProbs } from "./internal/stratified.js"
@@ -335,7 +335,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       }),
     sample: (theta, options) =>
       tf.tidy(() => {
-        const fused = fusedSample(model, theta, sampleOptions(options), softmax ? "relaxed" : "hard")
+        const fused = wasmFusedSample(model, theta, sampleOptions(options), softmax ? "relaxed" : "hard")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
@@ -343,7 +343,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       }),
     sampleStraightThrough: (theta, options) =>
       tf.tidy(() => {
-        const fused = fusedSample(model, theta, sampleOptions(options), "straightThrough")
+        const fused = wasmFusedSample(model, theta, sampleOptions(options), "straightThrough")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
         const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)

@@ -11,20 +11,13 @@ import { Data } from "effect"
 const show = formatValue
 
 /**
- * An argument failed validation: `argument` names it (e.g. `"box.lo[2]"`), `value` is what was given.
+ * An argument failed validation: the one class shared with `@perturb/noise` (re-exported, not
+ * redefined), so `instanceof InvalidArgument` holds whichever package threw it.
  *
  * @since 0.1.0
  * @category errors
  */
-export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
-  readonly argument: string
-  readonly value: unknown
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `Invalid ${this.argument} = ${show(this.value)}: ${this.reason}`
-  }
-}
+export { InvalidArgument } from "@perturb/noise"
 
 /**
  * Two things that must share a dimension (or a shape) do not: `argument` names the one that
@@ -91,7 +84,6 @@ export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
     return `No closed form for ${this.what} with noise ${this.noise}: ${this.reason}`
   }
 }
-
 
 /**
  * An iterative solver stopped (after `iterations`, or because no step improved) without meeting

@@ -1,5 +1,5 @@
 /**
- * Gaussian-Argmax probabilities on a grid: for θ [rows, d] and i.i.d. standard normal noise,
+ * Normal-Argmax probabilities on a grid: for θ [rows, d] and i.i.d. standard normal noise,
  * P_i = P(argmax_j (θ_j + γ_j) = i) = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt (math.md §2.4), by one
  * shared n-node Gauss–Legendre rule on max θ ± h per row, in log space, with its gradient — the KL
  * term of a categorical VAE with Normal noise. O(rows · d · n); `compile(Model.perturbArgmax(…)).probs`
@@ -18,47 +18,48 @@
  * same formula as tfjs ops over [rows, d, n] tensors with tfjs's gradients. Both treat the offsets
  * of the grid as fixed while it moves with max θ, so they have the same gradient.
  *
+ * Names: Normal means i.i.d. normal noise, Gaussian a correlated one (`Noise.gaussian`), so the
+ * exports are `normalArgmaxGrid` / `NormalArgmaxGridOptions`; the earlier `gaussianArgmax…` names
+ * remain as deprecated aliases.
+ *
  * @since 0.2.0
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
-import { isWasmApi, valuesOf } from "./internal/fused.js"
 import { gridBackward, gridBackwardJacobian, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
+import { kernelFor } from "./internal/kernels.js"
 import { checkLive, checkTensor, customOp } from "./internal/tensors.js"
+import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
 
 /**
- * Options of `gaussianArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
+ * Options of `normalArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
  * `halfWidth` (finite and > 0, default 8) of the Gauss–Legendre rule on max θ ± halfWidth.
  *
  * @since 0.2.0
  * @category kernels
  */
-export interface GaussianArgmaxGridOptions {
+export interface NormalArgmaxGridOptions {
   readonly nodes?: number
   readonly halfWidth?: number
 }
 
 const MAX_NODES = 1024
 
-const tensorOf = (values: Float32Array, shape: [number, number]): tf.Tensor2D =>
-  // tfjs-wasm copies into its heap; the cpu backend keeps the array, so it gets its own copy.
-  tf.tensor2d(tf.getBackend() === "wasm" ? values : values.slice(), shape, "float32")
-
 /**
- * Gaussian-Argmax probabilities of each row of θ [rows, d] (float32, finite), as a [rows, d] tensor
+ * Normal-Argmax probabilities of each row of θ [rows, d] (float32, finite), as a [rows, d] tensor
  * with a gradient. Throws `InvalidArgument` naming the argument for a θ that is not a float32
  * tf.Tensor of rank 2 or holds a non-finite value, or for bad `nodes` / `halfWidth`.
  *
  * @example
  * import * as tf from "@tensorflow/tfjs"
- * import { gaussianArgmaxGrid } from "@perturb/core"
+ * import { normalArgmaxGrid } from "@perturb/core"
  * const theta = tf.tensor2d([[0, 1, 2], [0, 0, 0]])
- * gaussianArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
- * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(gaussianArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
+ * normalArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
+ * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(normalArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
  * @since 0.2.0
  * @category kernels
  */
-export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxGridOptions): tf.Tensor2D => {
+export const normalArgmaxGrid = (theta: tf.Tensor2D, options?: NormalArgmaxGridOptions): tf.Tensor2D => {
   if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
     throw new InvalidArgument({ argument: "options", value: options, reason: "Expected { nodes?, halfWidth? } or undefined" })
   }
@@ -76,8 +77,7 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
   const [rows, d] = theta.shape
   if (d < 1) throw new InvalidArgument({ argument: "theta", value: theta.shape, reason: "Expected at least one column" })
   const rule = gridRule(nodes, halfWidth)
-  const backend = tf.getBackend()
-  if (!((backend === "cpu" || backend === "wasm") && isWasmApi(Reflect.get(globalThis, "WebAssembly")))) {
+  if (kernelFor("gaussianArgmaxGrid") !== "wasm") {
     checkTensor("theta", theta, d)
     return gridOps(theta, rule)
   }
@@ -93,7 +93,7 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
     (p, jacobian): { values: Float32Array; jacobian: Float32Array | undefined } | number => ({ values: p.slice(), jacobian: jacobian?.slice() }),
     (index): { values: Float32Array; jacobian: Float32Array | undefined } | number => index,
     // Only while tfjs records gradients (tf.grad, optimizer.minimize): otherwise none is ever asked for.
-    tf.engine().state.gradientDepth > 0
+    gradientDepth() > 0
   )
   if (typeof forward === "number") {
     throw new InvalidArgument({ argument: `theta[${forward}]`, value: valuesOf(theta)[forward], reason: "Expected a finite number" })
@@ -105,9 +105,27 @@ export const gaussianArgmaxGrid = (theta: tf.Tensor2D, options?: GaussianArgmaxG
       value: tf.tensor2d(values, [rows, d], "float32"),
       gradFunc: (dy, [xs]) =>
         jacobian === undefined
-          ? gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorOf(g, [rows, d]))
-          : gridBackwardJacobian(jacobian, () => valuesOf(dy), rows, d, (g) => tensorOf(g, [rows, d]))
+          ? gridBackward(() => valuesOf(xs!), () => valuesOf(dy), rows, d, rule, (g) => tensorFromValues<tf.Rank.R2>(g, [rows, d]))
+          : gridBackwardJacobian(jacobian, () => valuesOf(dy), rows, d, (g) => tensorFromValues<tf.Rank.R2>(g, [rows, d]))
     }
   })
   return op(theta) as tf.Tensor2D
 }
+
+/**
+ * The former name of {@link normalArgmaxGrid} (the noise is i.i.d. Normal, not a correlated Gaussian).
+ *
+ * @since 0.2.0
+ * @category kernels
+ * @deprecated since 0.2.0: use normalArgmaxGrid
+ */
+export const gaussianArgmaxGrid = normalArgmaxGrid
+
+/**
+ * The former name of {@link NormalArgmaxGridOptions}.
+ *
+ * @since 0.2.0
+ * @category kernels
+ * @deprecated since 0.2.0: use NormalArgmaxGridOptions
+ */
+export type GaussianArgmaxGridOptions = NormalArgmaxGridOptions

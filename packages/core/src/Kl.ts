@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
+import { readsBackSync } from "./internal/kernels.js"
 import { checkLive } from "./internal/tensors.js"
 
 // The smallest normal float32. A float32 zero stands for a value below 2^-150, so reading it as this
@@ -20,7 +21,7 @@ const checkProbabilities = (argument: string, x: unknown): tf.Tensor => {
   if (!(x instanceof tf.Tensor)) throw new InvalidArgument({ argument, value: x, reason: "Expected a tf.Tensor" })
   if (x.isDisposed) throw new InvalidArgument({ argument, value: "a disposed tensor", reason: "Expected a live tf.Tensor" })
   if (x.dtype !== "float32") throw new InvalidArgument({ argument, value: x.dtype, reason: "Expected dtype float32" })
-  if (tf.getBackend() !== "webgpu") {
+  if (readsBackSync()) {
     const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.logicalAnd(tf.isFinite(x), tf.greaterEqual(x, 0)))).dataSync()[0])
     if (bad) {
       const values = x.dataSync()

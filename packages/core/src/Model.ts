@@ -17,13 +17,13 @@ import { fromJSON as spaceFromJSON, isSpace, type Space, type SpaceJson } from "
 import { checkTemperature } from "./internal/temperature.js"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("@perturb/core/Model")
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category symbols
  */
 export type TypeId = typeof TypeId
@@ -64,7 +64,7 @@ export type Model<D extends number = number> = PerturbSoftmax<D> | PerturbArgmax
 /**
  * The JSON form of a model: its space's and its noise's JSON forms side by side.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type ModelJson =
@@ -203,7 +203,7 @@ const within = <A>(path: string, build: () => A): A => {
  * const m = Model.fromJSON({ _tag: "PerturbArgmax", space: { _tag: "ZeroSum", dim: 3 }, noise: { _tag: "Gumbel" } })
  * ```
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const fromJSON = (json: unknown): Model => {

@@ -13,7 +13,8 @@
  * Constructors never build dense `d × d` data: `reals`, `pinned` and `zeroSum` stay O(1) in memory so
  * `d = 100 000` is cheap; `canonical` and `affineHull` materialise matrices only when asked.
  * Polyhedral decisions (non-emptiness, implicit equalities, interior centre, boundedness) are LPs
- * solved by HiGHS, loaded once when this module is imported.
+ * solved by HiGHS, loaded once when this module is imported. The constraints as sparse labelled
+ * rows, and the decisions read off them, are the `Polyhedral` module.
  *
  * @since 0.1.0
  */
@@ -23,6 +24,8 @@ export {
   type Intersection,
   isSpace,
   type JsonBound,
+  type Kind,
+  type Kinds,
   type Pinned,
   type Polyhedron,
   type Reals,

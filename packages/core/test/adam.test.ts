@@ -8,8 +8,9 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { adam, InvalidArgument } from "../src/index.js"
+import { cpuUnderAnotherName, worst } from "./helpers.js"
 
 const SHAPES: Array<Array<number>> = [[1], [3], [4], [5], [7], [13], [4, 5], [37, 11], [1025], [64, 33]]
 
@@ -29,17 +30,6 @@ const loss = (vars: ReadonlyArray<tf.Variable>, step: number): tf.Scalar =>
       })
       .reduce((a, b) => tf.add(a, b)) as tf.Scalar
   )
-
-/** max over i of |a − b| / (atol + rtol·|b|). */
-const worst = (a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number => {
-  expect(a.length).toBe(b.length)
-  let w = 0
-  for (let i = 0; i < a.length; i++) {
-    expect(Number.isFinite(a[i]!)).toBe(true)
-    w = Math.max(w, Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!)))
-  }
-  return w
-}
 
 /** Adam in float32, each operation rounded as tfjs rounds it: the reference for one variable's history. */
 class ReferenceAdam {
@@ -234,18 +224,8 @@ describe.each(["cpu", "wasm"])("adam on %s", (backend) => {
 })
 
 describe("adam without the fused kernel", () => {
-  // The cpu backend under another name: the fused step runs only on backends named cpu and wasm.
-  beforeAll(async () => {
-    const cpu = tf.findBackendFactory("cpu")
-    if (cpu === null) throw new Error("no cpu backend")
-    tf.registerBackend("composed-cpu", cpu)
-    for (const k of tf.getKernelsForBackend("cpu")) tf.registerKernel({ ...k, backendName: "composed-cpu" })
-  })
-  afterAll(async () => {
-    await tf.setBackend("cpu")
-    for (const k of tf.getKernelsForBackend("composed-cpu")) tf.unregisterKernel(k.kernelName, "composed-cpu")
-    tf.removeBackend("composed-cpu")
-  })
+  // The fused step runs only on backends named cpu and wasm.
+  cpuUnderAnotherName("composed-cpu")
 
   it("runs tf.train.adam's formula as tfjs ops, and carries the moments across backend switches", async () => {
     await tf.setBackend("cpu")

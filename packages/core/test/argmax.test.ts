@@ -18,11 +18,7 @@ import {
   argmaxJacobian,
   argmaxJvp
 } from "../src/internal/argmax.js"
-
-interface LawSpec {
-  readonly ctor: string
-  readonly params: Record<string, number>
-}
+import { f64, lawOf, type LawSpec, maxAbsDiff, sum } from "./helpers.js"
 
 interface IndependentCase {
   readonly name: string
@@ -50,41 +46,6 @@ const fixture = JSON.parse(readFileSync(new URL("../fixtures/argmax.json", impor
   readonly cases: ReadonlyArray<IndependentCase | GaussianCase>
 }
 
-const lawOf = (s: LawSpec): Law => {
-  const p = s.params
-  switch (s.ctor) {
-    case "normal":
-      return Noise.normal(p)
-    case "gumbel":
-      return Noise.gumbel(p)
-    case "logistic":
-      return Noise.logistic(p)
-    case "laplace":
-      return Noise.laplace(p)
-    case "studentT":
-      return Noise.studentT({ df: p["df"]!, ...p })
-    case "cauchy":
-      return Noise.cauchy(p)
-    case "uniform":
-      return Noise.uniform(p)
-    case "exponential":
-      return Noise.exponential(p)
-    default:
-      throw new Error(`unknown law ${s.ctor}`)
-  }
-}
-
-const f64 = (xs: ArrayLike<number>): Float64Array => Float64Array.from(xs)
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
-const sum = (a: ArrayLike<number>): number => {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i]!
-  return s
-}
 const Phi = (x: number): number => Noise.normal().cdf(x)
 const phi = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)
 const EULER_GAMMA = 0.5772156649015329

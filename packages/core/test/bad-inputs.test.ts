@@ -4,12 +4,12 @@
  * what was tried and how each is handled is packages/core/test/BAD_INPUTS.md.
  */
 import * as tf from "@tensorflow/tfjs"
-import { formatValue, Key, Noise } from "@perturb/noise"
+import { formatValue, InvalidArgument as NoiseInvalidArgument, Key, Noise } from "@perturb/noise"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { adam, compile, dense, gaussianArgmaxGrid, klCategorical, Model, Space } from "../src/index.js"
+import { adam, compile, dense, InvalidArgument, klCategorical, Model, normalArgmaxGrid, Space } from "../src/index.js"
 
-const TYPED = ["InvalidArgument", "InvalidParameter", "DimensionMismatch", "EmptySpace", "NotUnique", "NoClosedForm"]
+const TYPED = ["InvalidArgument", "DimensionMismatch", "EmptySpace", "NotUnique", "NoClosedForm"]
 
 export interface Case {
   readonly name: string
@@ -169,7 +169,7 @@ const cases: Array<Case> = [
   })),
   { name: "identify key 5", call: () => pinned.identify([0.2, 0.3, 0.5], { key: 5 as never }), argument: "key", shown: "5" },
 
-  // ---- klCategorical, dense, adam, gaussianArgmaxGrid ---------------------------------------
+  // ---- klCategorical, dense, adam, normalArgmaxGrid ---------------------------------------
   ...tensorCases("klCategorical", "q", (x) => klCategorical(x as never, theta)),
   ...tensorCases("klCategorical", "p", (x) => klCategorical(theta, x as never)),
   { name: "klCategorical shapes differ", call: () => klCategorical(tf.tensor1d([0.5, 0.5]), theta), argument: "p" },
@@ -183,12 +183,12 @@ const cases: Array<Case> = [
   ...[-0.1, 1, NaN, "0.9"].map((b): Case => ({ name: `adam beta1 ${show(b)}`, call: () => adam(0.1, b as never), argument: "beta1", shown: show(b) })),
   ...[1.5, NaN].map((b): Case => ({ name: `adam beta2 ${show(b)}`, call: () => adam(0.1, 0.9, b), argument: "beta2", shown: show(b) })),
   ...[0, -1, NaN].map((eps): Case => ({ name: `adam epsilon ${show(eps)}`, call: () => adam(0.1, 0.9, 0.999, eps), argument: "epsilon", shown: show(eps) })),
-  ...tensorCases("gaussianArgmaxGrid", "theta", (x) => gaussianArgmaxGrid(x as never)),
-  { name: "gaussianArgmaxGrid rank 1", call: () => gaussianArgmaxGrid(theta as never), argument: "theta" },
-  { name: "gaussianArgmaxGrid NaN", call: () => gaussianArgmaxGrid(tf.tensor2d([[0, NaN]])), argument: "theta", shown: "NaN" },
-  ...[0, 1.5, 5000, "64"].map((n): Case => ({ name: `gaussianArgmaxGrid nodes ${show(n)}`, call: () => gaussianArgmaxGrid(tf.zeros([1, 3]), { nodes: n as never }), argument: "nodes", shown: show(n) })),
-  ...[0, -1, NaN].map((h): Case => ({ name: `gaussianArgmaxGrid halfWidth ${show(h)}`, call: () => gaussianArgmaxGrid(tf.zeros([1, 3]), { halfWidth: h }), argument: "halfWidth", shown: show(h) })),
-  { name: "gaussianArgmaxGrid options 5", call: () => gaussianArgmaxGrid(tf.zeros([1, 3]), 5 as never), argument: "options", shown: "5" },
+  ...tensorCases("normalArgmaxGrid", "theta", (x) => normalArgmaxGrid(x as never)),
+  { name: "normalArgmaxGrid rank 1", call: () => normalArgmaxGrid(theta as never), argument: "theta" },
+  { name: "normalArgmaxGrid NaN", call: () => normalArgmaxGrid(tf.tensor2d([[0, NaN]])), argument: "theta", shown: "NaN" },
+  ...[0, 1.5, 5000, "64"].map((n): Case => ({ name: `normalArgmaxGrid nodes ${show(n)}`, call: () => normalArgmaxGrid(tf.zeros([1, 3]), { nodes: n as never }), argument: "nodes", shown: show(n) })),
+  ...[0, -1, NaN].map((h): Case => ({ name: `normalArgmaxGrid halfWidth ${show(h)}`, call: () => normalArgmaxGrid(tf.zeros([1, 3]), { halfWidth: h }), argument: "halfWidth", shown: show(h) })),
+  { name: "normalArgmaxGrid options 5", call: () => normalArgmaxGrid(tf.zeros([1, 3]), 5 as never), argument: "options", shown: "5" },
 
   // ---- Space --------------------------------------------------------------------------------
   ...[0, -1, 2.5, NaN, Infinity, "3", null, undefined].flatMap((d): Array<Case> => [
@@ -237,6 +237,14 @@ describe("bad inputs to @perturb/core", () => {
     if (process.env.BAD_INPUTS_LOG !== undefined) console.log(bad.join("\n"))
     expect(bad, `${cases.length - bad.length}/${cases.length} clean`).toEqual([])
   })
+
+  it("core and noise throw one InvalidArgument class", () => {
+    expect(InvalidArgument).toBe(NoiseInvalidArgument)
+    const fromNoise = thrown(() => Noise.gumbel({ scale: -1 }))
+    const fromCore = thrown(() => Space.box(NaN, 1, 3))
+    expect(fromNoise).toBeInstanceOf(InvalidArgument)
+    expect(fromCore).toBeInstanceOf(NoiseInvalidArgument)
+  })
 })
 
 /** Bad values for an argument position; `shown` is how the message prints them. */
@@ -276,7 +284,7 @@ const positions: ReadonlyArray<Position> = [
   { name: "klCategorical(q)", argument: "q", values: badTensor.filter((v) => !(v instanceof tf.Tensor && !v.isDisposed && v.shape[v.rank - 1] === 3)), call: (x) => klCategorical(x as never, theta) },
   { name: "Space.reals(d)", argument: "d", values: badValue, call: (x) => Space.reals(x as never) },
   { name: "adam(learningRate)", argument: "learningRate", values: badPositive.filter((v) => v !== undefined), call: (x) => adam(x as never) },
-  { name: "gaussianArgmaxGrid(theta)", argument: "theta", values: badTensor2, call: (x) => gaussianArgmaxGrid(x as never) }
+  { name: "normalArgmaxGrid(theta)", argument: "theta", values: badTensor2, call: (x) => normalArgmaxGrid(x as never) }
 ]
 
 describe("bad inputs generated (property)", () => {

@@ -11,6 +11,7 @@ import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
 import { argmaxJacobian } from "../src/internal/argmax.js"
+import { caught } from "./helpers.js"
 
 const theta = [0.2, 0.7, -0.4]
 const d = theta.length
@@ -28,15 +29,6 @@ const exactJacobian = (law: Noise.Law): Float64Array => {
     })
   }
   return argmaxJacobian(Float64Array.from(theta), Array.from({ length: d }, () => law))
-}
-
-const caught = (f: () => unknown): { _tag?: string; argument?: string; message: string } => {
-  try {
-    f()
-  } catch (e) {
-    return e as { _tag: string; argument?: string; message: string }
-  }
-  throw new Error("expected a throw")
 }
 
 const laws = [Noise.normal(), Noise.gumbel(), Noise.logistic(), Noise.normal({ sd: 2 })]

@@ -5,15 +5,7 @@ import * as tf from "@tensorflow/tfjs"
 import { Key, Noise } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
 import { compile, DimensionMismatch, InvalidArgument, Model, Space } from "../src/index.js"
-
-const caught = (f: () => unknown): { _tag: string; argument?: string; message: string } => {
-  try {
-    f()
-  } catch (e) {
-    return e as { _tag: string; argument?: string; message: string }
-  }
-  throw new Error("expected a throw")
-}
+import { caught } from "./helpers.js"
 
 describe("kernel argument errors (cpu)", () => {
   const k = compile(Model.perturbSoftmax({ space: Space.reals(3), noise: Noise.gumbel(), temperature: 0.5 }))

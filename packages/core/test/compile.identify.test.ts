@@ -15,12 +15,8 @@ import { Key, Noise } from "@perturb/noise"
 import * as fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, NotUnique, Space } from "../src/index.js"
+import { read } from "./helpers.js"
 
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
 const normalised = (p: Float32Array) => {
   const q = Float64Array.from(p)
   const s = q.reduce((a, b) => a + b, 0)
@@ -132,7 +128,7 @@ describe.each(["cpu", "wasm"])("identify on %s", (backend) => {
 })
 
 describe("identify near a vertex", () => {
-  it("recovers θ for p = (0.001, 0.001, 0.998) with Gaussian-Argmax on the pinned space (a 0/0 in CG once gave NaN)", () => {
+  it("recovers θ for p = (0.001, 0.001, 0.998) with Normal-Argmax on the pinned space (a 0/0 in CG once gave NaN)", () => {
     const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }))
     const r = k.identify([0.001, 0.001, 0.998])
     expect(r.residual).toBeLessThan(1e-8)

@@ -13,21 +13,7 @@ import { readFileSync } from "node:fs"
 import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, klCategorical, Model, Space } from "../src/index.js"
-
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
-
-const caught = (f: () => unknown): { _tag: string; argument?: string; message: string } => {
-  try {
-    f()
-  } catch (e) {
-    return e as { _tag: string; argument?: string; message: string }
-  }
-  throw new Error("expected a throw")
-}
+import { caught, read } from "./helpers.js"
 
 interface DensityRow {
   readonly noise: "gumbel" | "normal"

@@ -20,6 +20,7 @@ import { Key, Noise } from "@perturb/noise"
 import * as fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, klCategorical, Model, NoClosedForm, Space } from "../src/index.js"
+import { maxAbsDiff, read } from "./helpers.js"
 
 interface NoiseSpec {
   readonly type: "gumbel" | "normal" | "gaussian"
@@ -72,21 +73,8 @@ const groups = <F extends { noise: NoiseSpec; tau: number }>(xs: Array<F>): Arra
   return [...m.entries()]
 }
 
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
-
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
-
 const softmaxKernels = (f: { noise: NoiseSpec; tau: number }, d: number) =>
   compile(Model.perturbSoftmax({ space: Space.reals(d), noise: noiseOf(f.noise), temperature: f.tau }))
-
 
 const theta2 = (rows: Array<SoftmaxFixture>) => tf.tensor2d(rows.map((r) => r.theta))
 

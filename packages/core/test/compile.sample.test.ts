@@ -7,17 +7,8 @@ import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, Model, Space } from "../src/index.js"
+import { maxAbsDiff, read } from "./helpers.js"
 
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
 const rowsOnSimplex = (y: Float32Array, d: number, tol = 1e-5) => {
   for (let r = 0; r < y.length / d; r++) {
     let s = 0

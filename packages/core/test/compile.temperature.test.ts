@@ -11,20 +11,7 @@ import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
-
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
-const caught = (f: () => unknown): { _tag: string; argument?: string; message: string } => {
-  try {
-    f()
-  } catch (e) {
-    return e as { _tag: string; argument?: string; message: string }
-  }
-  throw new Error("expected a throw")
-}
+import { caught, read } from "./helpers.js"
 
 const TAUS = [1e-30, 1e-4, 1e-2, 1, 1e2, 1e4, 1e30]
 const REFUSED = [1e-300, 1e-45, 1e-39, 9e-31, 1.1e30, 3.5e38, 1e300]

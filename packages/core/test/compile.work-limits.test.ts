@@ -9,15 +9,7 @@ import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, type Kernels, Model, Space } from "../src/index.js"
-
-const caught = (f: () => unknown): { _tag?: string; argument?: string; message: string } => {
-  try {
-    f()
-  } catch (e) {
-    return e as { _tag: string; argument?: string; message: string }
-  }
-  throw new Error("expected a throw")
-}
+import { caught } from "./helpers.js"
 
 /** Refused fast (unless θ itself is huge), typed, naming the argument, leaking nothing. */
 const refuses = (f: () => unknown, argument: string, fast = true) => {

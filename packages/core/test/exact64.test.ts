@@ -8,14 +8,11 @@
  * rounding ~1e-16 / h plus the quadrature's own error / h (≤ 1e-12 / 1e-4), so 1e-6.
  */
 import { readFileSync } from "node:fs"
-import { Key, type Law, Noise, type NoiseLike } from "@perturb/noise"
+import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
 import { exactJvp64, exactPotential64, exactProbs64, InvalidArgument, Model, Space } from "../src/index.js"
+import { lawOf, type LawSpec } from "./helpers.js"
 
-interface LawSpec {
-  readonly ctor: string
-  readonly params: Record<string, number>
-}
 interface Case {
   readonly name: string
   readonly kind: "independent" | "gaussian"
@@ -28,29 +25,6 @@ interface Case {
 }
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/argmax.json", import.meta.url), "utf8")) as { readonly cases: ReadonlyArray<Case> }
 
-const lawOf = (s: LawSpec): Law => {
-  const p = s.params
-  switch (s.ctor) {
-    case "normal":
-      return Noise.normal(p)
-    case "gumbel":
-      return Noise.gumbel(p)
-    case "logistic":
-      return Noise.logistic(p)
-    case "laplace":
-      return Noise.laplace(p)
-    case "studentT":
-      return Noise.studentT({ df: p["df"]!, ...p })
-    case "cauchy":
-      return Noise.cauchy(p)
-    case "uniform":
-      return Noise.uniform(p)
-    case "exponential":
-      return Noise.exponential(p)
-    default:
-      throw new Error(`unknown law ${s.ctor}`)
-  }
-}
 const noiseOf = (c: Case): NoiseLike =>
   c.kind === "gaussian"
     ? Noise.gaussian({ covariance: c.covariance!.map((r) => [...r]), mean: [...c.mean!] })

@@ -15,8 +15,9 @@ import { Key, type Law, Noise, type NoiseLike, Random } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
-import { fusedLaw, noiseValues, RAW_UNIFORM, transformWords } from "../src/internal/fused.js"
+import { fusedLaw, noiseValues, RAW_UNIFORM, transformWords } from "../src/testing.js"
 import { sourceSha256 } from "../src/internal/wasm/module.js"
+import { read, worst } from "./helpers.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -31,23 +32,6 @@ const LAWS: Array<[string, Law]> = [
   ["uniform(-1, 3)", Noise.uniform({ a: -1, b: 3 })],
   ["exponential(2)", Noise.exponential({ rate: 2 })]
 ]
-
-/** max over i of |a − b| / (atol + rtol·|b|): at most 1 when every element is within tolerance. */
-const worst = (a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number => {
-  expect(a.length).toBe(b.length)
-  let w = 0
-  for (let i = 0; i < a.length; i++) {
-    expect(Number.isFinite(a[i]!)).toBe(true)
-    w = Math.max(w, Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!)))
-  }
-  return w
-}
-
-const read = (t: tf.Tensor): Float32Array => {
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
-}
 
 describe("the committed WebAssembly module", () => {
   it("was built from the current perturb.c (else run scripts/build-wasm.sh)", () => {

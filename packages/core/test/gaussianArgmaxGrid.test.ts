@@ -1,5 +1,5 @@
 /**
- * gaussianArgmaxGrid (GaussianArgmaxGrid.ts, perturb.c `perturb_gauss_grid`): the fused kernel
+ * normalArgmaxGrid (GaussianArgmaxGrid.ts, perturb.c `perturb_gauss_grid`): the fused kernel
  * equals the tfjs-ops formulation in values and gradients on the cpu and wasm backends (one row,
  * the VAE's [2000, 10], d up to 1000, sizes off the SIMD width, extreme θ and ties); it agrees with
  * core's float64 adaptive quadrature; Σ_i P_i = 1; the composed path on other backends; tensor
@@ -8,20 +8,10 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise } from "@perturb/noise"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { compile, gaussianArgmaxGrid, InvalidArgument, Model, Space } from "../src/index.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { compile, gaussianArgmaxGrid, InvalidArgument, Model, normalArgmaxGrid, Space } from "../src/index.js"
 import { gridOps, gridRule } from "../src/internal/gaussianGrid.js"
-
-/** max over i of |a − b| / (atol + rtol·|b|): at most 1 when every element is within tolerance. */
-const worst = (a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number => {
-  expect(a.length).toBe(b.length)
-  let w = 0
-  for (let i = 0; i < a.length; i++) {
-    expect(Number.isFinite(a[i]!)).toBe(true)
-    w = Math.max(w, Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!)))
-  }
-  return w
-}
+import { cpuUnderAnotherName, worst } from "./helpers.js"
 
 const thetaOf = (rows: number, d: number, sd: number, seed: number): tf.Tensor2D =>
   tf.tensor2d(Float32Array.from(Noise.sample(Noise.normal({ sd }), Key.make(seed), rows * d)), [rows, d])
@@ -38,7 +28,7 @@ const valueAndGrad = (f: (t: tf.Tensor2D) => tf.Tensor2D, theta: tf.Tensor2D, se
 const ops = (t: tf.Tensor2D) => gridOps(t, gridRule(64, 8))
 
 for (const backend of ["cpu", "wasm"] as const) {
-  describe(`gaussianArgmaxGrid on ${backend}`, () => {
+  describe(`normalArgmaxGrid on ${backend}`, () => {
     beforeAll(async () => {
       await tf.setBackend(backend)
     })
@@ -59,7 +49,7 @@ for (const backend of ["cpu", "wasm"] as const) {
     for (const [name, make] of cases) {
       it(`equals the tfjs-ops formulation in values and gradients: ${name}`, () => {
         const theta = make()
-        const fused = valueAndGrad((t) => gaussianArgmaxGrid(t), theta, 7)
+        const fused = valueAndGrad((t) => normalArgmaxGrid(t), theta, 7)
         const composed = valueAndGrad(ops, theta, 7)
         expect(worst(fused.p, composed.p, 2e-5, 2e-6)).toBeLessThan(1)
         // Gradients scale with c (up to ~4): absolute tolerance relative to it.
@@ -68,10 +58,10 @@ for (const backend of ["cpu", "wasm"] as const) {
       })
     }
 
-    it("agrees with core's float64 Gaussian-Argmax probabilities to ~1e-6, and Σ_i P_i = 1", () => {
+    it("agrees with core's float64 Normal-Argmax probabilities to ~1e-6, and Σ_i P_i = 1", () => {
       for (const [rows, d, sd] of [[40, 10, 3], [10, 3, 1], [5, 37, 2]] as const) {
         const theta = thetaOf(rows, d, sd, 11 + d)
-        const got = Float32Array.from(tf.tidy(() => gaussianArgmaxGrid(theta).dataSync()))
+        const got = Float32Array.from(tf.tidy(() => normalArgmaxGrid(theta).dataSync()))
         const exact = tf.tidy(() => compile(Model.perturbArgmax({ space: Space.reals(d), noise: Noise.normal() })).probs(theta).probs.dataSync().slice())
         expect(worst(got, exact, 0, 2e-6)).toBeLessThan(1)
         for (let r = 0; r < rows; r++) {
@@ -84,10 +74,10 @@ for (const backend of ["cpu", "wasm"] as const) {
 
     it("is invariant to θ + c𝟙 and gives the uniform law on ties", () => {
       const theta = thetaOf(4, 6, 2, 21)
-      const a = tf.tidy(() => gaussianArgmaxGrid(theta).dataSync().slice())
-      const b = tf.tidy(() => gaussianArgmaxGrid(tf.add(theta, 3.25) as tf.Tensor2D).dataSync().slice())
+      const a = tf.tidy(() => normalArgmaxGrid(theta).dataSync().slice())
+      const b = tf.tidy(() => normalArgmaxGrid(tf.add(theta, 3.25) as tf.Tensor2D).dataSync().slice())
       expect(worst(a, b, 1e-5, 1e-7)).toBeLessThan(1)
-      const u = tf.tidy(() => gaussianArgmaxGrid(tf.zeros([1, 7]) as tf.Tensor2D).dataSync().slice())
+      const u = tf.tidy(() => normalArgmaxGrid(tf.zeros([1, 7]) as tf.Tensor2D).dataSync().slice())
       expect(worst(u, new Float32Array(7).fill(1 / 7), 1e-6, 0)).toBeLessThan(1)
       theta.dispose()
     })
@@ -95,11 +85,11 @@ for (const backend of ["cpu", "wasm"] as const) {
     it("keeps the tensor count flat (forward and backward)", () => {
       const theta = thetaOf(50, 10, 2, 31)
       const before = tf.memory().numTensors
-      tf.dispose(gaussianArgmaxGrid(theta))
-      tf.dispose(tf.grad((t) => tf.sum(tf.square(gaussianArgmaxGrid(t.as2D(50, 10)))))(theta))
+      tf.dispose(normalArgmaxGrid(theta))
+      tf.dispose(tf.grad((t) => tf.sum(tf.square(normalArgmaxGrid(t.as2D(50, 10)))))(theta))
       const v = tf.variable(theta)
       const afterVariable = tf.memory().numTensors
-      const { value, grads } = tf.variableGrads(() => tf.sum(gaussianArgmaxGrid(v)) as tf.Scalar, [v])
+      const { value, grads } = tf.variableGrads(() => tf.sum(normalArgmaxGrid(v)) as tf.Scalar, [v])
       tf.dispose([value, grads])
       expect(tf.memory().numTensors).toBe(afterVariable)
       v.dispose()
@@ -114,16 +104,16 @@ for (const backend of ["cpu", "wasm"] as const) {
       const int = tf.tensor2d([[1, 2]], [1, 2], "int32")
       const empty = tf.zeros([2, 0])
       const before = tf.memory().numTensors
-      expect(() => gaussianArgmaxGrid(bad)).toThrow(/theta\[2\] = NaN/)
-      expect(() => gaussianArgmaxGrid(bad)).toThrow(InvalidArgument)
-      expect(() => gaussianArgmaxGrid(rank1 as unknown as tf.Tensor2D)).toThrow(InvalidArgument)
-      expect(() => gaussianArgmaxGrid([[1, 2]] as unknown as tf.Tensor2D)).toThrow(/theta/)
-      expect(() => gaussianArgmaxGrid(int as tf.Tensor2D)).toThrow(/dtype float32/)
-      expect(() => gaussianArgmaxGrid(empty as tf.Tensor2D)).toThrow(InvalidArgument)
-      expect(() => gaussianArgmaxGrid(theta, { nodes: 0 })).toThrow(/options.nodes = 0/)
-      expect(() => gaussianArgmaxGrid(theta, { nodes: 2.5 })).toThrow(InvalidArgument)
-      expect(() => gaussianArgmaxGrid(theta, { halfWidth: -1 })).toThrow(/options.halfWidth = -1/)
-      expect(() => gaussianArgmaxGrid(theta, { halfWidth: Number.POSITIVE_INFINITY })).toThrow(InvalidArgument)
+      expect(() => normalArgmaxGrid(bad)).toThrow(/theta\[2\] = NaN/)
+      expect(() => normalArgmaxGrid(bad)).toThrow(InvalidArgument)
+      expect(() => normalArgmaxGrid(rank1 as unknown as tf.Tensor2D)).toThrow(InvalidArgument)
+      expect(() => normalArgmaxGrid([[1, 2]] as unknown as tf.Tensor2D)).toThrow(/theta/)
+      expect(() => normalArgmaxGrid(int as tf.Tensor2D)).toThrow(/dtype float32/)
+      expect(() => normalArgmaxGrid(empty as tf.Tensor2D)).toThrow(InvalidArgument)
+      expect(() => normalArgmaxGrid(theta, { nodes: 0 })).toThrow(/options.nodes = 0/)
+      expect(() => normalArgmaxGrid(theta, { nodes: 2.5 })).toThrow(InvalidArgument)
+      expect(() => normalArgmaxGrid(theta, { halfWidth: -1 })).toThrow(/options.halfWidth = -1/)
+      expect(() => normalArgmaxGrid(theta, { halfWidth: Number.POSITIVE_INFINITY })).toThrow(InvalidArgument)
       expect(tf.memory().numTensors).toBe(before)
       tf.dispose([theta, bad, rank1, int, empty])
     })
@@ -131,7 +121,7 @@ for (const backend of ["cpu", "wasm"] as const) {
     it("honours nodes and halfWidth (a rule padded to the SIMD width)", () => {
       const theta = thetaOf(3, 5, 1, 41)
       for (const nodes of [13, 30, 64, 97]) {
-        const fused = valueAndGrad((t) => gaussianArgmaxGrid(t, { nodes, halfWidth: 9 }), theta, 5)
+        const fused = valueAndGrad((t) => normalArgmaxGrid(t, { nodes, halfWidth: 9 }), theta, 5)
         const composed = valueAndGrad((t) => gridOps(t, gridRule(nodes, 9)), theta, 5)
         expect(worst(fused.p, composed.p, 2e-5, 2e-6)).toBeLessThan(1)
         expect(worst(fused.g, composed.g, 1e-4, 4e-6 * fused.scale)).toBeLessThan(1)
@@ -141,29 +131,27 @@ for (const backend of ["cpu", "wasm"] as const) {
   })
 }
 
-describe("gaussianArgmaxGrid without the fused kernel", () => {
-  // The cpu backend under another name: the kernel runs only on backends named cpu and wasm.
+describe("normalArgmaxGrid without the fused kernel", () => {
+  // The kernel runs only on backends named cpu and wasm.
+  cpuUnderAnotherName("grid-cpu")
   beforeAll(async () => {
-    const cpu = tf.findBackendFactory("cpu")
-    if (cpu === null) throw new Error("no cpu backend")
-    tf.registerBackend("grid-cpu", cpu)
-    for (const k of tf.getKernelsForBackend("cpu")) tf.registerKernel({ ...k, backendName: "grid-cpu" })
     await tf.setBackend("grid-cpu")
-  })
-  afterAll(async () => {
-    await tf.setBackend("cpu")
-    for (const k of tf.getKernelsForBackend("grid-cpu")) tf.unregisterKernel(k.kernelName, "grid-cpu")
-    tf.removeBackend("grid-cpu")
   })
 
   it("runs the tfjs-ops formulation, with the same typed errors", () => {
     const theta = thetaOf(20, 10, 2, 51)
-    const got = valueAndGrad((t) => gaussianArgmaxGrid(t), theta, 3)
+    const got = valueAndGrad((t) => normalArgmaxGrid(t), theta, 3)
     const want = valueAndGrad(ops, theta, 3)
     expect(got.p).toEqual(want.p)
     expect(got.g).toEqual(want.g)
     const bad = tf.tensor2d([[0, Number.POSITIVE_INFINITY]])
-    expect(() => gaussianArgmaxGrid(bad)).toThrow(/theta\[1\] = Infinity/)
+    expect(() => normalArgmaxGrid(bad)).toThrow(/theta\[1\] = Infinity/)
     tf.dispose([theta, bad])
+  })
+})
+
+describe("the deprecated names", () => {
+  it("gaussianArgmaxGrid is normalArgmaxGrid under its former name", () => {
+    expect(gaussianArgmaxGrid).toBe(normalArgmaxGrid)
   })
 })

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
 import { DimensionMismatch, InvalidArgument } from "../src/index.js"
 import { enableWebGPU, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "../src/gpu/index.js"
+import { onCpu } from "./helpers.js"
 
 const available = await enableWebGPU().then(
   () => true,
@@ -29,20 +30,6 @@ const worst = (a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: n
 const values = (n: number, seed: number, scale = 1): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed * 1.7) * scale + Math.cos(i * 0.011 * seed) * 0.25 * scale)
 
-/** Runs f on the cpu backend and returns its tensors' values. */
-const onCpu = async (f: () => Array<tf.Tensor>): Promise<Array<Float32Array>> => {
-  const previous = tf.getBackend()
-  await tf.setBackend("cpu")
-  try {
-    return tf.tidy(f).map((t) => {
-      const v = t.dataSync() as Float32Array
-      t.dispose()
-      return v
-    })
-  } finally {
-    await tf.setBackend(previous)
-  }
-}
 
 describe("gpuDense and gpuAdam off webgpu", () => {
   it("reject the cpu backend with InvalidArgument naming the backend", async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest"
 import { Key, Noise, Random } from "@perturb/noise"
 import { compile, Model, Space } from "../src/index.js"
 import { enableWebGPU, fusedSample, gpuNoise, gpuUniform32, WebGPUUnavailable } from "../src/gpu/index.js"
+import { onCpu } from "./helpers.js"
 
 const attempt = await enableWebGPU().then(
   (context) => ({ available: true as const, context }),
@@ -91,23 +92,6 @@ describe.runIf(available)("WebGPU fused kernels", () => {
   const thetaFor = (d: number, rows: number): tf.Tensor => tf.tensor(thetaValues(d, rows), shapeOf(d, rows))
   const temperatures = (rows: number): Float32Array => Float32Array.from({ length: rows }, (_, i) => 0.3 + 0.2 * i)
   const weightsFor = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.cos(i * 1.3))
-
-  /**
-   * The reference: compile(model) with composed ops on tfjs's cpu backend (compile validates its
-   * inputs with synchronous reads, which the webgpu backend does not offer in Node).
-   */
-  const onCpu = async (f: () => Array<tf.Tensor>): Promise<Array<Float32Array>> => {
-    await tf.setBackend("cpu")
-    try {
-      return tf.tidy(f).map((t) => {
-        const v = t.dataSync() as Float32Array
-        t.dispose()
-        return v
-      })
-    } finally {
-      await tf.setBackend("webgpu")
-    }
-  }
 
   it.each(cases)("relaxed samples and gradients equal compile(model)'s: $name", async ({ noise, d, rows, samples, perRow }) => {
     const key = Key.make(11)

@@ -1,5 +1,5 @@
 /**
- * Shared-node Gaussian-Argmax (src/internal/normalArgmax.ts) against the independent SciPy references
+ * Shared-node Normal-Argmax (src/internal/normalArgmax.ts) against the independent SciPy references
  * (`fixtures/argmax_normal.json`: quad_vec probabilities, potential and J v up to d = 1000;
  * `fixtures/argmax.json`: QUADPACK per-coordinate integrals), the adaptive Gauss–Kronrod path at
  * tolerance 1e-14, and the laws of math.md §2: Σ P = 1, P(θ + c𝟙) = P(θ), Σ_i (J v)_i = 0, J 𝟙 = 0,
@@ -14,6 +14,7 @@ import { compile, InvalidArgument, Model, Space } from "../src/index.js"
 import { argmaxIndependent, argmaxJvp } from "../src/internal/argmax.js"
 import { exactRow } from "../src/internal/exact.js"
 import { kronrod21, normalArgmax, normalFamily, normalLogCdfMills } from "../src/methods/normal/index.js"
+import { f64, maxAbsDiff, sum } from "./helpers.js"
 
 interface NormalCase {
   readonly name: string
@@ -42,17 +43,6 @@ const argmaxFixture = JSON.parse(readFileSync(new URL("../fixtures/argmax.json",
   readonly cases: ReadonlyArray<IndependentCase>
 }
 
-const f64 = (xs: ArrayLike<number>): Float64Array => Float64Array.from(xs)
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
-const sum = (a: ArrayLike<number>): number => {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i]!
-  return s
-}
 const iid = (d: number, law: Law = Noise.normal()): Array<Law> => new Array<Law>(d).fill(law)
 const familyOf = (laws: ReadonlyArray<Law>) => {
   const f = normalFamily(laws)
@@ -279,7 +269,7 @@ describe("typed errors", () => {
   })
 })
 
-describe("identify: P(identify(p)) = p (Gaussian-Argmax on the zero-sum space)", () => {
+describe("identify: P(identify(p)) = p (Normal-Argmax on the zero-sum space)", () => {
   for (const d of [10, 100, 1000]) {
     it(`d = ${d} to residual 1e-8`, () => {
       const laws = iid(d)

@@ -1,5 +1,5 @@
 /**
- * Small Gaussian-Argmax probabilities to a relative tolerance (`normalArgmaxSmall`), which the
+ * Small Normal-Argmax probabilities to a relative tolerance (`normalArgmaxSmall`), which the
  * inverse map's oracle uses instead of a full adaptive pass over all d coordinates. Checked against
  * the adaptive Gauss–Kronrod path at tolerance 1e-13 (independent: law evaluations, its own panels
  * and range), and identify at d = 1000 with probabilities down to 5e-14 is checked the same way.
@@ -54,7 +54,7 @@ describe("normalArgmaxSmall", () => {
   })
 })
 
-describe("identify, Gaussian-Argmax, d = 1000, probabilities down to 5e-14", () => {
+describe("identify, Normal-Argmax, d = 1000, probabilities down to 5e-14", () => {
   it("meets max_i |log P_i(θ) − log p_i| ≤ 1e-8 with P recomputed on the adaptive path", () => {
     const d = 1000
     const laws = new Array<Law>(d).fill(Noise.normal())

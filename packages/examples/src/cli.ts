@@ -32,25 +32,28 @@ const usage = `perturb <command> [options] [--json]
 SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
 NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy | uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json`
 
+// parseArgs's table: every option takes a value except the three flags.
+const value = { type: "string" } as const
+const flag = { type: "boolean", default: false } as const
 const options = {
-  model: { type: "string" },
-  noise: { type: "string" },
-  space: { type: "string" },
-  theta: { type: "string" },
-  p: { type: "string" },
-  tau: { type: "string" },
-  method: { type: "string" },
-  samples: { type: "string" },
-  seed: { type: "string" },
-  out: { type: "string" },
-  confirm: { type: "boolean", default: false },
-  filter: { type: "string" },
-  seeds: { type: "string" },
-  epochs: { type: "string" },
-  steps: { type: "string" },
-  limit: { type: "string" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", default: false }
+  model: value,
+  noise: value,
+  space: value,
+  theta: value,
+  p: value,
+  tau: value,
+  method: value,
+  samples: value,
+  seed: value,
+  out: value,
+  confirm: flag,
+  filter: value,
+  seeds: value,
+  epochs: value,
+  steps: value,
+  limit: value,
+  json: flag,
+  help: flag
 } as const
 
 type Values = { [K in keyof typeof options]?: (typeof options)[K]["type"] extends "boolean" ? boolean : string }

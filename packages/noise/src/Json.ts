@@ -8,13 +8,13 @@
  *   recomputed, never read).
  *
  * The shape is checked with `effect/Schema`, then the constructors check the content, so a file is
- * held to exactly the rules of code. Every failure is an `InvalidParameter` whose argument is the
+ * held to exactly the rules of code. Every failure is an `InvalidArgument` whose argument is the
  * path of the field in the JSON (`json.law.scale`, `json.covariance[1][0]`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { Result, Schema } from "effect"
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import * as L from "./Law.js"
 import type { Law } from "./Law.js"
 import { gaussian, iid, independent, type Noise, type NoiseJson } from "./Vector.js"
@@ -23,20 +23,26 @@ const Num = Schema.Number
 const opt = Schema.optionalKey(Num)
 const Numbers = Schema.Array(Num)
 
-// One shape per tag: what `fromJSON` accepts before the constructor checks the values.
-const lawShapes = {
-  Gumbel: Schema.Struct({ loc: opt, scale: opt }),
-  Normal: Schema.Struct({ mean: opt, sd: opt }),
-  Logistic: Schema.Struct({ loc: opt, scale: opt }),
-  Laplace: Schema.Struct({ loc: opt, scale: opt }),
-  StudentT: Schema.Struct({ df: Num, loc: opt, scale: opt }),
-  Cauchy: Schema.Struct({ loc: opt, scale: opt }),
-  Uniform: Schema.Struct({ a: opt, b: opt }),
-  Exponential: Schema.Struct({ rate: opt }),
-  Discrete: Schema.Struct({ atoms: Numbers, weights: Schema.optionalKey(Numbers) })
+/**
+ * A law's reader: its JSON shape (what `fromJSON` accepts before the constructor checks the values)
+ * and its constructor, whose errors are renamed to the field's path.
+ */
+const reader = <A>(shape: Schema.Codec<A, A>, make: (options: A) => Law) => (path: string, json: unknown): Law =>
+  at(path, () => make(decode(shape, path, json)))
+
+const lawReaders = {
+  Gumbel: reader(Schema.Struct({ loc: opt, scale: opt }), L.gumbel),
+  Normal: reader(Schema.Struct({ mean: opt, sd: opt }), L.normal),
+  Logistic: reader(Schema.Struct({ loc: opt, scale: opt }), L.logistic),
+  Laplace: reader(Schema.Struct({ loc: opt, scale: opt }), L.laplace),
+  StudentT: reader(Schema.Struct({ df: Num, loc: opt, scale: opt }), L.studentT),
+  Cauchy: reader(Schema.Struct({ loc: opt, scale: opt }), L.cauchy),
+  Uniform: reader(Schema.Struct({ a: opt, b: opt }), L.uniform),
+  Exponential: reader(Schema.Struct({ rate: opt }), L.exponential),
+  Discrete: reader(Schema.Struct({ atoms: Numbers, weights: Schema.optionalKey(Numbers) }), L.discrete)
 } as const
 
-type JsonTag = keyof typeof lawShapes
+type JsonTag = keyof typeof lawReaders
 
 const vectorShapes = {
   IID: Schema.Struct({ law: Schema.Unknown, dim: Num }),
@@ -57,7 +63,7 @@ const decode = <A>(schema: Schema.Codec<A, A>, path: string, json: unknown): A =
     const message = result.failure.message
     const field = `${path}${schemaPath(message)}`
     const value = field === path ? json : fieldValue(json, field.slice(path.length))
-    throw new InvalidParameter({ argument: field, value, reason: message.split("\n")[0] ?? message })
+    throw new InvalidArgument({ argument: field, value, reason: message.split("\n")[0] ?? message })
   }
   return result.success
 }
@@ -77,52 +83,30 @@ const at = <A>(path: string, build: () => A): A => {
     return build()
   } catch (e) {
     // An argument already named by its path (a nested law's field) stays as it is.
-    if (!(e instanceof InvalidParameter) || /^json\b/.test(e.argument)) throw e
+    if (!(e instanceof InvalidArgument) || /^json\b/.test(e.argument)) throw e
     const dot = e.argument.search(/[.[]/)
     const field = dot < 0 ? path : `${path}${e.argument.slice(dot)}`
-    throw new InvalidParameter({ argument: field, value: e.value, reason: e.reason })
+    throw new InvalidArgument({ argument: field, value: e.value, reason: e.reason })
   }
 }
 
 const tagOf = (path: string, json: unknown, tags: ReadonlyArray<string>): string => {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new InvalidParameter({ argument: path, value: json, reason: `Expected an object with a _tag (${tags.join(", ")})` })
+    throw new InvalidArgument({ argument: path, value: json, reason: `Expected an object with a _tag (${tags.join(", ")})` })
   }
   const tag = (json as { _tag?: unknown })._tag
   if (typeof tag !== "string" || !tags.includes(tag)) {
     const reason = tag === "Custom"
       ? "A custom law's JSON names it only; build it with Noise.custom"
       : `Expected one of ${tags.join(", ")}`
-    throw new InvalidParameter({ argument: `${path}._tag`, value: tag, reason })
+    throw new InvalidArgument({ argument: `${path}._tag`, value: tag, reason })
   }
   return tag
 }
 
-const lawTags = Object.keys(lawShapes) as ReadonlyArray<JsonTag>
+const lawTags = Object.keys(lawReaders) as ReadonlyArray<JsonTag>
 
-const lawAt = (path: string, json: unknown): Law => {
-  const tag = tagOf(path, json, lawTags) as JsonTag
-  switch (tag) {
-    case "Gumbel":
-      return at(path, () => L.gumbel(decode(lawShapes.Gumbel, path, json)))
-    case "Normal":
-      return at(path, () => L.normal(decode(lawShapes.Normal, path, json)))
-    case "Logistic":
-      return at(path, () => L.logistic(decode(lawShapes.Logistic, path, json)))
-    case "Laplace":
-      return at(path, () => L.laplace(decode(lawShapes.Laplace, path, json)))
-    case "StudentT":
-      return at(path, () => L.studentT(decode(lawShapes.StudentT, path, json)))
-    case "Cauchy":
-      return at(path, () => L.cauchy(decode(lawShapes.Cauchy, path, json)))
-    case "Uniform":
-      return at(path, () => L.uniform(decode(lawShapes.Uniform, path, json)))
-    case "Exponential":
-      return at(path, () => L.exponential(decode(lawShapes.Exponential, path, json)))
-    case "Discrete":
-      return at(path, () => L.discrete(decode(lawShapes.Discrete, path, json)))
-  }
-}
+const lawAt = (path: string, json: unknown): Law => lawReaders[tagOf(path, json, lawTags) as JsonTag](path, json)
 
 /**
  * Reads a scalar law from its JSON form (`law.toJSON()`, or a hand-written file).
@@ -130,7 +114,7 @@ const lawAt = (path: string, json: unknown): Law => {
  * @example
  * import { Noise } from "@perturb/noise"
  * Noise.lawFromJSON({ _tag: "Normal", sd: 2 }) // Noise.normal({ sd: 2 })
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const lawFromJSON = (json: unknown): Law => lawAt("json", json)
@@ -144,7 +128,7 @@ const vectorTags = ["IID", "Independent", "Gaussian"] as const
  * @example
  * import { Noise } from "@perturb/noise"
  * Noise.fromJSON({ _tag: "IID", law: { _tag: "Gumbel" }, dim: 3 }) // Noise.iid(Noise.gumbel(), 3)
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const fromJSON = (json: unknown): Noise => {
@@ -172,7 +156,7 @@ export const fromJSON = (json: unknown): Noise => {
 /**
  * The JSON form of noise: `law.toJSON()` for a scalar law, the vector noise's own form otherwise.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category destructors
  */
 export const toJSON = (noise: Noise): NoiseJson => noise.toJSON()

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import { philox4x32 } from "./internal/philox.js"
 
 /**
@@ -42,7 +42,7 @@ const derive = (key: Key, lo: number, hi: number, domain: number): Key => {
 const isUint32 = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0 && x < TWO_32
 
 const requireKey = (key: unknown, argument: string): Key => {
-  if (!isKey(key)) throw new InvalidParameter({ argument, value: key, reason: "expected a Key (use Key.make)" })
+  if (!isKey(key)) throw new InvalidArgument({ argument, value: key, reason: "expected a Key (use Key.make)" })
   return key
 }
 
@@ -56,12 +56,12 @@ const requireKey = (key: unknown, argument: string): Key => {
 export const make = (seed: number | bigint): Key => {
   if (typeof seed === "bigint") {
     if (seed < 0n || seed >= TWO_64) {
-      throw new InvalidParameter({ argument: "seed", value: seed, reason: "expected a bigint in [0, 2^64)" })
+      throw new InvalidArgument({ argument: "seed", value: seed, reason: "expected a bigint in [0, 2^64)" })
     }
     return unsafeMake(Number(seed & 0xffffffffn), Number(seed >> 32n))
   }
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new InvalidParameter({ argument: "seed", value: seed, reason: "expected a non-negative safe integer" })
+    throw new InvalidArgument({ argument: "seed", value: seed, reason: "expected a non-negative safe integer" })
   }
   return unsafeMake(seed % TWO_32, Math.floor(seed / TWO_32))
 }
@@ -76,7 +76,7 @@ export const make = (seed: number | bigint): Key => {
 export const split = (key: Key, n: number = 2): ReadonlyArray<Key> => {
   const parent = requireKey(key, "key")
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidParameter({ argument: "n", value: n, reason: "expected a positive safe integer" })
+    throw new InvalidArgument({ argument: "n", value: n, reason: "expected a positive safe integer" })
   }
   const children = new Array<Key>(n)
   for (let i = 0; i < n; i++) children[i] = derive(parent, i % TWO_32, Math.floor(i / TWO_32), SPLIT_DOMAIN)
@@ -94,7 +94,7 @@ export const split = (key: Key, n: number = 2): ReadonlyArray<Key> => {
 export const fold = (key: Key, data: number): Key => {
   const parent = requireKey(key, "key")
   if (typeof data !== "number" || !Number.isSafeInteger(data) || data < 0) {
-    throw new InvalidParameter({ argument: "data", value: data, reason: "expected a non-negative safe integer" })
+    throw new InvalidArgument({ argument: "data", value: data, reason: "expected a non-negative safe integer" })
   }
   return derive(parent, data % TWO_32, Math.floor(data / TWO_32), FOLD_DOMAIN)
 }

@@ -11,7 +11,7 @@
  */
 import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import * as F from "./internal/families.js"
 import type { LawTag, ParamsByTag } from "./internal/params.js"
 import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } from "./internal/validate.js"
@@ -45,7 +45,7 @@ export type Law<Tag extends LawTag = LawTag> = { readonly [K in Tag]: LawOf<K> }
 /**
  * The law of one tag.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
@@ -78,7 +78,7 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
  * The JSON form of a law: its tag and parameters side by side, `{ _tag: "Gumbel", loc: 0, scale: 1 }`.
  * A custom law's JSON names it only (`fromJSON` cannot rebuild user functions).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type LawJson<Tag extends LawTag = LawTag> = { readonly [K in Tag]: { readonly _tag: K } & ParamsByTag[K] }[Tag]
@@ -91,7 +91,7 @@ const key = (law: Law): string => `${law._tag}:${JSON.stringify(law.params)}`
  * law only as itself, since it carries user functions, which compare by identity. `Equal.equals`
  * on laws is this.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category equivalence
  */
 export const sameLaw = (a: Law, b: Law): boolean =>
@@ -278,7 +278,7 @@ export const uniform = (options?: { readonly a?: number; readonly b?: number }):
   const a = check(Finite, "uniform.a", orDefault(options?.a, 0))
   const b = check(Finite, "uniform.b", orDefault(options?.b, 1))
   if (!(a < b)) {
-    throw new InvalidParameter({ argument: "uniform.b", value: b, reason: `Expected b > a = ${a}` })
+    throw new InvalidArgument({ argument: "uniform.b", value: b, reason: `Expected b > a = ${a}` })
   }
   return makeLaw(
     "Uniform",
@@ -338,31 +338,31 @@ export const discrete = (options: {
   checkOptions("discrete", options, true)
   const atoms = checkFiniteArray("discrete.atoms", options?.atoms)
   if (atoms.length === 0) {
-    throw new InvalidParameter({ argument: "discrete.atoms", value: atoms, reason: "Expected at least one atom" })
+    throw new InvalidArgument({ argument: "discrete.atoms", value: atoms, reason: "Expected at least one atom" })
   }
   const weights = options.weights === undefined
     ? atoms.map(() => 1 / atoms.length)
     : checkFiniteArray("discrete.weights", options.weights)
   if (weights.length !== atoms.length) {
-    throw new InvalidParameter({
+    throw new InvalidArgument({
       argument: "discrete.weights",
       value: weights,
       reason: `Expected ${atoms.length} weights (one per atom), got ${weights.length}`
     })
   }
   weights.forEach((w, i) => {
-    if (w < 0) throw new InvalidParameter({ argument: `discrete.weights[${i}]`, value: w, reason: "Expected w ≥ 0" })
+    if (w < 0) throw new InvalidArgument({ argument: `discrete.weights[${i}]`, value: w, reason: "Expected w ≥ 0" })
   })
   const total = weights.reduce((s, w) => s + w, 0)
   if (Math.abs(total - 1) > 1e-9) {
-    throw new InvalidParameter({ argument: "discrete.weights", value: weights, reason: `Expected a sum of 1, got ${total}` })
+    throw new InvalidArgument({ argument: "discrete.weights", value: weights, reason: `Expected a sum of 1, got ${total}` })
   }
   const order = atoms.map((_, i) => i).sort((i, j) => atoms[i]! - atoms[j]!)
   const sortedAtoms = order.map((i) => atoms[i]!)
   const sortedWeights = order.map((i) => weights[i]!)
   for (let i = 1; i < sortedAtoms.length; i++) {
     if (sortedAtoms[i] === sortedAtoms[i - 1]) {
-      throw new InvalidParameter({
+      throw new InvalidArgument({
         argument: "discrete.atoms",
         value: atoms,
         reason: `Expected distinct atoms, ${sortedAtoms[i]} repeats`

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import { isKey, type Key } from "./Key.js"
 import { fillStream } from "./internal/philox.js"
 
@@ -16,13 +16,13 @@ const TWO_M23 = 1 / 8388608
 const TWO_M52 = 1 / 4503599627370496
 
 const checkKey = (key: unknown): Key => {
-  if (!isKey(key)) throw new InvalidParameter({ argument: "key", value: key, reason: "expected a Key (use Key.make)" })
+  if (!isKey(key)) throw new InvalidArgument({ argument: "key", value: key, reason: "expected a Key (use Key.make)" })
   return key
 }
 
 const checkCount = (value: unknown, argument: string): number => {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidParameter({ argument, value, reason: "expected a non-negative safe integer" })
+    throw new InvalidArgument({ argument, value, reason: "expected a non-negative safe integer" })
   }
   return value
 }
@@ -30,7 +30,7 @@ const checkCount = (value: unknown, argument: string): number => {
 // Word positions must stay below 2^53 so that block indices and offsets remain exact.
 const checkSpan = (offset: number, n: number, wordsPerValue: number): void => {
   if (!Number.isSafeInteger((offset + n) * wordsPerValue)) {
-    throw new InvalidParameter({
+    throw new InvalidArgument({
       argument: "offset",
       value: offset,
       reason: `offset + n = ${offset + n} values exceeds the 2^53-word stream`

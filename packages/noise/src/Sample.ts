@@ -8,11 +8,11 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import type { Key } from "./Key.js"
 import { isLaw, type Law } from "./Law.js"
 import * as Random from "./Random.js"
-import type { Noise } from "./Vector.js"
+import type { Gaussian, Noise } from "./Vector.js"
 import { check, NonNegativeInt, PositiveInt } from "./internal/validate.js"
 
 /** Applies the law's inverse cdf to uniforms in place. */
@@ -42,7 +42,7 @@ const transform = (law: Law, u: Float64Array): Float64Array => {
 
 const checkKey = (key: Key): void => {
   if (typeof key !== "object" || key === null || key._tag !== "Key") {
-    throw new InvalidParameter({ argument: "key", value: key, reason: "Expected a Key (Key.make(seed))" })
+    throw new InvalidArgument({ argument: "key", value: key, reason: "Expected a Key (Key.make(seed))" })
   }
 }
 
@@ -56,7 +56,7 @@ const checkKey = (key: Key): void => {
  * @category constructors
  */
 export const sample = (law: Law, key: Key, n: number, offset = 0): Float64Array => {
-  if (!isLaw(law)) throw new InvalidParameter({ argument: "law", value: law, reason: "Expected a Law" })
+  if (!isLaw(law)) throw new InvalidArgument({ argument: "law", value: law, reason: "Expected a Law" })
   checkKey(key)
   check(NonNegativeInt, "n", n)
   check(NonNegativeInt, "offset", offset)
@@ -118,7 +118,7 @@ const transform32 = (law: Law, u: Float32Array): Float32Array => {
  * @category constructors
  */
 export const sample32 = (law: Law, key: Key, n: number, offset = 0): Float32Array => {
-  if (!isLaw(law)) throw new InvalidParameter({ argument: "law", value: law, reason: "Expected a Law" })
+  if (!isLaw(law)) throw new InvalidArgument({ argument: "law", value: law, reason: "Expected a Law" })
   checkKey(key)
   check(NonNegativeInt, "n", n)
   check(NonNegativeInt, "offset", offset)
@@ -133,35 +133,69 @@ export const sample32 = (law: Law, key: Key, n: number, offset = 0): Float32Arra
  * @since 0.1.0
  * @category constructors
  */
-export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float32Array => {
-  const dim = vectorArgs(noise, key, n, d, offset)
-  const start = offset * dim
-  if (isLaw(noise)) return sample32(noise, key, n * dim, start)
-  switch (noise._tag) {
-    case "IID":
-      return sample32(noise.law, key, n * dim, start)
-    case "Independent": {
-      const u = Random.uniform32(key, n * dim, start)
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < dim; j++) u[i * dim + j] = noise.laws[j]!.quantile(u[i * dim + j]!)
-      }
-      return u
-    }
-    case "Gaussian": {
+export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float32Array =>
+  vectorDraws(noise, key, n, d, offset, {
+    scalar: sample32,
+    uniforms: Random.uniform32,
+    gaussian: (g, dim, start) => {
       const u = Random.uniform32(key, n * dim, start)
       const z = new Float64Array(dim)
-      const L = noise.cholesky
       for (let i = 0; i < n; i++) {
         const row = i * dim
         for (let k = 0; k < dim; k++) z[k] = Random.normalQuantile(u[row + k]!)
-        for (let r = 0; r < dim; r++) {
-          let s = noise.mean[r]!
-          for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[k]!
-          u[row + r] = s
-        }
+        correlateRow(g, dim, z, 0, u, row)
       }
       return u
     }
+  })
+
+/** How one precision draws: scalar laws, uniforms, and the rows of a correlated Gaussian. */
+interface Precision<A extends Float32Array | Float64Array> {
+  readonly scalar: (law: Law, key: Key, count: number, start: number) => A
+  readonly uniforms: (key: Key, count: number, start: number) => A
+  readonly gaussian: (g: Gaussian, dim: number, start: number) => A
+}
+
+/** The vector samplers' shared body: validate, then one case per kind of noise. */
+const vectorDraws = <A extends Float32Array | Float64Array>(
+  noise: Noise,
+  key: Key,
+  n: number,
+  d: number | undefined,
+  offset: number,
+  p: Precision<A>
+): A => {
+  const dim = vectorArgs(noise, key, n, d, offset)
+  const start = offset * dim
+  if (isLaw(noise)) return p.scalar(noise, key, n * dim, start)
+  switch (noise._tag) {
+    case "IID":
+      return p.scalar(noise.law, key, n * dim, start)
+    case "Independent":
+      return quantilesInPlace(noise.laws, p.uniforms(key, n * dim, start), n, dim)
+    case "Gaussian":
+      return p.gaussian(noise, dim, start)
+  }
+}
+
+/** Row-major uniforms pushed through coordinate j's quantile in column j, in place. */
+const quantilesInPlace = <A extends Float32Array | Float64Array>(laws: ReadonlyArray<Law>, u: A, n: number, dim: number): A => {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) u[i * dim + j] = laws[j]!.quantile(u[i * dim + j]!)
+  }
+  return u
+}
+
+/**
+ * One row of a correlated Gaussian draw: out[row + r] = mean_r + Σ_{k ≤ r} L_rk z_k, with the
+ * standard normals z_k at z[at + k], summed in float64 and rounded once on the store.
+ */
+const correlateRow = (g: Gaussian, dim: number, z: Float64Array, at: number, out: Float32Array | Float64Array, row: number): void => {
+  const L = g.cholesky
+  for (let r = 0; r < dim; r++) {
+    let s = g.mean[r]!
+    for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[at + k]!
+    out[row + r] = s
   }
 }
 
@@ -172,11 +206,11 @@ const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, of
   check(NonNegativeInt, "offset", offset)
   const dim = isLaw(noise) ? d : noise.dim
   if (dim === undefined) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: "Expected a dimension for scalar (i.i.d.) noise" })
+    throw new InvalidArgument({ argument: "d", value: d, reason: "Expected a dimension for scalar (i.i.d.) noise" })
   }
   check(PositiveInt, "d", dim)
   if (d !== undefined && d !== dim) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
+    throw new InvalidArgument({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
   }
   return dim
 }
@@ -188,33 +222,14 @@ const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, of
  * @since 0.1.0
  * @category constructors
  */
-export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float64Array => {
-  const dim = vectorArgs(noise, key, n, d, offset)
-  const start = offset * dim
-  if (isLaw(noise)) return sample(noise, key, n * dim, start)
-  switch (noise._tag) {
-    case "IID":
-      return sample(noise.law, key, n * dim, start)
-    case "Independent": {
-      const u = Random.uniform64(key, n * dim, start)
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < dim; j++) u[i * dim + j] = noise.laws[j]!.quantile(u[i * dim + j]!)
-      }
-      return u
-    }
-    case "Gaussian": {
+export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offset = 0): Float64Array =>
+  vectorDraws(noise, key, n, d, offset, {
+    scalar: sample,
+    uniforms: Random.uniform64,
+    gaussian: (g, dim, start) => {
       const z = Random.normal64(key, n * dim, start)
       const out = new Float64Array(n * dim)
-      const L = noise.cholesky
-      for (let i = 0; i < n; i++) {
-        const row = i * dim
-        for (let r = 0; r < dim; r++) {
-          let s = noise.mean[r]!
-          for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[row + k]!
-          out[row + r] = s
-        }
-      }
+      for (let i = 0; i < n; i++) correlateRow(g, dim, z, i * dim, out, i * dim)
       return out
     }
-  }
-}
+  })

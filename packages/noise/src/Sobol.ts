@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import { checkOptions } from "./internal/validate.js"
 import { fold, isKey, type Key } from "./Key.js"
 import { uint32 } from "./Random.js"
@@ -127,7 +127,7 @@ const scrambledDirections = (dim: number, key: Key): { readonly v: Uint32Array; 
 
 const checkIndex = (value: unknown, argument: string): number => {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidParameter({ argument, value, reason: "expected a non-negative safe integer" })
+    throw new InvalidArgument({ argument, value, reason: "expected a non-negative safe integer" })
   }
   return value
 }
@@ -144,17 +144,17 @@ const checkIndex = (value: unknown, argument: string): number => {
  */
 export const sobol = (dim: number, n: number, options: SobolOptions = {}): Float64Array => {
   if (typeof dim !== "number" || !Number.isInteger(dim) || dim < 1 || dim > SOBOL_MAX_DIM) {
-    throw new InvalidParameter({ argument: "dim", value: dim, reason: `expected an integer in [1, ${SOBOL_MAX_DIM}]` })
+    throw new InvalidArgument({ argument: "dim", value: dim, reason: `expected an integer in [1, ${SOBOL_MAX_DIM}]` })
   }
   const count = checkIndex(n, "n")
   checkOptions("sobol", options)
   const skip = checkIndex(options.skip ?? 0, "skip")
   if (skip + count > TWO_32) {
-    throw new InvalidParameter({ argument: "n", value: n, reason: `skip + n = ${skip + count} exceeds 2^32 points` })
+    throw new InvalidArgument({ argument: "n", value: n, reason: `skip + n = ${skip + count} exceeds 2^32 points` })
   }
   const key = options.key
   if (key !== undefined && !isKey(key)) {
-    throw new InvalidParameter({ argument: "key", value: key, reason: "expected a Key (use Key.make)" })
+    throw new InvalidArgument({ argument: "key", value: key, reason: "expected a Key (use Key.make)" })
   }
   const scrambled = key === undefined ? undefined : scrambledDirections(dim, key)
   const v = scrambled?.v ?? directionNumbers()

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import { isLaw, type Law, type LawJson, normal, sameLaw } from "./Law.js"
 import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
 import { Equal, Hash, Schema } from "effect"
@@ -65,7 +65,7 @@ export type Noise = Law | VectorNoise
 /**
  * The JSON form of vector noise.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type VectorNoiseJson =
@@ -80,7 +80,7 @@ export type VectorNoiseJson =
 /**
  * The JSON form of any noise.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type NoiseJson = LawJson | VectorNoiseJson
@@ -135,7 +135,7 @@ const Dim = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)
  * @category constructors
  */
 export const iid = (law: Law, dim: number): IID => {
-  if (!isLaw(law)) throw new InvalidParameter({ argument: "iid.law", value: law, reason: "Expected a Law" })
+  if (!isLaw(law)) throw new InvalidArgument({ argument: "iid.law", value: law, reason: "Expected a Law" })
   return make<IID>({ _tag: "IID", law, dim: check(Dim, "iid.dim", dim) })
 }
 
@@ -147,10 +147,10 @@ export const iid = (law: Law, dim: number): IID => {
  */
 export const independent = (laws: ReadonlyArray<Law>): Independent => {
   if (!Array.isArray(laws) || laws.length === 0) {
-    throw new InvalidParameter({ argument: "independent.laws", value: laws, reason: "Expected a non-empty array of laws" })
+    throw new InvalidArgument({ argument: "independent.laws", value: laws, reason: "Expected a non-empty array of laws" })
   }
   laws.forEach((l, i) => {
-    if (!isLaw(l)) throw new InvalidParameter({ argument: `independent.laws[${i}]`, value: l, reason: "Expected a Law" })
+    if (!isLaw(l)) throw new InvalidArgument({ argument: `independent.laws[${i}]`, value: l, reason: "Expected a Law" })
   })
   return make<Independent>({ _tag: "Independent", laws: Object.freeze([...laws]), dim: laws.length })
 }
@@ -166,7 +166,7 @@ const cholesky = (c: ReadonlyArray<ReadonlyArray<number>>): Float64Array => {
     for (let k = 0; k < j; k++) s -= L[j * d + k]! ** 2
     // A relative threshold: a pivot this small means the matrix is singular to working precision.
     if (!(s > 1e-14 * Math.abs(c[j]![j]!))) {
-      throw new InvalidParameter({
+      throw new InvalidArgument({
         argument: "gaussian.covariance",
         value: c,
         reason: `Expected a positive definite matrix; the Cholesky pivot at row ${j} is ${s}`
@@ -200,13 +200,13 @@ export const gaussian = (options: {
   checkOptions("gaussian", options, true)
   const cov = options?.covariance
   if (!Array.isArray(cov) || cov.length === 0) {
-    throw new InvalidParameter({ argument: "gaussian.covariance", value: cov, reason: "Expected a non-empty square matrix" })
+    throw new InvalidArgument({ argument: "gaussian.covariance", value: cov, reason: "Expected a non-empty square matrix" })
   }
   const d = cov.length
   const rows = cov.map((row, i) => {
     const r = checkFiniteArray(`gaussian.covariance[${i}]`, row)
     if (r.length !== d) {
-      throw new InvalidParameter({ argument: `gaussian.covariance[${i}]`, value: row, reason: `Expected ${d} entries` })
+      throw new InvalidArgument({ argument: `gaussian.covariance[${i}]`, value: row, reason: `Expected ${d} entries` })
     }
     return r
   })
@@ -215,7 +215,7 @@ export const gaussian = (options: {
       const a = rows[i]![j]!
       const b = rows[j]![i]!
       if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) {
-        throw new InvalidParameter({
+        throw new InvalidArgument({
           argument: `gaussian.covariance[${i}][${j}]`,
           value: a,
           reason: `Expected a symmetric matrix, but covariance[${j}][${i}] = ${b}`
@@ -225,7 +225,7 @@ export const gaussian = (options: {
   }
   const mean = options.mean === undefined ? new Array<number>(d).fill(0) : checkFiniteArray("gaussian.mean", options.mean)
   if (mean.length !== d) {
-    throw new InvalidParameter({ argument: "gaussian.mean", value: mean, reason: `Expected ${d} entries` })
+    throw new InvalidArgument({ argument: "gaussian.mean", value: mean, reason: `Expected ${d} entries` })
   }
   return make<Gaussian>({
     _tag: "Gaussian",
@@ -263,7 +263,7 @@ export const marginal = (noise: Noise, i: number): Law => {
   if (isLaw(noise)) return noise
   const dim = noise.dim
   if (!Number.isInteger(i) || i < 0 || i >= dim) {
-    throw new InvalidParameter({ argument: "i", value: i, reason: `Expected an integer in [0, ${dim - 1}]` })
+    throw new InvalidArgument({ argument: "i", value: i, reason: `Expected an integer in [0, ${dim - 1}]` })
   }
   switch (noise._tag) {
     case "IID":
@@ -285,7 +285,7 @@ export const marginal = (noise: Noise, i: number): Law => {
 export const independentMarginals = (noise: Noise, d: number): ReadonlyArray<Law> | undefined => {
   const dim = dimOf(noise)
   if (dim !== undefined && dim !== d) {
-    throw new InvalidParameter({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
+    throw new InvalidArgument({ argument: "d", value: d, reason: `The noise has dimension ${dim}` })
   }
   if (!isLaw(noise) && noise._tag === "Gaussian") {
     const diagonal = noise.covariance.every((row, i) => row.every((v, j) => i === j || v === 0))

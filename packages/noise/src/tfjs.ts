@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { InvalidParameter } from "./Errors.js"
+import { InvalidArgument } from "./Errors.js"
 import type { Key } from "./Key.js"
 import * as Random from "./Random.js"
 import { sampleVector32 } from "./Sample.js"
@@ -14,7 +14,7 @@ import type { Noise } from "./Vector.js"
 
 const checkShape = (shape: readonly [number, number]): void => {
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
-    throw new InvalidParameter({ argument: "shape", value: shape, reason: "Expected [rows, columns] of non-negative integers" })
+    throw new InvalidArgument({ argument: "shape", value: shape, reason: "Expected [rows, columns] of non-negative integers" })
   }
 }
 

@@ -8,16 +8,9 @@ import { Noise, TraitMismatch } from "../src/index.js"
 import type { CustomOptions } from "../src/Custom.js"
 import type { Traits } from "../src/Traits.js"
 import { thrown } from "./helpers/errors.js"
+import { onAtoms, onInterval, smooth } from "./helpers/traits.js"
 
-const smoothTraits: Traits = {
-  support: { _tag: "Interval", lower: -Infinity, upper: Infinity },
-  kind: "continuous",
-  densityPositive: true,
-  densityDifferentiable: "everywhere",
-  finiteMean: true,
-  tails: { lower: "light", upper: "light" },
-  symmetric: true
-}
+const smoothTraits: Traits = smooth("light", true)
 
 /** The standard logistic law, re-implemented. */
 const logistic: CustomOptions = {
@@ -34,15 +27,7 @@ const logistic: CustomOptions = {
 }
 
 /** The triangular-ish law on [0, 1] with cdf x² (density 2x). */
-const triangleTraits: Traits = {
-  support: { _tag: "Interval", lower: 0, upper: 1 },
-  kind: "continuous",
-  densityPositive: false,
-  densityDifferentiable: "almostEverywhere",
-  finiteMean: true,
-  tails: { lower: "bounded", upper: "bounded" },
-  symmetric: false
-}
+const triangleTraits: Traits = onInterval(0, 1, false)
 const triangle: CustomOptions = {
   name: "triangle",
   cdf: (x) => (x <= 0 ? 0 : x >= 1 ? 1 : x * x),
@@ -99,15 +84,7 @@ describe("a correct custom law", () => {
       name: "coin",
       cdf: (x) => (x < 0 ? 0 : x < 1 ? 0.5 : 1),
       quantile: (p) => (p <= 0.5 ? 0 : 1),
-      traits: {
-        support: { _tag: "Atoms", atoms: [0, 1] },
-        kind: "discrete",
-        densityPositive: false,
-        densityDifferentiable: "no",
-        finiteMean: true,
-        tails: { lower: "bounded", upper: "bounded" },
-        symmetric: true
-      }
+      traits: onAtoms([0, 1], true)
     })
     expect(coin.quantile(0.7)).toBe(1)
   })

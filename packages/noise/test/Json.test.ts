@@ -1,13 +1,13 @@
 /**
  * Noise as data: `fromJSON(toJSON(n))` equals `n` for every built-in law and vector noise (fast-check),
  * equality and hashing follow one rule (equal specs ⇒ equal and the same hash; different ⇒ not
- * equal), `law.params` narrows on `_tag`, and bad JSON is refused with an `InvalidParameter` naming
+ * equal), `law.params` narrows on `_tag`, and bad JSON is refused with an `InvalidArgument` naming
  * the field by its path in the JSON.
  */
 import { Equal, Hash } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { InvalidParameter, Noise } from "../src/index.js"
+import { InvalidArgument, Noise } from "../src/index.js"
 import type { Law } from "../src/Law.js"
 
 const numRuns = 100
@@ -51,14 +51,14 @@ const noiseArb: fc.Arbitrary<Noise.Noise> = fc.oneof(
   covarianceArb.map((o) => Noise.gaussian(o))
 )
 
-const refusal = (f: () => unknown): InvalidParameter => {
+const refusal = (f: () => unknown): InvalidArgument => {
   try {
     f()
   } catch (e) {
-    expect(e).toBeInstanceOf(InvalidParameter)
-    return e as InvalidParameter
+    expect(e).toBeInstanceOf(InvalidArgument)
+    return e as InvalidArgument
   }
-  throw new Error("expected an InvalidParameter")
+  throw new Error("expected an InvalidArgument")
 }
 
 describe("Noise JSON", () => {

@@ -39,7 +39,7 @@ describe("Key.make", () => {
     expect(Key.equals(k, Key.make(10))).toBe(false)
   })
 
-  it("rejects bad seeds with InvalidParameter naming the seed", () => {
+  it("rejects bad seeds with InvalidArgument naming the seed", () => {
     expectInvalid(() => Key.make(-1), "seed", "-1")
     expectInvalid(() => Key.make(1.5), "seed", "1.5")
     expectInvalid(() => Key.make(Number.NaN), "seed", "NaN")

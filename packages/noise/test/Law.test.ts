@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest"
 import { Noise } from "../src/index.js"
 import type { Law } from "../src/Law.js"
 import type { Traits } from "../src/Traits.js"
+import { onAtoms, onInterval, smooth } from "./helpers/traits.js"
 
 type Encoded = number | "nan" | "inf" | "-inf"
 type Fn = "pdf" | "logpdf" | "cdf" | "logcdf" | "logsf"
@@ -139,17 +140,6 @@ describe("deep tails", () => {
 // Traits, exactly as specified for each family.
 // ---------------------------------------------------------------------------------------------
 
-const realLine = { _tag: "Interval", lower: -Infinity, upper: Infinity } as const
-const smooth = (tails: "light" | "heavy", symmetric: boolean, finiteMean = true): Traits => ({
-  support: realLine,
-  kind: "continuous",
-  densityPositive: true,
-  densityDifferentiable: "everywhere",
-  finiteMean,
-  tails: { lower: tails, upper: tails },
-  symmetric
-})
-
 const traitCases: ReadonlyArray<readonly [string, Law, Traits]> = [
   ["normal", Noise.normal({ mean: 2, sd: 3 }), smooth("light", true)],
   ["gumbel", Noise.gumbel({ loc: 1, scale: 2 }), smooth("light", false)],
@@ -160,58 +150,10 @@ const traitCases: ReadonlyArray<readonly [string, Law, Traits]> = [
   ["studentT df=1", Noise.studentT({ df: 1 }), smooth("heavy", true, false)],
   ["studentT df=0.5", Noise.studentT({ df: 0.5 }), smooth("heavy", true, false)],
   ["cauchy", Noise.cauchy({ loc: -1, scale: 2 }), smooth("heavy", true, false)],
-  [
-    "uniform",
-    Noise.uniform({ a: -1, b: 2 }),
-    {
-      support: { _tag: "Interval", lower: -1, upper: 2 },
-      kind: "continuous",
-      densityPositive: false,
-      densityDifferentiable: "almostEverywhere",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "bounded" },
-      symmetric: true
-    }
-  ],
-  [
-    "exponential",
-    Noise.exponential({ rate: 2.5 }),
-    {
-      support: { _tag: "Interval", lower: 0, upper: Infinity },
-      kind: "continuous",
-      densityPositive: false,
-      densityDifferentiable: "almostEverywhere",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "light" },
-      symmetric: false
-    }
-  ],
-  [
-    "discrete asymmetric",
-    Noise.discrete({ atoms: [2, -1, 0.5], weights: [0.3, 0.2, 0.5] }),
-    {
-      support: { _tag: "Atoms", atoms: [-1, 0.5, 2] },
-      kind: "discrete",
-      densityPositive: false,
-      densityDifferentiable: "no",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "bounded" },
-      symmetric: false
-    }
-  ],
-  [
-    "discrete symmetric",
-    Noise.discrete({ atoms: [0, 1] }),
-    {
-      support: { _tag: "Atoms", atoms: [0, 1] },
-      kind: "discrete",
-      densityPositive: false,
-      densityDifferentiable: "no",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "bounded" },
-      symmetric: true
-    }
-  ]
+  ["uniform", Noise.uniform({ a: -1, b: 2 }), onInterval(-1, 2, true)],
+  ["exponential", Noise.exponential({ rate: 2.5 }), onInterval(0, Infinity, false, "light")],
+  ["discrete asymmetric", Noise.discrete({ atoms: [2, -1, 0.5], weights: [0.3, 0.2, 0.5] }), onAtoms([-1, 0.5, 2], false)],
+  ["discrete symmetric", Noise.discrete({ atoms: [0, 1] }), onAtoms([0, 1], true)]
 ]
 
 describe("traits", () => {

@@ -3,7 +3,7 @@
  */
 import { Equal } from "effect"
 import { describe, expect, it } from "vitest"
-import { InvalidParameter, Noise } from "../src/index.js"
+import { InvalidArgument, Noise } from "../src/index.js"
 
 const cov3 = [
   [4, 2, 0.6],
@@ -81,8 +81,8 @@ describe("marginal", () => {
     expect(Noise.marginal(gum, 17)).toBe(gum)
   })
 
-  it.each([-1, 3, 1.5, NaN])("index %s out of range is an InvalidParameter", (i) => {
-    expect(() => Noise.marginal(Noise.iid(Noise.gumbel(), 3), i)).toThrow(InvalidParameter)
+  it.each([-1, 3, 1.5, NaN])("index %s out of range is an InvalidArgument", (i) => {
+    expect(() => Noise.marginal(Noise.iid(Noise.gumbel(), 3), i)).toThrow(InvalidArgument)
   })
 })
 
@@ -108,8 +108,8 @@ describe("independentMarginals", () => {
   })
 
   it("rejects a d that contradicts the noise's dimension", () => {
-    expect(() => Noise.independentMarginals(Noise.iid(Noise.gumbel(), 3), 4)).toThrow(InvalidParameter)
-    expect(() => Noise.independentMarginals(Noise.gaussian({ covariance: cov3 }), 2)).toThrow(InvalidParameter)
+    expect(() => Noise.independentMarginals(Noise.iid(Noise.gumbel(), 3), 4)).toThrow(InvalidArgument)
+    expect(() => Noise.independentMarginals(Noise.gaussian({ covariance: cov3 }), 2)).toThrow(InvalidArgument)
   })
 })
 

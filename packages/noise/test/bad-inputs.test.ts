@@ -1,5 +1,5 @@
 /**
- * Bad input across the public API of `@perturb/noise`: every case must throw `InvalidParameter`
+ * Bad input across the public API of `@perturb/noise`: every case must throw `InvalidArgument`
  * (or another typed error of the packages) whose message names the argument and shows the value.
  * The table of what was tried is packages/core/test/BAD_INPUTS.md.
  */
@@ -25,7 +25,7 @@ const problem = (c: Case): string | undefined => {
   }
   if (e === undefined) return "no throw"
   const message = String(e.message)
-  if (e._tag !== "InvalidParameter" && e._tag !== "TraitMismatch") return `untyped ${(e as Error).name}: ${message}`
+  if (e._tag !== "InvalidArgument" && e._tag !== "TraitMismatch") return `untyped ${(e as Error).name}: ${message}`
   if (!message.includes(c.argument)) return `message does not name ${c.argument}: ${message}`
   if (c.shown !== undefined && !message.includes(c.shown)) return `message does not show ${c.shown}: ${message}`
   return undefined

@@ -1,21 +1,22 @@
 /**
- * Every invalid parameter is a typed `InvalidParameter` whose message names the argument and shows
+ * Every invalid parameter is a typed `InvalidArgument` whose message names the argument and shows
  * the offending value.
  */
 import { describe, expect, it } from "vitest"
-import { InvalidParameter, Noise } from "../src/index.js"
+import { InvalidArgument, InvalidParameter, Noise } from "../src/index.js"
 import type { Law } from "../src/Law.js"
 import type { Traits } from "../src/Traits.js"
 import { thrown } from "./helpers/errors.js"
+import { onInterval } from "./helpers/traits.js"
 
 
 /** `shown` is how the message must print the value (e.g. "NaN", "-Infinity", "[0,1,0]"). */
 const expectInvalid = (f: () => unknown, argument: string, value: unknown, shown: string): void => {
   const e = thrown(f)
-  expect(e).toBeInstanceOf(InvalidParameter)
+  expect(e).toBeInstanceOf(InvalidArgument)
   expect(e).toBeInstanceOf(Error)
-  const err = e as InvalidParameter
-  expect(err._tag).toBe("InvalidParameter")
+  const err = e as InvalidArgument
+  expect(err._tag).toBe("InvalidArgument")
   expect(err.argument).toBe(argument)
   if (typeof value === "number") expect(Object.is(err.value, value), `value ${String(err.value)}`).toBe(true)
   else expect(err.value).toEqual(value)
@@ -77,6 +78,13 @@ const numericCases = params.flatMap((p) =>
   )
 )
 
+describe("the deprecated name InvalidParameter", () => {
+  it("is InvalidArgument itself", () => {
+    expect(InvalidParameter).toBe(InvalidArgument)
+    expect(thrown(() => Noise.gumbel({ scale: 0 }))).toBeInstanceOf(InvalidParameter)
+  })
+})
+
 describe("numeric parameters", () => {
   it("the table covers every numeric parameter of every family", () => {
     expect(new Set(params.map((p) => p.family)).size).toBe(8)
@@ -101,7 +109,7 @@ describe("numeric parameters", () => {
     [2, -3],
     [1e-9, 0]
   ])("uniform with a = %s ≥ b = %s", (a, b) => {
-    const e = thrown(() => Noise.uniform({ a, b })) as InvalidParameter
+    const e = thrown(() => Noise.uniform({ a, b })) as InvalidArgument
     expectInvalid(() => Noise.uniform({ a, b }), "uniform.b", b, String(b))
     expect(e.message).toContain(String(a))
   })
@@ -198,15 +206,7 @@ describe("iid and independent", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("custom", () => {
-  const traits: Traits = {
-    support: { _tag: "Interval", lower: 0, upper: 1 },
-    kind: "continuous",
-    densityPositive: false,
-    densityDifferentiable: "almostEverywhere",
-    finiteMean: true,
-    tails: { lower: "bounded", upper: "bounded" },
-    symmetric: true
-  }
+  const traits: Traits = onInterval(0, 1, true)
   const valid = {
     name: "uniform01",
     cdf: (x: number) => Math.min(1, Math.max(0, x)),
@@ -226,9 +226,9 @@ describe("custom", () => {
     ["missing name", { ...valid, name: undefined }, "custom.name", undefined, "undefined"],
     ["empty name", { ...valid, name: "" }, "custom.name", "", "\"\""]
   ])("%s", (_name, options, argument, value, shown) => {
-    const e = thrown(() => custom(options)) as InvalidParameter
-    expect(e).toBeInstanceOf(InvalidParameter)
-    expect(e._tag).toBe("InvalidParameter")
+    const e = thrown(() => custom(options)) as InvalidArgument
+    expect(e).toBeInstanceOf(InvalidArgument)
+    expect(e._tag).toBe("InvalidArgument")
     expect(e.argument).toBe(argument)
     expect(e.value).toBe(value)
     expect(e.message).toContain(argument)

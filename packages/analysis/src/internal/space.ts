@@ -1,6 +1,7 @@
 /**
  * The space side of the decisions (math.md §3), for any `Space` written as constraints
- * `g·θ ≤ rhs` / `g·θ = rhs` (sparse rows, so `reals`, `pinned` and `zero-sum` stay O(d)):
+ * `g·θ ≤ rhs` / `g·θ = rhs` — core's row form (`Polyhedral.rows`: sparse, so `reals`, `pinned` and
+ * `zero-sum` stay O(d), with the labels the reasons quote):
  *
  * - spanning: `Θ + span(𝟙) = ℝ^d` ⇔ `K + span(𝟙) = ℝ^d` for the recession cone
  *   `K = {h : g·h ≤ 0, g·h = 0 on equations}` (Θ = bounded part + K) ⇔ every `±e_i` lies in
@@ -14,128 +15,22 @@
  *   coefficients not summing to zero (then `c = 0`) or when every inequality lets `𝟙` (or `−𝟙`) recede;
  *   otherwise one HiGHS LP.
  */
-import { Space } from "@perturb/core"
+import { Polyhedral, Space } from "@perturb/core"
+import { fmt } from "./format.js"
 import { type LpRow, solveLp } from "./lp.js"
 
-export interface Constraint {
-  readonly idx: Int32Array
-  readonly val: Float64Array
-  readonly rhs: number
-  readonly eq: boolean
-  readonly label: string
-  /** `g·𝟙`, set to 0 when it is below rounding level relative to `Σ|g|`. */
-  readonly sum: number
-}
+/** One constraint `g·θ ≤ rhs` (or `=`): core's row form, labels included. */
+export type Constraint = Polyhedral.Row
 
 export interface System {
   readonly d: number
   readonly cons: ReadonlyArray<Constraint>
 }
 
-const sumOf = (val: Float64Array): number => {
-  let s = 0
-  let mag = 0
-  for (let t = 0; t < val.length; t++) (s += val[t]!, mag += Math.abs(val[t]!))
-  return Math.abs(s) <= 1e-12 * mag ? 0 : s
-}
+export const systemOf = (space: Space.Space): System => ({ d: space.dim, cons: Polyhedral.rows(space) })
 
-const make = (idx: ArrayLike<number>, val: ArrayLike<number>, rhs: number, eq: boolean, label: string): Constraint => {
-  const v = val instanceof Float64Array ? val : Float64Array.from(val)
-  return { idx: idx instanceof Int32Array ? idx : Int32Array.from(idx), val: v, rhs, eq, label, sum: sumOf(v) }
-}
-
-const sparse = (row: ReadonlyArray<number>): { idx: Int32Array; val: Float64Array } => {
-  let n = 0
-  for (let j = 0; j < row.length; j++) if (row[j] !== 0) n++
-  const idx = new Int32Array(n)
-  const val = new Float64Array(n)
-  for (let j = 0, t = 0; j < row.length; j++) if (row[j] !== 0) (idx[t] = j, val[t++] = row[j]!)
-  return { idx, val }
-}
-
-const collect = (space: Space.Space, out: Array<Constraint>): void => {
-  const d = space.dim
-  switch (space._tag) {
-    case "Reals":
-      return
-    case "Pinned":
-      out.push(make([space.index], [1], space.value, true, `pinned θ[${space.index}] = ${space.value}`))
-      return
-    case "ZeroSum":
-      out.push(make(Int32Array.from({ length: d }, (_, j) => j), new Float64Array(d).fill(1), 0, true, "zero-sum Σθ = 0"))
-      return
-    case "Affine":
-      space.C.forEach((r, q) => {
-        const s = sparse(r)
-        out.push(make(s.idx, s.val, space.e[q]!, true, `affine C[${q}]·θ = ${space.e[q]}`))
-      })
-      return
-    case "Box":
-      for (let j = 0; j < d; j++) {
-        if (space.hi[j]! < Infinity) out.push(make([j], [1], space.hi[j]!, false, `box θ[${j}] ≤ ${space.hi[j]}`))
-        if (space.lo[j]! > -Infinity) out.push(make([j], [-1], -space.lo[j]!, false, `box θ[${j}] ≥ ${space.lo[j]}`))
-      }
-      return
-    case "Polyhedron":
-      space.A.forEach((r, q) => {
-        const s = sparse(r)
-        out.push(make(s.idx, s.val, space.b[q]!, false, `polyhedron A[${q}]·θ ≤ ${space.b[q]}`))
-      })
-      space.C.forEach((r, q) => {
-        const s = sparse(r)
-        out.push(make(s.idx, s.val, space.e[q]!, true, `polyhedron C[${q}]·θ = ${space.e[q]}`))
-      })
-      return
-    case "Intersection":
-      collect(space.left, out)
-      collect(space.right, out)
-  }
-}
-
-export const systemOf = (space: Space.Space): System => {
-  const cons: Array<Constraint> = []
-  collect(space, cons)
-  return { d: space.dim, cons }
-}
-
-const lpRows = (sys: System): Array<LpRow> =>
-  sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? c.rhs : -Infinity, hi: c.rhs }))
-
-const coordCentre = (lo: number, hi: number): number =>
-  Number.isFinite(lo) && Number.isFinite(hi) ? lo + (hi - lo) / 2 : Number.isFinite(lo) ? lo + 1 : Number.isFinite(hi) ? hi - 1 : 0
-
-const affineOnly = (s: Space.Space): boolean =>
-  s._tag === "Intersection" ? affineOnly(s.left) && affineOnly(s.right) : s._tag === "Reals" || s._tag === "Pinned" || s._tag === "ZeroSum" || s._tag === "Affine"
-
-/** A point of Θ: closed forms for the named spaces, otherwise a feasibility LP. */
-export const pointOf = (space: Space.Space, sys: System): Float64Array => {
-  const d = sys.d
-  switch (space._tag) {
-    case "Reals":
-    case "ZeroSum":
-      return new Float64Array(d)
-    case "Pinned": {
-      const p = new Float64Array(d)
-      p[space.index] = space.value
-      return p
-    }
-    case "Box":
-      return Float64Array.from({ length: d }, (_, j) => coordCentre(space.lo[j]!, space.hi[j]!))
-    default: {
-      // Affine spaces have an exact hull point from linear algebra; polyhedra need an LP.
-      if (affineOnly(space)) return Space.affineHull(space).point
-      const res = solveLp({
-        numCols: d,
-        colLower: new Float64Array(d).fill(-Infinity),
-        colUpper: new Float64Array(d).fill(Infinity),
-        rows: lpRows(sys)
-      })
-      // Spaces are checked non-empty when built, so an LP failure here is the solver's, not the space's.
-      if (res.status !== "optimal") throw new Error(`HiGHS could not find a point of the space (${res.status})`)
-      return res.x
-    }
-  }
-}
+/** A point of Θ: closed forms for coordinate bounds and equations, otherwise a feasibility LP. */
+export const pointOf = (space: Space.Space, _sys: System): Float64Array => Polyhedral.feasiblePoint(space)
 
 // ---------------------------------------------------------------------------------------------
 // Spanning: K + span(𝟙) = ℝ^d
@@ -154,79 +49,90 @@ export type Spanning =
     readonly constraints: ReadonlyArray<string>
   }
 
-export const spanning = (sys: System): Spanning => {
+/** Rows touching each column (with their entry there), and the rows of each class by `g·𝟙`. */
+const columnIndex = (sys: System) => {
   const { d, cons } = sys
-  const n = cons.length
-  // Rows touching each column, and the first rows of each class (used when α = 0).
   const touching: Array<Array<number>> = Array.from({ length: d }, () => [])
   const entry: Array<Array<number>> = Array.from({ length: d }, () => [])
-  const maxAbs = new Float64Array(n)
-  cons.forEach((c, r) =>
+  const maxAbs = new Float64Array(cons.length)
+  const pos: Array<number> = []
+  const neg: Array<number> = []
+  const eqs: Array<number> = []
+  cons.forEach((c, r) => {
     c.idx.forEach((j, t) => {
       touching[j]!.push(r)
       entry[j]!.push(c.val[t]!)
       maxAbs[r] = Math.max(maxAbs[r]!, Math.abs(c.val[t]!))
     })
-  )
-  const pos: Array<number> = []
-  const neg: Array<number> = []
-  const eqs: Array<number> = []
-  cons.forEach((c, r) => {
     if (c.eq) {
       if (c.sum !== 0) eqs.push(r)
     } else if (c.sum > 0) pos.push(r)
     else if (c.sum < 0) neg.push(r)
   })
-  const stamp = new Int32Array(n).fill(-1)
-  const firstFree = (list: ReadonlyArray<number>, i: number): number => {
-    for (const r of list) if (stamp[r] !== i) return r
-    return -1
+  return { touching, entry, maxAbs, pos, neg, eqs }
+}
+
+/**
+ * The best lower and upper bounds on `c` for `s·e_i − c𝟙 ∈ K`, each with the row (and the sign it is
+ * used with) giving it; `single` is a row with `g·𝟙 = 0` that alone excludes `s·e_i`. `firstFree`
+ * gives the first row of a class not touching column `i` (its `α = 0`).
+ */
+const bestBounds = (
+  cons: ReadonlyArray<Constraint>,
+  ix: ReturnType<typeof columnIndex>,
+  firstFree: (list: ReadonlyArray<number>) => number,
+  i: number,
+  s: 1 | -1
+) => {
+  const b = { lowV: -Infinity, lowR: -1, lowS: 1 as 1 | -1, upV: Infinity, upR: -1, upS: 1 as 1 | -1, single: -1, singleS: 1 as 1 | -1 }
+  // Rows not touching column i have α = 0: they bound c by 0 on the side their sum fixes.
+  const p0 = firstFree(ix.pos)
+  if (p0 >= 0 && 0 > b.lowV) (b.lowV = 0, b.lowR = p0, b.lowS = 1)
+  const n0 = firstFree(ix.neg)
+  if (n0 >= 0 && 0 < b.upV) (b.upV = 0, b.upR = n0, b.upS = 1)
+  const e0 = firstFree(ix.eqs)
+  if (e0 >= 0) {
+    const sg = cons[e0]!.sum > 0 ? 1 : -1
+    if (0 > b.lowV) (b.lowV = 0, b.lowR = e0, b.lowS = sg)
+    if (0 < b.upV) (b.upV = 0, b.upR = e0, b.upS = sg === 1 ? -1 : 1)
   }
+  const rowsI = ix.touching[i]!
+  const entriesI = ix.entry[i]!
+  for (let q = 0; q < rowsI.length; q++) {
+    const r = rowsI[q]!
+    const c = cons[r]!
+    const alpha = s * entriesI[q]!
+    const tiny = 1e-14 * ix.maxAbs[r]!
+    if (c.sum === 0) {
+      if (alpha > tiny) (b.single = r, b.singleS = 1)
+      else if (c.eq && alpha < -tiny) (b.single = r, b.singleS = -1)
+      if (b.single >= 0) break
+      continue
+    }
+    const value = alpha / c.sum
+    if (c.eq) {
+      const sg = c.sum > 0 ? 1 : -1
+      if (value > b.lowV) (b.lowV = value, b.lowR = r, b.lowS = sg)
+      if (value < b.upV) (b.upV = value, b.upR = r, b.upS = sg === 1 ? -1 : 1)
+    } else if (c.sum > 0) {
+      if (value > b.lowV) (b.lowV = value, b.lowR = r, b.lowS = 1)
+    } else if (value < b.upV) (b.upV = value, b.upR = r, b.upS = 1)
+  }
+  return b
+}
+
+export const spanning = (sys: System): Spanning => {
+  const { d, cons } = sys
+  const ix = columnIndex(sys)
+  const stamp = new Int32Array(cons.length).fill(-1)
   for (let i = 0; i < d; i++) {
-    for (const r of touching[i]!) stamp[r] = i
+    for (const r of ix.touching[i]!) stamp[r] = i
+    const firstFree = (list: ReadonlyArray<number>): number => {
+      for (const r of list) if (stamp[r] !== i) return r
+      return -1
+    }
     for (const s of [1, -1] as const) {
-      // The best lower and upper bounds on c and the rows (with the sign they are used with) giving them.
-      let lowV = -Infinity
-      let lowR = -1
-      let lowS: 1 | -1 = 1
-      let upV = Infinity
-      let upR = -1
-      let upS: 1 | -1 = 1
-      let single = -1
-      let singleS: 1 | -1 = 1
-      // Rows not touching column i have α = 0: they bound c by 0 on the side their sum fixes.
-      const p0 = firstFree(pos, i)
-      if (p0 >= 0 && 0 > lowV) (lowV = 0, lowR = p0, lowS = 1)
-      const n0 = firstFree(neg, i)
-      if (n0 >= 0 && 0 < upV) (upV = 0, upR = n0, upS = 1)
-      const e0 = firstFree(eqs, i)
-      if (e0 >= 0) {
-        const sg = cons[e0]!.sum > 0 ? 1 : -1
-        if (0 > lowV) (lowV = 0, lowR = e0, lowS = sg)
-        if (0 < upV) (upV = 0, upR = e0, upS = sg === 1 ? -1 : 1)
-      }
-      const rowsI = touching[i]!
-      const entriesI = entry[i]!
-      for (let q = 0; q < rowsI.length; q++) {
-        const r = rowsI[q]!
-        const c = cons[r]!
-        const alpha = s * entriesI[q]!
-        const tiny = 1e-14 * maxAbs[r]!
-        if (c.sum === 0) {
-          if (alpha > tiny) (single = r, singleS = 1)
-          else if (c.eq && alpha < -tiny) (single = r, singleS = -1)
-          if (single >= 0) break
-          continue
-        }
-        const value = alpha / c.sum
-        if (c.eq) {
-          const sg = c.sum > 0 ? 1 : -1
-          if (value > lowV) (lowV = value, lowR = r, lowS = sg)
-          if (value < upV) (upV = value, upR = r, upS = sg === 1 ? -1 : 1)
-        } else if (c.sum > 0) {
-          if (value > lowV) (lowV = value, lowR = r, lowS = 1)
-        } else if (value < upV) (upV = value, upR = r, upS = 1)
-      }
+      const { lowV, lowR, lowS, upV, upR, upS, single, singleS } = bestBounds(cons, ix, firstFree, i, s)
       if (single >= 0) {
         const c = cons[single]!
         const a = new Float64Array(d)
@@ -252,14 +158,7 @@ export const spanning = (sys: System): Spanning => {
 const certificate = (a: Float64Array, bound: number, constraints: Array<string>, i: number, s: 1 | -1): Spanning => {
   let scale = 0
   for (const x of a) scale = Math.max(scale, Math.abs(x))
-  return {
-    holds: false,
-    coordinate: i,
-    sign: s,
-    normal: a.map((x) => x / scale),
-    bound: bound / scale,
-    constraints: [...new Set(constraints)]
-  }
+  return { holds: false, coordinate: i, sign: s, normal: a.map((x) => x / scale), bound: bound / scale, constraints: [...new Set(constraints)] }
 }
 
 /** `θ* = t·s·e_i` with `a·θ* > bound`, `t ≥ 1` an integer so a person can check it. */
@@ -285,15 +184,6 @@ const shift = (x: Float64Array, c: number): Float64Array => x.map((v) => v + c)
 const showShort = (x: Float64Array): string => {
   const xs = Array.from(x.subarray(0, 4), fmt)
   return `(${xs.join(", ")}${x.length > 4 ? ", …" : ""})`
-}
-
-const cheapPoint = (space: Space.Space, d: number): Float64Array | undefined => {
-  switch (space._tag) {
-    case "Box":
-      return Float64Array.from({ length: d }, (_, j) => coordCentre(space.lo[j]!, space.hi[j]!))
-    default:
-      return undefined
-  }
 }
 
 /** The largest ε with θ ± ε𝟙 ∈ Θ when θ ∈ Θ and every row with g·𝟙 ≠ 0 is strictly slack; else 0. */
@@ -325,10 +215,8 @@ export const translation = (space: Space.Space, sys: System): Translation => {
   const { d, cons } = sys
   const fixing = cons.find((c) => c.eq && c.sum !== 0)
   if (fixing !== undefined) {
-    return {
-      kind: "none",
-      text: `the equation ${fixing.label} has coefficients summing to ${fmt(fixing.sum)} ≠ 0, so θ + c𝟙 leaves Θ unless c = 0`
-    }
+    const text = `the equation ${fixing.label} has coefficients summing to ${fmt(fixing.sum)} ≠ 0, so θ + c𝟙 leaves Θ unless c = 0`
+    return { kind: "none", text }
   }
   const ineqs = cons.filter((c) => !c.eq)
   const anyPos = ineqs.some((c) => c.sum > 0)
@@ -337,28 +225,28 @@ export const translation = (space: Space.Space, sys: System): Translation => {
     const theta = pointOf(space, sys)
     const c = anyPos ? -1 : 1
     const why = ineqs.length === 0 ? "no inequality" : `every inequality has coefficients summing to ${anyPos ? "≥" : "≤"} 0`
-    return {
-      kind: "pair",
-      theta,
-      thetaPrime: shift(theta, c),
-      c,
-      text: `every equation has coefficients summing to 0 and ${why}, so θ + ${c === 1 ? "" : "−"}t𝟙 stays in Θ for all t ≥ 0`
-    }
+    const text = `every equation has coefficients summing to 0 and ${why}, so θ + ${c === 1 ? "" : "−"}t𝟙 stays in Θ for all t ≥ 0`
+    return { kind: "pair", theta, thetaPrime: shift(theta, c), c, text }
   }
   // A point where every row that 𝟙 moves is strictly slack gives a pair without a solver: the shift
   // ε = min slack_r / |g_r·𝟙| keeps θ ± ε𝟙 in Θ. Dense LPs of d = 1000 take HiGHS-in-WASM tens of
   // seconds, so the cheap candidates (the named point, the origin) are tried first.
-  for (const cand of [cheapPoint(space, d), new Float64Array(d)]) {
-    if (cand === undefined) continue
+  const centre = cons.every((c) => c.bound) ? [pointOf(space, sys)] : []
+  for (const cand of [...centre, new Float64Array(d)]) {
     const eps = slackShift(cons, cand)
     if (eps > 0) {
       const theta = shift(cand, -eps / 2)
       return { kind: "pair", theta, thetaPrime: shift(theta, eps), c: eps, text: `θ₀ = ${showShort(cand)} is strictly inside every inequality that 𝟙 moves, so θ₀ ± ${fmt(eps / 2)}·𝟙 lie in Θ` }
     }
   }
-  // θ, θ + c𝟙 ∈ Θ with c > 0 ⇔ some θ̄ (the midpoint) is strictly slack in every row that 𝟙 moves.
-  // So: max s ∈ [0, 1] subject to g·θ + s·|g·𝟙| ≤ rhs — then θ̄ ± s𝟙 ∈ Θ. HiGHS's interior-point
-  // solver takes ~0.5 s on this LP for d = 1000 and 2000 sparse rows, where its simplex takes ~3 s.
+  return translationLp(sys)
+}
+
+// θ, θ + c𝟙 ∈ Θ with c > 0 ⇔ some θ̄ (the midpoint) is strictly slack in every row that 𝟙 moves.
+// So: max s ∈ [0, 1] subject to g·θ + s·|g·𝟙| ≤ rhs — then θ̄ ± s𝟙 ∈ Θ. HiGHS's interior-point
+// solver takes ~0.5 s on this LP for d = 1000 and 2000 sparse rows, where its simplex takes ~3 s.
+const translationLp = (sys: System): Translation => {
+  const { d, cons } = sys
   const rows: Array<LpRow> = cons.map((c) => ({
     idx: [...c.idx, d],
     val: [...c.val, c.eq ? 0 : Math.abs(c.sum)],
@@ -386,13 +274,7 @@ export const translation = (space: Space.Space, sys: System): Translation => {
   }
   // Half the slack keeps the pair strictly inside the rows it moves, robust to the LP's tolerance.
   const theta = shift(res.x.slice(0, d), -sStar / 2)
-  return {
-    kind: "pair",
-    theta,
-    thetaPrime: shift(theta, sStar),
-    c: sStar,
-    text: `the LP max { s : θ̄ ± s𝟙 ∈ Θ } has optimum s = ${fmt(sStar)} > 0`
-  }
+  return { kind: "pair", theta, thetaPrime: shift(theta, sStar), c: sStar, text: `the LP max { s : θ̄ ± s𝟙 ∈ Θ } has optimum s = ${fmt(sStar)} > 0` }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,36 +295,7 @@ export const forcedEqualGroups = (space: Space.Space, sys: System): Array<Array<
   } catch {
     return []
   }
-  const { point, basis, k } = hull
-  const d = space.dim
-  let scale = 1
-  for (const x of point) scale = Math.max(scale, Math.abs(x))
-  // Bucket rows by two fixed projections, then confirm equality entry by entry: O(d·k).
-  const r1 = Float64Array.from({ length: k }, (_, c) => Math.sin(c + 1))
-  const r2 = Float64Array.from({ length: k }, (_, c) => Math.cos(2 * c + 1))
-  const buckets = new Map<string, Array<number>>()
-  for (let i = 0; i < d; i++) {
-    let a = 0
-    let b = 0
-    for (let c = 0; c < k; c++) (a += basis[i * k + c]! * r1[c]!, b += basis[i * k + c]! * r2[c]!)
-    const key = `${Math.round(point[i]! / (1e-9 * scale))},${Math.round(a * 1e8)},${Math.round(b * 1e8)}`
-    const g = buckets.get(key)
-    if (g === undefined) buckets.set(key, [i])
-    else g.push(i)
-  }
-  const rowsEqual = (i: number, j: number): boolean => {
-    if (Math.abs(point[i]! - point[j]!) > 1e-9 * scale) return false
-    for (let c = 0; c < k; c++) if (Math.abs(basis[i * k + c]! - basis[j * k + c]!) > 1e-9) return false
-    return true
-  }
-  const groups: Array<Array<number>> = []
-  for (const g of buckets.values()) {
-    if (g.length < 2) continue
-    const first = g[0]!
-    const same = g.filter((j) => rowsEqual(first, j))
-    if (same.length >= 2) groups.push(same)
-  }
-  return groups
+  return Polyhedral.equalCoordinates(hull)
 }
 
 export interface Line {
@@ -470,23 +323,7 @@ export const lineThrough = (space: Space.Space, sys: System): { point: Float64Ar
   }
   if (best < 0 || spread < 1e-9) return { point }
   const u = Float64Array.from({ length: d }, (_, i) => basis[i * k + best]!)
-  let lo = -Infinity
-  let hi = Infinity
-  for (const c of sys.cons) {
-    if (c.eq) continue
-    let gu = 0
-    let gx = 0
-    let mag = 0
-    c.idx.forEach((j, t) => {
-      gu += c.val[t]! * u[j]!
-      gx += c.val[t]! * point[j]!
-      mag += Math.abs(c.val[t]!)
-    })
-    if (Math.abs(gu) <= 1e-12 * mag) continue
-    const slack = Math.max(0, c.rhs - gx)
-    if (gu > 0) hi = Math.min(hi, slack / gu)
-    else lo = Math.max(lo, slack / gu)
-  }
+  const { lo, hi } = Polyhedral.chord(sys.cons, point, u)
   return { point, line: { point, direction: u, lo, hi } }
 }
 
@@ -500,7 +337,7 @@ export const lineThrough = (space: Space.Space, sys: System): { point: Float64Ar
  */
 export const outgrowDirection = (sys: System, i: number): Float64Array | undefined => {
   const d = sys.d
-  const rows: Array<LpRow> = sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? 0 : -Infinity, hi: 0 }))
+  const rows: Array<LpRow> = Polyhedral.lpRows(Polyhedral.recessionCone(sys.cons))
   for (let k = 0; k < d; k++) if (k !== i) rows.push({ idx: [i, k], val: [1, -1], lo: 1, hi: Infinity })
   // Minimising Σ_k (h_i − h_k) picks the least steep such direction, so witnesses stay small.
   const cost = new Float64Array(d).fill(-1)
@@ -525,7 +362,7 @@ export const saturatedPair = (
   gap: (k: number) => number
 ): { theta: Float64Array; thetaPrime: Float64Array } | undefined => {
   const d = sys.d
-  const rows: Array<LpRow> = lpRows(sys)
+  const rows: Array<LpRow> = Polyhedral.lpRows(sys.cons)
   for (let k = 0; k < d; k++) if (k !== i) rows.push({ idx: [i, k, d], val: [1, -1, -1], lo: gap(k), hi: Infinity })
   const colLower = Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 0 : -Infinity))
   const colUpper = Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 1 : Infinity))
@@ -544,10 +381,4 @@ export const saturatedPair = (
   for (let j = 0; j < d; j++) diff = Math.max(diff, Math.abs(a.x[j]! - b.x[j]!))
   if (diff <= 1e-7) return undefined
   return { theta: a.x.slice(0, d), thetaPrime: b.x.slice(0, d) }
-}
-
-export const fmt = (x: number): string => {
-  if (Number.isInteger(x)) return String(x)
-  const s = x.toPrecision(4)
-  return String(Number(s))
 }

@@ -11,8 +11,8 @@
  * @since 0.2.0
  */
 import * as tf from "@tensorflow/tfjs-core"
-import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
+import { requireWebGPU } from "../internal/kernels.js"
 import { ColumnSumProgram, DenseMatMulProgram, TILE } from "./matmul.js"
 
 /**
@@ -31,26 +31,8 @@ export interface GpuDenseOptions {
 
 type Uniform = { type: "int32"; data: Array<number> }
 
-/**
- * The active webgpu backend, or `InvalidArgument` (argument `backend`) naming the active one.
- * Shared by the fused ops of this folder; not part of `@perturb/core/gpu`.
- *
- * @since 0.2.0
- * @category guards
- */
-export const webgpuBackend = (): WebGPUBackend => {
-  if (tf.getBackend() !== "webgpu") {
-    throw new InvalidArgument({
-      argument: "backend",
-      value: tf.getBackend(),
-      reason: "the fused GPU kernels run on the webgpu backend: await enableWebGPU() from @perturb/core/gpu first"
-    })
-  }
-  return tf.backend() as unknown as WebGPUBackend
-}
-
 const run = (program: DenseMatMulProgram | ColumnSumProgram, inputs: Array<tf.Tensor>, uniforms: Array<Uniform>): tf.Tensor => {
-  const info = webgpuBackend().runWebGPUProgram(program, inputs, "float32", uniforms)
+  const info = requireWebGPU("gpuDense").runWebGPUProgram(program, inputs, "float32", uniforms)
   return tf.engine().makeTensorFromTensorInfo(info)
 }
 
@@ -80,7 +62,7 @@ const MAX_SIDE = 65535 * TILE
  * @category kernels
  */
 export const gpuDense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options?: GpuDenseOptions): tf.Tensor2D => {
-  webgpuBackend()
+  requireWebGPU("gpuDense")
   check2d("x", x)
   check2d("W", W)
   if (!(b instanceof tf.Tensor) || b.rank !== 1) {
@@ -115,36 +97,21 @@ export const gpuDense = (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, options
     return { dx, dW, db }
   }
 
-  if (!inputGradient) {
-    // x is closed over, not an input: the tape never asks for its gradient.
-    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const [Wi, bi] = args as [tf.Tensor2D, tf.Tensor1D]
-      const save = args[2] as tf.GradSaveFunc
-      const value = forward(x, Wi, bi)
-      // Saved (kept alive for the backward pass) though not an input.
-      save(relu ? [x, Wi, value] : [x, Wi])
-      return {
-        value,
-        gradFunc: (dy: tf.Tensor, saved: Array<tf.Tensor>) => {
-          const g = grads(dy, saved[0]!, saved[1]!, relu ? saved[2]! : undefined)
-          return [g.dW, g.db]
-        }
-      }
-    })
-    return op(W, b) as tf.Tensor2D
-  }
+  // Without inputGradient x is closed over, not an input: the tape never asks for its gradient.
+  // It is saved all the same (kept alive for the backward pass).
+  const inputs: Array<tf.Tensor> = inputGradient ? [x, W, b] : [W, b]
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xi, Wi, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D]
-    const save = args[3] as tf.GradSaveFunc
+    const [xi, Wi, bi] = (inputGradient ? args : [x, ...args]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D]
+    const save = args[inputs.length] as tf.GradSaveFunc
     const value = forward(xi, Wi, bi)
     save(relu ? [xi, Wi, value] : [xi, Wi])
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: Array<tf.Tensor>) => {
         const g = grads(dy, saved[0]!, saved[1]!, relu ? saved[2]! : undefined)
-        return [g.dx!, g.dW, g.db]
+        return inputGradient ? [g.dx!, g.dW, g.db] : [g.dW, g.db]
       }
     }
   })
-  return op(x, W, b) as tf.Tensor2D
+  return op(...inputs) as tf.Tensor2D
 }

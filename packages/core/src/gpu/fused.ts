@@ -10,6 +10,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { Key, Noise, type NoiseLike } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { type KernelLaw, kernelLaw, LAW_IDS } from "../internal/kernelLaw.js"
+import { requireWebGPU } from "../internal/kernels.js"
 import { checkTemperature } from "../internal/temperature.js"
 import {
   ArgmaxProgram,
@@ -66,17 +67,6 @@ export const gpuLaw = (noise: NoiseLike, d: number): LawParams => {
   return law
 }
 
-const backend = (): WebGPUBackend => {
-  if (tf.getBackend() !== "webgpu") {
-    throw new InvalidArgument({
-      argument: "backend",
-      value: tf.getBackend(),
-      reason: "fused kernels run on the webgpu backend: await enableWebGPU() from @perturb/core/gpu first"
-    })
-  }
-  return tf.backend() as unknown as WebGPUBackend
-}
-
 type Uniform = { type: "int32" | "uint32" | "float32"; data: Array<number> }
 
 const uniformsFor = (d: number, rows: number, thetaRows: number, key: Key.Key, law: LawParams): Array<Uniform> => [
@@ -94,7 +84,7 @@ const run = (
   inputs: Array<tf.Tensor>,
   uniforms: Array<Uniform>
 ): tf.Tensor => {
-  const info = backend().runWebGPUProgram(program, inputs, "float32", uniforms)
+  const info = requireWebGPU("gpuSample").runWebGPUProgram(program, inputs, "float32", uniforms)
   return tf.engine().makeTensorFromTensorInfo(info)
 }
 
@@ -125,13 +115,13 @@ const MAX_ELEMENTS = 2 ** 31 - 1
  * @example
  * import * as tf from "@tensorflow/tfjs-core"
  * import { Key, Noise } from "@perturb/noise"
- * import { enableWebGPU, fusedSample } from "@perturb/core/gpu"
+ * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * await enableWebGPU()
- * const y = fusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 }) // [4, 10]
- * @since 0.1.0
+ * const y = webgpuFusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 }) // [4, 10]
+ * @since 0.2.0
  * @category kernels
  */
-export const fusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.Tensor =>
+export const webgpuFusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.Tensor =>
   tf.tidy(() => {
     if (!(theta instanceof tf.Tensor)) throw new InvalidArgument({ argument: "theta", value: theta, reason: "Expected a tf.Tensor of rank 1 or 2" })
     if (theta.dtype !== "float32") throw new InvalidArgument({ argument: "theta", value: theta.dtype, reason: "Expected dtype float32" })
@@ -189,6 +179,15 @@ export const fusedSample = (theta: tf.Tensor, options: FusedSampleOptions): tf.T
     const y = op(theta.reshape([R, d]), tau)
     return options.samples === undefined ? y.reshape(theta.shape) : y.reshape([S, ...theta.shape])
   })
+
+/**
+ * The former name of `webgpuFusedSample`.
+ *
+ * @deprecated Use `webgpuFusedSample` (the same function).
+ * @since 0.1.0
+ * @category kernels
+ */
+export const fusedSample = webgpuFusedSample
 
 /**
  * `Random.uniform32(key, n)` computed on the GPU: bit-identical, as a float32 `[n]` tensor.

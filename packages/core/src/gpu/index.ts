@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 export { enableWebGPU, type WebGPUContext, WebGPUUnavailable } from "./webgpu.js"
-export { type FusedMode, type FusedSampleOptions, fusedSample, gpuLaw, gpuNoise, gpuUniform32 } from "./fused.js"
+export { type FusedMode, type FusedSampleOptions, fusedSample, gpuLaw, gpuNoise, gpuUniform32, webgpuFusedSample } from "./fused.js"
 export { type GpuDenseOptions, gpuDense } from "./dense.js"
 export { gpuAdam, GpuAdamOptimizer } from "./optimizer.js"
 export { gpuBernoulliNll, gpuCategoricalKl, type GpuLossOptions } from "./losses.js"

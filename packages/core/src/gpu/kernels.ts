@@ -63,11 +63,24 @@ const header = (law: number): string => `const LAW : i32 = ${law};\n${philoxWgsl
 
 const commonUniforms = "d : i32, rows : i32, thetaRows : i32, k0 : u32, k1 : u32, p0 : f32, p1 : f32,"
 
-const flat = (outputShape: Array<number>): Pick<WebGPUProgram, "dispatchLayout" | "dispatch" | "workgroupSize"> => ({
-  dispatchLayout: { x: outputShape.map((_, i) => i) },
-  dispatch: [outputShape[0]!, 1, 1],
-  workgroupSize: [WORKGROUP, 1, 1]
-})
+/** One workgroup of `WORKGROUP` threads per row of the output [rows, d]: what the row programs share. */
+abstract class RowProgram implements WebGPUProgram {
+  abstract variableNames: Array<string>
+  abstract shaderKey: string
+  outputShape: Array<number>
+  dispatchLayout: { x: Array<number> }
+  dispatch: [number, number, number]
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1]
+  uniforms = commonUniforms
+
+  constructor(outputShape: [number, number]) {
+    this.outputShape = outputShape
+    this.dispatchLayout = { x: [0, 1] }
+    this.dispatch = [outputShape[0], 1, 1]
+  }
+
+  abstract getUserCode(): string
+}
 
 /**
  * WGSL for a workgroup tree reduction of `v` over the 256 threads (op is `max` or `+`).
@@ -132,29 +145,20 @@ const loadWgsl = (K: number): string => `
  * @since 0.1.0
  * @category gpu
  */
-export class SoftmaxProgram implements WebGPUProgram {
+export class SoftmaxProgram extends RowProgram {
   variableNames: Array<string>
-  outputShape: Array<number>
   shaderKey: string
-  dispatchLayout: { x: Array<number> }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number]
-  uniforms = commonUniforms
   readonly K: number
   readonly law: number
   readonly withGrad: boolean
 
   constructor(outputShape: [number, number], law: number, withGrad: boolean) {
-    this.outputShape = outputShape
+    super(outputShape)
     this.K = blocksPerThread(outputShape[1])
     this.law = law
     this.withGrad = withGrad
     this.variableNames = withGrad ? ["theta", "tau", "dy"] : ["theta", "tau"]
     this.shaderKey = `perturbSoftmax_${law}_${this.K}_${withGrad ? "grad" : "fwd"}`
-    const f = flat(outputShape)
-    this.dispatchLayout = f.dispatchLayout as { x: Array<number> }
-    this.dispatch = f.dispatch
-    this.workgroupSize = f.workgroupSize
   }
 
   getUserCode(): string {
@@ -220,26 +224,17 @@ fn main(index : i32) {
  * @since 0.1.0
  * @category gpu
  */
-export class ArgmaxProgram implements WebGPUProgram {
+export class ArgmaxProgram extends RowProgram {
   variableNames = ["theta"]
-  outputShape: Array<number>
   shaderKey: string
-  dispatchLayout: { x: Array<number> }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number]
-  uniforms = commonUniforms
   readonly K: number
   readonly law: number
 
   constructor(outputShape: [number, number], law: number) {
-    this.outputShape = outputShape
+    super(outputShape)
     this.K = blocksPerThread(outputShape[1])
     this.law = law
     this.shaderKey = `perturbArgmax_${law}_${this.K}`
-    const f = flat(outputShape)
-    this.dispatchLayout = f.dispatchLayout as { x: Array<number> }
-    this.dispatch = f.dispatch
-    this.workgroupSize = f.workgroupSize
   }
 
   getUserCode(): string {
@@ -288,22 +283,13 @@ fn main(index : i32) {
  * @since 0.1.0
  * @category gpu
  */
-export class SoftmaxGradProgram implements WebGPUProgram {
+export class SoftmaxGradProgram extends RowProgram {
   variableNames = ["y", "dy", "tau"]
-  outputShape: Array<number>
   shaderKey: string
-  dispatchLayout: { x: Array<number> }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number]
-  uniforms = commonUniforms
 
   constructor(outputShape: [number, number]) {
-    this.outputShape = outputShape
+    super(outputShape)
     this.shaderKey = "perturbSoftmaxGrad"
-    const f = flat(outputShape)
-    this.dispatchLayout = f.dispatchLayout as { x: Array<number> }
-    this.dispatch = f.dispatch
-    this.workgroupSize = f.workgroupSize
   }
 
   getUserCode(): string {

@@ -17,7 +17,8 @@
 import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
-import { webgpuBackend } from "./dense.js"
+import { requireWebGPU } from "../internal/kernels.js"
+import { FlatProgram } from "./program.js"
 
 const THREADS = 256
 
@@ -114,22 +115,16 @@ fn main(index : i32) {
  * @since 0.2.0
  * @category gpu
  */
-export class LossGradProgram implements WebGPUProgram {
-  variableNames: Array<string>
-  outputShape: Array<number>
-  shaderKey: string
-  dispatchLayout = { x: [0] }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number] = [THREADS, 1, 1]
-  uniforms = "n : i32, K : i32, scale : f32,"
+export class LossGradProgram extends FlatProgram {
   readonly kind: Kind
 
   constructor(kind: Kind, n: number) {
+    super(n, THREADS, {
+      variableNames: kind === "bernoulli" ? ["o", "x", "dy"] : ["theta", "dy"],
+      shaderKey: `perturbLossGrad_${kind}`,
+      uniforms: "n : i32, K : i32, scale : f32,"
+    })
     this.kind = kind
-    this.outputShape = [n]
-    this.variableNames = kind === "bernoulli" ? ["o", "x", "dy"] : ["theta", "dy"]
-    this.shaderKey = `perturbLossGrad_${kind}`
-    this.dispatch = [Math.ceil(n / THREADS), 1, 1]
   }
 
   getUserCode(): string {
@@ -154,7 +149,7 @@ fn main(index : i32) {
 }
 
 const run = (program: WebGPUProgram, inputs: Array<tf.Tensor>, n: number, K: number, scale: number): tf.Tensor =>
-  tf.engine().makeTensorFromTensorInfo(webgpuBackend().runWebGPUProgram(program, inputs, "float32", [
+  tf.engine().makeTensorFromTensorInfo(requireWebGPU("gpuLoss").runWebGPUProgram(program, inputs, "float32", [
     { type: "int32", data: [n] },
     { type: "int32", data: [K] },
     { type: "float32", data: [scale] }
@@ -187,7 +182,7 @@ const scaleOf = (options: GpuLossOptions | undefined): number => {
  * @category kernels
  */
 export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLossOptions): tf.Scalar => {
-  webgpuBackend()
+  requireWebGPU("gpuLoss")
   checkFloat("logits", logits)
   checkFloat("x", x)
   if (!tf.util.arraysEqual(logits.shape, x.shape)) {
@@ -221,7 +216,7 @@ export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLo
  * @category kernels
  */
 export const gpuCategoricalKl = (theta: tf.Tensor2D, options?: GpuLossOptions): tf.Scalar => {
-  webgpuBackend()
+  requireWebGPU("gpuLoss")
   checkFloat("theta", theta)
   if (theta.rank !== 2) throw new InvalidArgument({ argument: "theta", value: theta.shape, reason: "Expected rank 2 ([rows, K])" })
   const scale = scaleOf(options)

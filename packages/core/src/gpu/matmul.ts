@@ -17,6 +17,7 @@
  * @since 0.2.0
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu"
+import { FlatProgram } from "./program.js"
 
 /**
  * Rows and columns of C per workgroup tile (and the K slab).
@@ -163,22 +164,12 @@ const SUM_THREADS = 64
  * @since 0.2.0
  * @category gpu
  */
-export class ColumnSumProgram implements WebGPUProgram {
-  variableNames: Array<string>
-  outputShape: Array<number>
-  shaderKey: string
-  dispatchLayout = { x: [0] }
-  dispatch: [number, number, number]
-  workgroupSize: [number, number, number] = [SUM_THREADS, 1, 1]
-  uniforms = "rows : i32, N : i32,"
+export class ColumnSumProgram extends FlatProgram {
   readonly relu: boolean
 
   constructor(relu: boolean, columns: number) {
+    super(columns, SUM_THREADS, { variableNames: relu ? ["dy", "y"] : ["dy"], shaderKey: `perturbDenseBias_${relu ? "relu" : "linear"}`, uniforms: "rows : i32, N : i32," })
     this.relu = relu
-    this.outputShape = [columns]
-    this.variableNames = relu ? ["dy", "y"] : ["dy"]
-    this.shaderKey = `perturbDenseBias_${relu ? "relu" : "linear"}`
-    this.dispatch = [Math.ceil(columns / SUM_THREADS), 1, 1]
   }
 
   getUserCode(): string {

@@ -18,7 +18,8 @@
 import * as tf from "@tensorflow/tfjs-core"
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
-import { webgpuBackend } from "./dense.js"
+import { requireWebGPU } from "../internal/kernels.js"
+import { backendEpsilon, registeredVariable, webgpuStorage } from "../internal/tfjs.js"
 
 const WORKGROUP = 256
 
@@ -79,8 +80,7 @@ const pipelineFor = (device: GPUDevice): GPUComputePipeline => {
 
 /** The GPU buffer behind a tensor, uploading it first if it lives on the CPU. */
 const bufferOf = (backend: WebGPUBackend, t: tf.TensorInfo, argument: string): GPUBuffer => {
-  backend.uploadToGPU(t.dataId)
-  const data = backend.tensorMap.get(t.dataId)
+  const data = webgpuStorage(backend, t)
   const resource = data.resource
   if (resource === undefined || !("mapAsync" in resource)) {
     throw new InvalidArgument({ argument, value: t.shape, reason: "Expected a tensor backed by a WebGPU buffer (not a texture)" })
@@ -129,14 +129,14 @@ export class GpuAdamOptimizer extends tf.Optimizer {
     this.learningRate = positive("learningRate", learningRate)
     this.beta1 = decay("beta1", beta1)
     this.beta2 = decay("beta2", beta2)
-    this.epsilon = epsilon === undefined ? tf.backend().epsilon() : positive("epsilon", epsilon)
+    this.epsilon = epsilon === undefined ? backendEpsilon() : positive("epsilon", epsilon)
     // tfjs keeps β₁ᵗ and β₂ᵗ as float32 scalars, starting at β₁ and β₂.
     this.accBeta1 = Math.fround(this.beta1)
     this.accBeta2 = Math.fround(this.beta2)
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | Array<NamedTensor>): void {
-    const backend = webgpuBackend()
+    const backend = requireWebGPU("gpuAdam")
     const entries: Array<[string, tf.Tensor | null | undefined]> = Array.isArray(variableGradients)
       ? variableGradients.map((g) => [g.name, g.tensor])
       : Object.entries(variableGradients)
@@ -144,7 +144,7 @@ export class GpuAdamOptimizer extends tf.Optimizer {
     const work: Array<{ value: tf.Variable; slot: Slot; grad: tf.Tensor; n: number }> = []
     for (const [name, grad] of entries) {
       if (grad === null || grad === undefined) continue
-      const value = tf.engine().registeredVariables[name]
+      const value = registeredVariable(name)
       if (value === undefined) throw new InvalidArgument({ argument: "variableGradients", value: name, reason: "Expected the name of a registered tf.Variable" })
       if (value.dtype !== "float32") throw new InvalidArgument({ argument: name, value: value.dtype, reason: "Expected a float32 variable" })
       if (!tf.util.arraysEqual(grad.shape, value.shape)) {
@@ -237,7 +237,7 @@ export class GpuAdamOptimizer extends tf.Optimizer {
   /** Restores `getWeights`' output: the iteration count (hence β₁ᵗ, β₂ᵗ), then m and v by name. */
   override async setWeights(weightValues: Array<NamedTensor>): Promise<void> {
     const rest = await this.extractIterations(weightValues)
-    const device = webgpuBackend().device
+    const device = requireWebGPU("gpuAdam").device
     const f = Math.fround
     let acc1 = f(this.beta1)
     let acc2 = f(this.beta2)
@@ -249,7 +249,7 @@ export class GpuAdamOptimizer extends tf.Optimizer {
     this.accBeta2 = acc2
     for (const { name, tensor } of rest) {
       const which = name.endsWith("/m") ? "m" : name.endsWith("/v") ? "v" : undefined
-      const value = tf.engine().registeredVariables[name.slice(0, -2)]
+      const value = registeredVariable(name.slice(0, -2))
       if (which === undefined || value === undefined) {
         throw new InvalidArgument({ argument: "weightValues", value: name, reason: "Expected <variable>/m or <variable>/v for a registered variable" })
       }

@@ -114,6 +114,17 @@ const diagnose = (): WebGPUUnavailable => {
   return new WebGPUUnavailable({ missing: "adapter", reason: `no WebGPU adapter on ${process.platform}` })
 }
 
+const isAdapterInfo = (x: unknown): x is GPUAdapterInfo =>
+  typeof x === "object" && x !== null && "vendor" in x && "architecture" in x && "description" in x &&
+  typeof x.vendor === "string" && typeof x.architecture === "string" && typeof x.description === "string"
+
+/** The adapter's `info`: @webgpu/types 0.1.38 (pinned by tfjs) predates `GPUAdapter.info`; Dawn has it. */
+const adapterInfo = (adapter: GPUAdapter): GPUAdapterInfo => {
+  const info: unknown = Reflect.get(adapter, "info")
+  if (!isAdapterInfo(info)) throw new WebGPUUnavailable({ missing: "adapter", reason: "this Dawn build does not report GPUAdapter.info (vendor, architecture), which tfjs-backend-webgpu needs" })
+  return info
+}
+
 let enabled: Promise<WebGPUContext> | undefined
 
 const enable = async (): Promise<WebGPUContext> => {
@@ -157,8 +168,7 @@ const enable = async (): Promise<WebGPUContext> => {
   const backendModule = await import("@tensorflow/tfjs-backend-webgpu")
   // The package registers a factory that requests its own adapter; replace it with ours.
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu")
-  // @webgpu/types 0.1.38 (pinned by tfjs) predates GPUAdapter.info; Dawn has it.
-  const info = (adapter as unknown as { readonly info: GPUAdapterInfo }).info
+  const info = adapterInfo(adapter)
   tf.registerBackend("webgpu", () => new backendModule.WebGPUBackend(device, info))
   if (!(await tf.setBackend("webgpu"))) {
     throw new WebGPUUnavailable({ missing: "device", reason: "tfjs could not initialise its webgpu backend on the device" })
@@ -179,7 +189,7 @@ const enable = async (): Promise<WebGPUContext> => {
  * a device); a failed attempt can be retried after fixing the cause.
  *
  * @example
- * import { enableWebGPU, fusedSample } from "@perturb/core/gpu"
+ * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * const gpu = await enableWebGPU() // tf.getBackend() === "webgpu" from here on
  * @since 0.1.0
  * @category constructors

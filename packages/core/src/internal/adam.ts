@@ -17,7 +17,8 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
-import { createInstance, f32, type Instance, isWasmApi, PAGE, valuesOf } from "./fused.js"
+import { registeredVariable, tensorFromValues, valuesOf } from "./tfjs.js"
+import { createInstance, f32, type Instance, PAGE } from "./wasm/instance.js"
 
 /** The hyper-parameters as the float32 scalars tf.train.adam's tensors hold. */
 export interface AdamScalars {
@@ -55,12 +56,6 @@ interface Slot {
 }
 
 const bytes = (n: number): number => Math.ceil((n * 4) / 16) * 16
-
-/** Whether the fused step runs on the current backend. */
-export const fusedBackend = (): boolean => {
-  const b = tf.getBackend()
-  return (b === "cpu" || b === "wasm") && isWasmApi(Reflect.get(globalThis, "WebAssembly"))
-}
 
 export class AdamState {
   private inst: Instance | undefined
@@ -157,7 +152,7 @@ export class AdamState {
   snapshot(): Array<{ readonly name: string; readonly m: tf.Tensor; readonly s: tf.Tensor }> {
     const out: Array<{ name: string; m: tf.Tensor; s: tf.Tensor }> = []
     for (const [name, slot] of this.slots) {
-      const shape = tf.engine().registeredVariables[name]?.shape ?? [slot.size]
+      const shape = registeredVariable(name)?.shape ?? [slot.size]
       if (slot.tensors !== undefined) {
         out.push({ name, m: tf.clone(slot.tensors.m), s: tf.clone(slot.tensors.s) })
       } else if (this.inst !== undefined && slot.at >= 0) {
@@ -174,7 +169,7 @@ export class AdamState {
     this.dispose()
     for (const { name, m, s } of entries) {
       if (m.size !== s.size) throw new DimensionMismatch({ argument: `${name}/v`, expected: m.size, received: s.size })
-      const shape = tf.engine().registeredVariables[name]?.shape ?? m.shape
+      const shape = registeredVariable(name)?.shape ?? m.shape
       const tensors = tf.tidy(() => ({ m: tf.variable(m.reshape(shape), false), s: tf.variable(s.reshape(shape), false) }))
       this.slots.set(name, { size: m.size, at: -1, tensors })
     }
@@ -197,7 +192,7 @@ export class AdamState {
  * values into its heap on creation; the cpu backend keeps the array, so it gets its own copy.
  */
 const writeBack = (variable: tf.Variable, values: Float32Array): void => {
-  tf.tidy(() => variable.assign(tf.tensor(tf.getBackend() === "wasm" ? values : values.slice(), variable.shape, "float32")))
+  tf.tidy(() => variable.assign(tensorFromValues(values, variable.shape)))
 }
 
 /** The step's variables and gradients, in tfjs's order (array order, or the map's key order); null gradients skipped. */
@@ -208,7 +203,7 @@ export const updatesOf = (variableGradients: tf.NamedTensorMap | ReadonlyArray<{
   const updates: Array<Update> = []
   for (const [name, gradient] of entries) {
     if (gradient === undefined || gradient === null) continue
-    const variable = tf.engine().registeredVariables[name]
+    const variable = registeredVariable(name)
     if (variable === undefined) throw new InvalidArgument({ argument: "variableGradients", value: name, reason: "No registered tf.Variable has this name (disposed?)" })
     if (variable.dtype !== "float32") throw new InvalidArgument({ argument: `variableGradients[${name}]`, value: variable.dtype, reason: "Expected a float32 variable" })
     if (gradient.size !== variable.size) throw new DimensionMismatch({ argument: `variableGradients[${name}].size`, expected: variable.size, received: gradient.size })

@@ -21,6 +21,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument, NoClosedForm } from "../Errors.js"
+import { readsBackSync } from "./kernels.js"
 
 /** The smallest positive float32: an exact 0 in y is read as this (see above). */
 const TINY = 2 ** -149
@@ -38,7 +39,7 @@ export const simplexTolerance = (d: number): number => 1e-6 + 2e-7 * Math.sqrt(d
  * webgpu, which cannot read back synchronously.
  */
 export const checkSimplex = (argument: string, y: tf.Tensor, d: number): void => {
-  if (tf.getBackend() === "webgpu") return
+  if (!readsBackSync()) return
   const values = y.dataSync()
   const tol = simplexTolerance(d)
   for (let r = 0; r < values.length / d; r++) {

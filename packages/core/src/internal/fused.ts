@@ -10,7 +10,7 @@
  * `Random.uniform32`; the transforms are float32 polynomials within a few ulps of the float64 ones,
  * so the fused sample equals the composed one to float32 rounding.
  *
- * Memory: the kernels run in their own WebAssembly instance. Work is cut into chunks of at most
+ * Memory: the kernels run in their own WebAssembly instance (wasm/instance.ts). Work is cut into chunks of at most
  * 2^24 output values, so the instance's memory stays near θ plus two chunks; an instance that had
  * to grow past 256 MiB is dropped after the call (WebAssembly memory cannot shrink). On the wasm
  * backend, inputs are copied straight from tfjs's heap, and outputs are refused with a typed error
@@ -26,14 +26,13 @@ import type { Model } from "../Model.js"
 import { kernelLaw, type KernelLaw } from "./kernelLaw.js"
 import { checkSampleSize } from "./limits.js"
 import { checkTensor, customOp } from "./tensors.js"
+import { kernelFor } from "./kernels.js"
 import { isTemperature } from "./temperature.js"
-import { wasmBase64 } from "./wasm/module.js"
+import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES, wasmHeapUsed } from "./tfjs.js"
+import { BATCH, CHUNK_VALUES, f32, type Instance, instance, layout, release, withInstance } from "./wasm/instance.js"
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
 export type FusedLaw = KernelLaw
-
-/** Law index of the raw uniforms (`Random.uniform32`), for tests. */
-export const RAW_UNIFORM = 7
 
 /**
  * The fused kernel's law for noise in d coordinates, or `undefined` when the noise is not i.i.d.
@@ -44,173 +43,8 @@ export const fusedLaw = (noise: NoiseLike, d: number): FusedLaw | undefined => {
   return typeof law === "string" ? undefined : law
 }
 
-// ------------------------------------------------------------------------------------------ instance
+// ------------------------------------------------------------------------------------------ tfjs-wasm's heap
 
-// The WebAssembly JS API, typed here by what we use: the project's lib (ES2023 + node) has no
-// WebAssembly declarations, and the guards below check the shapes at run time instead of casting.
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => object
-  readonly Instance: new (module: object, imports: object) => { readonly exports: object }
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory
-}
-
-type Kernel = (...args: Array<number>) => void
-
-interface Exports {
-  readonly perturb_forward: Kernel
-  readonly perturb_backward: Kernel
-  readonly perturb_backward_recompute: Kernel
-  readonly perturb_noise: Kernel
-  readonly perturb_narrow: Kernel
-  readonly perturb_zero: Kernel
-  readonly perturb_transform: Kernel
-  readonly perturb_nonfinite: (x: number, n: number) => number
-  readonly perturb_adam: Kernel
-  readonly perturb_gauss_grid: Kernel
-  readonly perturb_gauss_grid_backward: Kernel
-  readonly perturb_gauss_grid_vjp: Kernel
-  readonly __heap_base: { readonly value: unknown }
-}
-
-/** A WebAssembly instance of perturb.c with its own memory; buffers go above `base`. */
-export interface Instance {
-  readonly memory: WasmMemory
-  readonly x: Exports
-  readonly base: number
-}
-
-export const PAGE = 65536
-/** Above this, the instance is dropped after the call, so a single huge call does not pin memory. */
-const RETAIN_BYTES = 256 * 2 ** 20
-/** Output values per kernel call: bounds the instance's memory whatever the request. */
-export const CHUNK_VALUES = 2 ** 24
-const BATCH = 2048
-
-export const isWasmApi = (w: unknown): w is WasmApi =>
-  typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
-  typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
-
-const KERNELS = ["perturb_forward", "perturb_backward", "perturb_backward_recompute", "perturb_noise", "perturb_narrow", "perturb_zero", "perturb_transform", "perturb_nonfinite", "perturb_adam", "perturb_gauss_grid", "perturb_gauss_grid_backward", "perturb_gauss_grid_vjp"] as const
-
-const isExports = (x: object): x is Exports =>
-  KERNELS.every((name) => name in x && typeof Reflect.get(x, name) === "function") &&
-  "__heap_base" in x && typeof x.__heap_base === "object" && x.__heap_base !== null && "value" in x.__heap_base
-
-let compiled: object | undefined
-let current: Instance | undefined
-
-const decode = (b64: string): Uint8Array => {
-  const s = atob(b64)
-  const bytes = new Uint8Array(s.length)
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i)
-  return bytes
-}
-
-/**
- * A fresh instance with its own memory (the compiled module is shared). The samplers share one,
- * which they may drop between calls; the fused Adam keeps one per optimizer for its state.
- */
-export const createInstance = (): Instance => {
-  const api: unknown = Reflect.get(globalThis, "WebAssembly")
-  if (!isWasmApi(api)) throw new Error("The fused kernels need WebAssembly, which this runtime lacks")
-  // Synchronous compilation keeps `sample` synchronous; the module is 17 kB.
-  compiled ??= new api.Module(decode(wasmBase64))
-  const memory = new api.Memory({ initial: 4 })
-  const { exports } = new api.Instance(compiled, { env: { memory } })
-  if (!isExports(exports)) throw new Error("perturb.wasm: unexpected exports (rebuild with scripts/build-wasm.sh)")
-  return { memory, x: exports, base: Math.ceil(Number(exports.__heap_base.value) / 16) * 16 }
-}
-
-/** The samplers' shared instance (created on first use). */
-export const instance = (): Instance => {
-  current ??= createInstance()
-  return current
-}
-
-/** Drops the shared instance when a call grew it past 256 MiB (WebAssembly memory cannot shrink). */
-export const release = (): void => {
-  if (current !== undefined && current.memory.buffer.byteLength > RETAIN_BYTES) current = undefined
-}
-
-/**
- * Lays out buffers (sizes in bytes, each 16-byte aligned) above the heap base, growing the memory
- * when needed; a memory the engine refuses becomes a typed error naming `argument`.
- */
-export const layout = (inst: Instance, sizes: ReadonlyArray<number>, argument: string, value: unknown): Array<number> => {
-  const ptrs: Array<number> = []
-  let at = inst.base
-  for (const size of sizes) {
-    ptrs.push(at)
-    at += Math.ceil(size / 16) * 16
-  }
-  const have = inst.memory.buffer.byteLength
-  if (at > have) {
-    try {
-      if (at > 2 ** 32) throw new RangeError("beyond the 4 GiB of a 32-bit WebAssembly memory")
-      inst.memory.grow(Math.ceil((at - have) / PAGE))
-    } catch (e) {
-      current = undefined
-      throw new InvalidArgument({
-        argument,
-        value,
-        reason: `the fused kernel needs ${(at / 2 ** 20).toFixed(0)} MiB of WebAssembly memory and the engine refused it (${String(e)}); draw fewer samples per call`
-      })
-    }
-  }
-  return ptrs
-}
-
-export const f32 = (inst: Instance, ptr: number, n: number): Float32Array => new Float32Array(inst.memory.buffer, ptr, n)
-
-// ------------------------------------------------------------------------------------------ tfjs glue
-
-/** The parts of tfjs-wasm's backend we read: its tensors' heap offsets (no casts: a structural guard). */
-interface WasmHeap {
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined }
-  readonly wasm: { readonly HEAPU8: Uint8Array }
-}
-
-const isWasmHeap = (b: unknown): b is WasmHeap =>
-  typeof b === "object" && b !== null && "dataIdMap" in b && "wasm" in b &&
-  typeof b.wasm === "object" && b.wasm !== null && "HEAPU8" in b.wasm && b.wasm.HEAPU8 instanceof Uint8Array &&
-  typeof b.dataIdMap === "object" && b.dataIdMap !== null && "get" in b.dataIdMap && typeof b.dataIdMap.get === "function"
-
-/**
- * A float32 tensor's values in tfjs-wasm's heap (valid until the next tfjs call), or `undefined` on
- * other backends. Read only: tfjs-wasm caches operators holding packed copies of tensors (matMul's
- * right operand, a convolution's filter, their bias; keyed by tensor id, dropped on dispose), so a
- * write here would change the tensor for some ops and not others (issue #11).
- */
-const heapView = (t: tf.Tensor): Float32Array | undefined => {
-  if (tf.getBackend() !== "wasm" || t.dtype !== "float32") return undefined
-  const b: unknown = tf.backend()
-  if (!isWasmHeap(b)) return undefined
-  const entry = b.dataIdMap.get(t.dataId)
-  const heap = b.wasm.HEAPU8
-  return entry === undefined ? undefined : new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size)
-}
-
-/**
- * A tensor's float32 values, to read: on the wasm backend a view of tfjs's heap (valid until the
- * next tfjs call; never written, see `heapView`), elsewhere `dataSync()`.
- */
-export const valuesOf = (t: tf.Tensor): Float32Array => {
-  const view = heapView(t)
-  if (view !== undefined) return view
-  const v = t.dataSync()
-  return v instanceof Float32Array ? v : Float32Array.from(v)
-}
-
-/** A tensor from values in the instance's memory: the wasm backend copies on write, others keep the array. */
-const tensorFrom = (values: Float32Array, shape: Array<number>, owned: boolean): tf.Tensor =>
-  tf.tensor(owned || tf.getBackend() === "wasm" ? values : values.slice(), shape, "float32")
-
-const TFJS_WASM_HEAP = 4294901760
 const HEAP_MARGIN = 256 * 2 ** 20
 
 /**
@@ -219,10 +53,10 @@ const HEAP_MARGIN = 256 * 2 ** 20
  * and every later op fails too). `perValue` is the bytes the call keeps per output value.
  */
 const checkHeap = (samples: number, values: number, perValue: number, what: string): void => {
-  if (tf.getBackend() !== "wasm") return
+  const used = wasmHeapUsed()
+  if (used === undefined) return
   const need = values * perValue
-  const used = tf.memory().numBytes
-  if (used + need > TFJS_WASM_HEAP - HEAP_MARGIN) {
+  if (used + need > WASM_HEAP_BYTES - HEAP_MARGIN) {
     const gib = (x: number) => (x / 2 ** 30).toFixed(2)
     throw new InvalidArgument({
       argument: "samples",
@@ -242,8 +76,16 @@ interface Shape {
   readonly rows: number
 }
 
-const scratchWords = (d: number): number => Math.max(BATCH, d) + 64
+/** Words of scratch the kernels need for rows of d values. */
+export const scratchWords = (d: number): number => Math.max(BATCH, d) + 64
 const chunkRows = (d: number): number => Math.max(1, Math.floor(CHUNK_VALUES / d))
+
+/** Receives a pass's float32 output (a view of the instance's memory unless `owned`). */
+type Emit<A> = (values: Float32Array, owned: boolean) => A
+
+/** `body` on the shared instance with the output rows per chunk for `shape`. */
+const inChunks = <A>(shape: Shape, body: (inst: Instance, per: number) => A): A =>
+  withInstance((inst) => body(inst, Math.min(shape.rows, chunkRows(shape.d))))
 
 /**
  * Copies θ into the instance (the first buffer of the forward layout) and returns the index of its
@@ -262,18 +104,9 @@ export const loadTheta = (theta: Float32Array): number => {
  * `emit` receives them (a view of the instance's memory when one chunk suffices) and must copy
  * what it keeps before returning.
  */
-export const forwardValues = <A>(
-  shape: Shape,
-  key: Key.Key,
-  law: FusedLaw,
-  tau: number,
-  hard: boolean,
-  emit: (values: Float32Array, owned: boolean) => A
-): A => {
-  const { d, thetaRows, rows } = shape
-  const inst = instance()
-  try {
-    const per = Math.min(rows, chunkRows(d))
+export const forwardValues = <A>(shape: Shape, key: Key.Key, law: FusedLaw, tau: number, hard: boolean, emit: Emit<A>): A =>
+  inChunks(shape, (inst, per) => {
+    const { d, thetaRows, rows } = shape
     const [pTheta, pOut, pScratch] = layout(inst, [thetaRows * d * 4, per * d * 4 + 16, scratchWords(d) * 4], "samples", rows / thetaRows)
     const run = (r0: number, n: number) =>
       inst.x.perturb_forward(pTheta!, thetaRows, d, pOut!, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, pScratch!)
@@ -293,26 +126,18 @@ export const forwardValues = <A>(
       all.set(f32(inst, pOut!, n * d), r0 * d)
     }
     return emit(all, true)
-  } finally {
-    release()
-  }
-}
+  })
+
+/** What the backward pass reads y from: the saved samples, or θ and the key to recompute them. */
+type Source = { readonly y: () => Float32Array } | { readonly theta: () => Float32Array; readonly key: Key.Key; readonly law: FusedLaw }
 
 /**
  * dθ (float32, thetaRows × d) from dy and either the saved samples y (`source.y`) or θ and the key
  * (`source.theta`), which recomputes y row batch by row batch (straight-through estimators).
  */
-export const backwardValues = <A>(
-  dy: () => Float32Array,
-  source: { readonly y: () => Float32Array } | { readonly theta: () => Float32Array; readonly key: Key.Key; readonly law: FusedLaw },
-  shape: Shape,
-  tau: number,
-  emit: (values: Float32Array, owned: boolean) => A
-): A => {
-  const { d, thetaRows, rows } = shape
-  const inst = instance()
-  try {
-    const per = Math.min(rows, chunkRows(d))
+export const backwardValues = <A>(dy: () => Float32Array, source: Source, shape: Shape, tau: number, emit: Emit<A>): A =>
+  inChunks(shape, (inst, per) => {
+    const { d, thetaRows, rows } = shape
     const size = thetaRows * d
     // One contribution per θ row (one sample of [rows, d]): store; several: add in float64.
     const direct = rows === thetaRows
@@ -341,96 +166,14 @@ export const backwardValues = <A>(
     }
     if (!direct) inst.x.perturb_narrow(pG32!, pG64!, size)
     return emit(f32(inst, pG32!, size), false)
-  } finally {
-    release()
-  }
-}
+  })
 
-/** `n` draws of the kernel's law (or its raw uniforms, `RAW_UNIFORM`) from stream word `offset`, for tests. */
-export const noiseValues = (key: Key.Key, n: number, law: FusedLaw, offset = 0): Float32Array => {
-  const inst = instance()
-  try {
-    const [pOut, pScratch] = layout(inst, [n * 4, scratchWords(0) * 4], "n", n)
-    inst.x.perturb_noise(pOut!, n, key.k0, key.k1, offset, law.id, law.p0, law.p1, pScratch!)
-    return f32(inst, pOut!, n).slice()
-  } finally {
-    release()
-  }
-}
-
-/** The law's transform of given stream words (`k << 9` is the uniform (k + ½)/2^23), for tests of the tails. */
-export const transformWords = (words: Uint32Array, law: FusedLaw): Float32Array => {
-  const inst = instance()
-  try {
-    const n = Math.ceil(words.length / 4) * 4
-    const [p] = layout(inst, [n * 4], "words", words.length)
-    new Uint32Array(inst.memory.buffer, p!, n).fill(0).set(words)
-    inst.x.perturb_transform(p!, n, law.id, law.p0, law.p1)
-    return f32(inst, p!, words.length).slice()
-  } finally {
-    release()
-  }
-}
-
-// ------------------------------------------------------------------------------------------ the hook
-
-const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1
-
-/**
- * The fused sample when it applies, else `undefined` (the caller then checks θ and runs the composed
- * ops, which report bad arguments). Call it before `checkTensor("theta", …)`: it checks θ itself
- * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies on the `cpu` and `wasm` backends to i.i.d. noise of
- * a law the kernel implements, with a plain-number temperature in the accepted range
- * (internal/temperature.ts), whose reciprocal is a normal float32. `mode`: `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax
- * samples, zero gradient); `straightThrough` = the one-hot argmax forward
- * and the relaxed gradient backward (recomputed from θ and the key, so nothing of size
- * samples × rows × d is kept for it).
- *
- * On the wasm backend it also guards the composed path: work that cannot fit in tfjs-wasm's heap
- * is refused with a typed error before it starts (see `checkHeap`).
- */
-export const fusedSample = (
-  model: Model,
-  theta: tf.Tensor,
-  options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor },
-  mode: "relaxed" | "straightThrough" | "hard"
-): tf.Tensor | undefined => {
-  const d = model.space.dim
-  // Rank, dtype and dimension as the composed path checks them; finiteness below, in WebAssembly.
-  checkTensor("theta", theta, d, { finite: false })
-  const samples = options.samples
-  if (!isPositiveInt(samples) || !Key.isKey(options.key)) return undefined
-  const thetaRows = theta.rank === 1 ? 1 : theta.shape[0]!
-  const values = samples * thetaRows * d
-  const taping = tf.engine().isTapeOn()
-  const backend = tf.getBackend()
-  if (!isWasmApi(Reflect.get(globalThis, "WebAssembly"))) return undefined
-  const t = options.temperature ?? (model._tag === "PerturbSoftmax" ? model.temperature : 1)
-  const law = backend === "wasm" || backend === "cpu" ? fusedLaw(model.noise, d) : undefined
-  // Outside the accepted temperatures (which keep 1/τ a normal float32) the composed path refuses
-  // the call with a typed error; here Math.fround(3.5e38) = ∞ used to run and give NaN samples.
-  const tau = isTemperature(t) ? Math.fround(t) : 0
-  if (law === undefined || !(tau > 0)) {
-    // The composed path keeps about four [samples, rows, d] tensors alive in the forward pass and
-    // about fourteen under tf.grad (measured: 3.9 GiB at 7·10^7 values).
-    checkHeap(samples, values, taping ? 56 : 16, "the composed path (noise, θ + γ, /τ, softmax" + (taping ? ", their gradients)" : ")"))
-    return undefined
-  }
-  // The output, and under tf.grad the dy that comes back for it.
-  checkHeap(samples, values, taping ? 8 : 4, "the fused sample")
-  // Past tfjs-wasm's own heap check (the more specific message there): the library's output limit.
-  // The composed path (undefined above) is checked by its caller.
-  checkSampleSize(samples, thetaRows, d)
-  const key = options.key
-  const shape: Shape = { d, thetaRows, rows: samples * thetaRows }
+/** The custom op of a fused sample of θ, once `loadTheta` has loaded it. */
+const sampleOp = (theta: tf.Tensor, mode: "relaxed" | "straightThrough" | "hard", shape: Shape, key: Key.Key, law: FusedLaw, tau: number): tf.Tensor => {
+  const { d, thetaRows, rows } = shape
+  const samples = rows / thetaRows
   const outShape = theta.rank === 1 ? [samples, d] : [samples, thetaRows, d]
-  const toTensor = (s: Array<number>) => (v: Float32Array, owned: boolean) => tensorFrom(v, s, owned)
-  // θ is loaded and checked here, outside the custom op, so a bad value throws before tfjs records anything.
-  const bad = loadTheta(valuesOf(theta))
-  if (bad >= 0) {
-    release()
-    throw new InvalidArgument({ argument: `theta[${bad}]`, value: valuesOf(theta)[bad], reason: "Expected a finite number" })
-  }
+  const toTensor = (s: Array<number>) => (v: Float32Array, owned: boolean) => tensorFromValues(v, s, owned)
   const forward = (hard: boolean) => forwardValues(shape, key, law, tau, hard, toTensor(outShape))
   if (mode === "hard") {
     // Perturb-Argmax samples: one-hot, so the derivative is zero (as tfjs's argMax gives).
@@ -453,4 +196,63 @@ export const fusedSample = (
       }
     })
   return op(theta)
+}
+
+// ------------------------------------------------------------------------------------------ the hook
+
+const isPositiveInt = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1
+
+/**
+ * The fused sample when it applies, else `undefined` (the caller then checks θ and runs the composed
+ * ops, which report bad arguments). Call it before `checkTensor("theta", …)`: it checks θ itself
+ * (rank, dtype and dimension with the same typed errors; finiteness in WebAssembly). It applies
+ * where the kernel registry picks the WebAssembly sampler (`kernelFor("sample")`: the `cpu` and
+ * `wasm` backends), to i.i.d. noise of a law the kernel implements, with a plain-number temperature
+ * in the accepted range (internal/temperature.ts), whose reciprocal is a normal float32. `mode`:
+ * `relaxed` = softmax((θ + γ)/τ); `hard` = the one-hot argmax (Perturb-Argmax samples, zero
+ * gradient); `straightThrough` = the one-hot argmax forward and the relaxed gradient backward
+ * (recomputed from θ and the key, so nothing of size samples × rows × d is kept for it).
+ *
+ * On the wasm backend it also guards the composed path: work that cannot fit in tfjs-wasm's heap
+ * is refused with a typed error before it starts (see `checkHeap`).
+ */
+export const wasmFusedSample = (
+  model: Model,
+  theta: tf.Tensor,
+  options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor },
+  mode: "relaxed" | "straightThrough" | "hard"
+): tf.Tensor | undefined => {
+  const d = model.space.dim
+  // Rank, dtype and dimension as the composed path checks them; finiteness below, in WebAssembly.
+  checkTensor("theta", theta, d, { finite: false })
+  const samples = options.samples
+  if (!isPositiveInt(samples) || !Key.isKey(options.key)) return undefined
+  const thetaRows = theta.rank === 1 ? 1 : theta.shape[0]!
+  const values = samples * thetaRows * d
+  const taping = isTapeOn()
+  const t = options.temperature ?? (model._tag === "PerturbSoftmax" ? model.temperature : 1)
+  const law = kernelFor("sample") === "wasm" ? fusedLaw(model.noise, d) : undefined
+  // Outside the accepted temperatures (which keep 1/τ a normal float32) the composed path refuses
+  // the call with a typed error; here Math.fround(3.5e38) = ∞ used to run and give NaN samples.
+  const tau = isTemperature(t) ? Math.fround(t) : 0
+  if (law === undefined || !(tau > 0)) {
+    // The composed path keeps about four [samples, rows, d] tensors alive in the forward pass and
+    // about fourteen under tf.grad (measured: 3.9 GiB at 7·10^7 values).
+    checkHeap(samples, values, taping ? 56 : 16, "the composed path (noise, θ + γ, /τ, softmax" + (taping ? ", their gradients)" : ")"))
+    return undefined
+  }
+  // The output, and under tf.grad the dy that comes back for it.
+  checkHeap(samples, values, taping ? 8 : 4, "the fused sample")
+  // Past tfjs-wasm's own heap check (the more specific message there): the library's output limit.
+  // The composed path (undefined above) is checked by its caller.
+  checkSampleSize(samples, thetaRows, d)
+  const key = options.key
+  const shape: Shape = { d, thetaRows, rows: samples * thetaRows }
+  // θ is loaded and checked here, outside the custom op, so a bad value throws before tfjs records anything.
+  const bad = loadTheta(valuesOf(theta))
+  if (bad >= 0) {
+    release()
+    throw new InvalidArgument({ argument: `theta[${bad}]`, value: valuesOf(theta)[bad], reason: "Expected a finite number" })
+  }
+  return sampleOp(theta, mode, shape, key, law, tau)
 }

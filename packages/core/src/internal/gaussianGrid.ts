@@ -12,7 +12,7 @@
  */
 import { Numeric } from "@perturb/noise"
 import * as tf from "@tensorflow/tfjs"
-import { f32, instance, type Instance, layout, release } from "./fused.js"
+import { f32, instance, type Instance, layout, release } from "./wasm/instance.js"
 
 export interface GridRule {
   readonly nodes: number

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
+import { readsBackSync } from "./kernels.js"
 import { checkTemperature, isTemperature32, TEMPERATURE_REASON } from "./temperature.js"
 
 /**
@@ -28,10 +29,8 @@ export const checkTensor = (argument: string, value: unknown, d: number, options
   }
   const last = x.shape[x.rank - 1]!
   if (last !== d) throw new DimensionMismatch({ argument, expected: d, received: last })
-  // tfjs-webgpu cannot read back synchronously in Node (its readSync needs OffscreenCanvas), so there
-  // the check is skipped rather than turned into a ReferenceError: on webgpu a non-finite θ gives
-  // non-finite results, as tfjs ops do (README, "On a GPU").
-  if (options?.finite !== false && tf.getBackend() !== "webgpu") {
+  // Skipped where tfjs cannot read back synchronously (webgpu in Node; see readsBackSync).
+  if (options?.finite !== false && readsBackSync()) {
     // One scalar read-back: cheap next to the kernels, and it turns a silent NaN into an error.
     const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(x))).dataSync()[0])
     if (bad) {

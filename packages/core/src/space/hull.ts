@@ -8,8 +8,8 @@ import { Schema } from "effect"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import * as Lp from "../Lp.js"
 import { guardDense, qrRows } from "./linalg.js"
-import type { Space } from "./model.js"
-import { structure } from "./structure.js"
+import { rowsOf, type Space } from "./model.js"
+import { type Structure, structure } from "./structure.js"
 import { checkNumber, requireSpace } from "./validate.js"
 
 const solveLp = Lp.solve
@@ -44,8 +44,40 @@ const unitBasis = (d: number, free: ArrayLike<number>): Float64Array => {
   return out
 }
 
-const coordCentre = (lo: number, hi: number): number =>
+/**
+ * The centre of the interval `[lo, hi]` when it is bounded, a point one unit inside a half-line,
+ * `0` on the whole line: a coordinate of a relative-interior point of a box.
+ *
+ * @example
+ * ```ts
+ * import { Polyhedral } from "@perturb/core"
+ * Polyhedral.coordCentre(0, Infinity) // 1
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const coordCentre = (lo: number, hi: number): number =>
   lo === hi ? lo : Number.isFinite(lo) && Number.isFinite(hi) ? lo + (hi - lo) / 2 : Number.isFinite(lo) ? lo + 1 : Number.isFinite(hi) ? hi - 1 : 0
+
+/** A relative-interior point: closed forms for the O(d) kinds, the structure's centre otherwise. */
+export const interiorPoint = (s: Structure): Float64Array => {
+  switch (s.kind) {
+    case "reals":
+    case "zeroSum":
+      return new Float64Array(s.d)
+    case "pinned": {
+      const point = new Float64Array(s.d)
+      point[s.index] = s.value
+      return point
+    }
+    case "coords":
+      return Float64Array.from({ length: s.d }, (_, j) => coordCentre(s.lo[j]!, s.hi[j]!))
+    case "affine":
+    case "radial":
+      return Float64Array.from(s.point)
+  }
+}
 
 /**
  * The affine hull of the space, implicit equalities included (a polyhedron with `θ₀ ≤ 0` and
@@ -64,26 +96,13 @@ const coordCentre = (lo: number, hi: number): number =>
 export const affineHull = (space: Space): AffineHull => {
   const s = structure(space)
   const d = s.d
-  switch (s.kind) {
-    case "reals":
-      guardDense(d, d, "affineHull")
-      return { point: new Float64Array(d), basis: unitBasis(d, Int32Array.from({ length: d }, (_, j) => j)), k: d }
-    case "pinned": {
-      guardDense(d, d - 1, "affineHull")
-      const point = new Float64Array(d)
-      point[s.index] = s.value
-      return { point, basis: unitBasis(d, Int32Array.from({ length: d }, (_, j) => j).filter((j) => j !== s.index)), k: d - 1 }
-    }
-    case "zeroSum":
-      guardDense(d, d - 1, "affineHull")
-      return { point: new Float64Array(d), basis: helmert(d), k: d - 1 }
-    case "coords":
-      guardDense(d, s.k, "affineHull")
-      return { point: Float64Array.from({ length: d }, (_, j) => coordCentre(s.lo[j]!, s.hi[j]!)), basis: unitBasis(d, s.free), k: s.k }
-    case "affine":
-    case "radial":
-      return { point: Float64Array.from(s.point), basis: Float64Array.from(s.basis), k: s.k }
-  }
+  const all = () => Int32Array.from({ length: d }, (_, j) => j)
+  if (s.kind === "affine" || s.kind === "radial") return { point: interiorPoint(s), basis: Float64Array.from(s.basis), k: s.k }
+  guardDense(d, s.kind === "coords" ? s.k : s.kind === "reals" ? d : d - 1, "affineHull")
+  const basis = s.kind === "zeroSum"
+    ? helmert(d)
+    : unitBasis(d, s.kind === "coords" ? s.free : s.kind === "pinned" ? all().filter((j) => j !== s.index) : all())
+  return { point: interiorPoint(s), basis, k: s.k }
 }
 
 /**
@@ -95,17 +114,8 @@ export const affineHull = (space: Space): AffineHull => {
  */
 export const isAffine = (space: Space): boolean => {
   const s = structure(space)
-  switch (s.kind) {
-    case "reals":
-    case "pinned":
-    case "zeroSum":
-    case "affine":
-      return true
-    case "coords":
-      return Array.from(s.free).every((j) => s.lo[j] === -Infinity && s.hi[j] === Infinity)
-    case "radial":
-      return false
-  }
+  if (s.kind === "coords") return Array.from(s.free).every((j) => s.lo[j] === -Infinity && s.hi[j] === Infinity)
+  return s.kind !== "radial"
 }
 
 /**
@@ -147,17 +157,6 @@ export const isBounded = (space: Space): boolean => {
   }
 }
 
-const violation = (row: ArrayLike<number>, idx: ArrayLike<number> | undefined, theta: ArrayLike<number>) => {
-  let s = 0
-  let mag = 0
-  for (let t = 0; t < row.length; t++) {
-    const v = row[t]! * theta[idx === undefined ? t : idx[t]!]!
-    s += v
-    mag += Math.abs(v)
-  }
-  return { s, mag }
-}
-
 /**
  * Whether `θ` lies in the space, each constraint `a·θ ≤ β` (or `=`) allowed a violation of
  * `tol · max(1, |β|, Σ|a_i θ_i|)`, so the test is relative to the magnitudes involved.
@@ -175,44 +174,15 @@ export const contains = (space: Space, theta: ArrayLike<number>, tol = 1e-9): bo
     throw new DimensionMismatch({ argument: "contains.theta.length", expected: space.dim, received: theta.length })
   }
   for (let i = 0; i < theta.length; i++) if (!Number.isFinite(theta[i])) return false
-  const le = (s: number, mag: number, beta: number) => s - beta <= tol * Math.max(1, Math.abs(beta), mag)
-  const eq = (s: number, mag: number, beta: number) => Math.abs(s - beta) <= tol * Math.max(1, Math.abs(beta), mag)
-  const go = (sp: Space): boolean => {
-    switch (sp._tag) {
-      case "Reals":
-        return true
-      case "Pinned": {
-        const x = theta[sp.index]!
-        return eq(x, Math.abs(x), sp.value)
-      }
-      case "ZeroSum": {
-        let s = 0
-        let mag = 0
-        for (let i = 0; i < theta.length; i++) (s += theta[i]!, mag += Math.abs(theta[i]!))
-        return eq(s, mag, 0)
-      }
-      case "Affine":
-        return sp.C.every((r, i) => {
-          const v = violation(r, undefined, theta)
-          return eq(v.s, v.mag, sp.e[i]!)
-        })
-      case "Box":
-        for (let i = 0; i < theta.length; i++) {
-          const x = theta[i]!
-          if (!le(x, Math.abs(x), sp.hi[i]!) || !le(-x, Math.abs(x), -sp.lo[i]!)) return false
-        }
-        return true
-      case "Polyhedron":
-        return sp.A.every((r, i) => {
-          const v = violation(r, undefined, theta)
-          return le(v.s, v.mag, sp.b[i]!)
-        }) && sp.C.every((r, i) => {
-          const v = violation(r, undefined, theta)
-          return eq(v.s, v.mag, sp.e[i]!)
-        })
-      case "Intersection":
-        return go(sp.left) && go(sp.right)
+  return rowsOf(space).every((r) => {
+    let s = 0
+    let mag = 0
+    for (let t = 0; t < r.idx.length; t++) {
+      const v = r.val[t]! * theta[r.idx[t]!]!
+      s += v
+      mag += Math.abs(v)
     }
-  }
-  return go(space)
+    const allowed = tol * Math.max(1, Math.abs(r.rhs), mag)
+    return r.eq ? Math.abs(s - r.rhs) <= allowed : s - r.rhs <= allowed
+  })
 }

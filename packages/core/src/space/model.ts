@@ -1,7 +1,10 @@
 /**
- * The space value: its closed `_tag` union typed by dimension, and the shared prototype that gives
- * every space structural equality, hashing, `toJSON` and `pipe`. Constructors live in
- * `constructors.ts`; this module only knows how a space is represented.
+ * The space value: its closed `_tag` union typed by dimension, the shared prototype that gives
+ * every space structural equality, hashing, `toJSON` and `pipe`, and the constraint rows each kind
+ * stands for. Constructors live in `constructors.ts` and JSON reading in `json.ts`; this module only
+ * knows how a space is represented. Everything else (canonical form, LP system, `contains`, the
+ * structure behind the hull and the parameterisation, `@perturb/analysis`) reads the rows, so a new
+ * kind is its interface, JSON form and rows here, its constructor and its JSON reader.
  *
  * @since 0.1.0
  */
@@ -31,101 +34,76 @@ export interface SpaceBase<D extends number> extends Equal.Equal, Pipeable {
 }
 
 /**
- * `ℝ^d`: every parameter is free.
+ * Every kind of space with its own fields (beside `_tag` and `dim`). `Space<D>` is the union over
+ * this table, so a kind is declared by its entry here.
  *
- * @since 0.1.0
+ * @example
+ * ```ts
+ * import type { Space } from "@perturb/core"
+ * type BoxFields = Space.Kinds["Box"] // { readonly lo: Vector; readonly hi: Vector }
+ * ```
+ *
+ * @since 0.2.0
  * @category models
  */
-export interface Reals<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Reals"
+export interface Kinds<D extends number = number> {
+  /** `ℝ^d`: every parameter is free. */
+  readonly Reals: Record<never, never>
+  /** `{θ : θ[index] = value}`: one coordinate fixed (the paper's pinned space has `index = 0, value = 0`). */
+  readonly Pinned: { readonly index: number; readonly value: number }
+  /** `{θ : Σ θ_i = 0}`. */
+  readonly ZeroSum: Record<never, never>
+  /** `{θ : Cθ = e}` with `C` of shape `m × d`. */
+  readonly Affine: { readonly C: Matrix; readonly e: Vector }
+  /** `{θ : lo_i ≤ θ_i ≤ hi_i}` with `lo_i < hi_i`; infinite bounds make a coordinate one-sided or free. */
+  readonly Box: { readonly lo: Vector; readonly hi: Vector }
+  /** `{θ : Aθ ≤ b, Cθ = e}`. */
+  readonly Polyhedron: { readonly A: Matrix; readonly b: Vector; readonly C: Matrix; readonly e: Vector }
+  /** `left ∩ right`, kept as a node so reports can say where each constraint came from. */
+  readonly Intersection: { readonly left: Space<D>; readonly right: Space<D> }
 }
 
 /**
- * `{θ : θ[index] = value}`: one coordinate fixed (the paper's pinned space has `index = 0, value = 0`).
+ * The space of kind `T` (a key of `Kinds`): the shared base, the tag and the kind's fields.
  *
- * @since 0.1.0
+ * @example
+ * ```ts
+ * import { Space } from "@perturb/core"
+ * const lower = (s: Space.Kind<"Box">) => s.lo
+ * ```
+ *
+ * @since 0.2.0
  * @category models
  */
-export interface Pinned<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Pinned"
-  readonly index: number
-  readonly value: number
-}
+export type Kind<T extends keyof Kinds, D extends number = number> = SpaceBase<D> & { readonly _tag: T } & Kinds<D>[T]
 
 /**
- * `{θ : Σ θ_i = 0}`.
+ * A non-empty convex parameter space of dimension `D`: a closed union of the kinds in `Kinds`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ZeroSum<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "ZeroSum"
-}
+export type Space<D extends number = number> = { readonly [T in keyof Kinds]: Kind<T, D> }[keyof Kinds]
 
 /**
- * `{θ : Cθ = e}` with `C` of shape `m × d`.
+ * The kinds by name, for narrowing (`Pinned<D>` is `Kind<"Pinned", D>`; `Kinds` documents each).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Affine<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Affine"
-  readonly C: Matrix
-  readonly e: Vector
-}
-
-/**
- * `{θ : lo_i ≤ θ_i ≤ hi_i}` with `lo_i < hi_i`; infinite bounds make a coordinate one-sided or free.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Box<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Box"
-  readonly lo: Vector
-  readonly hi: Vector
-}
-
-/**
- * `{θ : Aθ ≤ b, Cθ = e}`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Polyhedron<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Polyhedron"
-  readonly A: Matrix
-  readonly b: Vector
-  readonly C: Matrix
-  readonly e: Vector
-}
-
-/**
- * `left ∩ right`, kept as a node so reports can say where each constraint came from.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Intersection<D extends number = number> extends SpaceBase<D> {
-  readonly _tag: "Intersection"
-  readonly left: Space<D>
-  readonly right: Space<D>
-}
-
-/**
- * A non-empty convex parameter space of dimension `D`: a closed union of the shapes above.
- *
- * @since 0.1.0
- * @category models
- */
-export type Space<D extends number = number> =
-  | Reals<D>
-  | Pinned<D>
-  | ZeroSum<D>
-  | Affine<D>
-  | Box<D>
-  | Polyhedron<D>
-  | Intersection<D>
+export type Reals<D extends number = number> = Kind<"Reals", D>
+/** @since 0.1.0 */
+export type Pinned<D extends number = number> = Kind<"Pinned", D>
+/** @since 0.1.0 */
+export type ZeroSum<D extends number = number> = Kind<"ZeroSum", D>
+/** @since 0.1.0 */
+export type Affine<D extends number = number> = Kind<"Affine", D>
+/** @since 0.1.0 */
+export type Box<D extends number = number> = Kind<"Box", D>
+/** @since 0.1.0 */
+export type Polyhedron<D extends number = number> = Kind<"Polyhedron", D>
+/** @since 0.1.0 */
+export type Intersection<D extends number = number> = Kind<"Intersection", D>
 
 /**
  * The JSON form of a space (`space.toJSON()`, `fromJSON`). JSON has no infinities, so infinite box
@@ -162,6 +140,115 @@ export type SpaceJson =
  * @category models
  */
 export type JsonBound = number | "Infinity" | "-Infinity"
+
+// ---------------------------------------------------------------------------------------------
+// Constraint rows: what each kind stands for
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One constraint of a space in sparse row form: `g·θ ≤ rhs`, or `g·θ = rhs` when `eq`, with
+ * `g[idx[t]] = val[t]` and every other entry 0. `label` names the constructor and row that
+ * contributed it (the same words `EmptySpace` and `@perturb/analysis` use).
+ *
+ * @example
+ * ```ts
+ * import { Polyhedral, Space } from "@perturb/core"
+ * const [row] = Polyhedral.rows(Space.pinned(3))
+ * // { idx: [0], val: [1], rhs: 0, eq: true, bound: true, sum: 1, label: "pinned θ[0] = 0" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Row {
+  readonly idx: Int32Array
+  readonly val: Float64Array
+  readonly rhs: number
+  readonly eq: boolean
+  /**
+   * A bound on one coordinate as a pinned or box space declares it (`idx = [j]`, `val = [±1]`);
+   * LP systems take these as column bounds. Single-coordinate rows of `affine` and `polyhedron`
+   * stay rows, so each kind keeps the LP it was built with.
+   */
+  readonly bound: boolean
+  /** `g·𝟙`, set to 0 when it is below rounding level relative to `Σ|g|`. */
+  readonly sum: number
+  readonly label: string
+}
+
+const sumOf = (val: Float64Array): number => {
+  let s = 0
+  let mag = 0
+  for (let t = 0; t < val.length; t++) (s += val[t]!, mag += Math.abs(val[t]!))
+  return Math.abs(s) <= 1e-12 * mag ? 0 : s
+}
+
+/** The non-zero entries of a dense row (`-0` counts as zero). */
+export const sparse = (row: Vector): { idx: Int32Array; val: Float64Array } => {
+  let n = 0
+  for (const x of row) if (x !== 0) n++
+  const idx = new Int32Array(n)
+  const val = new Float64Array(n)
+  let k = 0
+  row.forEach((x, j) => {
+    if (x !== 0) (idx[k] = j, val[k++] = x)
+  })
+  return { idx, val }
+}
+
+const row = (g: { idx: Int32Array; val: Float64Array }, rhs: number, eq: boolean, label: string, bound = false): Row => ({
+  idx: g.idx,
+  val: g.val,
+  rhs,
+  eq,
+  bound,
+  sum: sumOf(g.val),
+  label
+})
+
+const coordinate = (j: number, sign: number) => ({ idx: Int32Array.of(j), val: Float64Array.of(sign) })
+
+const collect = (space: Space, out: Array<Row>): void => {
+  const d = space.dim
+  switch (space._tag) {
+    case "Reals":
+      return
+    case "Pinned":
+      out.push(row(coordinate(space.index, 1), space.value, true, `pinned θ[${space.index}] = ${space.value}`, true))
+      return
+    case "ZeroSum": {
+      const all = { idx: Int32Array.from({ length: d }, (_, j) => j), val: new Float64Array(d).fill(1) }
+      out.push(row(all, 0, true, "zero-sum Σθ = 0"))
+      return
+    }
+    case "Affine":
+      space.C.forEach((r, q) => out.push(row(sparse(r), space.e[q]!, true, `affine C[${q}]·θ = ${space.e[q]}`)))
+      return
+    case "Box":
+      for (let j = 0; j < d; j++) {
+        if (space.hi[j]! < Infinity) out.push(row(coordinate(j, 1), space.hi[j]!, false, `box θ[${j}] ≤ ${space.hi[j]}`, true))
+        if (space.lo[j]! > -Infinity) out.push(row(coordinate(j, -1), -space.lo[j]!, false, `box θ[${j}] ≥ ${space.lo[j]}`, true))
+      }
+      return
+    case "Polyhedron":
+      space.A.forEach((r, q) => out.push(row(sparse(r), space.b[q]!, false, `polyhedron A[${q}]·θ ≤ ${space.b[q]}`)))
+      space.C.forEach((r, q) => out.push(row(sparse(r), space.e[q]!, true, `polyhedron C[${q}]·θ = ${space.e[q]}`)))
+      return
+    case "Intersection":
+      collect(space.left, out)
+      collect(space.right, out)
+  }
+}
+
+/**
+ * The space's constraints as rows, in the order its constructors gave them (an intersection lists
+ * its left part first); `Polyhedral.rows` is the checked public form.
+ */
+export const rowsOf = (space: Space): Array<Row> => {
+  const out: Array<Row> = []
+  collect(space, out)
+  return out
+}
 
 // ---------------------------------------------------------------------------------------------
 // Prototype: equality, hashing, JSON, pipe

@@ -2,6 +2,8 @@
  * What the parameterisation (`internal/param.ts`) and the decisions need from a space, computed once
  * per space: structured kinds keep O(d) forms; a general polyhedron gets its implicit equalities
  * (an LP loop), its affine hull and an interior Chebyshev centre with the gauge rows around it.
+ * `reals`, `pinned` and `zeroSum` are recognised by their tag (their bases are closed forms); every
+ * other kind, and any new one, is read from its rows through `system`.
  *
  * @since 0.1.0
  */
@@ -88,9 +90,9 @@ interface Ineq {
 
 const STRICT = 1e-6
 
-const polyhedral = (sys: System): Structure => {
+/** The system as dense equations and sparse inequalities `a_p·θ ≤ β_p` (two-sided rows split in two). */
+const splitRows = (sys: System) => {
   const d = sys.dim
-  guardDense(d, d, "a general polyhedral or affine space")
   const eqs: Array<Float64Array> = []
   const rhs: Array<number> = []
   const ineqs: Array<Ineq> = []
@@ -110,10 +112,22 @@ const polyhedral = (sys: System): Structure => {
       if (lo > -Infinity) ineqs.push({ idx: Int32Array.of(j), val: Float64Array.of(-1), beta: -lo })
     }
   }
+  return { eqs, rhs, ineqs }
+}
 
-  // Implicit equalities: maximise Σ y_p with a_p·θ + y_p ≤ β_p, 0 ≤ y_p ≤ 1 over the rows not yet
-  // known to be strict. Rows reaching y_p > 0 are strict; when none of the rest can, they are all
-  // implicit equalities (if one could be slack, the optimum would be positive).
+/**
+ * Implicit equalities: maximise Σ y_p with a_p·θ + y_p ≤ β_p, 0 ≤ y_p ≤ 1 over the rows not yet
+ * known to be strict. Rows reaching y_p > 0 are strict; when none of the rest can, they are all
+ * implicit equalities (if one could be slack, the optimum would be positive). Returns which rows are
+ * strict (1) and the last LP point.
+ */
+const strictRows = (
+  sys: System,
+  eqs: ReadonlyArray<Float64Array>,
+  rhs: ReadonlyArray<number>,
+  ineqs: ReadonlyArray<Ineq>
+): { status: Int8Array; x0: Float64Array } => {
+  const d = sys.dim
   const q = ineqs.length
   const status = new Int8Array(q) // 0 unknown, 1 strict
   let x0 = new Float64Array(d)
@@ -146,53 +160,18 @@ const polyhedral = (sys: System): Structure => {
     if (unknown.length === 0 || fresh.length === 0) break
     for (const p of fresh) status[p] = 1
   }
-  for (let p = 0; p < q; p++) {
-    if (status[p] === 0) {
-      const ineq = ineqs[p]!
-      const row = new Float64Array(d)
-      ineq.idx.forEach((j, t) => (row[j] = ineq.val[t]!))
-      eqs.push(row)
-      rhs.push(ineq.beta)
-    }
-  }
+  return { status, x0 }
+}
 
-  // The hull: min-norm solution of the equalities plus the null space; the LP point is projected onto
-  // it so the hull point is exact, not merely within the LP's tolerance.
-  const sol = solveEqualities(d, eqs, rhs)
-  const { basis, k } = nullBasis(sol.qr)
-  const project = (x: Float64Array): Float64Array => {
-    const out = Float64Array.from(sol.x)
-    for (let c = 0; c < k; c++) {
-      let s = 0
-      for (let i = 0; i < d; i++) s += basis[i * k + c]! * (x[i]! - sol.x[i]!)
-      for (let i = 0; i < d; i++) out[i] = out[i]! + s * basis[i * k + c]!
-    }
-    return out
-  }
-  const p0 = project(x0)
+interface HullRow {
+  readonly g: Float64Array
+  readonly slack: number
+  readonly norm: number
+}
 
-  // Strict inequalities in hull coordinates z: g_p·z ≤ β_p − a_p·p0. Rows constant on the hull are
-  // satisfied there with slack and constrain nothing.
-  const hullRows: Array<{ g: Float64Array; slack: number; norm: number }> = []
-  for (let p = 0; p < q; p++) {
-    if (status[p] !== 1) continue
-    const ineq = ineqs[p]!
-    const g = new Float64Array(k)
-    let ax = 0
-    let an = 0
-    ineq.idx.forEach((j, t) => {
-      const a = ineq.val[t]!
-      ax += a * p0[j]!
-      an += a * a
-      for (let c = 0; c < k; c++) g[c] = g[c]! + a * basis[j * k + c]!
-    })
-    const norm = norm2(g)
-    if (norm <= 1e-12 * Math.sqrt(an)) continue
-    hullRows.push({ g, slack: ineq.beta - ax, norm })
-  }
-  if (hullRows.length === 0) return { kind: "affine", d, k, point: p0, basis }
-
-  // Chebyshev centre within the hull, radius capped at 1 so an unbounded space still has an optimum.
+// Chebyshev centre within the hull, radius capped at 1 so an unbounded space still has an optimum;
+// the gauge rows are the hull rows scaled by their slack at the centre.
+const radial = (d: number, k: number, p0: Float64Array, basis: Float64Array, hullRows: ReadonlyArray<HullRow>): Structure => {
   const cheb = solveLp({
     numCols: k + 1,
     cost: Float64Array.from({ length: k + 1 }, (_, i) => i === k ? 1 : 0),
@@ -223,3 +202,59 @@ const polyhedral = (sys: System): Structure => {
   })
   return { kind: "radial", d, k, point: centre, basis, m, gauge }
 }
+
+const polyhedral = (sys: System): Structure => {
+  const d = sys.dim
+  guardDense(d, d, "a general polyhedral or affine space")
+  const { eqs, rhs, ineqs } = splitRows(sys)
+  const q = ineqs.length
+  const { status, x0 } = strictRows(sys, eqs, rhs, ineqs)
+  for (let p = 0; p < q; p++) {
+    if (status[p] === 0) {
+      const ineq = ineqs[p]!
+      const row = new Float64Array(d)
+      ineq.idx.forEach((j, t) => (row[j] = ineq.val[t]!))
+      eqs.push(row)
+      rhs.push(ineq.beta)
+    }
+  }
+
+  // The hull: min-norm solution of the equalities plus the null space; the LP point is projected onto
+  // it so the hull point is exact, not merely within the LP's tolerance.
+  const sol = solveEqualities(d, eqs, rhs)
+  const { basis, k } = nullBasis(sol.qr)
+  const project = (x: Float64Array): Float64Array => {
+    const out = Float64Array.from(sol.x)
+    for (let c = 0; c < k; c++) {
+      let s = 0
+      for (let i = 0; i < d; i++) s += basis[i * k + c]! * (x[i]! - sol.x[i]!)
+      for (let i = 0; i < d; i++) out[i] = out[i]! + s * basis[i * k + c]!
+    }
+    return out
+  }
+  const p0 = project(x0)
+
+  // Strict inequalities in hull coordinates z: g_p·z ≤ β_p − a_p·p0. Rows constant on the hull are
+  // satisfied there with slack and constrain nothing.
+  const hullRows: Array<HullRow> = []
+  for (let p = 0; p < q; p++) {
+    if (status[p] !== 1) continue
+    const ineq = ineqs[p]!
+    const g = new Float64Array(k)
+    let ax = 0
+    let an = 0
+    ineq.idx.forEach((j, t) => {
+      const a = ineq.val[t]!
+      ax += a * p0[j]!
+      an += a * a
+      for (let c = 0; c < k; c++) g[c] = g[c]! + a * basis[j * k + c]!
+    })
+    const norm = norm2(g)
+    if (norm <= 1e-12 * Math.sqrt(an)) continue
+    hullRows.push({ g, slack: ineq.beta - ax, norm })
+  }
+  if (hullRows.length === 0) return { kind: "affine", d, k, point: p0, basis }
+
+  return radial(d, k, p0, basis, hullRows)
+}
+

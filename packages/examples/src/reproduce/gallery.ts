@@ -22,10 +22,10 @@ export interface GalleryCase {
 
 export const galleryCases = (): Array<GalleryCase> => [
   { id: "reals-gumbel", title: "ℝ³, Gumbel noise", space: Space.reals(3), noise: Noise.gumbel(), note: "Thm 7.1: complete, not minimal (θ and θ + c𝟙)." },
-  { id: "pinned-gumbel", title: "pinned θ₁ = 0, Gumbel noise", space: Space.pinned(3), noise: Noise.gumbel(), note: "Thm 7.1: complete and minimal." },
+  { id: "pinned-gumbel", title: "pinned θ₀ = 0, Gumbel noise", space: Space.pinned(3), noise: Noise.gumbel(), note: "Thm 7.1: complete and minimal." },
   { id: "zerosum-gumbel", title: "zero-sum, Gumbel noise", space: Space.zeroSum(3), noise: Noise.gumbel(), note: "Thm 7.1: complete and minimal." },
   { id: "reals-normal", title: "ℝ³, Normal noise", space: Space.reals(3), noise: Noise.normal(), note: "Thm 4.1 / 5.1 complete; not minimal." },
-  { id: "pinned-normal", title: "pinned θ₁ = 0, Normal noise", space: Space.pinned(3), noise: Noise.normal(), note: "Thm 4.1, 4.3, 5.1, 5.3: complete and minimal." },
+  { id: "pinned-normal", title: "pinned θ₀ = 0, Normal noise", space: Space.pinned(3), noise: Noise.normal(), note: "Thm 4.1, 4.3, 5.1, 5.3: complete and minimal." },
   { id: "zerosum-normal", title: "zero-sum, Normal noise", space: Space.zeroSum(3), noise: Noise.normal(), note: "Complete and minimal." },
   { id: "prop54-uniform", title: "Prop 5.4: pinned d = 2, Uniform[0, 1] noise", space: Space.pinned(2), noise: Noise.uniform(), note: "Perturb-Argmax single-valued but not minimal: P saturates at a vertex." },
   { id: "prop55-discrete", title: "Prop 5.5: pinned d = 2, discrete {0, 1} noise", space: Space.pinned(2), noise: Noise.discrete({ atoms: [0, 1] }), note: "Perturb-Argmax not identifiable: ∂M is an interval at kinks." }

@@ -4,16 +4,16 @@
  * by Perturb-Softmax (τ = 1) with standard Gumbel or standard Normal noise, KL to the uniform prior
  * with each noise's argmax probabilities, Adam 1e-3, batch 100.
  *
- * The KL term's Gaussian-Argmax probabilities are the one-dimensional integrals of math.md §2.4,
+ * The KL term's Normal-Argmax probabilities are the one-dimensional integrals of math.md §2.4,
  * P_i = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt, on one shared 48-node Gauss–Legendre grid over
- * max θ ± 8, in log space (core's `gaussianArgmaxGrid`: a fused WebAssembly kernel with its
+ * max θ ± 8, in log space (core's `normalArgmaxGrid`: a fused WebAssembly kernel with its
  * gradient on cpu and wasm, tfjs ops elsewhere; O(rows·d·nodes)); the tests compare it with the
  * float64 adaptive quadrature of `@perturb/core`,
  * which costs ~1 ms a row (2 s for the 2,000 rows of a batch).
  */
 import * as tf from "@tensorflow/tfjs"
-import { adam, compile, dense, gaussianArgmaxGrid, gaussLegendre, Model, Space } from "@perturb/core"
-import { fusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "@perturb/core/gpu"
+import { adam, compile, dense, gaussLegendre, Model, normalArgmaxGrid, Space } from "@perturb/core"
+import { webgpuFusedSample, gpuAdam, gpuBernoulliNll, gpuCategoricalKl, gpuDense } from "@perturb/core/gpu"
 import { Key, Noise } from "@perturb/noise"
 import { breather } from "./breathe.js"
 import type { Digits } from "./mnist.js"
@@ -44,7 +44,7 @@ export const vaeProtocol = (o: VaeOptions, digits: Digits) => ({
   encoder: "784-512-256-200 (ReLU)",
   decoder: "200-256-512-784 (ReLU, Bernoulli logits)",
   relaxation: `Perturb-Softmax with standard Gumbel vs standard Normal noise, τ = ${o.temperature}`,
-  kl: "to the uniform prior, with the noise's argmax probabilities (Gumbel: softmax; Normal: Gaussian-Argmax, 48-node Gauss–Legendre on max θ ± 8)",
+  kl: "to the uniform prior, with the noise's argmax probabilities (Gumbel: softmax; Normal: Normal-Argmax, 48-node Gauss–Legendre on max θ ± 8)",
   optimiser: `Adam ${o.learningRate}, batch ${o.batch}, ${o.epochs} epochs, ${o.seeds} seeds`,
   reported: "per epoch: train −ELBO (relaxed samples, running mean), test −ELBO with relaxed and with hard (one-hot) samples, mean over seeds"
 })
@@ -57,10 +57,10 @@ export const vaeProtocol = (o: VaeOptions, digits: Digits) => ({
 const KL_NODES = 48
 
 /**
- * Gaussian-Argmax probabilities (i.i.d. standard normal noise) of θ [rows, d] on a 48-node
- * grid over max θ ± 8: `gaussianArgmaxGrid` (a fused WebAssembly kernel on cpu and wasm).
+ * Normal-Argmax probabilities (i.i.d. standard normal noise) of θ [rows, d] on a 48-node
+ * grid over max θ ± 8: `normalArgmaxGrid` (a fused WebAssembly kernel on cpu and wasm).
  */
-export const gaussianArgmaxProbs = (theta: tf.Tensor2D): tf.Tensor2D => gaussianArgmaxGrid(theta, { nodes: KL_NODES })
+export const normalArgmaxProbs = (theta: tf.Tensor2D): tf.Tensor2D => normalArgmaxGrid(theta, { nodes: KL_NODES })
 
 const HALF_WIDTH = 8
 const rule = (() => {
@@ -75,7 +75,7 @@ const rule = (() => {
  * The same probabilities as plain tfjs ops over [rows, d, 48] tensors with tfjs's gradients: the
  * KL term of the `plain` baseline, which uses no kernel of this project.
  */
-export const gaussianArgmaxProbsOps = (theta: tf.Tensor2D): tf.Tensor2D =>
+export const normalArgmaxProbsOps = (theta: tf.Tensor2D): tf.Tensor2D =>
   tf.tidy(() => {
     const [rows, d] = theta.shape
     const n = rule.offsets.length
@@ -102,14 +102,14 @@ const layer = (inputs: number, outputs: number, key: Key.Key): Layer => ({
  * `dense`: the project's layer with its explicit-transpose backward (Dense.ts) and the fused Adam
  * (Adam.ts, equal to tf.train.adam bit for bit on cpu and wasm);
  * `plain`: `tf.add(tf.matMul(x, W), b)` with tfjs's default gradients, `tf.train.adam` and, for
- * Normal noise, the KL term's probabilities as tfjs ops (`gaussianArgmaxProbsOps`) — the
+ * Normal noise, the KL term's probabilities as tfjs ops (`normalArgmaxProbsOps`) — the
  * baseline `pnpm bench` compares a training step against.
  */
 export type LayerKind = "dense" | "plain"
 
 /**
  * A `LayerKind`, or `gpu`: the webgpu backend's fused kernels (`gpuDense` layers, `gpuAdam`, the
- * `fusedSample` sampler, which draws the same noise as `compile(model).sample`, and the loss's
+ * `webgpuFusedSample` sampler, which draws the same noise as `compile(model).sample`, and the loss's
  * `gpuBernoulliNll`, with `gpuCategoricalKl` for Gumbel noise); needs
  * `enableWebGPU()` first, and `stepLoss` (the webgpu backend in Node reads only asynchronously).
  */
@@ -163,7 +163,7 @@ export const createVae = (
       : forwardLayer(x, layers[i]!, relu, kind, i === 0)
   const sample = (theta: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Tensor =>
     kind === "gpu"
-      ? fusedSample(theta, { noise, key: sampleKey, temperature: o.temperature, samples: 1, mode })
+      ? webgpuFusedSample(theta, { noise, key: sampleKey, temperature: o.temperature, samples: 1, mode })
       : (mode === "relaxed" ? relaxed : hard).sample(theta, { samples: 1, key: sampleKey })
 
   const negElbo = (x: tf.Tensor2D, sampleKey: Key.Key, mode: "relaxed" | "hard"): tf.Scalar => {
@@ -177,7 +177,7 @@ export const createVae = (
       return tf.add(gpuBernoulliNll(logits, x, { scale: 1 / B }), gpuCategoricalKl(theta, { scale: 1 / B })) as tf.Scalar
     }
     const recon = kind === "gpu" ? gpuBernoulliNll(logits, x) : tf.sum(tf.sub(tf.softplus(logits), tf.mul(x, logits)))
-    const q = noiseName === "Gumbel" ? tf.softmax(theta) : kind === "plain" ? gaussianArgmaxProbsOps(theta) : gaussianArgmaxProbs(theta)
+    const q = noiseName === "Gumbel" ? tf.softmax(theta) : kind === "plain" ? normalArgmaxProbsOps(theta) : normalArgmaxProbs(theta)
     const kl = tf.add(tf.sum(tf.mul(q, tf.log(tf.maximum(q, 1e-30)))), B * L * Math.log(K))
     return tf.div(tf.add(recon, kl), B) as tf.Scalar
   }

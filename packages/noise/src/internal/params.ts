@@ -2,7 +2,7 @@
  * The tags and parameters of the built-in laws: plain types, apart from `Law.ts` so that the
  * numerics (internal/families.ts) can be typed by them without an import cycle.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 
 /**
@@ -33,7 +33,7 @@ export type LawTag = keyof ParamsByTag
 /**
  * A tag with its parameters: what identifies a law (its numerics follow from it).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type LawSpec<Tag extends LawTag = LawTag> = {

@@ -1,10 +1,10 @@
 /**
  * Boundary validation: every user-facing number goes through an `effect/Schema` check, and a
- * failure becomes an `InvalidParameter` that names the argument, so messages read
+ * failure becomes an `InvalidArgument` that names the argument, so messages read
  * "Invalid gumbel.scale = -1: Expected a value greater than 0".
  */
 import { Result, Schema } from "effect"
-import { InvalidParameter } from "../Errors.js"
+import { InvalidArgument } from "../Errors.js"
 
 export const Finite = Schema.Number.check(Schema.isFinite())
 export const Positive = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))
@@ -14,11 +14,11 @@ export const Probability = Schema.Number.check(Schema.isFinite(), Schema.isBetwe
 
 const firstLine = (message: string): string => message.split("\n")[0] ?? message
 
-/** Decodes `value` with `schema` or throws `InvalidParameter` naming `argument`. */
+/** Decodes `value` with `schema` or throws `InvalidArgument` naming `argument`. */
 export const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: unknown): A => {
   const result = Schema.decodeUnknownResult(schema)(value)
   if (Result.isFailure(result)) {
-    throw new InvalidParameter({ argument, value, reason: firstLine(result.failure.message) })
+    throw new InvalidArgument({ argument, value, reason: firstLine(result.failure.message) })
   }
   return result.success
 }
@@ -26,7 +26,7 @@ export const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: un
 /** Validates a finite number array element by element so the message names the bad index. */
 export const checkFiniteArray = (argument: string, value: unknown): ReadonlyArray<number> => {
   if (!Array.isArray(value) && !ArrayBuffer.isView(value)) {
-    throw new InvalidParameter({ argument, value, reason: "Expected an array of numbers" })
+    throw new InvalidArgument({ argument, value, reason: "Expected an array of numbers" })
   }
   const xs = Array.from(value as ArrayLike<unknown>)
   xs.forEach((x, i) => check(Finite, `${argument}[${i}]`, x))
@@ -40,7 +40,7 @@ export const checkFiniteArray = (argument: string, value: unknown): ReadonlyArra
 export const checkOptions = <A extends object>(family: string, value: A | undefined, required = false): Partial<A> => {
   if (value === undefined && !required) return {}
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidParameter({ argument: `${family} options`, value, reason: "Expected an options object" })
+    throw new InvalidArgument({ argument: `${family} options`, value, reason: "Expected an options object" })
   }
   return value
 }
