@@ -10,8 +10,8 @@
  *
  * @internal
  */
+import { Numeric } from "@perturb/noise"
 import * as tf from "@tensorflow/tfjs"
-import { gaussLegendre01 } from "./gaussLegendre.js"
 import { f32, instance, type Instance, layout, release } from "./wasm/instance.js"
 
 export interface GridRule {
@@ -32,7 +32,7 @@ export const gridRule = (nodes: number, halfWidth: number): GridRule => {
   const id = `${nodes}:${halfWidth}`
   const hit = rules.get(id)
   if (hit !== undefined) return hit
-  const { nodes: u, weights: w } = gaussLegendre01(nodes)
+  const { nodes: u, weights: w } = Numeric.gaussLegendre01(nodes)
   const offsets = Float32Array.from(u, (x) => halfWidth * (2 * x - 1))
   const weights = Float32Array.from(w, (x) => 2 * halfWidth * x)
   const padded = Math.ceil(nodes / 4) * 4
