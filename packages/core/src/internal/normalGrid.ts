@@ -1,5 +1,5 @@
 /**
- * Gaussian-Argmax probabilities on a shared Gauss–Legendre grid: the fused WebAssembly kernel
+ * Normal-Argmax (i.i.d. Normal noise) probabilities on a shared Gauss–Legendre grid: the fused WebAssembly kernel
  * (perturb.c `perturb_gauss_grid` and its backward pass) and the same formula as tfjs ops, which
  * other backends run and the tests compare the kernel with.
  *
@@ -48,7 +48,7 @@ export const gridRule = (nodes: number, halfWidth: number): GridRule => {
 /**
  * The formula as tfjs ops over [rows, d, nodes] tensors (the gradient is tfjs's autodiff). log Φ is
  * log(max(½(1 + erf(z/√2)), 10⁻³⁰)), which loses its digits below z ≈ −5 in float32; there the
- * integrand is negligible (see the module header of GaussianArgmaxGrid.ts).
+ * integrand is negligible (see the module header of NormalArgmaxGrid.ts).
  */
 export const gridOps = (theta: tf.Tensor2D, rule: GridRule): tf.Tensor2D =>
   tf.tidy(() => {
