@@ -29,11 +29,11 @@ export {
 export { dense, type DenseOptions } from "./Dense.js"
 export { DimensionMismatch, EmptySpace, InvalidArgument, NoClosedForm, NotConverged, NotUnique } from "./Errors.js"
 export { exactJvp64, exactPotential64, exactProbs64 } from "./Exact64.js"
+export { klCategorical } from "./Kl.js"
 export {
   gaussianArgmaxGrid,
   type GaussianArgmaxGridOptions,
   normalArgmaxGrid,
   type NormalArgmaxGridOptions
-} from "./GaussianArgmaxGrid.js"
-export { klCategorical } from "./Kl.js"
+} from "./NormalArgmaxGrid.js"
 export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"

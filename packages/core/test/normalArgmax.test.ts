@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
 import { argmaxIndependent, argmaxJvp } from "../src/methods/independent.js"
 import { exactRow } from "../src/internal/exact.js"
-import { kronrod21, normalArgmax, normalFamily, normalLogCdfMills } from "../src/internal/normalArgmax.js"
+import { kronrod21, normalArgmax, normalFamily, normalLogCdfMills } from "../src/methods/normal/index.js"
 import { f64, maxAbsDiff, sum } from "./helpers.js"
 
 interface NormalCase {

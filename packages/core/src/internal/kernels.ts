@@ -30,7 +30,7 @@ const FUSED = {
   sample: ["wasm"],
   /** `perturbAdam` (internal/adam.ts). */
   adam: ["wasm"],
-  /** `gaussianArgmaxGrid` (internal/gaussianGrid.ts). */
+  /** `gaussianArgmaxGrid` (internal/normalGrid.ts). */
   gaussianArgmaxGrid: ["wasm"],
   /** `webgpuFusedSample`, `gpuNoise`, `gpuUniform32` (gpu/fused.ts). */
   gpuSample: ["webgpu"],

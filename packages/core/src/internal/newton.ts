@@ -121,29 +121,26 @@ const centre = (x: Float64Array): Float64Array => {
   return x.map((v) => v - m)
 }
 
-export const newtonIdentify = (
-  oracle: Oracle,
-  plane: Hyperplane,
-  p: Float64Array,
-  options: { readonly tol: number; readonly maxIterations: number }
-): NewtonResult => {
-  if (oracle.cheapHvp === true) {
-    const fast = newtonIdentifyLog(oracle, plane, p, options)
-    if (fast.converged) return fast
-    // Log-space Newton stalled: the Newton-CG below takes over from where it stopped.
-    const rest = newtonIdentify({ ...oracle, cheapHvp: false, start: () => fast.theta }, plane, p, {
-      tol: options.tol,
-      maxIterations: Math.max(0, options.maxIterations - fast.iterations)
-    })
-    // The Newton-CG below restarts from the log phase's θ; keep whichever is better.
-    const best = rest.residual <= fast.residual ? rest : fast
-    return { ...best, iterations: rest.iterations + fast.iterations }
-  }
-  const d = p.length
-  const objective = (theta: Float64Array) => dot(p, theta) - oracle.value(theta)
+export interface NewtonOptions {
+  readonly tol: number
+  readonly maxIterations: number
+}
+
+/** θ = P⁻¹(p) on the hyperplane, by one of the two Newton iterations below. */
+export type Solver = (oracle: Oracle, plane: Hyperplane, p: Float64Array, options: NewtonOptions) => NewtonResult
+
+/** θ + c𝟙 on the hyperplane: c = (b − aᵀθ)/(aᵀ𝟙). */
+const slide = (plane: Hyperplane, theta: Float64Array): Float64Array => {
+  const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
+  return theta.map((x) => x + c)
+}
+
+/**
+ * The diagonal step in log space, θ_i += (log p_i − log P_i)·P_i/H_ii (clipped to ±10), from the
+ * oracle's start, while each step at least halves the residual.
+ */
+const diagonalSteps = (oracle: Oracle, p: Float64Array, options: NewtonOptions): { theta: Float64Array; iterations: number } => {
   let theta = centre(oracle.start(p))
-  let residual = Infinity
-  let l1 = Infinity
   let iterations = 0
   for (let P = oracle.grad(theta), r = logResidual(P, p); iterations < options.maxIterations && r > options.tol; iterations++) {
     const diag = oracle.diagonal(theta)
@@ -158,6 +155,46 @@ export const newtonIdentify = (
     P = Pn
     r = rn
   }
+  return { theta, iterations }
+}
+
+/**
+ * Backtracking (Armijo) on the concave objective from θ along δ with slope gᵀδ; the full Newton
+ * step is accepted near the optimum. The result is not yet re-centred.
+ */
+const backtrack = (objective: (theta: Float64Array) => number, theta: Float64Array, delta: Float64Array, slope: number): Float64Array => {
+  const f0 = objective(theta)
+  let step = 1
+  // Where the predicted gain is at f's round-off, Armijo's test is a coin toss that accepts some
+  // tiny step and stalls the iteration (p met only to 1e-7 relatively); take the Newton step.
+  const flat = slope <= 1e-11 * (1 + Math.abs(f0))
+  for (let ls = 0; ls < 40 && !flat; ls++) {
+    const tTry = theta.map((x, i) => x + step * delta[i]!)
+    if (objective(tTry) >= f0 + 1e-4 * step * slope) return tTry
+    step /= 2
+  }
+  // Near the optimum f is flat to round-off; then the Newton step is taken as it is.
+  return theta.map((x, i) => x + delta[i]!)
+}
+
+export const newtonIdentify: Solver = (oracle, plane, p, options) => {
+  if (oracle.cheapHvp === true) {
+    const fast = newtonIdentifyLog(oracle, plane, p, options)
+    if (fast.converged) return fast
+    // Log-space Newton stalled: the Newton-CG below takes over from where it stopped.
+    const rest = newtonIdentify({ ...oracle, cheapHvp: false, start: () => fast.theta }, plane, p, {
+      tol: options.tol,
+      maxIterations: Math.max(0, options.maxIterations - fast.iterations)
+    })
+    // The Newton-CG below restarts from the log phase's θ; keep whichever is better.
+    const best = rest.residual <= fast.residual ? rest : fast
+    return { ...best, iterations: rest.iterations + fast.iterations }
+  }
+  const d = p.length
+  const objective = (theta: Float64Array) => dot(p, theta) - oracle.value(theta)
+  let { theta, iterations } = diagonalSteps(oracle, p, options)
+  let residual = Infinity
+  let l1 = Infinity
   for (; iterations <= options.maxIterations; iterations++) {
     const P = oracle.grad(theta)
     const g = new Float64Array(d)
@@ -172,27 +209,44 @@ export const newtonIdentify = (
       return rr <= 1e-28 * rr0 || rr <= 1e-34
     })
     if (dot(delta, delta) === 0) delta.set(g)
-    // Backtracking on the concave objective; the full Newton step is accepted near the optimum.
-    const f0 = objective(theta)
-    const slope = dot(g, delta)
-    let step = 1
-    let next: Float64Array | undefined
-    // Where the predicted gain is at f's round-off, Armijo's test is a coin toss that accepts some
-    // tiny step and stalls the iteration (p met only to 1e-7 relatively); take the Newton step.
-    const flat = slope <= 1e-11 * (1 + Math.abs(f0))
-    for (let ls = 0; ls < 40 && !flat; ls++) {
-      const tTry = theta.map((x, i) => x + step * delta[i]!)
-      if (objective(tTry) >= f0 + 1e-4 * step * slope) {
-        next = tTry
-        break
-      }
-      step /= 2
-    }
-    // Near the optimum f is flat to round-off; then the Newton step is taken as it is.
-    theta = centre(next ?? theta.map((x, i) => x + delta[i]!))
+    theta = centre(backtrack(objective, theta, delta, dot(g, delta)))
   }
-  const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
-  return { theta: theta.map((x) => x + c), residual, l1, iterations, converged: residual <= options.tol }
+  return { theta: slide(plane, theta), residual, l1, iterations, converged: residual <= options.tol }
+}
+
+/**
+ * The log-space Newton direction at θ: the inexact PCG solve of J δ = P ∘ (r − ⟨P, r⟩ 𝟙), two
+ * Jacobi sweeps, and a push up for probabilities far below their target.
+ */
+const logDirection = (oracle: Oracle, theta: Float64Array, P: Float64Array, p: Float64Array, logp: Float64Array): Float64Array => {
+  const d = p.length
+  const r = new Float64Array(d)
+  let pr = 0
+  for (let i = 0; i < d; i++) {
+    // A probability that underflowed still gets a finite, large push upwards.
+    r[i] = logp[i]! - Math.log(Math.max(P[i]!, 1e-300))
+    pr += P[i]! * r[i]!
+  }
+  const b = new Float64Array(d)
+  for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
+  // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
+  const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
+  let stop = -1
+  const Minv = jacobi(oracle.diagonal(theta))
+  const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
+    if (stop < 0) stop = eta * eta * rz
+    return rz <= stop
+  })
+  // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
+  // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
+  for (let sweep = 0; sweep < 2; sweep++) {
+    const Jd = oracle.hvp(theta, delta)
+    const corr = centre(Jd.map((x, i) => (b[i]! - x) * Minv[i]!))
+    for (let i = 0; i < d; i++) delta[i]! += corr[i]!
+  }
+  // A probability far below its target (or underflowed to 0) has no curvature to move it: push it up.
+  for (let i = 0; i < d; i++) if (!(P[i]! >= 1e-3 * p[i]!)) delta[i] = Math.max(delta[i]!, Math.min(2, 0.25 * r[i]!))
+  return delta
 }
 
 /**
@@ -204,12 +258,7 @@ export const newtonIdentify = (
  * inexact Jacobi-PCG solve (relative tolerance min(0.1, ‖P − p‖₁), then tighter as the residual
  * falls), with backtracking on max_i |log P_i − log p_i|; a step that cannot lower it ends the iteration.
  */
-export const newtonIdentifyLog = (
-  oracle: Oracle,
-  plane: Hyperplane,
-  p: Float64Array,
-  options: { readonly tol: number; readonly maxIterations: number }
-): NewtonResult => {
+export const newtonIdentifyLog: Solver = (oracle, plane, p, options) => {
   const d = p.length
   const logp = p.map(Math.log)
   let theta = centre(oracle.start(p))
@@ -217,32 +266,7 @@ export const newtonIdentifyLog = (
   let residual = logResidual(P, p)
   let iterations = 0
   for (; iterations < options.maxIterations && residual > options.tol; iterations++) {
-    const r = new Float64Array(d)
-    let pr = 0
-    for (let i = 0; i < d; i++) {
-      // A probability that underflowed still gets a finite, large push upwards.
-      r[i] = logp[i]! - Math.log(Math.max(P[i]!, 1e-300))
-      pr += P[i]! * r[i]!
-    }
-    const b = new Float64Array(d)
-    for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
-    // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
-    const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
-    let stop = -1
-    const Minv = jacobi(oracle.diagonal(theta))
-    const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
-      if (stop < 0) stop = eta * eta * rz
-      return rz <= stop
-    })
-    // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
-    // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
-    for (let sweep = 0; sweep < 2; sweep++) {
-      const Jd = oracle.hvp(theta, delta)
-      const corr = centre(Jd.map((x, i) => (b[i]! - x) * Minv[i]!))
-      for (let i = 0; i < d; i++) delta[i]! += corr[i]!
-    }
-    // A probability far below its target (or underflowed to 0) has no curvature to move it: push it up.
-    for (let i = 0; i < d; i++) if (!(P[i]! >= 1e-3 * p[i]!)) delta[i] = Math.max(delta[i]!, Math.min(2, 0.25 * r[i]!))
+    const delta = logDirection(oracle, theta, P, p, logp)
     // Steps of more than 10 in any coordinate are shortened (far from the solution log P is not linear).
     let big = 0
     for (let i = 0; i < d; i++) big = Math.max(big, Math.abs(delta[i]!))
@@ -263,6 +287,5 @@ export const newtonIdentifyLog = (
     }
     if (!accepted) break
   }
-  const c = (plane.offset - dot(plane.normal, theta)) / plane.normal.reduce((s, v) => s + v, 0)
-  return { theta: theta.map((x) => x + c), residual, l1: l1Of(P, p), iterations, converged: residual <= options.tol }
+  return { theta: slide(plane, theta), residual, l1: l1Of(P, p), iterations, converged: residual <= options.tol }
 }

@@ -6,9 +6,8 @@
  *   independently scrambled replicates so the estimate carries a standard error;
  * - `quadrature`: a tensor Gauss–Legendre rule in u-space (small d only).
  */
-import { Key, type NoiseLike, Noise, Random, Sobol } from "@perturb/noise"
+import { Key, type NoiseLike, Noise, Numeric, Random, Sobol } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
-import { gaussLegendre01 } from "./gaussLegendre.js"
 
 export interface Points {
   /** `S × d` row-major noise draws. */
@@ -26,16 +25,7 @@ const transformUniforms = (noise: NoiseLike, d: number, u: Float64Array): Float6
     const z = new Float64Array(u.length)
     const normal = Noise.normal()
     for (let i = 0; i < u.length; i++) z[i] = normal.quantile(u[i]!)
-    const L = noise.cholesky
-    const S = u.length / d
-    for (let s = 0; s < S; s++) {
-      const row = s * d
-      for (let r = 0; r < d; r++) {
-        let acc = noise.mean[r]!
-        for (let k = 0; k <= r; k++) acc += L[r * d + k]! * z[row + k]!
-        u[row + r] = acc
-      }
-    }
+    Numeric.lowerAffine(noise.mean, noise.cholesky, z, d, u)
     return u
   }
   const laws = Array.from({ length: d }, (_, j) => Noise.marginal(noise, j))
@@ -75,7 +65,7 @@ export const quadraturePoints = (noise: NoiseLike, d: number, nodes: number): Po
   if (d > 4) {
     throw new InvalidArgument({ argument: "method", value: "quadrature", reason: `Tensor quadrature needs d ≤ 4, got d = ${d}` })
   }
-  const { nodes: x, weights: w } = gaussLegendre01(nodes)
+  const { nodes: x, weights: w } = Numeric.gaussLegendre01(nodes)
   const count = nodes ** d
   const u = new Float64Array(count * d)
   const weights = new Float64Array(count)

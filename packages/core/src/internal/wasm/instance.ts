@@ -1,6 +1,6 @@
 /**
  * The perturb.c WebAssembly instances behind the fused kernels (internal/fused.ts, internal/adam.ts,
- * internal/gaussianGrid.ts): compiling the embedded module, instances with their own memory, and
+ * internal/normalGrid.ts): compiling the embedded module, instances with their own memory, and
  * laying out buffers in it.
  *
  * @internal

@@ -1,5 +1,5 @@
 /**
- * Gaussian-Argmax probabilities on a shared Gauss–Legendre grid: the fused WebAssembly kernel
+ * Normal-Argmax (i.i.d. Normal noise) probabilities on a shared Gauss–Legendre grid: the fused WebAssembly kernel
  * (perturb.c `perturb_gauss_grid` and its backward pass) and the same formula as tfjs ops, which
  * other backends run and the tests compare the kernel with.
  *
@@ -10,8 +10,8 @@
  *
  * @internal
  */
+import { Numeric } from "@perturb/noise"
 import * as tf from "@tensorflow/tfjs"
-import { gaussLegendre01 } from "./gaussLegendre.js"
 import { f32, instance, type Instance, layout, release } from "./wasm/instance.js"
 
 export interface GridRule {
@@ -32,7 +32,7 @@ export const gridRule = (nodes: number, halfWidth: number): GridRule => {
   const id = `${nodes}:${halfWidth}`
   const hit = rules.get(id)
   if (hit !== undefined) return hit
-  const { nodes: u, weights: w } = gaussLegendre01(nodes)
+  const { nodes: u, weights: w } = Numeric.gaussLegendre01(nodes)
   const offsets = Float32Array.from(u, (x) => halfWidth * (2 * x - 1))
   const weights = Float32Array.from(w, (x) => 2 * halfWidth * x)
   const padded = Math.ceil(nodes / 4) * 4
@@ -48,7 +48,7 @@ export const gridRule = (nodes: number, halfWidth: number): GridRule => {
 /**
  * The formula as tfjs ops over [rows, d, nodes] tensors (the gradient is tfjs's autodiff). log Φ is
  * log(max(½(1 + erf(z/√2)), 10⁻³⁰)), which loses its digits below z ≈ −5 in float32; there the
- * integrand is negligible (see the module header of GaussianArgmaxGrid.ts).
+ * integrand is negligible (see the module header of NormalArgmaxGrid.ts).
  */
 export const gridOps = (theta: tf.Tensor2D, rule: GridRule): tf.Tensor2D =>
   tf.tidy(() => {

@@ -1,5 +1,5 @@
 /**
- * normalArgmaxGrid (GaussianArgmaxGrid.ts, perturb.c `perturb_gauss_grid`): the fused kernel
+ * normalArgmaxGrid (NormalArgmaxGrid.ts, perturb.c `perturb_gauss_grid`): the fused kernel
  * equals the tfjs-ops formulation in values and gradients on the cpu and wasm backends (one row,
  * the VAE's [2000, 10], d up to 1000, sizes off the SIMD width, extreme θ and ties); it agrees with
  * core's float64 adaptive quadrature; Σ_i P_i = 1; the composed path on other backends; tensor
@@ -10,7 +10,7 @@ import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, gaussianArgmaxGrid, InvalidArgument, Model, normalArgmaxGrid, Space } from "../src/index.js"
-import { gridOps, gridRule } from "../src/internal/gaussianGrid.js"
+import { gridOps, gridRule } from "../src/internal/normalGrid.js"
 import { cpuUnderAnotherName, worst } from "./helpers.js"
 
 const thetaOf = (rows: number, d: number, sd: number, seed: number): tf.Tensor2D =>

@@ -26,7 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
-import { gridBackward, gridBackwardJacobian, gridForward, gridOps, gridRule } from "./internal/gaussianGrid.js"
+import { gridBackward, gridBackwardJacobian, gridForward, gridOps, gridRule } from "./internal/normalGrid.js"
 import { kernelFor } from "./internal/kernels.js"
 import { checkLive, checkTensor, customOp } from "./internal/tensors.js"
 import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
