@@ -2,6 +2,7 @@
  * i.i.d. Gumbel noise, in closed form: `argmaxGumbel` gives softmax(θ/scale) and
  * M = scale·logsumexp(θ/scale) + loc + scale·γ_E.
  */
+import { Numeric } from "@perturb/noise"
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "../Errors.js"
 import type { ExactMethod } from "./method.js"
@@ -18,17 +19,8 @@ export const argmaxGumbel = (theta: Float64Array, loc: number = 0, scale: number
   if (!(Number.isFinite(scale) && scale > 0)) {
     throw new InvalidArgument({ argument: "scale", value: scale, reason: "Expected a finite number > 0" })
   }
-  let mx = -Infinity
-  for (let i = 0; i < d; i++) mx = Math.max(mx, theta[i]! / scale)
   const probs = new Float64Array(d)
-  let z = 0
-  for (let i = 0; i < d; i++) {
-    const e = Math.exp(theta[i]! / scale - mx)
-    probs[i] = e
-    z += e
-  }
-  for (let i = 0; i < d; i++) probs[i] = probs[i]! / z
-  const potential = scale * (mx + Math.log(z)) + loc + scale * EULER_GAMMA
+  const potential = scale * Numeric.softmaxInto(theta, probs, scale) + loc + scale * EULER_GAMMA
   return { probs, potential, error: 0, potentialError: 1e-16 * Math.abs(potential), panels: 0 }
 }
 

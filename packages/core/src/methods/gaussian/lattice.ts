@@ -4,7 +4,13 @@
  * reordering: orthant probabilities Pr[Y ≤ b] of the argmax differences of a correlated Gaussian,
  * and E max on the same kind of lattice, each with the spread of its shifts as standard error.
  */
-import { Noise } from "@perturb/noise"
+import { Noise, Numeric } from "@perturb/noise"
+
+/** The mean of the shifts' estimates and its standard error (their spread). */
+const meanSe = (est: Float64Array): { mean: number; se: number } => {
+  const { mean, stdError } = Numeric.meanStdError(est)
+  return { mean, se: stdError }
+}
 
 export const STD_NORMAL = Noise.normal()
 export const phiCdf = (x: number): number => STD_NORMAL.cdf(x)
@@ -197,14 +203,4 @@ export const latticeMax = (x: Float64Array, Lc: Float64Array, L: Lattice): { mea
     est[sh] = acc / perShift
   }
   return meanSe(est)
-}
-
-const meanSe = (est: Float64Array): { mean: number; se: number } => {
-  const k = est.length
-  let mean = 0
-  for (let s = 0; s < k; s++) mean += est[s]!
-  mean /= k
-  let v = 0
-  for (let s = 0; s < k; s++) v += (est[s]! - mean) ** 2
-  return { mean, se: Math.sqrt(v / (k - 1) / k) }
 }

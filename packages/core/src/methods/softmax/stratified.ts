@@ -33,7 +33,7 @@
  * Monte Carlo over τ from 0.1 to 3 for Gumbel and Normal noise, where plain QMC gave 2.6–24×.
  */
 import * as tf from "@tensorflow/tfjs"
-import { Key, type Law, type NoiseLike, Noise, Random, Sobol } from "@perturb/noise"
+import { Key, type Law, type NoiseLike, Noise, Numeric, Random, Sobol } from "@perturb/noise"
 import { InvalidArgument } from "../../Errors.js"
 import { customOp } from "../../internal/tensors.js"
 
@@ -169,34 +169,6 @@ const allocate = (p: Float64Array, budget: number): Int32Array => {
 /** Largest d with the linear control variate: it costs O(d³) per row (d strata × d × d moments). */
 const MAX_CONTROL_DIM = 32
 
-/** Solves G X = H in place (G: n × n, H: n × m, row-major) by Gaussian elimination with pivoting. */
-const solveInPlace = (G: Float64Array, H: Float64Array, n: number, m: number): void => {
-  for (let c = 0; c < n; c++) {
-    let piv = c
-    for (let r = c + 1; r < n; r++) if (Math.abs(G[r * n + c]!) > Math.abs(G[piv * n + c]!)) piv = r
-    if (piv !== c) {
-      for (let k = 0; k < n; k++) [G[c * n + k], G[piv * n + k]] = [G[piv * n + k]!, G[c * n + k]!]
-      for (let k = 0; k < m; k++) [H[c * m + k], H[piv * m + k]] = [H[piv * m + k]!, H[c * m + k]!]
-    }
-    const diag = G[c * n + c]!
-    if (diag === 0) continue
-    for (let r = c + 1; r < n; r++) {
-      const f = G[r * n + c]! / diag
-      if (f === 0) continue
-      for (let k = c; k < n; k++) G[r * n + k]! -= f * G[c * n + k]!
-      for (let k = 0; k < m; k++) H[r * m + k]! -= f * H[c * m + k]!
-    }
-  }
-  for (let c = n - 1; c >= 0; c--) {
-    const diag = G[c * n + c]!
-    for (let k = 0; k < m; k++) {
-      let v = H[c * m + k]!
-      for (let j = c + 1; j < n; j++) v -= G[c * n + j]! * H[j * m + k]!
-      H[c * m + k] = diag === 0 ? 0 : v / diag
-    }
-  }
-}
-
 /**
  * One row: the stratified estimate per replicate, then (when `means` is given) a linear control
  * variate in z = θ + γ, whose mean θ + E[γ] is known: P̂ = P̂(s) − βᵀ(P̂(z) − θ − E[γ]). β minimises
@@ -275,7 +247,7 @@ const rowEstimate = (
     for (let a = 0; a < d; a++) trace += G[a * d + a]!
     // A ridge keeps G invertible when a stratum's z barely moves (one dominant coordinate).
     for (let a = 0; a < d; a++) G[a * d + a]! += 1e-12 * trace + 1e-300
-    solveInPlace(G, H, d, d)
+    Numeric.solveInPlace(G, H, d, d)
     beta = H.every(Number.isFinite) ? H : undefined
   }
   const rep = new Float64Array(R * d)
