@@ -170,6 +170,53 @@ const allocate = (p: Float64Array, budget: number): Int32Array => {
 const MAX_CONTROL_DIM = 32
 
 /**
+ * The linear control variate's coefficients (β, d × d: control z_j for output s_i) from the strata's
+ * pooled moments, or `undefined` where the solve is not finite.
+ */
+const controlCoefficients = (
+  sums: { readonly W: Float64Array; readonly S: Float64Array; readonly Z: Float64Array; readonly ZZ: Float64Array; readonly ZS: Float64Array },
+  p: Float64Array,
+  counts: ArrayLike<number>,
+  R: number
+): Float64Array | undefined => {
+  const { W, S, Z, ZZ, ZS } = sums
+  const d = p.length
+  const G = new Float64Array(d * d)
+  const H = new Float64Array(d * d)
+  for (let k = 0; k < d; k++) {
+    let w = 0
+    const zm = new Float64Array(d)
+    const sm = new Float64Array(d)
+    for (let r = 0; r < R; r++) {
+      w += W[r * d + k]!
+      for (let i = 0; i < d; i++) {
+        zm[i]! += Z[(r * d + k) * d + i]!
+        sm[i]! += S[(r * d + k) * d + i]!
+      }
+    }
+    if (!(w > 0)) continue
+    for (let i = 0; i < d; i++) {
+      zm[i]! /= w
+      sm[i]! /= w
+    }
+    const f = (p[k]! * p[k]!) / (counts[k]! * R)
+    const q = k * d * d
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) {
+        G[a * d + b]! += f * (ZZ[q + a * d + b]! / w - zm[a]! * zm[b]!)
+        H[a * d + b]! += f * (ZS[q + a * d + b]! / w - zm[a]! * sm[b]!)
+      }
+    }
+  }
+  let trace = 0
+  for (let a = 0; a < d; a++) trace += G[a * d + a]!
+  // A ridge keeps G invertible when a stratum's z barely moves (one dominant coordinate).
+  for (let a = 0; a < d; a++) G[a * d + a]! += 1e-12 * trace + 1e-300
+  Numeric.solveInPlace(G, H, d, d)
+  return H.every(Number.isFinite) ? H : undefined
+}
+
+/**
  * One row: the stratified estimate per replicate, then (when `means` is given) a linear control
  * variate in z = θ + γ, whose mean θ + E[γ] is known: P̂ = P̂(s) − βᵀ(P̂(z) − θ − E[γ]). β minimises
  * the stratified variance Σ_k p_k²/n_k Var_k(s − βᵀz), from within-stratum covariances pooled over
@@ -214,42 +261,7 @@ const rowEstimate = (
     W.set(weightSums, r * d)
   }
   // beta[j·d + i]: coefficient of control z_j for output s_i.
-  let beta: Float64Array | undefined
-  if (means !== undefined && ZZ !== undefined && ZS !== undefined) {
-    const G = new Float64Array(d * d)
-    const H = new Float64Array(d * d)
-    for (let k = 0; k < d; k++) {
-      let w = 0
-      const zm = new Float64Array(d)
-      const sm = new Float64Array(d)
-      for (let r = 0; r < R; r++) {
-        w += W[r * d + k]!
-        for (let i = 0; i < d; i++) {
-          zm[i]! += Z[(r * d + k) * d + i]!
-          sm[i]! += S[(r * d + k) * d + i]!
-        }
-      }
-      if (!(w > 0)) continue
-      for (let i = 0; i < d; i++) {
-        zm[i]! /= w
-        sm[i]! /= w
-      }
-      const f = (p[k]! * p[k]!) / (counts[k]! * R)
-      const q = k * d * d
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b < d; b++) {
-          G[a * d + b]! += f * (ZZ[q + a * d + b]! / w - zm[a]! * zm[b]!)
-          H[a * d + b]! += f * (ZS[q + a * d + b]! / w - zm[a]! * sm[b]!)
-        }
-      }
-    }
-    let trace = 0
-    for (let a = 0; a < d; a++) trace += G[a * d + a]!
-    // A ridge keeps G invertible when a stratum's z barely moves (one dominant coordinate).
-    for (let a = 0; a < d; a++) G[a * d + a]! += 1e-12 * trace + 1e-300
-    Numeric.solveInPlace(G, H, d, d)
-    beta = H.every(Number.isFinite) ? H : undefined
-  }
+  const beta = means !== undefined && ZZ !== undefined && ZS !== undefined ? controlCoefficients({ W, S, Z, ZZ, ZS }, p, counts, R) : undefined
   const rep = new Float64Array(R * d)
   const zHat = new Float64Array(d)
   for (let r = 0; r < R; r++) {
@@ -270,18 +282,7 @@ const rowEstimate = (
       for (let i = 0; i < d; i++) rep[r * d + i]! -= beta[j * d + i]! * dev
     }
   }
-  const mean = new Float64Array(d)
-  const stdError = new Float64Array(d)
-  for (let i = 0; i < d; i++) {
-    let m = 0
-    for (let r = 0; r < R; r++) m += rep[r * d + i]!
-    m /= R
-    let v = 0
-    for (let r = 0; r < R; r++) v += (rep[r * d + i]! - m) ** 2
-    mean[i] = m
-    stdError[i] = Math.sqrt(v / (R - 1) / R)
-  }
-  return { mean, stdError }
+  return Numeric.replicateMeans(rep, R, d)
 }
 
 /**
