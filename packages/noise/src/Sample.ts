@@ -11,6 +11,7 @@
 import { InvalidArgument } from "./Errors.js"
 import type { Key } from "./Key.js"
 import { isLaw, type Law } from "./Law.js"
+import * as Numeric from "./Numeric.js"
 import * as Random from "./Random.js"
 import type { Gaussian, Noise } from "./Vector.js"
 import { check, NonNegativeInt, PositiveInt } from "./internal/validate.js"
@@ -125,6 +126,9 @@ export const sample32 = (law: Law, key: Key, n: number, offset = 0): Float32Arra
   return transform32(law, Random.uniform32(key, n, offset))
 }
 
+/** Rows of a float32 Gaussian draw mixed per `Numeric.lowerAffine` call. */
+const CORRELATE_BLOCK = 256
+
 /**
  * Float32 draws of `d`-dimensional noise, row-major `n × d`, on the one-word-per-coordinate stream
  * of `sample32` (coordinate j of row i uses word `i·d + j`; a Gaussian's normals are mixed by its
@@ -139,11 +143,14 @@ export const sampleVector32 = (noise: Noise, key: Key, n: number, d?: number, of
     uniforms: Random.uniform32,
     gaussian: (g, dim, start) => {
       const u = Random.uniform32(key, n * dim, start)
-      const z = new Float64Array(dim)
-      for (let i = 0; i < n; i++) {
-        const row = i * dim
-        for (let k = 0; k < dim; k++) z[k] = Random.normalQuantile(u[row + k]!)
-        correlateRow(g, dim, z, 0, u, row)
+      // The normals are kept in float64 (one rounding, at the store) a block of rows at a time, so
+      // the extra memory stays small and the per-call cost of `lowerAffine` is spread over the block.
+      const z = new Float64Array(Math.min(n, CORRELATE_BLOCK) * dim)
+      for (let i = 0; i < n; i += CORRELATE_BLOCK) {
+        const from = i * dim
+        const to = Math.min(n, i + CORRELATE_BLOCK) * dim
+        for (let k = from; k < to; k++) z[k - from] = Random.normalQuantile(u[k]!)
+        Numeric.lowerAffine(g.mean, g.cholesky, z.subarray(0, to - from), dim, u.subarray(from, to))
       }
       return u
     }
@@ -186,19 +193,6 @@ const quantilesInPlace = <A extends Float32Array | Float64Array>(laws: ReadonlyA
   return u
 }
 
-/**
- * One row of a correlated Gaussian draw: out[row + r] = mean_r + Σ_{k ≤ r} L_rk z_k, with the
- * standard normals z_k at z[at + k], summed in float64 and rounded once on the store.
- */
-const correlateRow = (g: Gaussian, dim: number, z: Float64Array, at: number, out: Float32Array | Float64Array, row: number): void => {
-  const L = g.cholesky
-  for (let r = 0; r < dim; r++) {
-    let s = g.mean[r]!
-    for (let k = 0; k <= r; k++) s += L[r * dim + k]! * z[at + k]!
-    out[row + r] = s
-  }
-}
-
 /** Validates the arguments of the vector samplers; returns the dimension. */
 const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, offset: number): number => {
   checkKey(key)
@@ -229,7 +223,7 @@ export const sampleVector = (noise: Noise, key: Key, n: number, d?: number, offs
     gaussian: (g, dim, start) => {
       const z = Random.normal64(key, n * dim, start)
       const out = new Float64Array(n * dim)
-      for (let i = 0; i < n; i++) correlateRow(g, dim, z, i * dim, out, i * dim)
+      Numeric.lowerAffine(g.mean, g.cholesky, z, dim, out)
       return out
     }
   })

@@ -7,6 +7,7 @@
  */
 import { InvalidArgument } from "./Errors.js"
 import { isLaw, type Law, type LawJson, normal, sameLaw } from "./Law.js"
+import * as Numeric from "./Numeric.js"
 import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
 import { Equal, Hash, Schema } from "effect"
 
@@ -155,32 +156,15 @@ export const independent = (laws: ReadonlyArray<Law>): Independent => {
   return make<Independent>({ _tag: "Independent", laws: Object.freeze([...laws]), dim: laws.length })
 }
 
-/**
- * Cholesky factorisation; throws naming the first pivot that is not positive.
- */
+/** The lower Cholesky factor of a covariance; throws naming the first pivot that is not positive. */
 const cholesky = (c: ReadonlyArray<ReadonlyArray<number>>): Float64Array => {
-  const d = c.length
-  const L = new Float64Array(d * d)
-  for (let j = 0; j < d; j++) {
-    let s = c[j]![j]!
-    for (let k = 0; k < j; k++) s -= L[j * d + k]! ** 2
-    // A relative threshold: a pivot this small means the matrix is singular to working precision.
-    if (!(s > 1e-14 * Math.abs(c[j]![j]!))) {
-      throw new InvalidArgument({
-        argument: "gaussian.covariance",
-        value: c,
-        reason: `Expected a positive definite matrix; the Cholesky pivot at row ${j} is ${s}`
-      })
-    }
-    const ljj = Math.sqrt(s)
-    L[j * d + j] = ljj
-    for (let i = j + 1; i < d; i++) {
-      let t = c[i]![j]!
-      for (let k = 0; k < j; k++) t -= L[i * d + k]! * L[j * d + k]!
-      L[i * d + j] = t / ljj
-    }
-  }
-  return L
+  const f = Numeric.cholesky(c.flat(), c.length)
+  if ("L" in f) return f.L
+  throw new InvalidArgument({
+    argument: "gaussian.covariance",
+    value: c,
+    reason: `Expected a positive definite matrix; the Cholesky pivot at row ${f.row} is ${f.pivot}`
+  })
 }
 
 /**

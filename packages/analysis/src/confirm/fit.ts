@@ -3,9 +3,10 @@
  * completeness evidence: every target keeps its own state and damping, and one call evaluates the
  * probabilities of all unfinished targets.
  */
+import { Numeric } from "@perturb/noise"
 import { Effect } from "effect"
 import { type Estimator, probsSliced } from "../internal/numeric.js"
-import { l1, relative, solve, transposeTimes } from "./linalg.js"
+import { l1, relative, transposeTimes } from "./linalg.js"
 
 export interface FitState {
   u: Float64Array
@@ -39,7 +40,7 @@ const dampedStep = (s: FitState, p: Float64Array, shifted: ReadonlyArray<Float64
   for (let a2 = 0; a2 < k; a2++) scale = Math.max(scale, JtJ[a2 * k + a2]!)
   for (let a2 = 0; a2 < k; a2++) JtJ[a2 * k + a2]! += s.lambda * (JtJ[a2 * k + a2]! + 1e-9 * Math.max(scale, 1e-12))
   // Steps are capped: θ(u) saturates (vertices are limits), where a Gauss–Newton step explodes.
-  return solve(JtJ, g, k).map((v) => Math.max(-5, Math.min(5, v)))
+  return Numeric.solve(JtJ, g, k, 1e-300).map((v) => Math.max(-5, Math.min(5, v)))
 }
 
 /**

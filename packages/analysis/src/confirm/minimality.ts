@@ -4,13 +4,13 @@
  * the tangent space of Θ at a few points of Θ, with its standard error from independent keys where
  * the probabilities are estimates.
  */
-import { Key } from "@perturb/noise"
+import { Key, Numeric } from "@perturb/noise"
 import { Effect } from "effect"
 import { plusMinus, sci, sciVector } from "../internal/format.js"
 import { type Estimator, estimator } from "../internal/numeric.js"
 import type { Agreement, Evidence, Verdict, Witness } from "../Verdict.js"
 import type { ModelContext, Tick } from "./context.js"
-import { l1, restrict, sum, symmetricEigenvalues } from "./linalg.js"
+import { l1, restrict, sum } from "./linalg.js"
 
 interface Pair {
   readonly theta: ReadonlyArray<number>
@@ -66,7 +66,7 @@ export const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, 
       yield* tick.pace
       const J = yield* est.jacobian(theta, tick.pace)
       how = J.how
-      const ev = symmetricEigenvalues(restrict(J.H, ctx.basis, d, k), k)
+      const ev = Numeric.symmetricEigenvalues(restrict(J.H, ctx.basis, d, k), k)
       if (ev[0]! < lmin) (lmin = ev[0]!, at = theta)
       lmax = Math.max(lmax, ev[k - 1]!)
       tick(phase, 1)
@@ -78,10 +78,9 @@ export const minimality = (est: Estimator, ctx: ModelContext, verdict: Verdict, 
       for (const key of Key.split(Key.fold(ctx.key, 7), 2)) {
         yield* tick.pace
         const other = estimator(est.kernels, ctx.which === "softmax", ctx.plan.samples, key)
-        vals.push(symmetricEigenvalues(restrict((yield* other.jacobian(at, tick.pace)).H, ctx.basis, d, k), k)[0]!)
+        vals.push(Numeric.symmetricEigenvalues(restrict((yield* other.jacobian(at, tick.pace)).H, ctx.basis, d, k), k)[0]!)
       }
-      const mean = sum(vals) / vals.length
-      se = Math.sqrt(vals.reduce((s, v) => s + (v - mean) ** 2, 0) / (vals.length - 1) / vals.length)
+      se = Numeric.meanStdError(vals).stdError
     }
     const scale = Math.max(lmax, 1e-12)
     const positive = lmin > Math.max(1e-5 * scale, 4 * (se ?? 0))

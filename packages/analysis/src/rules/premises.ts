@@ -3,7 +3,7 @@
  * the two unreachable-target witnesses, translation-freeness (Thm 4.3 and Thm 5.3), and how the
  * verdicts of a premise and a conclusion combine.
  */
-import type { Law } from "@perturb/noise"
+import { type Law, Numeric } from "@perturb/noise"
 import * as V from "../Verdict.js"
 import { fmt, show } from "../internal/format.js"
 import { supportRange } from "../internal/noise.js"
@@ -64,13 +64,8 @@ export const symmetricTarget = (ctx: Context): V.Verdict | undefined => {
   return undefined
 }
 
-export const softmaxOf = (theta: ArrayLike<number>, scale: number): Array<number> => {
-  let mx = -Infinity
-  for (let i = 0; i < theta.length; i++) mx = Math.max(mx, theta[i]! / scale)
-  const e = Array.from(theta, (t) => Math.exp(t / scale - mx))
-  const z = e.reduce((a, b) => a + b, 0)
-  return e.map((x) => x / z)
-}
+/** softmax(θ / scale): Perturb-Argmax's probabilities under i.i.d. Gumbel noise of that scale (math.md §2.3). */
+export const softmaxOf = (theta: ArrayLike<number>, scale: number): Array<number> => Array.from(Numeric.softmax(theta, scale))
 
 /** The certificate witness: θ* outside Θ + span(𝟙); needs `P` one-to-one modulo 𝟙. */
 export const outsideImage = (ctx: Context, ref: string, why: string, p?: (theta: ArrayLike<number>) => Array<number>): V.Verdict => {
