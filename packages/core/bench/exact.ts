@@ -8,9 +8,9 @@
  */
 import { Key, Noise, type Law } from "@perturb/noise"
 import { compile, type IdentifyResult, Model, Space } from "../src/index.js"
-import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "../src/internal/argmax.js"
+import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "../src/methods/independent.js"
 import { newtonIdentify, type Oracle } from "../src/internal/newton.js"
-import { normalArgmax, normalFamily } from "../src/internal/normalArgmax.js"
+import { normalArgmax, normalFamily } from "../src/methods/normal/index.js"
 import { type GoalRow, timeit } from "./goal.js"
 
 const maxAbsDiff = (a: Float64Array, b: Float64Array): number => {

@@ -27,100 +27,21 @@ export type {
   SoftmaxMethodCapabilities
 } from "./internal/capabilities.js"
 export type { EstimateOptions } from "./internal/estimate.js"
+export type { PotentialResult, ProbsResult } from "./internal/estimateKernels.js"
 export type { IdentifyOptions, IdentifyResult } from "./internal/identify.js"
-import {
-  type Capabilities,
-  capabilities as capabilitiesOf,
-  type Method,
-  type MethodCapability,
-  NEEDS_EXACT_ARGMAX,
-  type Refusal,
-  weightsFromExactArgmax
-} from "./internal/capabilities.js"
+import { type Capabilities, capabilities as capabilitiesOf, type Method, type MethodCapability, type Refusal } from "./internal/capabilities.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
-import { controlVariateProbs } from "./internal/controlVariate.js"
 import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
-import {
-  argmaxFrequencies,
-  averageOverPoints,
-  checkKey,
-  checkSamples,
-  DEFAULT_KEY,
-  DEFAULT_LATTICE_POINTS,
-  DEFAULT_SAMPLES,
-  defaultNodes,
-  type EstimateOptions,
-  estimateOptions,
-  quadratureErrorBound,
-  softmaxPoints,
-  squeezeRows,
-  tidyResult
-} from "./internal/estimate.js"
-import { exactPotential, exactProbs, exactProbsWithError, exactRow } from "./internal/exact.js"
-import { checkEstimatorWork, checkSampleSize, defaultSamples } from "./internal/limits.js"
+import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_SAMPLES, type EstimateOptions, estimateOptions, tidyResult } from "./internal/estimate.js"
+import { estimateKernels, type PotentialResult, type ProbsResult } from "./internal/estimateKernels.js"
+import { exactProbs } from "./internal/exact.js"
+import { checkSampleSize } from "./internal/limits.js"
 import { wasmFusedSample } from "./internal/fused.js"
 import { type IdentifyOptions, type IdentifyResult, makeIdentify } from "./internal/identify.js"
 import { freeDim, toTheta } from "./internal/param.js"
-import { stratifiedProbs } from "./internal/stratified.js"
-import { checkLive, checkTemperatureTensor, checkTensor, customOp, temperedLogSumExp, temperedSoftmax } from "./internal/tensors.js"
-import { checkModel, checkOptions } from "./internal/validate.js"
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ProbsResult {
-  readonly probs: tf.Tensor
-  /**
-   * Standard error of each probability for sampled estimates (`mc`, `qmc`, `stratified`) and for
-   * the correlated Gaussian's `exact` (a randomised lattice: the spread of its shifts). A result
-   * with neither `stdError` nor `errorBound` is exact to float64 rounding (then float32).
-   */
-  readonly stdError?: tf.Tensor
-  /**
-   * `quadrature` only: max_i |Q_n − Q_⌈n/2⌉| over each row (the same for every entry of the row),
-   * the change from halving the nodes per axis, a bound on the error of Q_n (the rule converges
-   * algebraically, so the coarser error dominates).
-   *
-   * @since 0.2.0
-   */
-  readonly errorBound?: tf.Tensor
-  /**
-   * With `jacobian: true` (Perturb-Argmax, sampled): ∂P/∂θ as `[d, d]` (`[rows, d, d]`),
-   * `jacobian[i][k] = ∂P_i/∂θ_k`, by the score-function estimator −E[onehot_i(θ + γ) ∂_k log g(γ)],
-   * and its standard error. tf.grad through `probs` uses the same estimator.
-   *
-   * @since 0.2.0
-   */
-  readonly jacobian?: tf.Tensor
-  readonly jacobianStdError?: tf.Tensor
-  readonly method: Method
-}
-
-/**
- * The potential M(θ) (Perturb-Argmax, E max(θ + γ)) or F(θ) (Perturb-Softmax, E τ logsumexp((θ + γ)/τ))
- * of each row, with how far it may be off, by the conventions of `ProbsResult`.
- *
- * @since 0.2.0
- * @category models
- */
-export interface PotentialResult {
-  /** `[]` for θ `[d]`, `[rows]` for θ `[rows, d]`; differentiable, ∇potential = probs on the same points. */
-  readonly potential: tf.Tensor
-  /**
-   * Standard error of each row's potential for sampled estimates (`mc`: per-point variance; `qmc`:
-   * the spread of independent replicates) and for the correlated Gaussian's `exact` at d ≥ 3 (a
-   * randomised lattice: the spread of its shifts). A result with neither `stdError` nor
-   * `errorBound` is exact to float64 rounding (then float32).
-   */
-  readonly stdError?: tf.Tensor
-  /**
-   * `quadrature` only: |Q_n − Q_⌈n/2⌉| for each row, the change from halving the nodes per axis, a
-   * bound on the error of Q_n (as for `ProbsResult.errorBound`).
-   */
-  readonly errorBound?: tf.Tensor
-  readonly method: Method
-}
+import { checkLive, checkTemperatureTensor, checkTensor, customOp, temperedSoftmax } from "./internal/tensors.js"
+import { checkModel, checkOptions, relaxedTemperature } from "./internal/validate.js"
+import type { ExactMethod } from "./methods/registry.js"
 
 /**
  * @since 0.1.0
@@ -198,6 +119,12 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
     if (!cap.available) throw cap.error
     return cap
   }
+  /** The registry's exact method, read where a capability already admitted it. */
+  const exact = (): ExactMethod => {
+    const method = decided.exact()
+    if (method instanceof InvalidArgument) throw method
+    return method
+  }
 
   const noiseFor = (theta: tf.Tensor, samples: number, key: Key.Key): tf.Tensor => {
     const rows = theta.rank === 1 ? 1 : theta.shape[0]!
@@ -217,106 +144,9 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
   }
   const oneHot = (perturbed: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(perturbed, -1), d), "float32")
 
-  const rowsOf = (theta: tf.Tensor) => (theta.rank === 1 ? 1 : theta.shape[0]!)
-  const squeeze = (x: tf.Tensor | undefined, theta: tf.Tensor) => (x === undefined ? undefined : squeezeRows(x, theta))
-  const optional = <K extends string>(name: K, x: tf.Tensor | undefined) => (x === undefined ? {} : { [name]: x }) as { [P in K]?: tf.Tensor }
+  const estimate = estimateKernels(model, runs, decided.exact)
 
-  const exactOptions = (theta: tf.Tensor, options: EstimateOptions): { samples: number; key: Key.Key } => {
-    const rows = rowsOf(theta)
-    const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-    const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
-    // Only the correlated Gaussian's lattice uses points: about samples · d² work per row.
-    const samples = given ?? DEFAULT_LATTICE_POINTS
-    if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d * d)
-    else if (given !== undefined) checkEstimatorWork("samples", given, given, 1, 1)
-    return { samples, key }
-  }
-
-  const probs = (theta: tf.Tensor, options: EstimateOptions = {}): ProbsResult => {
-    checkTensor("theta", theta, d)
-    estimateOptions(options)
-    const method = options.method ?? (softmax ? "qmc" : "exact")
-    if (options.jacobian !== undefined && options.jacobian !== false && (softmax || method === "exact" || options.jacobian !== true)) {
-      throw new InvalidArgument({ argument: "jacobian", value: options.jacobian, reason: "The estimated Jacobian is for Perturb-Argmax probs with mc, qmc or quadrature" })
-    }
-    const cap = runs("probs", method)
-    const rows = rowsOf(theta)
-    if (!softmax) {
-      if (method !== "exact") {
-        const points = softmaxPoints(model, method, options, rows)
-        const est = argmaxFrequencies(model, method, cap.gradient, points, theta, d, options.jacobian === true)
-        const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, oneHot) : undefined
-        return {
-          method,
-          probs: squeezeRows(est.mean, theta),
-          ...optional("stdError", squeeze(est.stdError, theta)),
-          ...optional("errorBound", squeeze(bound, theta)),
-          ...optional("jacobian", squeeze(est.jacobian, theta)),
-          ...optional("jacobianStdError", squeeze(est.jacobianStdError, theta))
-        }
-      }
-      const exact = exactProbsWithError(cls, theta, d, exactOptions(theta, options))
-      return { method, probs: exact.probs, ...optional("stdError", exact.stdError) }
-    }
-    const tau = (model as { temperature: number }).temperature
-    if (method === "stratified") {
-      if (options.controlVariate === true) {
-        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "The stratified method already uses the exact argmax probabilities" })
-      }
-      const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-      const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
-      const samples = given ?? defaultSamples(rows, d)
-      checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
-      const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
-      return { method, probs: st.probs, stdError: st.stdError }
-    }
-    const points = softmaxPoints(model, method, options, rows)
-    if (options.controlVariate === true) {
-      if (method === "quadrature") {
-        throw new InvalidArgument({ argument: "controlVariate", value: true, reason: "A control variate applies to the qmc and mc methods" })
-      }
-      if (!weightsFromExactArgmax(cls)) throw new InvalidArgument({ argument: "controlVariate", value: true, reason: NEEDS_EXACT_ARGMAX })
-      const cv = controlVariateProbs(points, theta, d, tau, (row) => exactRow(cls, row, { samples: 0, key: DEFAULT_KEY }).probs)
-      return { method, probs: cv.probs, stdError: cv.stdError }
-    }
-    const relax = (z: tf.Tensor) => temperedSoftmax(z, tau)
-    const est = averageOverPoints(points, theta, d, relax)
-    const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, relax) : undefined
-    return {
-      method,
-      probs: squeezeRows(est.mean, theta),
-      ...optional("stdError", squeeze(est.stdError, theta)),
-      ...optional("errorBound", squeeze(bound, theta))
-    }
-  }
-
-  const potential = (theta: tf.Tensor, options: EstimateOptions = {}): PotentialResult => {
-    checkTensor("theta", theta, d)
-    estimateOptions(options)
-    const method = options.method ?? (softmax ? "qmc" : "exact")
-    runs("potential", method)
-    if (!softmax && method === "exact") {
-      const exact = exactPotential(cls, theta, d, exactOptions(theta, options))
-      return { method, potential: exact.potential, ...optional("stdError", exact.stdError) }
-    }
-    const rows = rowsOf(theta)
-    const points = softmaxPoints(model, method, options, rows)
-    const tau = softmax ? (model as { temperature: number }).temperature : undefined
-    // For argmax models the gradient of max is the one-hot argmax, so ∇M̂ = P̂ on the same points.
-    // Values [count, rows, 1]: one "entry" per row, so the quadrature's row-wise bound is this row's.
-    const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau)).expandDims(-1)
-    const est = averageOverPoints(points, theta, d, f)
-    const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, f) : undefined
-    const perRow = (x: tf.Tensor | undefined) => (x === undefined ? undefined : squeezeRows(x.reshape([rows]), theta))
-    return {
-      method,
-      potential: perRow(est.mean)!,
-      ...optional("stdError", perRow(est.stdError)),
-      ...optional("errorBound", perRow(bound))
-    }
-  }
-
-  const identify = makeIdentify(model, cls, decided.plan)
+  const identify = makeIdentify(model, decided.plan)
 
   return {
     model,
@@ -352,11 +182,11 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
       }),
     probs: (theta, options) => {
       estimateOptions(options)
-      return tidyResult(() => probs(theta, options))
+      return tidyResult(() => estimate.probs(theta, options))
     },
     potential: (theta, options) => {
       estimateOptions(options)
-      return tidyResult(() => potential(theta, options))
+      return tidyResult(() => estimate.potential(theta, options))
     },
     logDensity: (y, theta) =>
       tf.tidy(() => {
@@ -365,14 +195,14 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
         checkSimplex("y", y, d)
         const can = capabilities().logDensity
         if (!can.available) throw can.error
-        return densityOf(model.noise, d, y, theta, softmax ? (model as { temperature: number }).temperature : 1)
+        return densityOf(model.noise, d, y, theta, relaxedTemperature(model))
       }),
     klToUniform: (theta) =>
       tf.tidy(() => {
         checkTensor("theta", theta, d)
         const can = capabilities().klToUniform
         if (!can.available) throw can.error
-        const p = exactProbs(cls, theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
+        const p = exactProbs(exact(), theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
         return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
       }),
     identify

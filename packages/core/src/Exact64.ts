@@ -9,11 +9,12 @@
 import type { Key } from "@perturb/noise"
 import { InvalidArgument } from "./Errors.js"
 import type { Model } from "./Model.js"
-import { classify, type NoiseClass } from "./internal/classify.js"
+import { classify } from "./internal/classify.js"
 import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_LATTICE_POINTS } from "./internal/estimate.js"
-import { exactJvpRows64, exactRefusal, exactRows64 } from "./internal/exact.js"
+import { exactJvpRows64, exactRows64 } from "./internal/exact.js"
 import { checkEstimatorWork } from "./internal/limits.js"
 import { checkModel, checkOptions } from "./internal/validate.js"
+import { type ExactMethod, exactMethod, type Run } from "./methods/registry.js"
 
 /**
  * Exact Perturb-Argmax probabilities in float64, without tfjs: the same numerics as
@@ -36,9 +37,14 @@ export const exactProbs64 = (
   theta: Float64Array,
   options?: { readonly samples?: number; readonly key?: Key.Key }
 ): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
-  const { cls, d, run } = exact64Input(model, theta, options, 1)
-  const { probs, errors } = exactRows64(cls, theta, d, run)
+  const { probs, errors } = rows64(model, theta, options)
   return errors === undefined ? { probs } : { probs, stdError: errors.probs }
+}
+
+/** P and M of every row (one exact run gives both), behind `exactProbs64` and `exactPotential64`. */
+const rows64 = (model: Model, theta: Float64Array, options: { readonly samples?: number; readonly key?: Key.Key } | undefined) => {
+  const { method, d, run } = exact64Input(model, theta, options, 1)
+  return exactRows64(method, theta, d, run)
 }
 
 /**
@@ -51,22 +57,21 @@ const exact64Input = (
   theta: Float64Array,
   options: { readonly samples?: number; readonly key?: Key.Key } | undefined,
   work: number
-): { cls: NoiseClass; d: number; run: { samples: number; key: Key.Key } } => {
+): { method: ExactMethod; d: number; run: Run } => {
   if (typeof model !== "object" || model === null || model._tag !== "PerturbArgmax") {
     throw new InvalidArgument({ argument: "model", value: (model as { _tag?: unknown } | null)?._tag ?? model, reason: "Expected a Perturb-Argmax model: Perturb-Softmax has no closed form" })
   }
   checkModel(model)
   const d = model.space.dim
   checkRows64("theta", theta, d)
-  const cls = classify(model.noise, d)
-  const refusal = exactRefusal(cls)
-  if (refusal !== undefined) throw refusal
+  const method = exactMethod(classify(model.noise, d), d)
+  if (method instanceof InvalidArgument) throw method
   const o = checkOptions("options", options)
   const given = o.samples === undefined ? undefined : checkSamples("samples", o.samples)
   const samples = given ?? DEFAULT_LATTICE_POINTS
-  if (cls._tag === "Correlated") checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d * work)
+  if (method.lattice) checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? theta.length, samples, theta.length / d, d * d * work)
   const key = o.key === undefined ? DEFAULT_KEY : checkKey(o.key)
-  return { cls, d, run: { samples, key } }
+  return { method, d, run: { samples, key } }
 }
 
 /** A non-empty Float64Array of finite values, d per row. */
@@ -100,8 +105,7 @@ export const exactPotential64 = (
   theta: Float64Array,
   options?: { readonly samples?: number; readonly key?: Key.Key }
 ): { readonly potential: Float64Array; readonly stdError?: Float64Array } => {
-  const { cls, d, run } = exact64Input(model, theta, options, 1)
-  const { potential, errors } = exactRows64(cls, theta, d, run)
+  const { potential, errors } = rows64(model, theta, options)
   return errors === undefined ? { potential } : { potential, stdError: errors.potential }
 }
 
@@ -129,8 +133,8 @@ export const exactJvp64 = (
   v: Float64Array,
   options?: { readonly samples?: number; readonly key?: Key.Key }
 ): { readonly jvp: Float64Array; readonly stdError?: Float64Array } => {
-  const { cls, d, run } = exact64Input(model, theta, options, model?.space?.dim ?? 1)
+  const { method, d, run } = exact64Input(model, theta, options, model?.space?.dim ?? 1)
   checkRows64("v", v, d)
   if (v.length !== theta.length) throw new InvalidArgument({ argument: "v", value: v.length, reason: `Expected one direction per row of theta: ${theta.length} values` })
-  return exactJvpRows64(cls, theta, v, d, run)
+  return exactJvpRows64(method, theta, v, d, run)
 }

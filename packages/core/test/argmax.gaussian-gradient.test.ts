@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs"
 import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, Model, Space } from "../src/index.js"
-import { argmaxGaussian, argmaxGaussianJacobian } from "../src/internal/argmax.js"
+import { argmaxGaussian, argmaxGaussianJacobian } from "../src/methods/gaussian.js"
 
 beforeAll(async () => {
   await tf.setBackend("cpu")

@@ -1,5 +1,5 @@
 /**
- * Perturb-Argmax float64 numerics (src/internal/argmax.ts) against the independent SciPy reference in
+ * Perturb-Argmax float64 numerics (src/methods/{gumbel,independent,gaussian,discrete}.ts) against the independent SciPy reference in
  * `fixtures/argmax.json` (regenerate with `python3 packages/core/fixtures/make_argmax_fixtures.py`),
  * closed forms (Gumbel = softmax, d = 2 Normal, math.md §4 worked values), and the facts of math.md
  * §2: P ∈ Δ, translation, ∇M = P, a symmetric Jacobian with zero row sums, JVP = J v.
@@ -9,15 +9,10 @@ import { Key, Noise, Random, type Law } from "@perturb/noise"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { InvalidArgument } from "../src/Errors.js"
-import {
-  argmaxDiscrete,
-  argmaxDiscreteDirectional,
-  argmaxGaussian,
-  argmaxGumbel,
-  argmaxIndependent,
-  argmaxJacobian,
-  argmaxJvp
-} from "../src/internal/argmax.js"
+import { argmaxDiscrete, argmaxDiscreteDirectional } from "../src/methods/discrete.js"
+import { argmaxGaussian } from "../src/methods/gaussian.js"
+import { argmaxGumbel } from "../src/methods/gumbel.js"
+import { argmaxIndependent, argmaxJacobian, argmaxJvp } from "../src/methods/independent.js"
 import { f64, lawOf, type LawSpec, maxAbsDiff, sum } from "./helpers.js"
 
 interface IndependentCase {

@@ -10,7 +10,7 @@ import "@tensorflow/tfjs-backend-wasm"
 import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
-import { argmaxJacobian } from "../src/internal/argmax.js"
+import { argmaxJacobian } from "../src/methods/independent.js"
 import { caught } from "./helpers.js"
 
 const theta = [0.2, 0.7, -0.4]

@@ -8,7 +8,7 @@
 import { Key, Noise, type Law } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
 import { compile, InvalidArgument, Model, Space } from "../src/index.js"
-import { argmaxIndependent } from "../src/internal/argmax.js"
+import { argmaxIndependent } from "../src/methods/independent.js"
 import { normalArgmax, normalArgmaxSmall, normalFamily } from "../src/methods/normal/index.js"
 
 const maxLogGap = (a: ArrayLike<number>, b: ArrayLike<number>): number => {

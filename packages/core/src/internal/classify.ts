@@ -4,6 +4,7 @@
  * discrete laws (enumeration), or a correlated Gaussian (Genz's method).
  */
 import { type Gaussian, type Law, Noise, type NoiseLike } from "@perturb/noise"
+import { InvalidArgument } from "../Errors.js"
 
 export type NoiseClass =
   | { readonly _tag: "Gumbel"; readonly loc: number; readonly scale: number }
@@ -14,7 +15,13 @@ export type NoiseClass =
 
 export const classify = (noise: NoiseLike, d: number): NoiseClass => {
   const laws = Noise.independentMarginals(noise, d)
-  if (laws === undefined) return { _tag: "Correlated", gaussian: noise as Gaussian }
+  if (laws === undefined) {
+    // Only a Gaussian with off-diagonal covariance has no independent marginals.
+    if (Noise.isLaw(noise) || noise._tag !== "Gaussian") {
+      throw new InvalidArgument({ argument: "noise", value: String(noise), reason: "Expected independent marginals or a Gaussian" })
+    }
+    return { _tag: "Correlated", gaussian: noise }
+  }
   const first = laws[0]!
   if (first._tag === "Gumbel" && laws.every((l) => Noise.sameLaw(l, first))) {
     const { loc, scale } = first.params

@@ -1,117 +1,41 @@
 /**
- * Exact Perturb-Argmax probabilities and potentials as tfjs ops: the float64 numerics of
- * `argmax.ts` run row by row, wrapped in `tf.customGrad` so the backward pass is analytic:
- * ∂M/∂θ = P, and the Jacobian of P is the symmetric Hessian of M, so a vector-Jacobian product is
- * a Jacobian-vector product.
+ * Exact Perturb-Argmax probabilities and potentials as tfjs ops: the float64 numerics of the exact
+ * method record (`methods/registry.ts` picks it) run row by row, wrapped in `tf.customGrad` so the
+ * backward pass is analytic: ∂M/∂θ = P, and the Jacobian of P is the symmetric Hessian of M, so a
+ * vector-Jacobian product is a Jacobian-vector product.
  */
 import * as tf from "@tensorflow/tfjs"
 import { Key } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
-import {
-  argmaxDiscrete,
-  argmaxDiscreteDirectional,
-  argmaxGaussian,
-  argmaxGaussianJacobian,
-  argmaxGumbel,
-  argmaxIndependent,
-  argmaxJvp
-} from "./argmax.js"
+import { type ExactMethod, exactMethod, type ExactRow, type Run } from "../methods/registry.js"
 import type { NoiseClass } from "./classify.js"
-import { normalArgmax, normalFamily } from "./normalArgmax.js"
 import { customOp, rowsOf } from "./tensors.js"
 
-const EULER_GAMMA = 0.5772156649015329
+export type { ExactRow } from "../methods/registry.js"
 
-/**
- * Why this noise has no exact argmax probabilities, or `undefined`: the one decision that the
- * exact kernels and `Kernels.capabilities` both read.
- */
-export const exactRefusal = (cls: NoiseClass): InvalidArgument | undefined =>
-  cls._tag === "Mixed"
-    ? new InvalidArgument({
-      argument: "noise",
-      value: cls.laws.map(String),
-      reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
-    })
-    : undefined
-
-/**
- * Whether the "exact" method is a randomised rule, whose results carry a standard error: Genz's
- * lattice for the correlated Gaussian at d ≥ 3 (at d = 2 it is one normal cdf).
- */
-export const exactIsRandomised = (cls: NoiseClass, d: number): boolean => cls._tag === "Correlated" && d >= 3
-
-export interface ExactRow {
-  readonly probs: Float64Array
-  readonly potential: number
-  readonly stdError?: Float64Array
-  /** The potential's standard error where the rule is randomised (correlated Gaussian, d ≥ 3). */
-  readonly potentialStdError?: number
+/** P and M of one row by the noise class's exact method (throws where it has none). */
+export const exactRow = (cls: NoiseClass, theta: Float64Array, options: Run): ExactRow => {
+  const method = exactMethod(cls, theta.length)
+  if (method instanceof InvalidArgument) throw method
+  return method.row(theta, options)
 }
 
-/** Float64 probabilities and potential of one row. */
-export const exactRow = (cls: NoiseClass, theta: Float64Array, options: { samples: number; key: Key.Key }): ExactRow => {
-  switch (cls._tag) {
-    case "Gumbel":
-      return argmaxGumbel(theta, cls.loc, cls.scale)
-    case "Continuous": {
-      // Independent normal noise: shared nodes with a certified error, else the adaptive path.
-      const family = normalFamily(cls.laws)
-      return (family === undefined ? undefined : normalArgmax(theta, family)) ?? argmaxIndependent(theta, cls.laws)
-    }
-    case "Discrete":
-      return argmaxDiscrete(theta, cls.laws)
-    case "Correlated":
-      return argmaxGaussian(theta, cls.gaussian, { samples: options.samples, key: options.key })
-    case "Mixed":
-      throw exactRefusal(cls)!
-  }
-}
-
-/** Vector-Jacobian product of P at one row (= J v, J symmetric). */
-export const vjpRow = (cls: NoiseClass, theta: Float64Array, v: Float64Array, options: { samples: number; key: Key.Key }): Float64Array => {
-  switch (cls._tag) {
-    case "Gumbel": {
-      const p = argmaxGumbel(theta, cls.loc, cls.scale).probs
-      let pv = 0
-      for (let i = 0; i < p.length; i++) pv += p[i]! * v[i]!
-      return p.map((pi: number, i: number) => (pi * (v[i]! - pv)) / cls.scale)
-    }
-    case "Continuous": {
-      const family = normalFamily(cls.laws)
-      return (family === undefined ? undefined : normalArgmax(theta, family, v)?.jvp) ?? argmaxJvp(theta, cls.laws, v)
-    }
-    case "Discrete":
-      // P is piecewise constant in θ: its derivative is 0 almost everywhere.
-      return new Float64Array(theta.length)
-    case "Correlated": {
-      // J is the (symmetric) Hessian of M: conditioned orthant probabilities, same lattice rule.
-      const d = theta.length
-      const J = argmaxGaussianJacobian(theta, cls.gaussian, { samples: options.samples, key: options.key })
-      const out = new Float64Array(d)
-      for (let i = 0; i < d; i++) {
-        let s = 0
-        for (let k = 0; k < d; k++) s += J[i * d + k]! * v[k]!
-        out[i] = s
-      }
-      return out
-    }
-    case "Mixed":
-      throw exactRefusal(cls)!
-  }
+/** The rows of x as float64 with each row's exact result: what every custom op below starts from. */
+const runRows = (method: ExactMethod, x: tf.Tensor, d: number, options: Run) => {
+  const rows = rowsOf(x, d)
+  return { rows, results: rows.map((r) => method.row(r, options)) }
 }
 
 /** P(θ) for θ of shape [d] or [n, d], differentiable. Gumbel stays in tf ops (softmax). */
-export const exactProbs = (cls: NoiseClass, theta: tf.Tensor, d: number, options: { samples: number; key: Key.Key }): tf.Tensor => {
-  if (cls._tag === "Gumbel") return tf.softmax(tf.div(theta, cls.scale))
+export const exactProbs = (method: ExactMethod, theta: tf.Tensor, d: number, options: Run): tf.Tensor => {
+  if (method.ops !== undefined) return method.ops.probs(theta)
   const op = customOp(([input]) => {
     const x = input!
-    const rows = rowsOf(x, d)
-    const probs = rows.map((r) => exactRow(cls, r, options).probs)
-    const value = tf.tensor(concat(probs), x.shape, "float32")
+    const { rows, results } = runRows(method, x, d, options)
+    const value = tf.tensor(concat(results.map((r) => r.probs)), x.shape, "float32")
     const gradFunc = (dy: tf.Tensor) => {
       const dys = rowsOf(dy, d)
-      return tf.tensor(concat(rows.map((r, i) => vjpRow(cls, r, dys[i]!, options))), x.shape, "float32")
+      return tf.tensor(concat(rows.map((r, i) => method.jvp(r, dys[i]!, options))), x.shape, "float32")
     }
     return { value, gradFunc }
   })
@@ -123,23 +47,22 @@ export const exactProbs = (cls: NoiseClass, theta: tf.Tensor, d: number, options
  * Gaussian's lattice at d ≥ 3 (the spread of its shifts). Elsewhere no standard error: exact.
  */
 export const exactProbsWithError = (
-  cls: NoiseClass,
+  method: ExactMethod,
   theta: tf.Tensor,
   d: number,
-  options: { samples: number; key: Key.Key }
+  options: Run
 ): { probs: tf.Tensor; stdError?: tf.Tensor } => {
-  if (!exactIsRandomised(cls, d)) return { probs: exactProbs(cls, theta, d, options) }
+  if (method.exactness === "exact") return { probs: exactProbs(method, theta, d, options) }
   // One op returns [probs, stdError] stacked, so one lattice run gives both; the gradient is the
   // lattice Jacobian's, applied to the probabilities' half of dy.
   const op = customOp(([input]) => {
     const x = input!
-    const rows = rowsOf(x, d)
-    const results = rows.map((r) => exactRow(cls, r, options))
+    const { rows, results } = runRows(method, x, d, options)
     const shape = [2, ...x.shape]
     const value = tf.tensor(concat([...results.map((r) => r.probs), ...results.map((r) => r.stdError!)]), shape, "float32")
     const gradFunc = (dy: tf.Tensor) => {
       const dys = rowsOf(dy.slice([0], [1]), d)
-      return tf.tensor(concat(rows.map((r, i) => vjpRow(cls, r, dys[i]!, options))), x.shape, "float32")
+      return tf.tensor(concat(rows.map((r, i) => method.jvp(r, dys[i]!, options))), x.shape, "float32")
     }
     return { value, gradFunc }
   })
@@ -153,10 +76,10 @@ export const exactProbsWithError = (
  * rule (correlated Gaussian, d ≥ 3).
  */
 export const exactRows64 = (
-  cls: NoiseClass,
+  method: ExactMethod,
   theta: Float64Array,
   d: number,
-  options: { samples: number; key: Key.Key }
+  options: Run
 ): {
   probs: Float64Array
   potential: Float64Array
@@ -165,9 +88,9 @@ export const exactRows64 = (
   const rows = theta.length / d
   const probs = new Float64Array(theta.length)
   const potential = new Float64Array(rows)
-  const errors = exactIsRandomised(cls, d) ? { probs: new Float64Array(theta.length), potential: new Float64Array(rows) } : undefined
+  const errors = method.exactness === "estimate-with-se" ? { probs: new Float64Array(theta.length), potential: new Float64Array(rows) } : undefined
   for (let r = 0; r < rows; r++) {
-    const row = exactRow(cls, theta.subarray(r * d, (r + 1) * d), options)
+    const row = method.row(theta.subarray(r * d, (r + 1) * d), options)
     probs.set(row.probs, r * d)
     potential[r] = row.potential
     if (errors !== undefined) {
@@ -184,21 +107,18 @@ export const exactRows64 = (
  * its shifts). Elsewhere no standard error: exact.
  */
 export const exactPotential = (
-  cls: NoiseClass,
+  method: ExactMethod,
   theta: tf.Tensor,
   d: number,
-  options: { samples: number; key: Key.Key }
+  options: Run
 ): { potential: tf.Tensor; stdError?: tf.Tensor } => {
-  if (cls._tag === "Gumbel") {
-    return { potential: tf.add(tf.mul(tf.logSumExp(tf.div(theta, cls.scale), -1), cls.scale), cls.loc + cls.scale * EULER_GAMMA) }
-  }
-  const randomised = exactIsRandomised(cls, d)
+  if (method.ops !== undefined) return { potential: method.ops.potential(theta) }
+  const randomised = method.exactness === "estimate-with-se"
   // One op returns [potential, stdError] stacked where the rule is randomised, so one lattice run
   // gives both; the gradient is P on the same lattice, applied to the potential's half of dy.
   const op = customOp(([input]) => {
     const x = input!
-    const rows = rowsOf(x, d)
-    const results = rows.map((r) => exactRow(cls, r, options))
+    const { rows, results } = runRows(method, x, d, options)
     const rowShape = x.rank === 1 ? [] : [rows.length]
     const value = randomised
       ? tf.tensor([...results.map((r) => r.potential), ...results.map((r) => r.potentialStdError!)], [2, ...rowShape], "float32")
@@ -228,36 +148,28 @@ const JVP_REPLICATES = 8
  * none reports its own error).
  */
 export const exactJvpRows64 = (
-  cls: NoiseClass,
+  method: ExactMethod,
   theta: Float64Array,
   v: Float64Array,
   d: number,
-  options: { samples: number; key: Key.Key }
+  options: Run
 ): { jvp: Float64Array; stdError?: Float64Array } => {
   const rows = theta.length / d
   const jvp = new Float64Array(theta.length)
-  const randomised = cls._tag === "Correlated" && d >= 4
+  const randomised = method.jvpExactness === "estimate-with-se"
   const stdError = randomised ? new Float64Array(theta.length) : undefined
   const keys = randomised ? Key.split(options.key, JVP_REPLICATES) : []
   const perRun = Math.max(1, Math.ceil(options.samples / JVP_REPLICATES))
   for (let r = 0; r < rows; r++) {
     const t = theta.subarray(r * d, (r + 1) * d)
     const u = v.subarray(r * d, (r + 1) * d)
-    if (cls._tag === "Discrete") {
-      const { left, right } = argmaxDiscreteDirectional(t, cls.laws, u)
-      if (left !== right) {
-        throw new InvalidArgument({
-          argument: "theta",
-          value: Array.from(t),
-          reason: "P jumps along v here (θ_i + γ_i ties θ_j + γ_j with v_i ≠ v_j for some atoms), so J v does not exist"
-        })
-      }
-    }
+    const refusal = method.jvpRefusal?.(t, u)
+    if (refusal !== undefined) throw refusal
     if (!randomised) {
-      jvp.set(vjpRow(cls, t, u, options), r * d)
+      jvp.set(method.jvp(t, u, options), r * d)
       continue
     }
-    const runs = keys.map((key) => vjpRow(cls, t, u, { samples: perRun, key }))
+    const runs = keys.map((key) => method.jvp(t, u, { samples: perRun, key }))
     for (let i = 0; i < d; i++) {
       let mean = 0
       for (const run of runs) mean += run[i]! / runs.length

@@ -1,21 +1,17 @@
 /**
  * `identify`, the inverse map θ = P⁻¹(p) of a compiled model: the input checks, the hyperplane the
  * capabilities decided (or their `NotUnique`), and the solver: Newton on the exact float64 potential
- * for Perturb-Argmax (`oracleFor`), the QMC fit of internal/identifySoftmax.ts for Perturb-Softmax.
+ * for Perturb-Argmax (the exact method's oracle, `methods/registry.ts`), the QMC fit of internal/identifySoftmax.ts for Perturb-Softmax.
  * Every failure is typed: bad input, `NotUnique`, or `NotConverged` with the best θ attached.
  */
 import type { Key } from "@perturb/noise"
 import { InvalidArgument, NotConverged, NotUnique } from "../Errors.js"
 import type { Model } from "../Model.js"
-import type { NewtonClass, Plane } from "./capabilities.js"
-import type { NoiseClass } from "./classify.js"
-import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "./argmax.js"
+import type { Plane } from "./capabilities.js"
 import { checkKey, checkSamples, DEFAULT_KEY } from "./estimate.js"
-import { exactRow } from "./exact.js"
 import { identifySoftmax } from "./identifySoftmax.js"
-import { newtonIdentify, type Oracle } from "./newton.js"
-import { normalFamily, normalOracle } from "./normalArgmax.js"
-import { checkOptions } from "./validate.js"
+import { newtonIdentify } from "./newton.js"
+import { checkOptions, relaxedTemperature } from "./validate.js"
 
 /**
  * @since 0.1.0
@@ -110,14 +106,42 @@ const defaultIdentifySamples = (d: number): number => Math.max(4096, 2 ** Math.f
 const MAX_IDENTIFY_ITERATIONS = 10_000
 /** samples · d: the fit holds the points as float64, 512 MB at this bound. */
 const MAX_IDENTIFY_POINTS = 1 << 26
-/** Smallest p_i identify accepts for non-Gumbel Perturb-Argmax (relative accuracy of the quadrature). */
-const MIN_CERTIFIED_PROB = 1e-20
+
+/** p as float64, checked to lie in the open simplex and renormalised. */
+const targetOf = (p: ArrayLike<number>, d: number): Float64Array => {
+  const target = Float64Array.from(p)
+  if (target.length !== d) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected ${d} probabilities` })
+  const sum = target.reduce((s, x) => s + x, 0)
+  target.forEach((x, i) => {
+    if (!Number.isFinite(x) || !(x > 0)) {
+      throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected p in the open simplex (every entry > 0)" })
+    }
+  })
+  // A float32 probability vector sums to 1 only to ~1e-7: accept 1e-6 and renormalise.
+  if (Math.abs(sum - 1) > 1e-6) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
+  for (let i = 0; i < d; i++) target[i]! /= sum
+  return target
+}
+
+/** Refuses a p_i below where the exact method certifies its probabilities relatively (`floor`). */
+const checkCertified = (target: Float64Array, floor: number | undefined): void => {
+  if (floor === undefined) return
+  target.forEach((x, i) => {
+    if (x < floor) {
+      throw new InvalidArgument({
+        argument: `p[${i}]`,
+        value: x,
+        reason: `identify meets each probability to a relative tol, and the exact argmax probabilities of this noise are certified to a relative 1e-10 only down to ${floor}`
+      })
+    }
+  })
+}
 
 /**
  * The kernel `identify` of a compiled model; `plan` is the capabilities' decision on where it applies
  * (read on first call, so compiling stays cheap).
  */
-export const makeIdentify = (model: Model, cls: NoiseClass, plan: () => Plane | NotUnique) => {
+export const makeIdentify = (model: Model, plan: () => Plane | NotUnique) => {
   const d = model.space.dim
   const softmax = model._tag === "PerturbSoftmax"
   return (p: ArrayLike<number>, options: IdentifyOptions = {}): IdentifyResult => {
@@ -135,17 +159,7 @@ export const makeIdentify = (model: Model, cls: NoiseClass, plan: () => Plane | 
       throw new InvalidArgument({ argument: "samples", value: samples, reason: `samples · d must be ≤ ${MAX_IDENTIFY_POINTS} (d = ${d}): at most ${Math.floor(MAX_IDENTIFY_POINTS / d)} here` })
     }
     const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-    const target = Float64Array.from(p as ArrayLike<number>)
-    if (target.length !== d) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected ${d} probabilities` })
-    const sum = target.reduce((s, x) => s + x, 0)
-    target.forEach((x, i) => {
-      if (!Number.isFinite(x) || !(x > 0)) {
-        throw new InvalidArgument({ argument: `p[${i}]`, value: x, reason: "Expected p in the open simplex (every entry > 0)" })
-      }
-    })
-    // A float32 probability vector sums to 1 only to ~1e-7: accept 1e-6 and renormalise.
-    if (Math.abs(sum - 1) > 1e-6) throw new InvalidArgument({ argument: "p", value: Array.from(target), reason: `Expected a sum of 1, got ${sum}` })
-    for (let i = 0; i < d; i++) target[i]! /= sum
+    const target = targetOf(p, d)
     const plane = plan()
     if (plane instanceof NotUnique) throw plane
     const notConverged = (theta: Float64Array, residual: number, iterations: number) =>
@@ -159,58 +173,15 @@ export const makeIdentify = (model: Model, cls: NoiseClass, plan: () => Plane | 
         reason: iterations >= maxIterations ? "maxIterations reached" : "no step lowered the residual (the target may be beyond the probabilities' accuracy)"
       })
     if (softmax) {
-      const r = identifySoftmax(model.noise, d, (model as { temperature: number }).temperature, plane, target, { tol, maxIterations, samples, key })
+      const r = identifySoftmax(model.noise, d, relaxedTemperature(model), plane, target, { tol, maxIterations, samples, key })
       if (!r.converged) throw notConverged(r.theta, r.fitResidual, r.iterations)
       return { theta: r.theta, residual: r.residual, residualStdError: r.residualStdError, logResidual: r.fitResidual, measure: "qmc", iterations: r.iterations }
     }
-    if (cls._tag === "Continuous") {
-      target.forEach((x, i) => {
-        if (x < MIN_CERTIFIED_PROB) {
-          throw new InvalidArgument({
-            argument: `p[${i}]`,
-            value: x,
-            reason: `identify meets each probability to a relative tol, and the exact argmax probabilities of this noise are certified to a relative 1e-10 only down to ${MIN_CERTIFIED_PROB}`
-          })
-        }
-      })
-    }
-    const r = newtonIdentify(oracleFor(model, plane.newton!), plane, target, { tol, maxIterations })
+    // identifyPlan admitted only argmax noise with an exact Newton oracle.
+    const newton = plane.newton!
+    checkCertified(target, newton.certifiedDownTo)
+    const r = newtonIdentify(newton.make(), plane, target, { tol, maxIterations })
     if (!r.converged) throw notConverged(r.theta, r.residual, r.iterations)
     return { theta: r.theta, residual: r.l1, logResidual: r.residual, measure: "exact", iterations: r.iterations }
-  }
-}
-
-/** The exact float64 potential of a Perturb-Argmax model for the inverse map. */
-const oracleFor = (model: Model, cls: NewtonClass): Oracle => {
-  const d = model.space.dim
-  const logStart = (scale: number) => (p: Float64Array) => p.map((x) => scale * Math.log(x))
-  if (cls._tag === "Gumbel") {
-    const probsOf = (t: Float64Array) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).probs
-    return {
-      value: (t) => exactRow(cls, t, { samples: 0, key: DEFAULT_KEY }).potential,
-      grad: probsOf,
-      hvp: (t, v) => {
-        const p = probsOf(t)
-        let pv = 0
-        for (let i = 0; i < d; i++) pv += p[i]! * v[i]!
-        return p.map((pi, i) => (pi * (v[i]! - pv)) / cls.scale)
-      },
-      diagonal: (t) => probsOf(t).map((pi) => (pi * (1 - pi)) / cls.scale),
-      start: logStart(cls.scale)
-    }
-  }
-  // identifyPlan admitted only noise with an exact Newton oracle: here independent continuous laws
-  // sharing a tail. A softmax-like start: the laws' spread sets the scale of θ.
-  const family = normalFamily(cls.laws)
-  if (family !== undefined) return normalOracle(cls.laws, family)
-  const spread = Math.sqrt(cls.laws.reduce((s, l) => s + (Number.isFinite(l.variance) ? l.variance : 1), 0) / d)
-  return {
-    // Not exactRow: that takes shared nodes where they certify 1e-10 absolutely; the adaptive
-    // path is accurate relative to each probability, which the log-residual test needs.
-    value: (t) => argmaxIndependent(t, cls.laws).potential,
-    grad: (t) => argmaxIndependent(t, cls.laws).probs,
-    hvp: (t, v) => argmaxJvp(t, cls.laws, v),
-    diagonal: (t) => argmaxHessianDiagonal(t, cls.laws),
-    start: logStart(spread * 0.6)
   }
 }

@@ -49,3 +49,6 @@ export const checkModel = (value: unknown): Model => {
   if (!Noise.isNoise(value.noise)) throw new InvalidArgument({ argument: "model.noise", value: value.noise, reason: "Expected a noise law" })
   return value
 }
+
+/** The temperature of the relaxed samples: the model's for Perturb-Softmax, 1 for Perturb-Argmax. */
+export const relaxedTemperature = (model: Model): number => (model._tag === "PerturbSoftmax" ? model.temperature : 1)

@@ -4,7 +4,7 @@
  * relative tolerance (`small.ts`) and the adaptive path (`argmax.ts`) where neither certifies.
  */
 import type { Law } from "@perturb/noise"
-import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "../../internal/argmax.js"
+import { argmaxHessianDiagonal, argmaxIndependent, argmaxJvp } from "../independent.js"
 import type { Oracle } from "../../internal/newton.js"
 import { normalArgmax } from "./probabilities.js"
 import { type NormalFamily, Z_UPPER } from "./problem.js"

@@ -10,8 +10,8 @@
  * estimate of ∇P — because mean(h) has zero pathwise derivative and would bias it.
  */
 import * as tf from "@tensorflow/tfjs"
-import type { Points } from "./points.js"
-import { customOp, temperedSoftmax } from "./tensors.js"
+import type { Points } from "../../internal/points.js"
+import { customOp, temperedSoftmax } from "../../internal/tensors.js"
 
 interface Sums {
   s: Float64Array
@@ -36,6 +36,45 @@ const forChunks = (points: Points, theta2: tf.Tensor, rows: number, d: number, v
       })
     }
   }
+}
+
+/**
+ * P̂ = mean(s) − β ∘ (mean(h) − P_argmax) from the replicates' sums, with its standard error: the
+ * replicates' spread, or (one replicate) Var(s − βh) from the moments.
+ */
+const controlled = (sums: ReadonlyArray<Sums>, pArgmax: Float64Array, N: number, perReplicate: number): { value: Float64Array; se: Float64Array } => {
+  const size = pArgmax.length
+  const R = sums.length
+  const total = (key: keyof Sums) => {
+    const out = new Float64Array(size)
+    for (const rep of sums) rep[key].forEach((v, i) => (out[i]! += v))
+    return out
+  }
+  const S = total("s")
+  const H = total("h")
+  const SH = total("sh")
+  const SS = total("ss")
+  const beta = new Float64Array(size)
+  const value = new Float64Array(size)
+  const se = new Float64Array(size)
+  for (let i = 0; i < size; i++) {
+    const mh = H[i]! / N
+    const varH = mh * (1 - mh)
+    const cov = SH[i]! / N - (S[i]! / N) * mh
+    beta[i] = varH > 1e-12 ? cov / varH : 0
+    const estimate = (sRep: number, hRep: number, n: number) => sRep / n - beta[i]! * (hRep / n - pArgmax[i]!)
+    value[i] = estimate(S[i]!, H[i]!, N)
+    if (R > 1) {
+      let v = 0
+      for (const rep of sums) v += (estimate(rep.s[i]!, rep.h[i]!, perReplicate) - value[i]!) ** 2
+      se[i] = Math.sqrt(v / (R - 1) / R)
+    } else {
+      // Var(s − βh) from the moments: Var s − 2β Cov(s, h) + β² Var h.
+      const varS = Math.max(0, SS[i]! / N - (S[i]! / N) ** 2)
+      se[i] = Math.sqrt(Math.max(0, varS - 2 * beta[i]! * cov + beta[i]! ** 2 * varH) / Math.max(1, N - 1))
+    }
+  }
+  return { value, se }
 }
 
 export const controlVariateProbs = (
@@ -64,40 +103,12 @@ export const controlVariateProbs = (
       parts.forEach((p, k) => p.dataSync().forEach((v, i) => (sums[r]![keys[k]!][i]! += v)))
     })
     const N = points.count
-    const total = (key: keyof Sums) => {
-      const out = new Float64Array(size)
-      for (const rep of sums) rep[key].forEach((v, i) => (out[i]! += v))
-      return out
-    }
-    const S = total("s")
-    const H = total("h")
-    const SH = total("sh")
-    const SS = total("ss")
     const thetaRows = th.dataSync()
     const pArgmax = new Float64Array(size)
     for (let row = 0; row < rows; row++) {
       pArgmax.set(exact(Float64Array.from(thetaRows.subarray(row * d, (row + 1) * d))), row * d)
     }
-    const beta = new Float64Array(size)
-    const value = new Float64Array(size)
-    const se = new Float64Array(size)
-    for (let i = 0; i < size; i++) {
-      const mh = H[i]! / N
-      const varH = mh * (1 - mh)
-      const cov = SH[i]! / N - (S[i]! / N) * mh
-      beta[i] = varH > 1e-12 ? cov / varH : 0
-      const estimate = (sRep: number, hRep: number, n: number) => sRep / n - beta[i]! * (hRep / n - pArgmax[i]!)
-      value[i] = estimate(S[i]!, H[i]!, N)
-      if (R > 1) {
-        let v = 0
-        for (const rep of sums) v += (estimate(rep.s[i]!, rep.h[i]!, perReplicate) - value[i]!) ** 2
-        se[i] = Math.sqrt(v / (R - 1) / R)
-      } else {
-        // Var(s − βh) from the moments: Var s − 2β Cov(s, h) + β² Var h.
-        const varS = Math.max(0, SS[i]! / N - (S[i]! / N) ** 2)
-        se[i] = Math.sqrt(Math.max(0, varS - 2 * beta[i]! * cov + beta[i]! ** 2 * varH) / Math.max(1, N - 1))
-      }
-    }
+    const { value, se } = controlled(sums, pArgmax, N, perReplicate)
     const gradFunc = (dy: tf.Tensor) => {
       // ∇ of the plain average: mean over points of y ∘ (dy − ⟨dy, y⟩)/τ.
       const acc = new Float64Array(size)

@@ -33,9 +33,9 @@
  * Monte Carlo over τ from 0.1 to 3 for Gumbel and Normal noise, where plain QMC gave 2.6–24×.
  */
 import * as tf from "@tensorflow/tfjs"
-import { Key, type Law, type NoiseLike, Noise, Random, Sobol } from "@perturb/noise"
-import { InvalidArgument } from "../Errors.js"
-import { customOp } from "./tensors.js"
+import { Key, type Law, type NoiseLike, Noise, Numeric, Random, Sobol } from "@perturb/noise"
+import { InvalidArgument } from "../../Errors.js"
+import { customOp } from "../../internal/tensors.js"
 
 export const DEFAULT_REPLICATES = 4
 
@@ -169,32 +169,51 @@ const allocate = (p: Float64Array, budget: number): Int32Array => {
 /** Largest d with the linear control variate: it costs O(d³) per row (d strata × d × d moments). */
 const MAX_CONTROL_DIM = 32
 
-/** Solves G X = H in place (G: n × n, H: n × m, row-major) by Gaussian elimination with pivoting. */
-const solveInPlace = (G: Float64Array, H: Float64Array, n: number, m: number): void => {
-  for (let c = 0; c < n; c++) {
-    let piv = c
-    for (let r = c + 1; r < n; r++) if (Math.abs(G[r * n + c]!) > Math.abs(G[piv * n + c]!)) piv = r
-    if (piv !== c) {
-      for (let k = 0; k < n; k++) [G[c * n + k], G[piv * n + k]] = [G[piv * n + k]!, G[c * n + k]!]
-      for (let k = 0; k < m; k++) [H[c * m + k], H[piv * m + k]] = [H[piv * m + k]!, H[c * m + k]!]
+/**
+ * The linear control variate's coefficients (β, d × d: control z_j for output s_i) from the strata's
+ * pooled moments, or `undefined` where the solve is not finite.
+ */
+const controlCoefficients = (
+  sums: { readonly W: Float64Array; readonly S: Float64Array; readonly Z: Float64Array; readonly ZZ: Float64Array; readonly ZS: Float64Array },
+  p: Float64Array,
+  counts: ArrayLike<number>,
+  R: number
+): Float64Array | undefined => {
+  const { W, S, Z, ZZ, ZS } = sums
+  const d = p.length
+  const G = new Float64Array(d * d)
+  const H = new Float64Array(d * d)
+  for (let k = 0; k < d; k++) {
+    let w = 0
+    const zm = new Float64Array(d)
+    const sm = new Float64Array(d)
+    for (let r = 0; r < R; r++) {
+      w += W[r * d + k]!
+      for (let i = 0; i < d; i++) {
+        zm[i]! += Z[(r * d + k) * d + i]!
+        sm[i]! += S[(r * d + k) * d + i]!
+      }
     }
-    const diag = G[c * n + c]!
-    if (diag === 0) continue
-    for (let r = c + 1; r < n; r++) {
-      const f = G[r * n + c]! / diag
-      if (f === 0) continue
-      for (let k = c; k < n; k++) G[r * n + k]! -= f * G[c * n + k]!
-      for (let k = 0; k < m; k++) H[r * m + k]! -= f * H[c * m + k]!
+    if (!(w > 0)) continue
+    for (let i = 0; i < d; i++) {
+      zm[i]! /= w
+      sm[i]! /= w
+    }
+    const f = (p[k]! * p[k]!) / (counts[k]! * R)
+    const q = k * d * d
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) {
+        G[a * d + b]! += f * (ZZ[q + a * d + b]! / w - zm[a]! * zm[b]!)
+        H[a * d + b]! += f * (ZS[q + a * d + b]! / w - zm[a]! * sm[b]!)
+      }
     }
   }
-  for (let c = n - 1; c >= 0; c--) {
-    const diag = G[c * n + c]!
-    for (let k = 0; k < m; k++) {
-      let v = H[c * m + k]!
-      for (let j = c + 1; j < n; j++) v -= G[c * n + j]! * H[j * m + k]!
-      H[c * m + k] = diag === 0 ? 0 : v / diag
-    }
-  }
+  let trace = 0
+  for (let a = 0; a < d; a++) trace += G[a * d + a]!
+  // A ridge keeps G invertible when a stratum's z barely moves (one dominant coordinate).
+  for (let a = 0; a < d; a++) G[a * d + a]! += 1e-12 * trace + 1e-300
+  Numeric.solveInPlace(G, H, d, d)
+  return H.every(Number.isFinite) ? H : undefined
 }
 
 /**
@@ -242,42 +261,7 @@ const rowEstimate = (
     W.set(weightSums, r * d)
   }
   // beta[j·d + i]: coefficient of control z_j for output s_i.
-  let beta: Float64Array | undefined
-  if (means !== undefined && ZZ !== undefined && ZS !== undefined) {
-    const G = new Float64Array(d * d)
-    const H = new Float64Array(d * d)
-    for (let k = 0; k < d; k++) {
-      let w = 0
-      const zm = new Float64Array(d)
-      const sm = new Float64Array(d)
-      for (let r = 0; r < R; r++) {
-        w += W[r * d + k]!
-        for (let i = 0; i < d; i++) {
-          zm[i]! += Z[(r * d + k) * d + i]!
-          sm[i]! += S[(r * d + k) * d + i]!
-        }
-      }
-      if (!(w > 0)) continue
-      for (let i = 0; i < d; i++) {
-        zm[i]! /= w
-        sm[i]! /= w
-      }
-      const f = (p[k]! * p[k]!) / (counts[k]! * R)
-      const q = k * d * d
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b < d; b++) {
-          G[a * d + b]! += f * (ZZ[q + a * d + b]! / w - zm[a]! * zm[b]!)
-          H[a * d + b]! += f * (ZS[q + a * d + b]! / w - zm[a]! * sm[b]!)
-        }
-      }
-    }
-    let trace = 0
-    for (let a = 0; a < d; a++) trace += G[a * d + a]!
-    // A ridge keeps G invertible when a stratum's z barely moves (one dominant coordinate).
-    for (let a = 0; a < d; a++) G[a * d + a]! += 1e-12 * trace + 1e-300
-    solveInPlace(G, H, d, d)
-    beta = H.every(Number.isFinite) ? H : undefined
-  }
+  const beta = means !== undefined && ZZ !== undefined && ZS !== undefined ? controlCoefficients({ W, S, Z, ZZ, ZS }, p, counts, R) : undefined
   const rep = new Float64Array(R * d)
   const zHat = new Float64Array(d)
   for (let r = 0; r < R; r++) {
@@ -298,18 +282,7 @@ const rowEstimate = (
       for (let i = 0; i < d; i++) rep[r * d + i]! -= beta[j * d + i]! * dev
     }
   }
-  const mean = new Float64Array(d)
-  const stdError = new Float64Array(d)
-  for (let i = 0; i < d; i++) {
-    let m = 0
-    for (let r = 0; r < R; r++) m += rep[r * d + i]!
-    m /= R
-    let v = 0
-    for (let r = 0; r < R; r++) v += (rep[r * d + i]! - m) ** 2
-    mean[i] = m
-    stdError[i] = Math.sqrt(v / (R - 1) / R)
-  }
-  return { mean, stdError }
+  return Numeric.replicateMeans(rep, R, d)
 }
 
 /**
