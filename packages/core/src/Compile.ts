@@ -168,7 +168,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
         const fused = wasmFusedSample(model, theta, sampleOptions(options), softmax ? "relaxed" : "hard")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
-        const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
+        const { perturbed, tau } = relaxed(theta, options, relaxedTemperature(model))
         return softmax ? temperedSoftmax(perturbed, tau) : oneHot(perturbed)
       }),
     sampleStraightThrough: (theta, options) =>
@@ -176,7 +176,7 @@ export const compile = <M extends Model>(model: M): Kernels<M> => {
         const fused = wasmFusedSample(model, theta, sampleOptions(options), "straightThrough")
         if (fused !== undefined) return fused
         checkTensor("theta", theta, d)
-        const { perturbed, tau } = relaxed(theta, options, softmax ? (model as { temperature: number }).temperature : 1)
+        const { perturbed, tau } = relaxed(theta, options, relaxedTemperature(model))
         const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
         return straight(temperedSoftmax(perturbed, tau))
       }),

@@ -1,5 +1,5 @@
 /**
- * Shared-node Normal-Argmax (src/internal/normalArgmax.ts) against the independent SciPy references
+ * Shared-node Normal-Argmax (src/methods/normal/) against the independent SciPy references
  * (`fixtures/argmax_normal.json`: quad_vec probabilities, potential and J v up to d = 1000;
  * `fixtures/argmax.json`: QUADPACK per-coordinate integrals), the adaptive Gauss–Kronrod path at
  * tolerance 1e-14, and the laws of math.md §2: Σ P = 1, P(θ + c𝟙) = P(θ), Σ_i (J v)_i = 0, J 𝟙 = 0,
