@@ -15,14 +15,17 @@ import { Data } from "effect"
  */
 export const formatValue = (value: unknown): string => show(value)
 
+// Every ArrayBuffer view but a DataView is a typed array, which is array-like (of bigints for the
+// BigInt64 kinds, which `show` prints with their `n`).
+const isTypedArray = (value: unknown): value is ArrayLike<number | bigint> =>
+  ArrayBuffer.isView(value) && !(value instanceof DataView)
+
 const show = (value: unknown): string => {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)
   if (typeof value === "bigint") return `${value}n`
   if (typeof value === "string") return JSON.stringify(value)
   if (value === undefined) return "undefined"
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return show(Array.from(value as unknown as ArrayLike<number>))
-  }
+  if (isTypedArray(value)) return show(Array.from(value))
   try {
     const json = JSON.stringify(value, (_k, v: unknown) =>
       typeof v === "number" && !Number.isFinite(v) ? String(v) : v)
