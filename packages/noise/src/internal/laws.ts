@@ -1,9 +1,9 @@
 /**
- * The built-in scalar laws, one declaration each: its parameters (an entry of `ParamsByTag`, added
- * here by module augmentation), its constructor (validation, traits, numerics from
- * `families.ts`) and its JSON form (the last table). A new law is its numerics in `families.ts`
- * and its declaration here; `Noise` exports every constructor of this module and `Noise.fromJSON`
- * reads every law of the table, which the compiler holds to the tags of `ParamsByTag`.
+ * The built-in scalar laws, each declared here and only here: its parameters (a line of
+ * `ParamsByTag`, added to Law.ts's interface by module augmentation, below), its constructor
+ * (validation, traits, and the numerics of `families.ts`) and its JSON form (a line of the table at
+ * the end). `Noise` re-exports every constructor of this module, `Noise.fromJSON` reads every law
+ * of the table, and the compiler refuses a tag of `ParamsByTag` that the table lacks.
  *
  * Traits are declared by hand and carefully: `@perturb/analysis` decides theorems from them.
  */
@@ -13,6 +13,22 @@ import { type Law, type LawTag, makeLaw } from "../Law.js"
 import { realLine, type Traits } from "../Traits.js"
 import * as F from "./families.js"
 import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } from "./validate.js"
+
+// The parameters of each law, by tag: `Law<"Gumbel">["params"]` and the rest of Law.ts's types
+// read them from here.
+declare module "../Law.js" {
+  interface ParamsByTag {
+    readonly Gumbel: { readonly loc: number; readonly scale: number }
+    readonly Normal: { readonly mean: number; readonly sd: number }
+    readonly Logistic: { readonly loc: number; readonly scale: number }
+    readonly Laplace: { readonly loc: number; readonly scale: number }
+    readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
+    readonly Cauchy: { readonly loc: number; readonly scale: number }
+    readonly Uniform: { readonly a: number; readonly b: number }
+    readonly Exponential: { readonly rate: number }
+    readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
+  }
+}
 
 const locScale = (family: string, options: { loc?: number; scale?: number } | undefined) => {
   const o = checkOptions(family, options)
@@ -37,13 +53,6 @@ const unbounded = (opts: {
   symmetric: opts.symmetric
 })
 
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Gumbel: { readonly loc: number; readonly scale: number }
-  }
-}
-
 /**
  * The Gumbel (maximum) law; standard Gumbel noise makes Perturb-Argmax exactly softmax.
  *
@@ -56,13 +65,6 @@ declare module "../Law.js" {
 export const gumbel = (options?: { readonly loc?: number; readonly scale?: number }): Law<"Gumbel"> => {
   const { loc, scale } = locScale("gumbel", options)
   return makeLaw("Gumbel", { loc, scale }, unbounded({ tails: "light", symmetric: false }), F.gumbel(loc, scale))
-}
-
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Normal: { readonly mean: number; readonly sd: number }
-  }
 }
 
 /**
@@ -81,13 +83,6 @@ export const normal = (options?: { readonly mean?: number; readonly sd?: number 
   return makeLaw("Normal", { mean, sd }, unbounded({ tails: "light", symmetric: true }), F.normal(mean, sd))
 }
 
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Logistic: { readonly loc: number; readonly scale: number }
-  }
-}
-
 /**
  * The logistic law (the law of the difference of two standard Gumbels).
  *
@@ -97,13 +92,6 @@ declare module "../Law.js" {
 export const logistic = (options?: { readonly loc?: number; readonly scale?: number }): Law<"Logistic"> => {
   const { loc, scale } = locScale("logistic", options)
   return makeLaw("Logistic", { loc, scale }, unbounded({ tails: "light", symmetric: true }), F.logistic(loc, scale))
-}
-
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Laplace: { readonly loc: number; readonly scale: number }
-  }
 }
 
 /**
@@ -120,13 +108,6 @@ export const laplace = (options?: { readonly loc?: number; readonly scale?: numb
     unbounded({ tails: "light", symmetric: true, differentiable: "almostEverywhere" }),
     F.laplace(loc, scale)
   )
-}
-
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
-  }
 }
 
 /**
@@ -151,13 +132,6 @@ export const studentT = (options: {
   )
 }
 
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Cauchy: { readonly loc: number; readonly scale: number }
-  }
-}
-
 /**
  * The Cauchy law: no finite mean, so the paper's completeness theorem for Perturb-Softmax does
  * not apply to it.
@@ -173,13 +147,6 @@ export const cauchy = (options?: { readonly loc?: number; readonly scale?: numbe
     unbounded({ tails: "heavy", symmetric: true, finiteMean: false }),
     F.cauchy(loc, scale)
   )
-}
-
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Uniform: { readonly a: number; readonly b: number }
-  }
 }
 
 /**
@@ -211,13 +178,6 @@ export const uniform = (options?: { readonly a?: number; readonly b?: number }):
   )
 }
 
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Exponential: { readonly rate: number }
-  }
-}
-
 /**
  * The exponential law with the given rate: bounded below at 0, light upper tail.
  *
@@ -241,13 +201,6 @@ export const exponential = (options?: { readonly rate?: number }): Law<"Exponent
     },
     F.exponential(rate)
   )
-}
-
-
-declare module "../Law.js" {
-  interface ParamsByTag {
-    readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
-  }
 }
 
 /**
