@@ -15,34 +15,14 @@
  */
 import { Result, Schema } from "effect"
 import { InvalidArgument } from "./Errors.js"
-import * as L from "./Law.js"
+import jsonForms from "./internal/laws.js"
 import type { Law } from "./Law.js"
 import { gaussian, iid, independent, type Noise, type NoiseJson } from "./Vector.js"
 
 const Num = Schema.Number
-const opt = Schema.optionalKey(Num)
 const Numbers = Schema.Array(Num)
 
-/**
- * A law's reader: its JSON shape (what `fromJSON` accepts before the constructor checks the values)
- * and its constructor, whose errors are renamed to the field's path.
- */
-const reader = <A>(shape: Schema.Codec<A, A>, make: (options: A) => Law) => (path: string, json: unknown): Law =>
-  at(path, () => make(decode(shape, path, json)))
-
-const lawReaders = {
-  Gumbel: reader(Schema.Struct({ loc: opt, scale: opt }), L.gumbel),
-  Normal: reader(Schema.Struct({ mean: opt, sd: opt }), L.normal),
-  Logistic: reader(Schema.Struct({ loc: opt, scale: opt }), L.logistic),
-  Laplace: reader(Schema.Struct({ loc: opt, scale: opt }), L.laplace),
-  StudentT: reader(Schema.Struct({ df: Num, loc: opt, scale: opt }), L.studentT),
-  Cauchy: reader(Schema.Struct({ loc: opt, scale: opt }), L.cauchy),
-  Uniform: reader(Schema.Struct({ a: opt, b: opt }), L.uniform),
-  Exponential: reader(Schema.Struct({ rate: opt }), L.exponential),
-  Discrete: reader(Schema.Struct({ atoms: Numbers, weights: Schema.optionalKey(Numbers) }), L.discrete)
-} as const
-
-type JsonTag = keyof typeof lawReaders
+type JsonTag = keyof typeof jsonForms
 
 const vectorShapes = {
   IID: Schema.Struct({ law: Schema.Unknown, dim: Num }),
@@ -104,9 +84,11 @@ const tagOf = (path: string, json: unknown, tags: ReadonlyArray<string>): string
   return tag
 }
 
-const lawTags = Object.keys(lawReaders) as ReadonlyArray<JsonTag>
+const lawTags = Object.keys(jsonForms) as ReadonlyArray<JsonTag>
 
-const lawAt = (path: string, json: unknown): Law => lawReaders[tagOf(path, json, lawTags) as JsonTag](path, json)
+/** Reads a law at `path`: the shape first, then the constructor, whose errors are renamed to the field's path. */
+const lawAt = (path: string, json: unknown): Law =>
+  at(path, () => jsonForms[tagOf(path, json, lawTags) as JsonTag].read((shape) => decode(shape, path, json)))
 
 /**
  * Reads a scalar law from its JSON form (`law.toJSON()`, or a hand-written file).

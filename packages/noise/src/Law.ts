@@ -7,17 +7,15 @@
  * - `quantile(cdf(x)) = x` inside a continuous law's support;
  * - the traits agree with the numerics (support, positivity of the density, symmetry).
  *
+ * The built-in laws are declared in `internal/laws.ts`, one entry each (its parameters, constructor
+ * and JSON form); this module is what every law shares.
+ *
  * @since 0.1.0
  */
 import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
-import { InvalidArgument } from "./Errors.js"
-import * as F from "./internal/families.js"
-import type { LawTag, ParamsByTag } from "./internal/params.js"
-import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } from "./internal/validate.js"
-import { realLine, type Traits } from "./Traits.js"
-
-export type { LawSpec, LawTag, ParamsByTag } from "./internal/params.js"
+import type { Numerics } from "./internal/families.js"
+import type { Traits } from "./Traits.js"
 
 /**
  * @since 0.1.0
@@ -30,6 +28,33 @@ export const TypeId: unique symbol = Symbol.for("@perturb/noise/Law")
  * @category symbols
  */
 export type TypeId = typeof TypeId
+
+/**
+ * The parameters of each family, by tag. Each built-in law adds its entry where it is declared
+ * (`internal/laws.ts`, by module augmentation), so a new law is written in one place.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParamsByTag {
+  readonly Custom: { readonly name: string }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LawTag = keyof ParamsByTag
+
+/**
+ * A tag with its parameters: what identifies a law (its numerics follow from it).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type LawSpec<Tag extends LawTag = LawTag> = {
+  readonly [K in Tag]: { readonly _tag: K; readonly params: ParamsByTag[K] }
+}[Tag]
 
 /**
  * A scalar law. `pdf`/`logpdf` are the density for continuous laws and the probability mass for
@@ -111,8 +136,8 @@ const LawProto = {
   pdf(this: Law, x: number): number {
     return Math.exp(this.logpdf(x))
   },
-  toJSON(this: Law): LawJson {
-    return { _tag: this._tag, ...this.params } as LawJson
+  toJSON<Tag extends LawTag>(this: LawOf<Tag>): LawJson<Tag> {
+    return { _tag: this._tag, ...this.params }
   },
   toString(this: Law): string {
     const args = Object.entries(this.params).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")
@@ -125,21 +150,23 @@ export const makeLaw = <Tag extends LawTag>(
   tag: Tag,
   params: ParamsByTag[Tag],
   traits: Traits,
-  numerics: F.Numerics
+  numerics: Numerics
 ): Law<Tag> => {
-  const self = Object.create(LawProto)
-  self._tag = tag
-  self.params = Object.freeze(params)
-  self.traits = traits
-  self.mean = numerics.mean
-  self.variance = numerics.variance
-  self.logpdf = numerics.logpdf
-  self.cdf = numerics.cdf
-  self.logcdf = numerics.logcdf
-  self.logsf = numerics.logsf
-  self.quantile = numerics.quantile
-  self.dlogpdf = F.score(self)
-  return Object.freeze(self) as Law<Tag>
+  // Object.create is untyped: the fields below are what LawOf adds to the prototype's methods.
+  const law: LawOf<Tag> = Object.assign(Object.create(LawProto), {
+    _tag: tag,
+    params: Object.freeze(params),
+    traits,
+    mean: numerics.mean,
+    variance: numerics.variance,
+    logpdf: numerics.logpdf,
+    cdf: numerics.cdf,
+    logcdf: numerics.logcdf,
+    logsf: numerics.logsf,
+    quantile: numerics.quantile,
+    dlogpdf: numerics.dlogpdf
+  })
+  return Object.freeze(law)
 }
 
 /**
@@ -147,247 +174,3 @@ export const makeLaw = <Tag extends LawTag>(
  * @category guards
  */
 export const isLaw = (u: unknown): u is Law => typeof u === "object" && u !== null && TypeId in u
-
-const locScale = (family: string, options: { loc?: number; scale?: number } | undefined) => {
-  const o = checkOptions(family, options)
-  return {
-    loc: check(Finite, `${family}.loc`, orDefault(o.loc, 0)),
-    scale: check(Positive, `${family}.scale`, orDefault(o.scale, 1))
-  }
-}
-
-const unbounded = (opts: {
-  differentiable?: "everywhere" | "almostEverywhere"
-  finiteMean?: boolean
-  tails: "light" | "heavy"
-  symmetric: boolean
-}): Traits => ({
-  support: realLine,
-  kind: "continuous",
-  densityPositive: true,
-  densityDifferentiable: opts.differentiable ?? "everywhere",
-  finiteMean: opts.finiteMean ?? true,
-  tails: { lower: opts.tails, upper: opts.tails },
-  symmetric: opts.symmetric
-})
-
-/**
- * The Gumbel (maximum) law; standard Gumbel noise makes Perturb-Argmax exactly softmax.
- *
- * @example
- * import { Noise } from "@perturb/noise"
- * Noise.gumbel().cdf(0) // = exp(-1)
- * @since 0.1.0
- * @category constructors
- */
-export const gumbel = (options?: { readonly loc?: number; readonly scale?: number }): Law<"Gumbel"> => {
-  const { loc, scale } = locScale("gumbel", options)
-  return makeLaw("Gumbel", { loc, scale }, unbounded({ tails: "light", symmetric: false }), F.gumbel(loc, scale))
-}
-
-/**
- * The normal law N(mean, sd²).
- *
- * @example
- * import { Noise } from "@perturb/noise"
- * Noise.normal().logcdf(-40) // ≈ -804.608, finite
- * @since 0.1.0
- * @category constructors
- */
-export const normal = (options?: { readonly mean?: number; readonly sd?: number }): Law<"Normal"> => {
-  checkOptions("normal", options)
-  const mean = check(Finite, "normal.mean", orDefault(options?.mean, 0))
-  const sd = check(Positive, "normal.sd", orDefault(options?.sd, 1))
-  return makeLaw("Normal", { mean, sd }, unbounded({ tails: "light", symmetric: true }), F.normal(mean, sd))
-}
-
-/**
- * The logistic law (the law of the difference of two standard Gumbels).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const logistic = (options?: { readonly loc?: number; readonly scale?: number }): Law<"Logistic"> => {
-  const { loc, scale } = locScale("logistic", options)
-  return makeLaw("Logistic", { loc, scale }, unbounded({ tails: "light", symmetric: true }), F.logistic(loc, scale))
-}
-
-/**
- * The Laplace (double exponential) law; its density has a kink at `loc`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const laplace = (options?: { readonly loc?: number; readonly scale?: number }): Law<"Laplace"> => {
-  const { loc, scale } = locScale("laplace", options)
-  return makeLaw(
-    "Laplace",
-    { loc, scale },
-    unbounded({ tails: "light", symmetric: true, differentiable: "almostEverywhere" }),
-    F.laplace(loc, scale)
-  )
-}
-
-/**
- * Student's t law with `df` degrees of freedom; heavy tails, finite mean only when `df > 1`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const studentT = (options: {
-  readonly df: number
-  readonly loc?: number
-  readonly scale?: number
-}): Law<"StudentT"> => {
-  checkOptions("studentT", options, true)
-  const df = check(Positive, "studentT.df", options?.df)
-  const { loc, scale } = locScale("studentT", options)
-  return makeLaw(
-    "StudentT",
-    { df, loc, scale },
-    unbounded({ tails: "heavy", symmetric: true, finiteMean: df > 1 }),
-    F.studentT(df, loc, scale)
-  )
-}
-
-/**
- * The Cauchy law: no finite mean, so the paper's completeness theorem for Perturb-Softmax does
- * not apply to it.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const cauchy = (options?: { readonly loc?: number; readonly scale?: number }): Law<"Cauchy"> => {
-  const { loc, scale } = locScale("cauchy", options)
-  return makeLaw(
-    "Cauchy",
-    { loc, scale },
-    unbounded({ tails: "heavy", symmetric: true, finiteMean: false }),
-    F.cauchy(loc, scale)
-  )
-}
-
-/**
- * The uniform law on [a, b] (Prop 5.4's bounded noise).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const uniform = (options?: { readonly a?: number; readonly b?: number }): Law<"Uniform"> => {
-  checkOptions("uniform", options)
-  const a = check(Finite, "uniform.a", orDefault(options?.a, 0))
-  const b = check(Finite, "uniform.b", orDefault(options?.b, 1))
-  if (!(a < b)) {
-    throw new InvalidArgument({ argument: "uniform.b", value: b, reason: `Expected b > a = ${a}` })
-  }
-  return makeLaw(
-    "Uniform",
-    { a, b },
-    {
-      support: { _tag: "Interval", lower: a, upper: b },
-      kind: "continuous",
-      densityPositive: false,
-      densityDifferentiable: "almostEverywhere",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "bounded" },
-      symmetric: true
-    },
-    F.uniform(a, b)
-  )
-}
-
-/**
- * The exponential law with the given rate: bounded below at 0, light upper tail.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const exponential = (options?: { readonly rate?: number }): Law<"Exponential"> => {
-  checkOptions("exponential", options)
-  const rate = check(Positive, "exponential.rate", orDefault(options?.rate, 1))
-  return makeLaw(
-    "Exponential",
-    { rate },
-    {
-      support: { _tag: "Interval", lower: 0, upper: Infinity },
-      kind: "continuous",
-      densityPositive: false,
-      densityDifferentiable: "almostEverywhere",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "light" },
-      symmetric: false
-    },
-    F.exponential(rate)
-  )
-}
-
-/**
- * A law on finitely many atoms (Prop 5.5's discrete noise). Atoms must be finite and distinct;
- * weights (uniform when omitted) non-negative and summing to 1 within 1e-9.
- *
- * @example
- * import { Noise } from "@perturb/noise"
- * Noise.discrete({ atoms: [0, 1] }).cdf(0.5) // 0.5
- * @since 0.1.0
- * @category constructors
- */
-export const discrete = (options: {
-  readonly atoms: ReadonlyArray<number>
-  readonly weights?: ReadonlyArray<number>
-}): Law<"Discrete"> => {
-  checkOptions("discrete", options, true)
-  const atoms = checkFiniteArray("discrete.atoms", options?.atoms)
-  if (atoms.length === 0) {
-    throw new InvalidArgument({ argument: "discrete.atoms", value: atoms, reason: "Expected at least one atom" })
-  }
-  const weights = options.weights === undefined
-    ? atoms.map(() => 1 / atoms.length)
-    : checkFiniteArray("discrete.weights", options.weights)
-  if (weights.length !== atoms.length) {
-    throw new InvalidArgument({
-      argument: "discrete.weights",
-      value: weights,
-      reason: `Expected ${atoms.length} weights (one per atom), got ${weights.length}`
-    })
-  }
-  weights.forEach((w, i) => {
-    if (w < 0) throw new InvalidArgument({ argument: `discrete.weights[${i}]`, value: w, reason: "Expected w ≥ 0" })
-  })
-  const total = weights.reduce((s, w) => s + w, 0)
-  if (Math.abs(total - 1) > 1e-9) {
-    throw new InvalidArgument({ argument: "discrete.weights", value: weights, reason: `Expected a sum of 1, got ${total}` })
-  }
-  const order = atoms.map((_, i) => i).sort((i, j) => atoms[i]! - atoms[j]!)
-  const sortedAtoms = order.map((i) => atoms[i]!)
-  const sortedWeights = order.map((i) => weights[i]!)
-  for (let i = 1; i < sortedAtoms.length; i++) {
-    if (sortedAtoms[i] === sortedAtoms[i - 1]) {
-      throw new InvalidArgument({
-        argument: "discrete.atoms",
-        value: atoms,
-        reason: `Expected distinct atoms, ${sortedAtoms[i]} repeats`
-      })
-    }
-  }
-  const lo = sortedAtoms[0]!
-  const hi = sortedAtoms[sortedAtoms.length - 1]!
-  const symmetric = sortedAtoms.every((a, i) => {
-    const j = sortedAtoms.length - 1 - i
-    return Math.abs(a - lo - (hi - sortedAtoms[j]!)) <= 1e-12 * (1 + Math.abs(hi - lo)) &&
-      Math.abs(sortedWeights[i]! - sortedWeights[j]!) <= 1e-12
-  })
-  return makeLaw(
-    "Discrete",
-    { atoms: Object.freeze(sortedAtoms), weights: Object.freeze(sortedWeights) },
-    {
-      support: { _tag: "Atoms", atoms: sortedAtoms },
-      kind: "discrete",
-      densityPositive: false,
-      densityDifferentiable: "no",
-      finiteMean: true,
-      tails: { lower: "bounded", upper: "bounded" },
-      symmetric
-    },
-    F.discrete(sortedAtoms, sortedWeights)
-  )
-}

@@ -5,25 +5,9 @@
  * @since 0.1.0
  */
 export { custom, type CustomOptions } from "./Custom.js"
-export {
-  cauchy,
-  discrete,
-  exponential,
-  gumbel,
-  isLaw,
-  type Law,
-  type LawJson,
-  type LawOf,
-  type LawSpec,
-  type LawTag,
-  laplace,
-  logistic,
-  normal,
-  type ParamsByTag,
-  sameLaw,
-  studentT,
-  uniform
-} from "./Law.js"
+export { isLaw, type Law, type LawJson, type LawOf, type LawSpec, type LawTag, type ParamsByTag, sameLaw } from "./Law.js"
+// Every built-in law's constructor (`gumbel`, `normal`, …), declared one per law there.
+export * from "./internal/laws.js"
 export { fromJSON, lawFromJSON, toJSON } from "./Json.js"
 export { sample, sample32, sampleVector, sampleVector32 } from "./Sample.js"
 export {

@@ -6,7 +6,8 @@
  * @since 0.1.0
  */
 import { InvalidArgument } from "./Errors.js"
-import { isLaw, type Law, type LawJson, normal, sameLaw } from "./Law.js"
+import { normal } from "./internal/laws.js"
+import { isLaw, type Law, type LawJson, sameLaw } from "./Law.js"
 import * as Numeric from "./Numeric.js"
 import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
 import { Equal, Hash, Schema } from "effect"

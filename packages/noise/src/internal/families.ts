@@ -8,7 +8,6 @@ import tCdf from "@stdlib/stats-base-dists-t-cdf"
 import betainc from "@stdlib/math-base-special-betainc"
 import gammaln from "@stdlib/math-base-special-gammaln"
 import tQuantile from "@stdlib/stats-base-dists-t-quantile"
-import type { LawSpec } from "./params.js"
 import { LN2, LOG_SQRT_2PI, log1mexp, normalCdf, normalLogCdf, normalQuantile, softplus } from "./special.js"
 
 export interface Numerics {
@@ -20,6 +19,14 @@ export interface Numerics {
   readonly quantile: (p: number) => number
   readonly mean: number
   readonly variance: number
+  /**
+   * d/dx log pdf(x), for the families whose density is positive and absolutely continuous on ℝ, so
+   * that E[f(X) · score(X)] = −E[f′(X)] by parts with no boundary terms. Laplace qualifies: its
+   * density has a kink at `loc` but no jump. Densities with jumps (uniform, exponential at 0) or
+   * without a density (discrete, custom laws) leave it out: there the identity picks up boundary
+   * terms a sampled estimator cannot see.
+   */
+  readonly dlogpdf?: ((x: number) => number) | undefined
 }
 
 const quantileGuard = (p: number, inner: (p: number) => number): number => {
@@ -27,7 +34,10 @@ const quantileGuard = (p: number, inner: (p: number) => number): number => {
   return inner(p)
 }
 
-/** Location-scale wrapper: the standard family's numerics, shifted and stretched. */
+/**
+ * Location-scale wrapper: the standard family's numerics, shifted and stretched. The score is
+ * written in x, as the textbook has it, so it is passed as is rather than derived from z.
+ */
 const locationScale = (
   loc: number,
   scale: number,
@@ -39,7 +49,8 @@ const locationScale = (
     quantile: (p: number) => number
     mean: number
     variance: number
-  }
+  },
+  dlogpdf?: (x: number) => number
 ): Numerics => {
   const logScale = Math.log(scale)
   return {
@@ -49,7 +60,8 @@ const locationScale = (
     logsf: (x) => std.logsf((x - loc) / scale),
     quantile: (p) => quantileGuard(p, (q) => loc + scale * std.quantile(q)),
     mean: loc + scale * std.mean,
-    variance: scale * scale * std.variance
+    variance: scale * scale * std.variance,
+    dlogpdf
   }
 }
 
@@ -64,7 +76,7 @@ export const gumbel = (loc: number, scale: number): Numerics =>
     quantile: (p) => -Math.log(-Math.log(p)),
     mean: 0.5772156649015329,
     variance: (Math.PI * Math.PI) / 6
-  })
+  }, (x) => Math.expm1(-(x - loc) / scale) / scale)
 
 export const normal = (mean: number, sd: number): Numerics =>
   locationScale(mean, sd, {
@@ -75,7 +87,7 @@ export const normal = (mean: number, sd: number): Numerics =>
     quantile: (p) => (p > 0.5 ? -normalQuantile(1 - p) : normalQuantile(p)),
     mean: 0,
     variance: 1
-  })
+  }, (x) => -(x - mean) / (sd * sd))
 
 export const logistic = (loc: number, scale: number): Numerics =>
   locationScale(loc, scale, {
@@ -86,7 +98,7 @@ export const logistic = (loc: number, scale: number): Numerics =>
     quantile: (p) => Math.log(p) - Math.log1p(-p),
     mean: 0,
     variance: (Math.PI * Math.PI) / 3
-  })
+  }, (x) => -Math.tanh((x - loc) / (2 * scale)) / scale)
 
 export const laplace = (loc: number, scale: number): Numerics =>
   locationScale(loc, scale, {
@@ -97,7 +109,7 @@ export const laplace = (loc: number, scale: number): Numerics =>
     quantile: (p) => (p < 0.5 ? Math.log(2 * p) : -Math.log(2 * (1 - p))),
     mean: 0,
     variance: 2
-  })
+  }, (x) => -Math.sign(x - loc) / scale)
 
 export const cauchy = (loc: number, scale: number): Numerics =>
   locationScale(loc, scale, {
@@ -117,6 +129,9 @@ export const cauchy = (loc: number, scale: number): Numerics =>
       : Math.tan(Math.PI * (p - 0.5)),
     mean: NaN,
     variance: NaN
+  }, (x) => {
+    const z = (x - loc) / scale
+    return (-2 * z) / (1 + z * z) / scale
   })
 
 export const studentT = (df: number, loc: number, scale: number): Numerics => {
@@ -183,6 +198,9 @@ export const studentT = (df: number, loc: number, scale: number): Numerics => {
     quantile: (p) => (p === 0 ? -Infinity : p === 1 ? Infinity : p > 0.5 ? -lowerQuantile(1 - p) : lowerQuantile(p)),
     mean: df > 1 ? 0 : NaN,
     variance: df > 2 ? df / (df - 2) : df > 1 ? Infinity : NaN
+  }, (x) => {
+    const z = (x - loc) / scale
+    return (-(df + 1) * z) / (df + z * z) / scale
   })
 }
 
@@ -265,49 +283,5 @@ export const discrete = (atoms: ReadonlyArray<number>, weights: ReadonlyArray<nu
       }),
     mean,
     variance
-  }
-}
-
-/**
- * d/dx log pdf(x) of the families whose density is positive and absolutely continuous on ℝ, so
- * that E[f(X) · score(X)] = −E[f′(X)] by parts with no boundary terms. Laplace qualifies: its
- * density has a kink at `loc` but no jump. Densities with jumps (uniform, exponential at 0) or
- * without a density (discrete, custom laws) get `undefined`: there the identity picks up boundary
- * terms a sampled estimator cannot see.
- */
-export const score = (spec: LawSpec): ((x: number) => number) | undefined => {
-  switch (spec._tag) {
-    case "Gumbel": {
-      const { loc, scale } = spec.params
-      return (x) => Math.expm1(-(x - loc) / scale) / scale
-    }
-    case "Normal": {
-      const { mean, sd } = spec.params
-      return (x) => -(x - mean) / (sd * sd)
-    }
-    case "Logistic": {
-      const { loc, scale } = spec.params
-      return (x) => -Math.tanh((x - loc) / (2 * scale)) / scale
-    }
-    case "Laplace": {
-      const { loc, scale } = spec.params
-      return (x) => -Math.sign(x - loc) / scale
-    }
-    case "Cauchy": {
-      const { loc, scale } = spec.params
-      return (x) => {
-        const z = (x - loc) / scale
-        return (-2 * z) / (1 + z * z) / scale
-      }
-    }
-    case "StudentT": {
-      const { df, loc, scale } = spec.params
-      return (x) => {
-        const z = (x - loc) / scale
-        return (-(df + 1) * z) / (df + z * z) / scale
-      }
-    }
-    default:
-      return undefined
   }
 }
