@@ -363,12 +363,37 @@ const polish = (
   return r.status === "optimal" ? r.x.slice(0, lp.numCols) : undefined
 }
 
+const MAX_INSIDE_PAIRS = 600
+
+/** Whether Θ lies inside R: `max { θ_j − θ_i : θ ∈ Θ } < hi_i − lo_j` for every pair, one LP each. */
+const insideRegion = (ctx: Context, s: Supports): boolean => {
+  if (s.pairs.length > MAX_INSIDE_PAIRS) return false
+  const d = ctx.d
+  const rows = ctx.sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? c.rhs : -Infinity, hi: c.rhs }))
+  const free = { colLower: new Float64Array(d).fill(-Infinity), colUpper: new Float64Array(d).fill(Infinity) }
+  return s.pairs.every(([i, j]) => {
+    const cost = new Float64Array(d)
+    cost[j] = 1
+    cost[i] = -1
+    const r = solveLp({ numCols: d, cost, ...free, rows, maximize: true })
+    const gap = s.hi[i]! - s.lo[j]!
+    return r.status === "optimal" && r.objective < gap - 1e-9 * (1 + Math.abs(gap))
+  })
+}
+
 /** Perturb-Argmax minimality for interval supports once Θ is translation-free, or `undefined`. */
 export const sharedProbabilities = (ctx: Context): V.Verdict | undefined => {
   const s = intervalSupports(ctx)
   const d = ctx.d
-  if (s === undefined || d > MAX_SUBSET_DIM) return undefined
+  if (s === undefined) return undefined
   const region = regionText(s, d)
+  if (insideRegion(ctx, s)) {
+    return V.holds(
+      BEYOND,
+      `beyond the paper: ${FACTS}, with ${region}; max (θ_j − θ_i) over Θ stays below hi_i − lo_j for every pair (one LP each), so Θ ⊂ R and, Θ holding no translation pair, P is one-to-one on Θ`
+    )
+  }
+  if (d > MAX_SUBSET_DIM) return undefined
   // Smaller winner sets first: saturation at a vertex (|S| = 1, Prop 5.4) is the simplest witness.
   const subsets: Array<Array<boolean>> = []
   for (let mask = 1; mask < (1 << d) - 1; mask++) subsets.push(Array.from({ length: d }, (_, j) => ((mask >> j) & 1) === 1))
