@@ -204,6 +204,17 @@ describe("class 2: bounded support", () => {
     const r = run(Space.intersect(Space.pinned(9), Space.box(-0.1, 0.1, 9)), U)
     expect(r.argmax!.minimal.verdict).toBe("holds")
   })
+  it("pinned:60 ∩ box(−0.3, 0.3), Uniform[0,1]: minimal, incomplete — closed forms, no enumeration", () => {
+    // Every coordinate lies in [−0.3, 0.3], so max − min ≤ 0.6 < 1: Θ ⊂ R, minimal (θ₀ pinned).
+    // Θ + span(𝟙) = {|x_i − x₀| ≤ 0.3}; R holds x with x₁ − x₀ = 0.65: incomplete.
+    const d = 60
+    const space = Space.intersect(Space.pinned(d), Space.box(-0.3, 0.3, d))
+    const r = run(space, U)
+    expect(verdicts(r.argmax)).toStrictEqual(["fails", "holds", "holds"])
+    const w = checkOutside(r.argmax!.complete.witness)
+    expect(inRegion(w.thetaStar, Array(d).fill(0), Array(d).fill(1))).toBe(true)
+    expect(Math.min(...P(U, w.thetaStar))).toBeGreaterThan(0)
+  })
   it("Prop 5.4's own case keeps the paper's witness and citation", () => {
     const r = run(Space.pinned(2), U)
     expect(r.argmax!.minimal.witness).toStrictEqual({ _tag: "SaturatedPair", theta: [0, 1], thetaPrime: [0, 2], winner: 1, probs: [0, 1] })

@@ -98,10 +98,10 @@ export const argmax: Rules = [
     cites: ["Theorem 5.3", BEYOND],
     applies: (ctx) =>
       translationFreeThen(ctx, () => {
-        // Where Prop 5.4's vertex saturation finds its pair, the next rule gives it with the paper's citation.
-        if (ctx.noise.bounded && saturation(ctx) !== undefined) return undefined
         const v = sharedProbabilities(ctx)
-        return v === undefined ? undefined : [v]
+        // Where Prop 5.4's vertex saturation finds its pair, the next rule gives it with the paper's citation.
+        if (v === undefined || (v.verdict === "fails" && ctx.noise.bounded && saturation(ctx) !== undefined)) return undefined
+        return [v]
       })
   },
   {

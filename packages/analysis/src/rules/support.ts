@@ -42,11 +42,21 @@ import { vec } from "./premises.js"
 
 export const BEYOND = "Beyond the paper (math.md §3)"
 
+/** Beyond this many rows of R (d ≈ 140 for i.i.d. bounded noise) the LPs below are not tried. */
+const MAX_REGION_ROWS = 20_000
+/** The most (rows of Θ + span(𝟙)) × (rows of R) that completeness spends LPs on. */
+const MAX_COVER_WORK = 300_000
+
 export interface Supports {
   readonly lo: ReadonlyArray<number>
   readonly hi: ReadonlyArray<number>
-  /** The pairs `(i, j)` with `θ_i − θ_j > lo_j − hi_i` a real condition of R (both ends finite). */
-  readonly pairs: ReadonlyArray<readonly [number, number]>
+  /** `w` when the supports are one bounded interval of width w (then R = {max θ − min θ < w}). */
+  readonly width: number | undefined
+  /**
+   * The pairs `(i, j)` with `θ_i − θ_j > lo_j − hi_i` a real condition of R (both ends finite); never
+   * empty; `undefined` when there are more than `MAX_REGION_ROWS` (only with a common `width`).
+   */
+  readonly pairs: ReadonlyArray<readonly [number, number]> | undefined
 }
 
 /**
@@ -67,19 +77,28 @@ export const intervalSupports = (ctx: Context): Supports | undefined => {
     lo.push(t.support.lower)
     hi.push(t.support.upper)
   }
+  const width = Number.isFinite(lo[0]!) && Number.isFinite(hi[0]!) && lo.every((v) => v === lo[0]) && hi.every((v) => v === hi[0])
+    ? hi[0]! - lo[0]!
+    : undefined
+  // R's rows number (#finite hi)·(#finite lo) less the coordinates with both: count before building.
+  let finiteLo = 0
+  for (const l of lo) if (Number.isFinite(l)) finiteLo++
+  let count = 0
+  for (let i = 0; i < ctx.d; i++) if (Number.isFinite(hi[i]!)) count += finiteLo - (Number.isFinite(lo[i]!) ? 1 : 0)
+  if (count === 0 || (count > MAX_REGION_ROWS && width === undefined)) return undefined
+  if (count > MAX_REGION_ROWS) return { lo, hi, width, pairs: undefined }
   const pairs: Array<readonly [number, number]> = []
   for (let i = 0; i < ctx.d; i++) {
     if (!Number.isFinite(hi[i]!)) continue
     for (let j = 0; j < ctx.d; j++) if (j !== i && Number.isFinite(lo[j]!)) pairs.push([i, j])
   }
-  return pairs.length === 0 ? undefined : { lo, hi, pairs }
+  return { lo, hi, width, pairs }
 }
 
-const regionText = (s: Supports, d: number): string => {
-  const iid = s.lo.every((v) => v === s.lo[0]) && s.hi.every((v) => v === s.hi[0])
-  if (iid && s.pairs.length === d * (d - 1)) return `R = {max θ − min θ < ${fmt(s.hi[0]! - s.lo[0]!)}} (the support width)`
-  return `R = {θ_i + hi_i > θ_j + lo_j for all i ≠ j} (supports ${s.lo.map((l, i) => `[${fmt(l)}, ${fmt(s.hi[i]!)}]`).join(", ")})`
-}
+const regionText = (s: Supports): string =>
+  s.width !== undefined
+    ? `R = {max θ − min θ < ${fmt(s.width)}} (the support width)`
+    : `R = {θ_i + hi_i > θ_j + lo_j for all i ≠ j} (supports ${s.lo.slice(0, 6).map((l, i) => `[${fmt(l)}, ${fmt(s.hi[i]!)}]`).join(", ")}${s.lo.length > 6 ? ", …" : ""})`
 
 const FACTS = "P(θ) ∈ ri Δ exactly on R, where coordinate i wins with positive probability iff θ_i + hi_i > max_k (θ_k + lo_k); on R, P is one-to-one modulo 𝟙 (every edge of M's Hessian Laplacian is positive there, Thm 5.3's argument) and onto ri Δ (dom M* = Δ)"
 
@@ -126,6 +145,8 @@ export const shadowRows = (ctx: Context): Array<ShadowRow> | undefined => {
       const r = c.sum / pivot.sum
       const a = dense(d, c.idx, c.val)
       for (let j = 0; j < d; j++) a[j] = a[j]! - r * gp[j]!
+      // A bound on the pivot's own coordinate becomes 0 ≤ β: it constrains nothing modulo 𝟙.
+      if (a.every((v) => Math.abs(v) <= 1e-12 * (1 + Math.abs(r)))) continue
       out.push({ a, beta: c.rhs - r * pivot.rhs, eq: c.eq, labels: [c.label, pivot.label] })
     }
     return out
@@ -139,16 +160,24 @@ export const shadowRows = (ctx: Context): Array<ShadowRow> | undefined => {
       // (g_p·x − rhs_p)/σ_p ≤ t ≤ (rhs_n − g_n·x)/|σ_n|, with t eliminated.
       const a = dense(d, p.idx, p.val, -n.sum)
       for (let t = 0; t < n.idx.length; t++) a[n.idx[t]!] = a[n.idx[t]!]! + p.sum * n.val[t]!
-      out.push({ a, beta: -n.sum * p.rhs + p.sum * n.rhs, eq: false, labels: [p.label, n.label] })
+      // A row with a = 0 (x_i ≤ u and x_i ≥ l of one coordinate) says only β ≥ 0: Θ is not empty.
+      if (a.some((v) => Math.abs(v) > 1e-12 * (Math.abs(p.sum) + Math.abs(n.sum)))) {
+        out.push({ a, beta: -n.sum * p.rhs + p.sum * n.rhs, eq: false, labels: [p.label, n.label] })
+      }
     }
   }
   return out
 }
 
-const MAX_REGION_ROWS = 20_000
-
 /** `max a·x` over the closure of R (with x_0 = 0: R and a·x are invariant under 𝟙), capped at `cap`. */
 const maxOverRegion = (s: Supports, d: number, a: Float64Array, cap: number): { value: number; x: Float64Array } | undefined => {
+  if (s.width !== undefined) {
+    // x − (min x)𝟙 ranges over [0, w]^d and a·𝟙 = 0: the maximum puts w where a is positive.
+    const w = s.width
+    const x = Float64Array.from(a, (v) => (v > 0 ? w : 0))
+    return { value: dot(a, x), x }
+  }
+  if (s.pairs === undefined) return undefined
   const rows: Array<LpRow> = s.pairs.map(([i, j]) => ({ idx: [i, j], val: [1, -1], lo: s.lo[j]! - s.hi[i]!, hi: Infinity }))
   const nz: Array<number> = []
   const av: Array<number> = []
@@ -171,11 +200,11 @@ const dot = (a: ArrayLike<number>, x: ArrayLike<number>): number => {
 /** Perturb-Argmax completeness for interval supports (see the header), or `undefined` where it does not apply. */
 export const coversRegion = (ctx: Context): V.Verdict | undefined => {
   const s = intervalSupports(ctx)
-  if (s === undefined || s.pairs.length > MAX_REGION_ROWS) return undefined
+  if (s === undefined) return undefined
   const d = ctx.d
   const rows = shadowRows(ctx)
-  if (rows === undefined) return undefined
-  const region = regionText(s, d)
+  if (rows === undefined || rows.length * (s.width !== undefined ? d / 100 : s.pairs!.length + 1) > MAX_COVER_WORK) return undefined
+  const region = regionText(s)
   for (const row of rows) {
     for (const sign of row.eq ? [1, -1] : [1]) {
       const a = row.a.map((v) => sign * v)
@@ -227,7 +256,7 @@ export const coversRegion = (ctx: Context): V.Verdict | undefined => {
 // Minimality: no two points of Θ with the same winners S and θ_S equal modulo 𝟙_S
 // ---------------------------------------------------------------------------------------------
 
-const MAX_SUBSET_DIM = 8
+const MAX_SUBSET_DIM = 6
 
 interface PairLp {
   readonly numCols: number
@@ -363,21 +392,69 @@ const polish = (
   return r.status === "optimal" ? r.x.slice(0, lp.numCols) : undefined
 }
 
-const MAX_INSIDE_PAIRS = 600
 
-/** Whether Θ lies inside R: `max { θ_j − θ_i : θ ∈ Θ } < hi_i − lo_j` for every pair, one LP each. */
-const insideRegion = (ctx: Context, s: Supports): boolean => {
-  if (s.pairs.length > MAX_INSIDE_PAIRS) return false
+/**
+ * Each coordinate's range on Θ: read off the rows when each touches one coordinate (boxes, pinned),
+ * else two LPs per coordinate (d ≤ 100); `undefined` beyond that.
+ */
+const coordinateRanges = (ctx: Context): { lb: Float64Array; ub: Float64Array } | undefined => {
   const d = ctx.d
+  const lb = new Float64Array(d).fill(-Infinity)
+  const ub = new Float64Array(d).fill(Infinity)
+  if (ctx.sys.cons.every((c) => c.idx.length === 1)) {
+    for (const c of ctx.sys.cons) {
+      const j = c.idx[0]!
+      const v = c.val[0]!
+      const r = c.rhs / v
+      if (v > 0 || c.eq) ub[j] = Math.min(ub[j]!, r)
+      if (v < 0 || c.eq) lb[j] = Math.max(lb[j]!, r)
+    }
+    return { lb, ub }
+  }
+  if (d > 100) return undefined
   const rows = ctx.sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? c.rhs : -Infinity, hi: c.rhs }))
   const free = { colLower: new Float64Array(d).fill(-Infinity), colUpper: new Float64Array(d).fill(Infinity) }
-  return s.pairs.every(([i, j]) => {
+  for (let j = 0; j < d; j++) {
+    for (const maximize of [true, false]) {
+      const r = solveLp({ numCols: d, cost: unit(d, j), ...free, rows, maximize })
+      if (r.status === "optimal") (maximize ? ub : lb)[j] = r.objective
+      else if (r.status !== "unbounded") return undefined
+    }
+  }
+  return { lb, ub }
+}
+
+const MAX_INSIDE_PAIRS = 600
+
+/**
+ * Whether Θ lies inside R: first from each coordinate's range (`ub_j − lb_i < hi_i − lo_j`, enough),
+ * then exactly, `max { θ_j − θ_i : θ ∈ Θ } < hi_i − lo_j` for every pair, one LP each.
+ */
+const insideRegion = (ctx: Context, s: Supports): boolean => {
+  const d = ctx.d
+  const ranges = coordinateRanges(ctx)
+  const below = (v: number, gap: number) => v < gap - 1e-9 * (1 + Math.abs(gap))
+  if (ranges !== undefined) {
+    const { lb, ub } = ranges
+    if (s.width !== undefined) {
+      // max over i ≠ j of ub_j − lb_i, from the two largest ub and the two smallest lb.
+      let best = -Infinity
+      const byUb = Array.from({ length: d }, (_, j) => j).sort((x, y) => ub[y]! - ub[x]!).slice(0, 2)
+      const byLb = Array.from({ length: d }, (_, i) => i).sort((x, y) => lb[x]! - lb[y]!).slice(0, 2)
+      for (const j of byUb) for (const i of byLb) if (i !== j) best = Math.max(best, ub[j]! - lb[i]!)
+      if (below(best, s.width)) return true
+    } else if (s.pairs!.every(([i, j]) => below(ub[j]! - lb[i]!, s.hi[i]! - s.lo[j]!))) return true
+  }
+  const pairs = s.pairs
+  if (pairs === undefined || pairs.length > MAX_INSIDE_PAIRS || pairs.length * (ctx.sys.cons.length + 1) > 100_000) return false
+  const rows = ctx.sys.cons.map((c) => ({ idx: c.idx, val: c.val, lo: c.eq ? c.rhs : -Infinity, hi: c.rhs }))
+  const free = { colLower: new Float64Array(d).fill(-Infinity), colUpper: new Float64Array(d).fill(Infinity) }
+  return pairs.every(([i, j]) => {
     const cost = new Float64Array(d)
     cost[j] = 1
     cost[i] = -1
     const r = solveLp({ numCols: d, cost, ...free, rows, maximize: true })
-    const gap = s.hi[i]! - s.lo[j]!
-    return r.status === "optimal" && r.objective < gap - 1e-9 * (1 + Math.abs(gap))
+    return r.status === "optimal" && below(r.objective, s.hi[i]! - s.lo[j]!)
   })
 }
 
@@ -386,7 +463,7 @@ export const sharedProbabilities = (ctx: Context): V.Verdict | undefined => {
   const s = intervalSupports(ctx)
   const d = ctx.d
   if (s === undefined) return undefined
-  const region = regionText(s, d)
+  const region = regionText(s)
   if (insideRegion(ctx, s)) {
     return V.holds(
       BEYOND,
