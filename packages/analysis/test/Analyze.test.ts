@@ -248,11 +248,12 @@ describe("noise laws", () => {
     const skew = Noise.gaussian({ covariance: [[1, 0.5, 0.2], [0.5, 2, 0.2], [0.2, 0.2, 1]] })
     expect(run(space, skew).argmax!.complete.witness?._tag).toBe("OutsideImage")
   })
-  it("Student-t: with df > 1 everything holds on pinned; with df = 1 (no mean) softmax completeness is undecided", () => {
+  it("Student-t: with df > 1 everything holds on pinned; with df = 1 (no mean) softmax completeness holds beyond the paper (#13 class 1)", () => {
     expect(verdicts(run(Space.pinned(3), Noise.studentT({ df: 3 })).softmax)).toStrictEqual(["holds", "holds", "holds"])
     const r = run(Space.pinned(3), Noise.studentT({ df: 1 }))
-    expect(r.softmax!.complete.verdict).toBe("undecided")
-    expect(r.softmax!.complete.reasons[0]!.text).toContain("finite mean")
+    // Was `undecided` (Thm 4.1 needs a finite mean); the normalised potential F(θ) − F(0) settles it.
+    expect(r.softmax!.complete.verdict).toBe("holds")
+    expect(r.softmax!.complete.reasons.map((x) => x.text).join(" ")).toContain("no finite mean")
   })
   it("Laplace: positive density differentiable almost everywhere — argmax minimal and identifiable", () => {
     const r = run(Space.pinned(3), Noise.laplace())
@@ -265,10 +266,11 @@ describe("noise laws", () => {
     expect(r.argmax!.minimal.reasons.map((x) => x.text).join(" ")).toContain("argmaxOneToOneSide")
     expect(verdicts(r.softmax)).toStrictEqual(["holds", "holds", "holds"])
   })
-  it("Cauchy: softmax completeness undecided (no finite mean); argmax complete and minimal; incompleteness still proven", () => {
+  it("Cauchy: softmax completeness holds beyond the paper (no finite mean, #13 class 1); argmax complete and minimal; incompleteness still proven", () => {
     const r = run(Space.pinned(3), Noise.cauchy())
-    expect(verdicts(r.softmax)).toStrictEqual(["undecided", "holds", "holds"])
-    expect(r.softmax!.complete.reasons[0]!.ref).toBe("Theorem 4.1")
+    // Was ["undecided", "holds", "holds"].
+    expect(verdicts(r.softmax)).toStrictEqual(["holds", "holds", "holds"])
+    expect(refs(r.softmax!.complete)).toStrictEqual(["Theorem 4.1", "Beyond the paper (math.md §3)"])
     expect(verdicts(r.argmax)).toStrictEqual(["holds", "holds", "holds"])
     const box = run(Space.intersect(Space.pinned(3), Space.box(-1, 1, 3)), Noise.cauchy())
     expect(box.softmax!.complete.verdict).toBe("fails")
@@ -281,21 +283,25 @@ describe("noise laws", () => {
     expect(r.argmax!.minimal.witness?._tag).toBe("SaturatedPair")
     checkPair(space, noise, r.argmax!.minimal.witness, "argmax", 1e-7)
   })
-  it("Uniform on a bounded space: saturated pair by LP when the box is wide, undecided when it is narrower than the support", () => {
+  it("Uniform on a bounded space: saturated pair by LP when the box is wide; minimal when it is narrower than the support (#13 class 2)", () => {
     const wide = Space.intersect(Space.pinned(2), Space.box(-5, 5, 2))
     const r = run(wide, Noise.uniform())
     expect(r.argmax!.minimal.witness?._tag).toBe("SaturatedPair")
     checkPair(wide, Noise.uniform(), r.argmax!.minimal.witness, "argmax", 1e-7)
     const narrow = Space.intersect(Space.pinned(2), Space.box(-0.3, 0.3, 2))
     const n = run(narrow, Noise.uniform())
-    expect(n.argmax!.minimal.verdict).toBe("undecided")
+    // Was `undecided`. θ₀ = 0, |θ₁| ≤ 0.3 < 1 = the width: every point is in R = {|θ₁ − θ₀| < 1},
+    // where P is one-to-one modulo 𝟙, and the pinned coordinate rules out translations.
+    expect(n.argmax!.minimal.verdict).toBe("holds")
   })
   it("Uniform on {θ₀ = θ₁} (d = 3): incompleteness by symmetry, though P is not one-to-one", () => {
     const r = run(Space.affine({ C: [[1, -1, 0]], e: [0] }), Noise.uniform())
     expect(r.argmax!.complete.witness?._tag).toBe("UnreachableTarget")
-    // With a box instead there is no symmetry and no injectivity: undecided.
+    // With a box instead there is no symmetry. Was `undecided`; now (#13 class 2) complete: R =
+    // {max θ − min θ < 1}, and x ∈ Θ + span(𝟙) iff the intervals [x_i − l_i, x_i + l_i] (l = 1, 2, 3)
+    // meet, i.e. x_i − x_j ≤ l_i + l_j (≥ 3) for all i, j — true on R.
     const b = run(Space.box([-1, -2, -3], [1, 2, 3]), Noise.uniform())
-    expect(b.argmax!.complete.verdict).toBe("undecided")
+    expect(b.argmax!.complete.verdict).toBe("holds")
   })
   it("discrete noise on zero-sum d = 3: a kink at 0 and a constant pair, both checked with the exact kernels", () => {
     const space = Space.zeroSum(3)

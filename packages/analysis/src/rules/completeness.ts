@@ -6,6 +6,7 @@
 import * as V from "../Verdict.js"
 import type { Context, Rules } from "./engine.js"
 import { after, decide, lawText, outsideImage, softmaxOf, spaceSpans, symmetricTarget, theorem71 } from "./premises.js"
+import { BEYOND, coversRegion } from "./support.js"
 
 const finiteMean = (ctx: Context, ref: string): V.Verdict => {
   const bad = ctx.noise.laws.findIndex((l) => !l.traits.finiteMean)
@@ -27,6 +28,23 @@ const outsideSpan = (ctx: Context, ref: string, witness: (ctx: Context) => V.Ver
 }
 
 export const softmax: Rules = [
+  // Issue #13 class 1 (no finite mean): the normalised potential replaces F.
+  {
+    id: "normalised-potential",
+    cites: ["Theorem 4.1", BEYOND],
+    applies: (ctx) => {
+      if (ctx.noise.finiteMean) return undefined
+      const space = spaceSpans(ctx, "Theorem 4.1")
+      if (space.verdict !== "holds") return undefined
+      return decide([
+        space,
+        V.holds(
+          BEYOND,
+          "beyond the paper: the noise has no finite mean, so F is infinite, but F̃(θ) = E[τ lse((θ+γ)/τ) − τ lse(γ/τ)] is finite (the integrand is bounded by max|θ|), convex, differentiable with ∇F̃ = P (dominated convergence: softmax is bounded) and strictly convex off 𝟙 pointwise in γ; its recession function is max_i h_i, so for p ∈ ri Δ, F̃ − ⟨p, ·⟩ is coercive on the zero-sum space and its minimiser θ_p has P(θ_p) = p. As Θ + span(𝟙) = ℝ^d and P(θ + c𝟙) = P(θ), some θ_p + c𝟙 ∈ Θ: complete, with no moment condition (the argument minimality already uses)"
+        )
+      ])
+    }
+  },
   {
     id: "space-spans",
     cites: ["Theorem 4.1"],
@@ -81,6 +99,17 @@ export const argmax: Rules = [
             : "with a positive density on a common tail Perturb-Argmax is one-to-one modulo 𝟙 (Noise.argmaxOneToOneSide; Thm 5.3's argument on the zero-sum space)",
           g === undefined ? undefined : (t) => softmaxOf(t, g.scale)
         ))
+    }
+  },
+  // Issue #13 classes 2 and 3 (bounded or half-bounded supports): R ⊆ Θ + span(𝟙), by LPs.
+  {
+    id: "interval-support",
+    cites: ["Theorem 5.1", BEYOND],
+    applies: (ctx) => {
+      const space = spaceSpans(ctx, "Theorem 5.1")
+      if (space.verdict === "holds") return undefined
+      const v = coversRegion(ctx)
+      return v === undefined ? undefined : after(space, v)
     }
   },
   {

@@ -8,6 +8,7 @@ import { atomsOf } from "../internal/noise.js"
 import { constantPair, saturation, singlePoint } from "./argmaxWitnesses.js"
 import type { Context, Rules } from "./engine.js"
 import { decide, lawText, theorem71, translationFree } from "./premises.js"
+import { BEYOND, sharedProbabilities } from "./support.js"
 
 const softmaxTranslation = (ctx: Context): V.Verdict => translationFree(ctx, "Theorem 4.3", "F(θ + c𝟙) = F(θ) + c")
 const argmaxTranslation = (ctx: Context): V.Verdict => translationFree(ctx, "Theorem 5.3", "M(θ + c𝟙) = M(θ) + c")
@@ -89,6 +90,18 @@ export const argmax: Rules = [
         if (!allAtoms(ctx)) return undefined
         const pair = constantPair(ctx)
         return [pair ?? V.undecided("Proposition 5.5", "the noise has atoms, so P is piecewise constant, but no line through Θ could be searched for two points on one piece")]
+      })
+  },
+  // Issue #13 classes 2 and 3 (bounded or half-bounded supports): winners and translations, by LPs.
+  {
+    id: "interval-support",
+    cites: ["Theorem 5.3", BEYOND],
+    applies: (ctx) =>
+      translationFreeThen(ctx, () => {
+        const v = sharedProbabilities(ctx)
+        // Where Prop 5.4's vertex saturation finds its pair, the next rule gives it with the paper's citation.
+        if (v === undefined || (v.verdict === "fails" && ctx.noise.bounded && saturation(ctx) !== undefined)) return undefined
+        return [v]
       })
   },
   {

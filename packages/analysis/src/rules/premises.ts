@@ -32,12 +32,12 @@ export const spaceSpans = (ctx: Context, ref: string): V.Verdict => {
   if (sp.holds) {
     return V.holds(
       ref,
-      `Θ + span(𝟙) = ℝ^${ctx.d}: every ±e_i is a recession direction of Θ modulo 𝟙, so each coordinate can outgrow all others (the exact space condition, math.md §3)`
+      `Θ + span(𝟙) = ℝ^${ctx.d}: every ±e_i is a recession direction of Θ modulo 𝟙 — the exact criterion K + span(𝟙) = ℝ^d (math.md §3), used in place of the paper's wording "each coordinate can outgrow all others", which is weaker (it also admits the incomplete {θ₀ + θ₁ ≤ 2θ₂})`
     )
   }
   return V.fails(
     ref,
-    `Θ + span(𝟙) ≠ ℝ^${ctx.d}: Θ cannot recede along ${sp.sign === 1 ? "" : "−"}e_${sp.coordinate} modulo 𝟙 — ${sp.constraints.join(" and ")} ${sp.constraints.length === 1 ? "gives" : "give"} a·θ ≤ ${fmt(sp.bound)} on Θ with a·𝟙 = 0`
+    `Θ + span(𝟙) ≠ ℝ^${ctx.d} (the exact criterion K + span(𝟙) = ℝ^d of math.md §3 fails, whatever the paper's weaker wording "each coordinate can outgrow all others" says): Θ cannot recede along ${sp.sign === 1 ? "" : "−"}e_${sp.coordinate} modulo 𝟙 — ${sp.constraints.join(" and ")} ${sp.constraints.length === 1 ? "gives" : "give"} a·θ ≤ ${fmt(sp.bound)} on Θ with a·𝟙 = 0`
   )
 }
 
