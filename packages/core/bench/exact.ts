@@ -1,5 +1,5 @@
 /**
- * Issue #6, exact Gaussian-Argmax: (a) probabilities + a Jacobian-vector product at d = 1000 on the
+ * Issue #6, exact Normal-Argmax: (a) probabilities + a Jacobian-vector product at d = 1000 on the
  * shared Gauss–Kronrod nodes (`normalArgmax`), against the adaptive path (`argmaxIndependent` +
  * `argmaxJvp`, default tolerance) timed in the same run, with the error measured against the
  * adaptive path refined to tolerance 1e-14; (b) `identify` on the zero-sum space (log-space Newton
@@ -46,7 +46,7 @@ const probsRow = async (d: number, spread: number): Promise<GoalRow> => {
   const errJ = maxAbsDiff(fast.jvp!, refJ)
   const error = Math.max(errP, errJ)
   return {
-    goal: `Gaussian-Argmax probs + JVP, d = ${d}, θ ~ N(0, ${spread}²), float64`,
+    goal: `Normal-Argmax probs + JVP, d = ${d}, θ ~ N(0, ${spread}²), float64`,
     figure,
     baselineName: "adaptive G7/K15 probs (tol 1e-11) + argmaxJvp",
     baseline,
@@ -88,7 +88,7 @@ const identifyRow = async (d: number, withBaseline: boolean): Promise<GoalRow> =
     baselineName = "Newton-CG over the adaptive oracle (previous path)"
   }
   return {
-    goal: `identify, Gaussian-Argmax on the zero-sum space, d = ${d}`,
+    goal: `identify, Normal-Argmax on the zero-sum space, d = ${d}`,
     figure,
     baselineName,
     baseline,
@@ -105,7 +105,7 @@ const identifyRow = async (d: number, withBaseline: boolean): Promise<GoalRow> =
   }
 }
 
-/** The issue-#6 rows for exact Gaussian-Argmax probabilities, JVPs and the inverse map. */
+/** The issue-#6 rows for exact Normal-Argmax probabilities, JVPs and the inverse map. */
 export const exactGoals = async (): Promise<Array<GoalRow>> => {
   const rows: Array<GoalRow> = []
   rows.push(await probsRow(1000, 1))

@@ -2,7 +2,7 @@
  * `pnpm bench` for @perturb/core: the issue-#6 goal rows, each a figure of ours beside its
  * baseline measured in the same run —
  * - fused Perturb-Softmax sample + gradient against tfjs-wasm composed ops (fused.ts);
- * - exact Gaussian-Argmax probabilities + JVP, and `identify`, against the adaptive quadrature
+ * - exact Normal-Argmax probabilities + JVP, and `identify`, against the adaptive quadrature
  *   path (exact.ts);
  * - Perturb-Softmax probabilities: RMSE of the stratified estimator against plain Monte Carlo
  *   (qmc.ts).
@@ -35,7 +35,7 @@ const main = async (): Promise<void> => {
   tf.enableProdMode()
   // The fused sampler last: its large shapes leave tfjs-wasm's heap (and V8's) large and busy.
   const groups: Array<[string, () => Promise<Array<GoalRow>>]> = [
-    ["Exact Gaussian-Argmax (float64), median ms; baseline: adaptive Gauss–Kronrod path", exactGoals],
+    ["Exact Normal-Argmax (float64), median ms; baseline: adaptive Gauss–Kronrod path", exactGoals],
     ["Perturb-Softmax probabilities, d = 10, 4096 samples: RMSE over 30 keys; baseline: plain Monte Carlo", qmcGoals],
     ["Fused Perturb-Softmax sample + gradient (Gumbel, τ = 0.5, wasm), median ms; baseline: tfjs-wasm composed ops", fusedGoals]
   ]
