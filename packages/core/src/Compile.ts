@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs"
+import { Equal, Hash } from "effect"
 import type { Key } from "@perturb/noise"
 import { noiseTensor } from "@perturb/noise/tfjs"
 import { InvalidArgument } from "./Errors.js"
@@ -105,8 +106,38 @@ type SampleOptions = { readonly samples: number; readonly key: Key.Key; readonly
 /** `sample`'s options are required: `samples` and `key` have no defaults. */
 const sampleOptions = (options: SampleOptions): SampleOptions => checkOptions("options", options, true) as SampleOptions
 
+/** How many compiled models `compile` keeps; beyond it the least recently used is dropped. */
+const CACHE_SIZE = 64
+// Most recently used last. Models are values (`Equal`/`Hash`), so equal specs share one set of
+// kernels: validation, classification and the capability plan (identify's affine hull, O(d³) for a
+// general affine space) run once per model, not once per call site.
+const compiled: Array<Kernels> = []
+
+/**
+ * Kernels for `model`, from a cache keyed by the model's value (`Equal.equals`): compiling an equal
+ * model again returns the same kernels object. Kernels hold no tensors, so a cached entry stays
+ * valid across backends and `tf.disposeVariables()`.
+ *
+ * @since 0.1.0
+ * @category kernels
+ */
 export const compile = <M extends Model>(model: M): Kernels<M> => {
   checkModel(model)
+  const hash = Hash.hash(model)
+  const at = compiled.findIndex((k) => Hash.hash(k.model) === hash && Equal.equals(k.model, model))
+  if (at >= 0) {
+    const [hit] = compiled.splice(at, 1)
+    compiled.push(hit!)
+    // Equal models have the same kind, so the kernels built for one serve the other's type.
+    return hit as Kernels<M>
+  }
+  const kernels = build(model)
+  compiled.push(kernels)
+  if (compiled.length > CACHE_SIZE) compiled.shift()
+  return kernels
+}
+
+const build = <M extends Model>(model: M): Kernels<M> => {
   const d = model.space.dim
   const cls: NoiseClass = classify(model.noise, d)
   const softmax = model._tag === "PerturbSoftmax"
