@@ -36,4 +36,4 @@ export {
   normalArgmaxGrid,
   type NormalArgmaxGridOptions
 } from "./NormalArgmaxGrid.js"
-export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"
+export { gaussLegendre } from "./Quadrature.js"
