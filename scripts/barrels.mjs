@@ -45,8 +45,7 @@ const PACKAGES = {
     ],
     // Polyhedral: the public constraint-system module expected from another branch of #12.
     namespace: ["Space", "Model", "Lp", "Polyhedral"],
-    omit: { Compile: ["IdentifyOptions"] },
-    extra: ['export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"']
+    omit: { Compile: ["IdentifyOptions"] }
   },
   analysis: {
     header: [

@@ -17,6 +17,51 @@ import { checkModel, checkOptions } from "./internal/validate.js"
 import { type ExactMethod, exactMethod, type Run } from "./methods/registry.js"
 
 /**
+ * Options of the float64 entry points, used by the correlated Gaussian's randomised lattice only:
+ * `samples`, its points per row (default 65536), and `key`, that of its random shifts.
+ *
+ * @since 0.2.0
+ * @category kernels
+ */
+export interface Exact64Options {
+  readonly samples?: number
+  readonly key?: Key.Key
+}
+
+/**
+ * `exactProbs64`'s result: P(θ) row by row, and `stdError` where the rule is randomised.
+ *
+ * @since 0.2.0
+ * @category kernels
+ */
+export interface Probs64 {
+  readonly probs: Float64Array
+  readonly stdError?: Float64Array
+}
+
+/**
+ * `exactPotential64`'s result: M(θ) of each row, and `stdError` where the rule is randomised.
+ *
+ * @since 0.2.0
+ * @category kernels
+ */
+export interface Potential64 {
+  readonly potential: Float64Array
+  readonly stdError?: Float64Array
+}
+
+/**
+ * `exactJvp64`'s result: J(θ) v row by row, and `stdError` where the rule is randomised.
+ *
+ * @since 0.2.0
+ * @category kernels
+ */
+export interface Jvp64 {
+  readonly jvp: Float64Array
+  readonly stdError?: Float64Array
+}
+
+/**
  * Exact Perturb-Argmax probabilities in float64, without tfjs: the same numerics as
  * `probs(θ, { method: "exact" })` before its float32 rounding. `theta` is one row (length d) or
  * rows × d row-major. Exact to float64 rounding for i.i.d. Gumbel (softmax), independent continuous
@@ -32,17 +77,13 @@ import { type ExactMethod, exactMethod, type Run } from "./methods/registry.js"
  * @since 0.2.0
  * @category kernels
  */
-export const exactProbs64 = (
-  model: Model,
-  theta: Float64Array,
-  options?: { readonly samples?: number; readonly key?: Key.Key }
-): { readonly probs: Float64Array; readonly stdError?: Float64Array } => {
+export const exactProbs64 = (model: Model, theta: Float64Array, options?: Exact64Options): Probs64 => {
   const { probs, errors } = rows64(model, theta, options)
   return errors === undefined ? { probs } : { probs, stdError: errors.probs }
 }
 
 /** P and M of every row (one exact run gives both), behind `exactProbs64` and `exactPotential64`. */
-const rows64 = (model: Model, theta: Float64Array, options: { readonly samples?: number; readonly key?: Key.Key } | undefined) => {
+const rows64 = (model: Model, theta: Float64Array, options: Exact64Options | undefined) => {
   const { method, d, run } = exact64Input(model, theta, options, 1)
   return exactRows64(method, theta, d, run)
 }
@@ -55,7 +96,7 @@ const rows64 = (model: Model, theta: Float64Array, options: { readonly samples?:
 const exact64Input = (
   model: Model,
   theta: Float64Array,
-  options: { readonly samples?: number; readonly key?: Key.Key } | undefined,
+  options: Exact64Options | undefined,
   work: number
 ): { method: ExactMethod; d: number; run: Run } => {
   if (typeof model !== "object" || model === null || model._tag !== "PerturbArgmax") {
@@ -100,11 +141,7 @@ const checkRows64 = (argument: string, x: unknown, d: number): Float64Array => {
  * @since 0.2.0
  * @category kernels
  */
-export const exactPotential64 = (
-  model: Model,
-  theta: Float64Array,
-  options?: { readonly samples?: number; readonly key?: Key.Key }
-): { readonly potential: Float64Array; readonly stdError?: Float64Array } => {
+export const exactPotential64 = (model: Model, theta: Float64Array, options?: Exact64Options): Potential64 => {
   const { potential, errors } = rows64(model, theta, options)
   return errors === undefined ? { potential } : { potential, stdError: errors.potential }
 }
@@ -127,12 +164,7 @@ export const exactPotential64 = (
  * @since 0.2.0
  * @category kernels
  */
-export const exactJvp64 = (
-  model: Model,
-  theta: Float64Array,
-  v: Float64Array,
-  options?: { readonly samples?: number; readonly key?: Key.Key }
-): { readonly jvp: Float64Array; readonly stdError?: Float64Array } => {
+export const exactJvp64 = (model: Model, theta: Float64Array, v: Float64Array, options?: Exact64Options): Jvp64 => {
   const { method, d, run } = exact64Input(model, theta, options, model?.space?.dim ?? 1)
   checkRows64("v", v, d)
   if (v.length !== theta.length) throw new InvalidArgument({ argument: "v", value: v.length, reason: `Expected one direction per row of theta: ${theta.length} values` })

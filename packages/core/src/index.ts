@@ -28,7 +28,15 @@ export {
 } from "./Compile.js"
 export { dense, type DenseOptions } from "./Dense.js"
 export { DimensionMismatch, EmptySpace, InvalidArgument, NoClosedForm, NotConverged, NotUnique } from "./Errors.js"
-export { exactJvp64, exactPotential64, exactProbs64 } from "./Exact64.js"
+export {
+  type Exact64Options,
+  exactJvp64,
+  exactPotential64,
+  exactProbs64,
+  type Jvp64,
+  type Potential64,
+  type Probs64
+} from "./Exact64.js"
 export { klCategorical } from "./Kl.js"
 export {
   gaussianArgmaxGrid,
@@ -36,4 +44,4 @@ export {
   normalArgmaxGrid,
   type NormalArgmaxGridOptions
 } from "./NormalArgmaxGrid.js"
-export { gaussLegendre01 as gaussLegendre } from "./internal/gaussLegendre.js"
+export { gaussLegendre } from "./Quadrature.js"

@@ -26,8 +26,11 @@ const runRows = (method: ExactMethod, x: tf.Tensor, d: number, options: Run) => 
   return { rows, results: rows.map((r) => method.row(r, options)) }
 }
 
+/** The shape of the ops below: an exact method applied to θ ([d] or [n, d]) under the run's options. */
+type TensorOp<R> = (method: ExactMethod, theta: tf.Tensor, d: number, options: Run) => R
+
 /** P(θ) for θ of shape [d] or [n, d], differentiable. Gumbel stays in tf ops (softmax). */
-export const exactProbs = (method: ExactMethod, theta: tf.Tensor, d: number, options: Run): tf.Tensor => {
+export const exactProbs: TensorOp<tf.Tensor> = (method, theta, d, options) => {
   if (method.ops !== undefined) return method.ops.probs(theta)
   const op = customOp(([input]) => {
     const x = input!
@@ -46,12 +49,7 @@ export const exactProbs = (method: ExactMethod, theta: tf.Tensor, d: number, opt
  * P(θ) with its standard error where the "exact" method is a randomised rule: the correlated
  * Gaussian's lattice at d ≥ 3 (the spread of its shifts). Elsewhere no standard error: exact.
  */
-export const exactProbsWithError = (
-  method: ExactMethod,
-  theta: tf.Tensor,
-  d: number,
-  options: Run
-): { probs: tf.Tensor; stdError?: tf.Tensor } => {
+export const exactProbsWithError: TensorOp<{ probs: tf.Tensor; stdError?: tf.Tensor }> = (method, theta, d, options) => {
   if (method.exactness === "exact") return { probs: exactProbs(method, theta, d, options) }
   // One op returns [probs, stdError] stacked, so one lattice run gives both; the gradient is the
   // lattice Jacobian's, applied to the probabilities' half of dy.
@@ -106,12 +104,7 @@ export const exactRows64 = (
  * "exact" method is a randomised rule: the correlated Gaussian's lattice at d ≥ 3 (the spread of
  * its shifts). Elsewhere no standard error: exact.
  */
-export const exactPotential = (
-  method: ExactMethod,
-  theta: tf.Tensor,
-  d: number,
-  options: Run
-): { potential: tf.Tensor; stdError?: tf.Tensor } => {
+export const exactPotential: TensorOp<{ potential: tf.Tensor; stdError?: tf.Tensor }> = (method, theta, d, options) => {
   if (method.ops !== undefined) return { potential: method.ops.potential(theta) }
   const randomised = method.exactness === "estimate-with-se"
   // One op returns [potential, stdError] stacked where the rule is randomised, so one lattice run

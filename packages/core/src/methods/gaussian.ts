@@ -15,7 +15,7 @@ import { type Gaussian, Key, Noise, Random } from "@perturb/noise"
 import { InvalidArgument, NoClosedForm } from "../Errors.js"
 import { condition, differences, INV_SQRT_2PI, type Lattice, latticeMax, orthant, phiCdf, richtmyer, STD_NORMAL } from "./gaussian/lattice.js"
 import { type ExactMethod, noExactHessian } from "./method.js"
-import { checkTheta } from "./shared.js"
+import { checkTheta, setZeroRowSumDiagonal } from "./shared.js"
 
 export interface GaussianArgmaxResult {
   readonly probs: Float64Array
@@ -36,6 +36,21 @@ export interface GaussianArgmaxOptions {
   readonly key?: Key.Key
 }
 
+/** The shape of this module's entry points: θ (float64), the correlated Gaussian, lattice options. */
+type Entry<R> = (theta: Float64Array, gaussian: Noise.Gaussian, options?: GaussianArgmaxOptions) => R
+
+/** Checks θ and that `gaussian` is a correlated Gaussian of θ's dimension; returns that dimension. */
+const checkArguments = (theta: Float64Array, gaussian: Noise.Gaussian): number => {
+  const d = checkTheta(theta)
+  if (typeof gaussian !== "object" || gaussian === null || gaussian._tag !== "Gaussian") {
+    throw new InvalidArgument({ argument: "gaussian", value: gaussian, reason: "Expected Noise.gaussian(...)" })
+  }
+  if (gaussian.dim !== d) {
+    throw new InvalidArgument({ argument: "gaussian", value: gaussian.dim, reason: `Expected dimension ${d} (theta's)` })
+  }
+  return d
+}
+
 /**
  * The Jacobian ∂P_i/∂θ_k (row-major d×d) of the correlated-Gaussian argmax probabilities. With
  * Y_j = γ_j − γ_i and bounds b_j = x_i − x_j, ∂P_i/∂θ_k = −f_{Y_k}(b_k)·Pr[Y_{−k} ≤ b_{−k} | Y_k = b_k]
@@ -43,15 +58,8 @@ export interface GaussianArgmaxOptions {
  * Gaussian, by the same lattice rule (exact for d ≤ 3). Rows sum to zero; the result is symmetrised
  * (it is the Hessian of M).
  */
-export const argmaxGaussianJacobian = (
-  theta: Float64Array,
-  gaussian: Noise.Gaussian,
-  options?: GaussianArgmaxOptions
-): Float64Array => {
-  const d = checkTheta(theta)
-  if (gaussian.dim !== d) {
-    throw new InvalidArgument({ argument: "gaussian", value: gaussian.dim, reason: `Expected dimension ${d} (theta's)` })
-  }
+export const argmaxGaussianJacobian: Entry<Float64Array> = (theta, gaussian, options) => {
+  const d = checkArguments(theta, gaussian)
   const cov = gaussian.covariance
   const x = Float64Array.from(theta, (t, i) => t + gaussian.mean[i]!)
   const J = new Float64Array(d * d)
@@ -93,11 +101,7 @@ export const argmaxGaussianJacobian = (
       J[k * d + i] = v
     }
   }
-  for (let i = 0; i < d; i++) {
-    let sum = 0
-    for (let k = 0; k < d; k++) if (k !== i) sum += J[i * d + k]!
-    J[i * d + i] = -sum
-  }
+  setZeroRowSumDiagonal(J, d)
   return J
 }
 
@@ -105,18 +109,8 @@ export const argmaxGaussianJacobian = (
  * Perturb-Argmax for a correlated Gaussian (multinomial probit) by Genz's method with a randomly
  * shifted lattice rule; see the module header. Deterministic given the key.
  */
-export const argmaxGaussian = (
-  theta: Float64Array,
-  gaussian: Noise.Gaussian,
-  options?: GaussianArgmaxOptions
-): GaussianArgmaxResult => {
-  const d = checkTheta(theta)
-  if (typeof gaussian !== "object" || gaussian === null || gaussian._tag !== "Gaussian") {
-    throw new InvalidArgument({ argument: "gaussian", value: gaussian, reason: "Expected Noise.gaussian(...)" })
-  }
-  if (gaussian.dim !== d) {
-    throw new InvalidArgument({ argument: "gaussian", value: gaussian.dim, reason: `Expected dimension ${d} (theta's)` })
-  }
+export const argmaxGaussian: Entry<GaussianArgmaxResult> = (theta, gaussian, options) => {
+  const d = checkArguments(theta, gaussian)
   const samples = options?.samples ?? 65536
   const shifts = options?.shifts ?? 16
   if (!(Number.isSafeInteger(samples) && samples >= 1)) {

@@ -33,19 +33,18 @@ import { type Law, Noise } from "@perturb/noise"
 import { NotUnique } from "../Errors.js"
 import type { Oracle } from "../internal/newton.js"
 import type { ExactMethod, NewtonOracle } from "./method.js"
-import { type ArgmaxResult, checkVector, type QuadratureOptions } from "./shared.js"
+import { type ArgmaxResult, checkVector, type QuadratureOptions, setZeroRowSumDiagonal } from "./shared.js"
 import { integrate, type NodeFn } from "./independent/quadrature.js"
 import { DEFAULT_MAX_PANELS, DEFAULT_TOL, EPS, fillNode, logH, makeNodeState, type NodeState, powerTail, type Setup, setup } from "./independent/tails.js"
+
+/** The shape of this module's entry points: θ (float64), one law per coordinate, quadrature options. */
+type Entry<R> = (theta: Float64Array, laws: ReadonlyArray<Law>, options?: QuadratureOptions) => R
 
 /**
  * P(θ) and M(θ) for independent continuous noise (laws[i] perturbs θ_i) by one shared adaptive
  * Gauss–Kronrod grid; see the module header for the method and the error estimate.
  */
-export const argmaxIndependent = (
-  theta: Float64Array,
-  laws: ReadonlyArray<Law>,
-  options?: QuadratureOptions
-): ArgmaxResult => {
+export const argmaxIndependent: Entry<ArgmaxResult> = (theta, laws, options) => {
   const s = setup(theta, laws)
   const n = s.rel.length
   const withM = s.finiteMean
@@ -164,25 +163,33 @@ export const argmaxJvp = (
         const w = Math.exp(base + lr[r]!)
         o[r] = w === 0 ? 0 : -w * (sv - vr[r]! * s1)
       }
-    } else jvpAtZeros(st, n, vr, o)
+    } else jvpAtZeros(st, n, vr, o, lr)
   }
   return integrateRelevant(s, f, invTol, options)
 }
 
+/**
+ * At a node where G_a = 0 for one a (a bounded support's edge), only the pairs (a, k) survive:
+ * their weights g_a g_k Π_{j≠a,k} G_j into w[k], and w[a] = 0.
+ */
+const oneZeroWeights = (st: NodeState, n: number, w: Float64Array): void => {
+  const a = st.z0
+  const base = st.lp[a]! + st.h
+  for (let k = 0; k < n; k++) w[k] = k === a ? 0 : Math.exp(base + st.lp[k]! - st.lc[k]!)
+}
+
 /** The J v integrand at a node where some G_j = 0 (bounded supports): only pairs with those j survive. */
-const jvpAtZeros = (st: NodeState, n: number, vr: Float64Array, o: Float64Array): void => {
+const jvpAtZeros = (st: NodeState, n: number, vr: Float64Array, o: Float64Array, w: Float64Array): void => {
   o.fill(0)
   if (st.nz === 1) {
-    // G_a = 0: only pairs (a, k) survive, with weight g_a g_k Π_{j≠a,k} G_j.
     const a = st.z0
-    const base = st.lp[a]! + st.h
+    oneZeroWeights(st, n, w)
     let acc = 0
     for (let k = 0; k < n; k++) {
-      if (k === a) continue
-      const w = Math.exp(base + st.lp[k]! - st.lc[k]!)
-      if (w === 0) continue
-      o[k] = -w * (vr[a]! - vr[k]!)
-      acc += w * (vr[k]! - vr[a]!)
+      const wk = w[k]!
+      if (k === a || wk === 0) continue
+      o[k] = -wk * (vr[a]! - vr[k]!)
+      acc += wk * (vr[k]! - vr[a]!)
     }
     o[a] = -acc
   } else if (st.nz === 2) {
@@ -200,11 +207,7 @@ const jvpAtZeros = (st: NodeState, n: number, vr: Float64Array, o: Float64Array)
  * The diagonal of the Jacobian, J_ii = ∫ r_i H (S_1 − r_i) dt ≥ 0, in one O(d·nodes) pass: the
  * Jacobi preconditioner of the inverse map's conjugate-gradient steps.
  */
-export const argmaxHessianDiagonal = (
-  theta: Float64Array,
-  laws: ReadonlyArray<Law>,
-  options?: QuadratureOptions
-): Float64Array => {
+export const argmaxHessianDiagonal: Entry<Float64Array> = (theta, laws, options) => {
   const s = setup(theta, laws)
   const n = s.rel.length
   const out = new Float64Array(s.d)
@@ -227,16 +230,14 @@ export const argmaxHessianDiagonal = (
         o[r] = w === 0 ? 0 : w * (s1 - Math.exp(lr[r]! - mu))
       }
     } else if (st.nz === 1) {
-      const a = st.z0
-      const base = st.lp[a]! + st.h
+      // o[a] = Σ_{k≠a} w_k (w_a = 0 adds nothing).
+      oneZeroWeights(st, n, lr)
       let acc = 0
       for (let k = 0; k < n; k++) {
-        if (k === a) continue
-        const w = Math.exp(base + st.lp[k]! - st.lc[k]!)
-        o[k] = w
-        acc += w
+        o[k] = lr[k]!
+        acc += lr[k]!
       }
-      o[a] = acc
+      o[st.z0] = acc
     } else if (st.nz === 2) {
       const w = Math.exp(st.lp[st.z0]! + st.lp[st.z1]! + st.h)
       o[st.z0] = w
@@ -250,11 +251,7 @@ export const argmaxHessianDiagonal = (
  * The full d×d Jacobian ∂P_i/∂θ_k (row-major) for small d: O(d²·nodes). Symmetric, rows sum to 0
  * (the diagonal is minus the off-diagonal row sum).
  */
-export const argmaxJacobian = (
-  theta: Float64Array,
-  laws: ReadonlyArray<Law>,
-  options?: QuadratureOptions
-): Float64Array => {
+export const argmaxJacobian: Entry<Float64Array> = (theta, laws, options) => {
   const s = setup(theta, laws)
   const d = s.d
   const n = s.rel.length
@@ -292,11 +289,7 @@ export const argmaxJacobian = (
       J[j * d + i] = v
     }
   }
-  for (let i = 0; i < d; i++) {
-    let acc = 0
-    for (let k = 0; k < d; k++) if (k !== i) acc += J[i * d + k]!
-    J[i * d + i] = -acc
-  }
+  setZeroRowSumDiagonal(J, d)
   return J
 }
 

@@ -28,6 +28,18 @@ export interface QuadratureOptions {
 }
 
 
+/**
+ * Sets the diagonal of the row-major d×d Jacobian J = ∂P/∂θ from its off-diagonal entries: P sums
+ * to 1 for every θ, so each row of J sums to 0 and J_ii = −Σ_{k≠i} J_ik.
+ */
+export const setZeroRowSumDiagonal = (J: Float64Array, d: number): void => {
+  for (let i = 0; i < d; i++) {
+    let sum = 0
+    for (let k = 0; k < d; k++) if (k !== i) sum += J[i * d + k]!
+    J[i * d + i] = -sum
+  }
+}
+
 export const checkTheta = (theta: Float64Array, argument = "theta"): number => {
   if (!(theta instanceof Float64Array)) {
     throw new InvalidArgument({ argument, value: theta, reason: "Expected a Float64Array" })

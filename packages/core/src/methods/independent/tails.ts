@@ -92,12 +92,13 @@ const lawInfo = (law: Law): LawInfo => {
 // ---------------------------------------------------------------------------------------------
 
 export interface Setup {
-  readonly d: number
-  readonly shift: number
-  /** Indices of the coordinates that can win (the others have P ≤ 2e^−70). */
+  /** Indices of the coordinates that can win (the others have P ≤ 2e^−70), their laws and θ − shift. */
   readonly rel: Int32Array
   readonly relLaws: ReadonlyArray<Law>
   readonly relTheta: Float64Array
+  /** θ's dimension, and max θ: L, U, c and the breaks are relative to θ − shift (P is translation invariant). */
+  readonly d: number
+  readonly shift: number
   readonly L: number
   readonly U: number
   /** Split point of M's integral (≈ the median of the maximum). */
