@@ -4,9 +4,10 @@
  * (Prop 5.4), and a kink of `M` where two coordinates tie with positive probability (Prop 5.5).
  */
 import * as V from "../Verdict.js"
-import { fmt, show } from "../internal/format.js"
+import { fmt, polytope, show } from "../internal/format.js"
 import { activeTie, atomsOf, oneSided, potentialByEnumeration, supportRange } from "../internal/noise.js"
 import { lineThrough, outgrowDirection, pointOf, saturatedPair } from "../internal/space.js"
+import { mixtureOf, subdifferentialVertices } from "./atoms.js"
 import type { Context } from "./engine.js"
 import { vec } from "./premises.js"
 
@@ -120,10 +121,20 @@ export const findKink = (ctx: Context): V.Verdict | undefined => {
     const j = tie.j
     const { left, right } = oneSided(theta, laws, j)
     const potential = potentialByEnumeration(theta, laws)
+    const mix = mixtureOf(ctx)
+    const vertices = mix === undefined ? undefined : subdifferentialVertices(ctx, mix, theta)
     return V.fails(
       "Proposition 5.5",
-      `at θ = ${show(theta)} coordinates ${tie.i} and ${j} tie at the maximum with positive probability: M has left derivative ${fmt(left)} and right derivative ${fmt(right)} along e_${j}, so ∂M(θ) holds every vector whose entry ${j} lies in [${fmt(left)}, ${fmt(right)}]`,
-      { _tag: "Kink", theta: vec(theta), coordinate: j, left, right, ...(potential === undefined ? {} : { potential }) }
+      `at θ = ${show(theta)} coordinates ${tie.i} and ${j} tie at the maximum with positive probability: M has left derivative ${fmt(left)} and right derivative ${fmt(right)} along e_${j}, so ∂M(θ) holds every vector whose entry ${j} lies in [${fmt(left)}, ${fmt(right)}]${vertices === undefined ? "" : `: ∂M(θ) is ${polytope(vertices)}`}`,
+      {
+        _tag: "Kink",
+        theta: vec(theta),
+        coordinate: j,
+        left,
+        right,
+        ...(potential === undefined ? {} : { potential }),
+        ...(vertices === undefined ? {} : { subdifferential: vertices.map((p) => vec(p)) })
+      }
     )
   }
   const atPoint = tryAt(found.point)
