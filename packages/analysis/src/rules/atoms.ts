@@ -24,7 +24,7 @@ import { Polyhedral, Space } from "@perturb/core"
 import * as V from "../Verdict.js"
 import { fmt, polytope, show } from "../internal/format.js"
 import { type LpRow, solveLp } from "../internal/lp.js"
-import { type Atoms, atomsOf, same } from "../internal/noise.js"
+import { type Atoms, atomsOf, potentialByEnumeration, same } from "../internal/noise.js"
 import type { Context } from "./engine.js"
 import { outsideImage, vec } from "./premises.js"
 
@@ -323,6 +323,7 @@ export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how
   const lows = vertices?.map((p) => p[j]!) ?? []
   const left = vertices === undefined ? NaN : Math.min(...lows)
   const right = vertices === undefined ? NaN : Math.max(...lows)
+  const potential = potentialByEnumeration(theta, ctx.noise.laws)
   const shape = vertices === undefined ? "a polytope (more than 6 coordinates tie; vertices not listed)" : polytope(vertices)
   return V.fails(
     REF,
@@ -333,6 +334,7 @@ export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how
       coordinate: j,
       left: Number.isNaN(left) ? 0 : left,
       right: Number.isNaN(right) ? 0 : right,
+      ...(potential === undefined ? {} : { potential }),
       ...(vertices === undefined ? {} : { subdifferential: vertices.map((p) => vec(p)) })
     }
   )
@@ -342,7 +344,7 @@ export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how
  * A point near θ on the same hyperplane `θ_i − θ_j = const` where only i and j tie, so that ∂M is a
  * segment rather than a larger polytope: small steps along Θ's directions that keep `θ_i − θ_j`.
  */
-const onlyPair = (ctx: Context, mix: Mixture, theta: Array<number>, i: number, j: number, on: (x: ArrayLike<number>) => boolean): Array<number> => {
+export const onlyPair = (ctx: Context, mix: Mixture, theta: Array<number>, i: number, j: number, on: (x: ArrayLike<number>) => boolean): Array<number> => {
   const single = (x: ArrayLike<number>) => {
     const ties = activeTies(mix, x)
     return on(x) && ties.length === 1 && ties[0]![0] === i && ties[0]![1] === j

@@ -41,9 +41,9 @@ export const argmax: Rules = [
         ? V.holds("Lemma 5.2", "at most one noise coordinate has atoms, so ties have probability 0 and P is single-valued")
         : undefined
   },
+  { id: "kink", cites: ["Proposition 5.5"], applies: findKink },
   // Class 4 of #13, atoms and mixtures: whether Θ meets an active kink hyperplane, exactly.
   { id: "atoms-kink-hyperplanes", cites: [Atoms.REF], applies: Atoms.identifiability },
-  { id: "kink", cites: ["Proposition 5.5"], applies: findKink },
   {
     id: "single-point",
     cites: ["Proposition 5.5"],
