@@ -44,6 +44,8 @@ export interface Mixture {
 const MAX_LPS = 600
 const MAX_STEPS = 200_000
 const MAX_TIED = 6
+const MAX_SUBSET_COORDS = 12
+const MAX_DENSE_D = 256
 
 export const mixtureOf = (ctx: Context): Mixture | undefined => {
   const n = ctx.noise
@@ -103,7 +105,7 @@ const continuousWin = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, i: 
   const cuts = [0, 1]
   for (const k of mix.discrete) for (const a of mix.atoms[k]!.atoms) cuts.push(law.cdf(theta[k]! + a - theta[i]!))
   const sorted = [...new Set(cuts.filter((u) => u >= 0 && u <= 1))].sort((x, y) => x - y)
-  const { nodes, weights } = Numeric.gaussLegendre01(48)
+  const { nodes, weights } = Numeric.gaussLegendre01(sorted.length > 24 ? 12 : 48)
   let total = 0
   for (let s = 0; s + 1 < sorted.length; s++) {
     const a = sorted[s]!
@@ -120,70 +122,94 @@ const continuousWin = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, i: 
 }
 
 /**
- * `Pr[i wins]` for a discrete coordinate with ties split by `share(i, tied)` (the part of a tie with
- * the discrete coordinates `tied` that goes to `i`): a sum over `i`'s atoms of products of the other
- * coordinates' cdfs, with the tie patterns enumerated coordinate by coordinate.
+ * How a tie among discrete coordinates is split: evenly (`rank` undefined), or wholly to the tied
+ * coordinate first in a priority order (`rank(k)`, lower first).
  */
-const discreteWin = (
-  ctx: Context,
-  mix: Mixture,
-  theta: ArrayLike<number>,
-  i: number,
-  share: (tied: ReadonlyArray<number>) => number
-): number => {
+type Split = { readonly rank?: (k: number) => number }
+
+/**
+ * `Pr[i wins]` for a discrete coordinate: a sum over i's atoms of products over the other
+ * coordinates of `Pr[below]` (+ `Pr[tie]` where i has priority); for an even split, the number of
+ * coordinates tying with i has a product distribution, kept as polynomial coefficients.
+ */
+const discreteWin = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, i: number, split: Split): number => {
   const at = mix.atoms[i]!
   let total = 0
   at.atoms.forEach((a, t) => {
     const level = theta[i]! + a
-    // Distribution over the set of coordinates tying with i, all others strictly below.
-    let states: Array<{ tied: Array<number>; w: number }> = [{ tied: [], w: at.weights[t]! }]
-    for (let k = 0; k < mix.d && states.length > 0; k++) {
+    if (split.rank !== undefined) {
+      let f = at.weights[t]!
+      for (let k = 0; k < mix.d && f > 0; k++) {
+        if (k === i) continue
+        const { lt, eq } = below(ctx, mix, theta, k, level)
+        f *= lt + (split.rank(i) < split.rank(k) ? eq : 0)
+      }
+      total += f
+      return
+    }
+    let poly = [at.weights[t]!]
+    for (let k = 0; k < mix.d; k++) {
       if (k === i) continue
       const { lt, eq } = below(ctx, mix, theta, k, level)
-      const next: Array<{ tied: Array<number>; w: number }> = []
-      for (const s of states) {
-        if (lt > 0) next.push({ tied: s.tied, w: s.w * lt })
-        if (eq > 0) next.push({ tied: [...s.tied, k], w: s.w * eq })
-      }
-      states = next
+      const next = new Array<number>(poly.length + (eq > 0 ? 1 : 0)).fill(0)
+      poly.forEach((c, n) => {
+        next[n] = next[n]! + c * lt
+        if (eq > 0) next[n + 1] = next[n + 1]! + c * eq
+      })
+      poly = next
     }
-    for (const s of states) total += s.w * (s.tied.length === 0 ? 1 : share(s.tied))
+    poly.forEach((c, n) => (total += c / (1 + n)))
   })
   return total
 }
 
-/** Probabilities with ties split by `share`; a single continuous coordinate takes the rest exactly. */
-const probsWith = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, share: (i: number) => (tied: ReadonlyArray<number>) => number): Array<number> => {
+/**
+ * Probabilities with ties split by `split`; a single continuous coordinate takes the rest exactly.
+ * Continuous coordinates never tie, so their entries do not depend on the split: `continuous` reuses them.
+ */
+const probsWith = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, split: Split, continuous?: Map<number, number>): Array<number> => {
   const p = new Array<number>(mix.d).fill(0)
-  for (const i of mix.discrete) p[i] = discreteWin(ctx, mix, theta, i, share(i))
+  for (const i of mix.discrete) p[i] = discreteWin(ctx, mix, theta, i, split)
   if (mix.continuous.length === 1) {
     let rest = 1
     for (const i of mix.discrete) rest -= p[i]!
     p[mix.continuous[0]!] = Math.max(0, rest)
-  } else for (const i of mix.continuous) p[i] = continuousWin(ctx, mix, theta, i)
+  } else {
+    for (const i of mix.continuous) {
+      const known = continuous?.get(i)
+      p[i] = known ?? continuousWin(ctx, mix, theta, i)
+      if (known === undefined) continuous?.set(i, p[i]!)
+    }
+  }
   return p
 }
 
 /** `E[𝟙{i ∈ argmax}/|argmax|]`: the barycentre of the tie simplices, a relative-interior point of `∂M(θ)`. */
 export const uniformTieProbs = (ctx: Context, mix: Mixture, theta: ArrayLike<number>): Array<number> =>
-  probsWith(ctx, mix, theta, () => (tied) => 1 / (1 + tied.length))
+  probsWith(ctx, mix, theta, {})
 
-/** Pairs of discrete coordinates with an active tie at θ (positive probability, at the maximum). */
-export const activeTies = (mix: Mixture, theta: ArrayLike<number>): Array<[number, number]> => {
+/**
+ * Pairs of discrete coordinates with an active tie at θ (positive probability, at the maximum):
+ * the level must reach every other discrete coordinate's lowest level, read off the top three.
+ * Stops after `limit` pairs.
+ */
+export const activeTies = (mix: Mixture, theta: ArrayLike<number>, limit = Infinity): Array<[number, number]> => {
   const out: Array<[number, number]> = []
   const D = mix.discrete
+  const floors = D.map((k) => ({ k, f: theta[k]! + mix.lo[k]! })).sort((x, y) => y.f - x.f).slice(0, 3)
+  const reach = (i: number, j: number, level: number): boolean => {
+    const other = floors.find((x) => x.k !== i && x.k !== j)
+    return other === undefined || other.f <= level || same(other.f, level)
+  }
   for (let s = 0; s < D.length; s++) {
     for (let t = s + 1; t < D.length; t++) {
       const i = D[s]!
       const j = D[t]!
-      const hit = mix.atoms[i]!.atoms.some((a) =>
-        mix.atoms[j]!.atoms.some((b) => {
-          const level = theta[i]! + a
-          if (!same(level, theta[j]! + b)) return false
-          return D.every((k) => k === i || k === j || theta[k]! + mix.lo[k]! <= level || same(theta[k]! + mix.lo[k]!, level))
-        })
-      )
-      if (hit) out.push([i, j])
+      const hit = mix.atoms[i]!.atoms.some((a) => mix.atoms[j]!.atoms.some((b) => same(theta[i]! + a, theta[j]! + b) && reach(i, j, theta[i]! + a)))
+      if (hit) {
+        out.push([i, j])
+        if (out.length >= limit) return out
+      }
     }
   }
   return out
@@ -201,10 +227,11 @@ export const subdifferentialVertices = (ctx: Context, mix: Mixture, theta: Array
   const tied = [...new Set(activeTies(mix, theta).flat())].sort((a, b) => a - b)
   if (tied.length > MAX_TIED) return undefined
   const out: Array<Array<number>> = []
+  const continuous = new Map<number, number>()
   for (const order of permutations(tied)) {
     const rank = new Map(order.map((k, r) => [k, r]))
     const r = (k: number) => rank.get(k) ?? Infinity
-    const p = probsWith(ctx, mix, theta, (i) => (others) => (others.every((k) => r(i) < r(k)) ? 1 : 0))
+    const p = probsWith(ctx, mix, theta, { rank: r }, continuous)
     if (!out.some((q) => q.every((x, k) => Math.abs(x - p[k]!) <= 1e-12))) out.push(p)
   }
   return out.sort((x, y) => {
@@ -346,7 +373,7 @@ export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how
  */
 export const onlyPair = (ctx: Context, mix: Mixture, theta: Array<number>, i: number, j: number, on: (x: ArrayLike<number>) => boolean): Array<number> => {
   const single = (x: ArrayLike<number>) => {
-    const ties = activeTies(mix, x)
+    const ties = activeTies(mix, x, 2)
     return on(x) && ties.length === 1 && ties[0]![0] === i && ties[0]![1] === j
   }
   if (single(theta)) return theta
@@ -370,7 +397,8 @@ export const onlyPair = (ctx: Context, mix: Mixture, theta: Array<number>, i: nu
   })
   // Steps along one direction, then along a combination with distinct weights (generic in all).
   const combo = ws.length > 1 ? [ws.reduce((acc, w, q) => acc.map((v, r) => v + (q + 1) * w[r]!), new Array<number>(d).fill(0))] : []
-  for (const w of [...ws, ...combo]) {
+  // In high dimension only the generic combination is tried: each try costs O(d²).
+  for (const w of ctx.d > 16 ? combo : [...ws, ...combo]) {
     for (const t of [0.5, -0.5, 0.25, -0.25, 0.1, -0.1, 0.03, -0.03]) {
       const x = theta.map((v, r) => Number((v + t * w[r]!).toPrecision(12)))
       if (single(x)) return x
@@ -493,7 +521,7 @@ const kernelVector = (W: ReadonlyArray<Float64Array>, rows: ReadonlyArray<number
 
 const subsets = function*(xs: ReadonlyArray<number>): Generator<Array<number>> {
   const n = xs.length
-  for (let size = 1; size < n; size++) {
+  for (let size = 1; size <= n; size++) {
     const pick = (start: number, acc: Array<number>): Array<Array<number>> =>
       acc.length === size ? [acc] : xs.slice(start).flatMap((x, s) => pick(start + s + 1, [...acc, x]))
     yield* pick(0, [])
@@ -519,22 +547,63 @@ export const minimality = (ctx: Context): V.Verdict | undefined => {
   if (D.length < 2) {
     return V.holds(REF, `only coordinate ${D[0]} has atoms, so no coordinate is ever dead and M is strictly convex modulo 𝟙 ${connected}; with Θ translation-free, P is one-to-one on Θ`)
   }
-  const hull = Space.affineHull(ctx.space)
   const d = ctx.d
+  const base = allRows(ctx)
+  const spans = ctx.spanning().holds
+  if (!spans && D.length * (D.length - 1) > MAX_LPS) {
+    return V.undecided(REF, `Θ may hold a segment moving only coordinates that lose surely (one discrete coordinate surely below another); finding which of the ${D.length} discrete coordinates can lose surely takes one LP per ordered pair, more than the ${MAX_LPS} this analysis allows — open here`)
+  }
+  // Where Θ + span(𝟙) = ℝ^d every difference θ_q − θ_k is unbounded on Θ; otherwise one LP each.
+  const dominators = new Map<number, Array<number>>()
+  let lps = 0
+  for (const k of D) {
+    for (const q of D) {
+      if (q === k) continue
+      let dies = spans
+      if (!spans) {
+        lps++
+        const cost = new Float64Array(d)
+        cost[q] = 1
+        cost[k] = -1
+        const res = solveLp({ numCols: d, cost, colLower: new Float64Array(d).fill(-Infinity), colUpper: new Float64Array(d).fill(Infinity), rows: base, maximize: true })
+        if (res.status === "failed") return V.undecided(REF, `HiGHS could not maximise θ_${q} − θ_${k} over Θ, so whether coordinate ${k} can lose surely is open here`)
+        const gap = mix.hi[k]! - mix.lo[q]!
+        dies = res.status === "unbounded" || (res.status === "optimal" && res.objective > gap + 1e-9 * (1 + Math.abs(gap)))
+      }
+      if (dies) dominators.set(k, [...(dominators.get(k) ?? []), q])
+    }
+  }
+  const K = [...dominators.keys()]
+  if (K.length === 0) {
+    return V.holds(REF, `no discrete coordinate can lose surely anywhere in Θ (max over Θ of θ_q − θ_k ≤ hi_k − lo_q for every pair, ${lps} LPs), so M is strictly convex on Θ ${connected}; with Θ translation-free, P is one-to-one`)
+  }
+  // The subsets of the coordinates that can lose surely, and the dense linear algebra, grow fast;
+  // past these sizes the search is not run rather than run for minutes.
+  if ((!spans && K.length > MAX_SUBSET_COORDS) || d > MAX_DENSE_D) {
+    return V.undecided(REF, `coordinates ${K.slice(0, 6).join(", ")}${K.length > 6 ? ", …" : ""} can lose surely at points of Θ; whether Θ moves them alone modulo 𝟙 along a segment is an exact search over their ${K.length} subsets in d = ${d}, beyond this analysis's limits (${MAX_SUBSET_COORDS} coordinates, d ≤ ${MAX_DENSE_D}) — open here`)
+  }
+  let hull: Space.AffineHull
+  try {
+    hull = Space.affineHull(ctx.space)
+  } catch {
+    return V.undecided(REF, "the affine hull of Θ could not be formed, so the directions along which only surely-losing coordinates move were not searched; open here")
+  }
   const W: Array<Float64Array> = []
   for (let c = 0; c < hull.k; c++) W.push(Float64Array.from({ length: d }, (_, i) => hull.basis[i * hull.k + c]!))
   W.push(new Float64Array(d).fill(1))
-  const rankAll = rankOf(W, Array.from({ length: d }, (_, i) => i))
+  const rankAll = spans ? d : rankOf(W, Array.from({ length: d }, (_, i) => i))
   const good: Array<Array<number>> = []
-  let lps = 0
   let blurred = false
-  const base = allRows(ctx)
-  for (const S of subsets(D)) {
+  for (const S of subsets(K)) {
     if (good.some((g) => g.every((k) => S.includes(k)))) continue
+    // With Θ + span(𝟙) = ℝ^d every single coordinate moves alone modulo 𝟙: larger S add nothing.
+    if (spans && S.length > 1) break
+    // Not every discrete coordinate can lose surely at once: the one with the highest lowest level never does.
+    if (S.length === D.length) continue
     const rest = Array.from({ length: d }, (_, i) => i).filter((i) => !S.includes(i))
-    if (rankOf(W, rest) === rankAll) continue
+    if (!spans && rankOf(W, rest) === rankAll) continue
     good.push(S)
-    for (const doms of products(S.map((k) => D.filter((x) => x !== k)))) {
+    for (const doms of products(S.map((k) => dominators.get(k)!))) {
       if (++lps > MAX_LPS) {
         return V.undecided(REF, `deciding whether Θ has a segment moving only surely-losing coordinates needs more than ${MAX_LPS} LPs (one per choice of dominating coordinates); open here`)
       }
@@ -559,7 +628,7 @@ export const minimality = (ctx: Context): V.Verdict | undefined => {
   }
   return V.holds(
     REF,
-    `no segment of Θ moves only surely-losing coordinates ${connected}; checked every set S of discrete coordinates that Θ's directions can move alone modulo 𝟙 (${good.length === 0 ? "none" : good.map((s) => `{${s.join(", ")}}`).join(", ")}) against the points of Θ where all of S lose surely (${lps} LP${lps === 1 ? "" : "s"}), so M is strictly convex on Θ and P is one-to-one`
+    `no segment of Θ moves only surely-losing coordinates ${connected}; checked every set S of the coordinates that can lose surely somewhere in Θ (${K.join(", ")}) that Θ's directions can move alone modulo 𝟙 (${good.length === 0 ? "none" : good.map((s) => `{${s.join(", ")}}`).join(", ")}) against the points of Θ where all of S lose surely (${lps} LP${lps === 1 ? "" : "s"} in all), so M is strictly convex on Θ and P is one-to-one`
   )
 }
 
@@ -637,6 +706,7 @@ const treePoints = (
   d: number,
   nodes: ReadonlyArray<number>,
   labels: (i: number, j: number) => ReadonlyArray<number>,
+  pairOk: (i: number, j: number, theta: Float64Array) => boolean,
   visit: (theta: Float64Array) => boolean
 ): "done" | "stopped" | "limit" => {
   const seen = new Set<string>()
@@ -656,6 +726,7 @@ const treePoints = (
         if (!set[i]) continue
         for (const delta of labels(i, j)) {
           theta[j] = theta[i]! + delta
+          if (!nodes.every((q) => !set[q] || pairOk(q, j, theta))) continue
           set[j] = true
           const r = grow(count + 1)
           set[j] = false
@@ -669,6 +740,18 @@ const treePoints = (
   set[nodes[0]!] = true
   return grow(1)
 }
+
+/**
+ * Both orders of `θ_k + hi_k ≥ θ_q + lo_q`: no coordinate surely below another. Every vertex of the
+ * kink complex satisfies it (each coordinate takes part in a tie at a level ≥ every lowest level),
+ * and it defines A in the mixture case, so partial trees breaking it are pruned.
+ */
+const inA = (mix: Mixture) => (k: number, q: number, theta: ArrayLike<number>): boolean => {
+  const tol = 1e-12 * (1 + Math.abs(theta[k]!) + Math.abs(theta[q]!))
+  return theta[k]! + mix.hi[k]! >= theta[q]! + mix.lo[q]! - tol && theta[q]! + mix.hi[q]! >= theta[k]! + mix.lo[k]! - tol
+}
+
+const distinct = (xs: ReadonlyArray<number>): Array<number> => [...new Set(xs)]
 
 const connectedBy = (nodes: ReadonlyArray<number>, edges: ReadonlyArray<[number, number]>): boolean => {
   const parent = new Map(nodes.map((k) => [k, k]))
@@ -725,9 +808,8 @@ export const completeness = (ctx: Context): V.Verdict | undefined => {
         }
       }
     }
-    const r = treePoints(ctx.d, D, (i, j) => [mix.hi[i]! - mix.lo[j]!, mix.lo[i]! - mix.hi[j]!], (v) => {
-      const inA = D.every((k) => D.every((q) => q === k || v[k]! + mix.hi[k]! >= v[q]! + mix.lo[q]! - 1e-12 * (1 + Math.abs(v[k]!) + Math.abs(v[q]!))))
-      if (!inA || modOne(ctx, v).inside) return false
+    const r = treePoints(ctx.d, D, (i, j) => distinct([mix.hi[i]! - mix.lo[j]!, mix.lo[i]! - mix.hi[j]!]), inA(mix), (v) => {
+      if (modOne(ctx, v).inside) return false
       found = unreached(ctx, mix, v, "with a continuous coordinate, p ∈ ri Δ is a subgradient only at one point modulo 𝟙, and those points fill A = {θ_k + hi_k ≥ θ_k″ + lo_k″, discrete k ≠ k″}; θ* is a vertex of A (each discrete coordinate's top atom level ties another's bottom one) outside Θ + span(𝟙) — beyond the paper")
       return true
     })
@@ -738,7 +820,7 @@ export const completeness = (ctx: Context): V.Verdict | undefined => {
       `Θ + span(𝟙) ≠ ℝ^${ctx.d}, yet it contains A = {θ : θ_k + hi_k ≥ θ_k″ + lo_k″ for discrete k ≠ k″} (the continuous coordinates recede both ways modulo 𝟙, and every vertex of A's bounded part is in it) — beyond the paper: p ∈ ri Δ is a subgradient at exactly one point modulo 𝟙, which lies in A, since there no coordinate loses surely`
     )
   }
-  const r = treePoints(ctx.d, D, (i, j) => mix.atoms[i]!.atoms.flatMap((a) => mix.atoms[j]!.atoms.map((b) => a - b)), (v) => {
+  const r = treePoints(ctx.d, D, (i, j) => distinct(mix.atoms[i]!.atoms.flatMap((a) => mix.atoms[j]!.atoms.map((b) => a - b))), inA(mix), (v) => {
     if (!connectedBy(D, activeTies(mix, v)) || modOne(ctx, v).inside) return false
     found = unreached(ctx, mix, v, "the noise is discrete, so M is polyhedral and the subdifferentials ∂M(v) at the vertices v of its kink complex (where the active ties join all coordinates) tile Δ; an interior point of ∂M(v) is a subgradient at v + span(𝟙) only, and this vertex lies outside Θ + span(𝟙) — beyond the paper")
     return true
