@@ -49,8 +49,8 @@ const enumerate = (coords: ReadonlyArray<Coord>, theta: ReadonlyArray<number>, s
       const m = Math.max(...disc.map((k, t) => levels[t]!))
       const tied = disc.filter((_, t) => levels[t] === m)
       const below = c < 0 ? 1 : Phi(m - theta[c]!)
-      for (const i of tied) p[i] += w * below * split(i, tied)
-      if (c >= 0) p[c] += w * (1 - below)
+      for (const i of tied) p[i] = p[i]! + w * below * split(i, tied)
+      if (c >= 0) p[c] = p[c]! + w * (1 - below)
       return
     }
     const k = disc[s]!
