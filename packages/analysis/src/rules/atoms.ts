@@ -459,49 +459,38 @@ export const identifiability = (ctx: Context): V.Verdict | undefined => {
 // Minimality with a continuous coordinate: a segment of Θ along which only dead coordinates move
 // ---------------------------------------------------------------------------------------------
 
-/** Rank of the rows `rows` of the column-major d × m matrix `W`, by Gaussian elimination. */
-const rankOf = (W: ReadonlyArray<Float64Array>, rows: ReadonlyArray<number>): number => {
+/**
+ * Gauss–Jordan elimination of the rows `rows` of the column-major d × m matrix `W` (partial
+ * pivoting): the reduced rows and the pivot columns, whose count is the rank.
+ */
+const reduce = (W: ReadonlyArray<Float64Array>, rows: ReadonlyArray<number>): { M: Array<Float64Array>; pivots: Array<number> } => {
   const m = W.length
   const M = rows.map((r) => Float64Array.from({ length: m }, (_, c) => W[c]![r]!))
-  let rank = 0
-  for (let c = 0; c < m && rank < M.length; c++) {
+  const pivots: Array<number> = []
+  for (let c = 0; c < m && pivots.length < M.length; c++) {
+    const top = pivots.length
     let piv = -1
     let best = 1e-9
-    for (let r = rank; r < M.length; r++) if (Math.abs(M[r]![c]!) > best) (best = Math.abs(M[r]![c]!), piv = r)
+    for (let r = top; r < M.length; r++) if (Math.abs(M[r]![c]!) > best) (best = Math.abs(M[r]![c]!), piv = r)
     if (piv < 0) continue
-    ;[M[rank], M[piv]] = [M[piv]!, M[rank]!]
+    ;[M[top], M[piv]] = [M[piv]!, M[top]!]
+    const p = M[top]![c]!
+    for (let q = 0; q < m; q++) M[top]![q] = M[top]![q]! / p
     for (let r = 0; r < M.length; r++) {
-      if (r === rank) continue
-      const f = M[r]![c]! / M[rank]![c]!
-      if (f !== 0) for (let q = 0; q < m; q++) M[r]![q] = M[r]![q]! - f * M[rank]![q]!
+      const f = r === top ? 0 : M[r]![c]!
+      if (f !== 0) for (let q = 0; q < m; q++) M[r]![q] = M[r]![q]! - f * M[top]![q]!
     }
-    rank++
+    pivots.push(c)
   }
-  return rank
+  return { M, pivots }
 }
+
+const rankOf = (W: ReadonlyArray<Float64Array>, rows: ReadonlyArray<number>): number => reduce(W, rows).pivots.length
 
 /** A vector x with `W_rows x = 0` and `W x ≠ 0` (W column-major), or undefined. */
 const kernelVector = (W: ReadonlyArray<Float64Array>, rows: ReadonlyArray<number>): Float64Array | undefined => {
   const m = W.length
-  const M = rows.map((r) => Float64Array.from({ length: m }, (_, c) => W[c]![r]!))
-  const pivots: Array<number> = []
-  let rank = 0
-  for (let c = 0; c < m && rank < M.length; c++) {
-    let piv = -1
-    let best = 1e-9
-    for (let r = rank; r < M.length; r++) if (Math.abs(M[r]![c]!) > best) (best = Math.abs(M[r]![c]!), piv = r)
-    if (piv < 0) continue
-    ;[M[rank], M[piv]] = [M[piv]!, M[rank]!]
-    const p = M[rank]![c]!
-    for (let q = 0; q < m; q++) M[rank]![q] = M[rank]![q]! / p
-    for (let r = 0; r < M.length; r++) {
-      if (r === rank) continue
-      const f = M[r]![c]!
-      if (f !== 0) for (let q = 0; q < m; q++) M[r]![q] = M[r]![q]! - f * M[rank]![q]!
-    }
-    pivots.push(c)
-    rank++
-  }
+  const { M, pivots } = reduce(W, rows)
   const d = W[0]!.length
   for (let free = 0; free < m; free++) {
     if (pivots.includes(free)) continue
@@ -607,16 +596,15 @@ export const minimality = (ctx: Context): V.Verdict | undefined => {
       if (++lps > MAX_LPS) {
         return V.undecided(REF, `deciding whether Θ has a segment moving only surely-losing coordinates needs more than ${MAX_LPS} LPs (one per choice of dominating coordinates); open here`)
       }
-      const rows: Array<LpRow> = [...base]
-      S.forEach((k, s) => rows.push({ idx: [doms[s]!, k, d], val: [1, -1, -1], lo: mix.hi[k]! - mix.lo[doms[s]!]!, hi: Infinity }))
-      const res = solveLp({
-        numCols: d + 1,
-        cost: Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 1 : 0)),
-        colLower: Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 0 : -Infinity)),
-        colUpper: Float64Array.from({ length: d + 1 }, (_, j) => (j === d ? 1 : Infinity)),
-        rows,
-        maximize: true
-      })
+      // Column d is the common margin m ∈ [0, 1] by which each k ∈ S lies below its dominator.
+      const margins = S.map((k, s) => ({ idx: [doms[s]!, k, d], val: [1, -1, -1], lo: mix.hi[k]! - mix.lo[doms[s]!]!, hi: Infinity }))
+      const lower = new Float64Array(d + 1).fill(-Infinity)
+      const upper = new Float64Array(d + 1).fill(Infinity)
+      lower[d] = 0
+      upper[d] = 1
+      const objective = new Float64Array(d + 1)
+      objective[d] = 1
+      const res = solveLp({ numCols: d + 1, cost: objective, colLower: lower, colUpper: upper, rows: [...base, ...margins], maximize: true })
       if (res.status !== "optimal" || !(res.x[d]! > 1e-7)) continue
       const w = deadPair(ctx, mix, W, hull.point, res.x.slice(0, d), S, doms)
       if (w !== undefined) return w
