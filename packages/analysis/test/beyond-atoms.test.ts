@@ -12,7 +12,7 @@
 import { Space } from "@perturb/core"
 import { type Law, Noise, type NoiseLike } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
-import { analyze, renderText, type Witness } from "../src/index.js"
+import { analyze, renderText, toJSON, type Witness } from "../src/index.js"
 
 // ---------------------------------------------------------------------------------------------
 // An independent enumerator: coordinates are atom lists or one standard Normal
@@ -158,7 +158,10 @@ describe("the issue's example: γ = ({0,1}, {0,1}, N(0,1)) on pinned d = 3", () 
     // ∂M(0) is a segment (ties to 0 or to 1), its ends P_{(0,1)} and P_{(1,0)}.
     const vs = checkKink(space, coords, r.identifiable.witness)
     expect(vs.length).toBe(2)
-    expect(renderText(analyze(space, noiseOf(coords), { model: "argmax" }))).toContain("∂M(θ) is the segment [")
+    const report = analyze(space, noiseOf(coords), { model: "argmax" })
+    expect(renderText(report)).toContain("∂M(θ) is the segment [")
+    const json = toJSON(report).argmax!.identifiable.witness
+    expect(json?._tag === "Kink" ? json.subdifferential?.length : undefined).toBe(2)
   })
 
   it("Perturb-Softmax: complete, minimal, identifiable (smooth for τ > 0; no translation pair)", () => {

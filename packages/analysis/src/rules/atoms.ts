@@ -18,6 +18,11 @@
  *   With a continuous coordinate, G(θ) is one component plus the dead coordinates as singletons.
  * - Two points share a subgradient iff `M` is affine on the segment between them (and then every
  *   point inside it has the same `∂M`): so minimality ⇔ no segment of Θ on which `M` is affine.
+ *
+ * math.md §3 says "∂M is piecewise constant between the finitely many kink hyperplanes
+ * θ_i − θ_j = a − a′". That holds for all-discrete noise only: with a density in some coordinate P
+ * moves continuously between the kinks; and the kinks are not whole hyperplanes but their active
+ * parts, for pairs of coordinates that both have atoms.
  */
 import { Numeric } from "@perturb/noise"
 import { Polyhedral, Space } from "@perturb/core"
