@@ -191,6 +191,12 @@ describe("Prop 5.5 and its generalisation", () => {
     for (const t of [1.5, 2, 3.7]) expect(vertices(coords, [0, 0, t]).length).toBe(1)
     // Minimality fails (all-discrete: P is constant between kinks along θ₂); P = e₂ throughout.
     checkPair(space, coords, r.minimal.witness)
+    // Completeness fails: the kink complex's vertices have spread ≤ 1 (see the d = 4 case below),
+    // but Θ + span(𝟙) = {θ₀ = θ₁, θ₂ − θ₀ ≥ 1.5} holds only points of spread ≥ 1.5.
+    expect(r.complete.verdict).toBe("fails")
+    const w = checkOutside(r.complete.witness, [[0, 0, 1.5], [0, 0, 100]])
+    expect(Math.max(...w.thetaStar) - Math.min(...w.thetaStar)).toBeLessThanOrEqual(1)
+    close(w.p!, enumerate(coords, w.thetaStar, uniformSplit), 1e-15)
   })
 
   it("Θ strictly between two kinks: pinned θ₁ ∈ [0.25, 0.75] (d = 2) is identifiable, incomplete", () => {
@@ -299,6 +305,20 @@ describe("mixtures: atoms in some coordinates, a Normal in another", () => {
     const p = checkPair(space, coords, r.minimal.witness)
     expect(p.some((x) => x === 0)).toBe(true)
     expect(checkKink(space, coords, r.identifiable.witness).length).toBe(2)
+  })
+
+  it("d = 5, ({0,1}×4, N) on boxes: not minimal in pinned ∩ [−2, 2]⁵, minimal in pinned ∩ [−0.4, 0.4]⁵", () => {
+    // In [−2, 2]⁵ the difference θ_q − θ_k reaches 4 > hi_k − lo_q = 1: coordinate k can lose
+    // surely, and the box lets it move alone (L + span(𝟙) = ℝ⁵). In [−0.4, 0.4]⁵, |θ_q − θ_k| ≤ 0.8 < 1
+    // for discrete k, q (θ₀ = 0): no coordinate ever loses surely, so M is strictly convex on Θ.
+    const coords = [bin, bin, bin, bin, "normal"] as const
+    const wide = Space.intersect(Space.pinned(5), Space.box(-2, 2, 5))
+    const r = argmax(wide, coords)
+    expect(r.minimal.verdict).toBe("fails")
+    const p = checkPair(wide, coords, r.minimal.witness)
+    expect(p.some((x) => x === 0)).toBe(true)
+    const narrow = Space.intersect(Space.pinned(5), Space.box(-0.4, 0.4, 5))
+    expect(argmax(narrow, coords).minimal.verdict).toBe("holds")
   })
 
   it("one discrete coordinate beside Normals: minimal where Θ has no translation pair", () => {

@@ -571,10 +571,8 @@ export const minimality = (ctx: Context): V.Verdict | undefined => {
   if (K.length === 0) {
     return V.holds(REF, `no discrete coordinate can lose surely anywhere in Θ (max over Θ of θ_q − θ_k ≤ hi_k − lo_q for every pair, ${lps} LPs), so M is strictly convex on Θ ${connected}; with Θ translation-free, P is one-to-one`)
   }
-  // The subsets of the coordinates that can lose surely, and the dense linear algebra, grow fast;
-  // past these sizes the search is not run rather than run for minutes.
-  if ((!spans && K.length > MAX_SUBSET_COORDS) || d > MAX_DENSE_D) {
-    return V.undecided(REF, `coordinates ${K.slice(0, 6).join(", ")}${K.length > 6 ? ", …" : ""} can lose surely at points of Θ; whether Θ moves them alone modulo 𝟙 along a segment is an exact search over their ${K.length} subsets in d = ${d}, beyond this analysis's limits (${MAX_SUBSET_COORDS} coordinates, d ≤ ${MAX_DENSE_D}) — open here`)
+  if (d > MAX_DENSE_D) {
+    return V.undecided(REF, `coordinates ${K.slice(0, 6).join(", ")}${K.length > 6 ? ", …" : ""} can lose surely at points of Θ; whether Θ moves them alone modulo 𝟙 along a segment needs dense linear algebra in d = ${d}, beyond this analysis's limit (d ≤ ${MAX_DENSE_D}) — open here`)
   }
   let hull: Space.AffineHull
   try {
@@ -586,16 +584,20 @@ export const minimality = (ctx: Context): V.Verdict | undefined => {
   for (let c = 0; c < hull.k; c++) W.push(Float64Array.from({ length: d }, (_, i) => hull.basis[i * hull.k + c]!))
   W.push(new Float64Array(d).fill(1))
   const rankAll = spans ? d : rankOf(W, Array.from({ length: d }, (_, i) => i))
+  // With L + span(𝟙) = ℝ^d every single coordinate moves alone modulo 𝟙: larger sets add nothing.
+  const full = rankAll === d
+  if (!full && K.length > MAX_SUBSET_COORDS) {
+    return V.undecided(REF, `coordinates ${K.slice(0, 6).join(", ")}${K.length > 6 ? ", …" : ""} can lose surely at points of Θ; whether Θ moves a set of them alone modulo 𝟙 along a segment is a search over their ${K.length} subsets, beyond this analysis's limit (${MAX_SUBSET_COORDS} coordinates) — open here`)
+  }
   const good: Array<Array<number>> = []
   let blurred = false
   for (const S of subsets(K)) {
     if (good.some((g) => g.every((k) => S.includes(k)))) continue
-    // With Θ + span(𝟙) = ℝ^d every single coordinate moves alone modulo 𝟙: larger S add nothing.
-    if (spans && S.length > 1) break
+    if (full && S.length > 1) break
     // Not every discrete coordinate can lose surely at once: the one with the highest lowest level never does.
     if (S.length === D.length) continue
     const rest = Array.from({ length: d }, (_, i) => i).filter((i) => !S.includes(i))
-    if (!spans && rankOf(W, rest) === rankAll) continue
+    if (!full && rankOf(W, rest) === rankAll) continue
     good.push(S)
     for (const doms of products(S.map((k) => dominators.get(k)!))) {
       if (++lps > MAX_LPS) {
