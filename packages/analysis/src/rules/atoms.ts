@@ -29,7 +29,7 @@ import { Polyhedral, Space } from "@perturb/core"
 import * as V from "../Verdict.js"
 import { fmt, polytope, show } from "../internal/format.js"
 import { type LpRow, solveLp } from "../internal/lp.js"
-import { type Atoms, atomsOf, potentialByEnumeration, same } from "../internal/noise.js"
+import { type Atoms, atomsOf, oneSided, potentialByEnumeration, same } from "../internal/noise.js"
 import type { Context } from "./engine.js"
 import { outsideImage, vec } from "./premises.js"
 
@@ -352,9 +352,8 @@ export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how
   if (ties.length === 0) return undefined
   const [i, j] = ties[0]!
   const vertices = subdifferentialVertices(ctx, mix, theta)
-  const lows = vertices?.map((p) => p[j]!) ?? []
-  const left = vertices === undefined ? NaN : Math.min(...lows)
-  const right = vertices === undefined ? NaN : Math.max(...lows)
+  // Danskin: along e_j, right = Pr[j is a maximiser], left = Pr[j is the only one].
+  const { left, right } = oneSided(theta, ctx.noise.laws, j)
   const potential = potentialByEnumeration(theta, ctx.noise.laws)
   const shape = vertices === undefined ? "a polytope (more than 6 coordinates tie; vertices not listed)" : polytope(vertices)
   return V.fails(
@@ -364,8 +363,8 @@ export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how
       _tag: "Kink",
       theta: vec(theta),
       coordinate: j,
-      left: Number.isNaN(left) ? 0 : left,
-      right: Number.isNaN(right) ? 0 : right,
+      left,
+      right,
       ...(potential === undefined ? {} : { potential }),
       ...(vertices === undefined ? {} : { subdifferential: vertices.map((p) => vec(p)) })
     }
@@ -446,6 +445,7 @@ export const identifiability = (ctx: Context): V.Verdict | undefined => {
     const rows: Array<LpRow> = [...base, { idx: [i, j], val: [1, -1], lo: delta, hi: delta }]
     for (const k of D) if (k !== i && k !== j) rows.push({ idx: [k, i], val: [1, -1], lo: -Infinity, hi: a - mix.lo[k]! })
     const res = solveLp({ numCols: d, colLower: new Float64Array(d).fill(-Infinity), colUpper: new Float64Array(d).fill(Infinity), rows })
+    if (res.status === "failed") blurred ??= `HiGHS could not decide whether Θ meets the kink hyperplane θ_${i} − θ_${j} = ${fmt(delta)}; open here`
     if (res.status !== "optimal") continue
     const on = (x: ArrayLike<number>) => inside(ctx, x) && activeTies(mix, x).length > 0
     const theta = onlyPair(ctx, mix, nice(res.x, on), i, j, on)
@@ -612,6 +612,7 @@ export const minimality = (ctx: Context): V.Verdict | undefined => {
       const objective = new Float64Array(d + 1)
       objective[d] = 1
       const res = solveLp({ numCols: d + 1, cost: objective, colLower: lower, colUpper: upper, rows: [...base, ...margins], maximize: true })
+      if (res.status === "failed") blurred = true
       if (res.status !== "optimal" || !(res.x[d]! > 1e-7)) continue
       const w = deadPair(ctx, mix, W, hull.point, res.x.slice(0, d), S, doms)
       if (w !== undefined) return w
