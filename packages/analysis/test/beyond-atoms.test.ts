@@ -333,3 +333,19 @@ describe("mixtures: atoms in some coordinates, a Normal in another", () => {
     expect(r.complete.witness?._tag).toBe("OutsideImage")
   })
 })
+
+describe("limits", () => {
+  it("past the enumeration limits the verdict is undecided, saying what is open", () => {
+    // d = 15: 14 discrete coordinates and a Normal, on {θ₀ = 0, θ₀ = θ₁} ∩ [−2, 2]¹⁵. Every discrete
+    // coordinate but the pair can lose surely (|θ_q − θ_k| reaches 2 > 1), and Θ's directions span
+    // only a hyperplane modulo 𝟙, so the exact search runs over subsets of 14 coordinates: past the
+    // limit of 12, analyze must not guess.
+    const d = 15
+    const C = [Array.from({ length: d }, (_, k) => (k === 0 ? 1 : 0)), Array.from({ length: d }, (_, k) => (k === 0 ? 1 : k === 1 ? -1 : 0))]
+    const space = Space.intersect(Space.affine({ C, e: [0, 0] }), Space.box(-2, 2, d))
+    const noise = Noise.independent(Array.from({ length: d }, (_, k) => (k === d - 1 ? Noise.normal() : lawOf(bin))))
+    const v = analyze(space, noise, { model: "argmax" }).argmax!.minimal
+    expect(v.verdict).toBe("undecided")
+    expect(v.reasons.some((r) => r.text.includes("open here") && r.text.includes("subsets"))).toBe(true)
+  })
+})
