@@ -6,9 +6,9 @@
 import { Space } from "@perturb/core"
 import * as V from "../Verdict.js"
 import { fmt, polytope, show } from "../internal/format.js"
-import { activeTie, atomsOf, oneSided, potentialByEnumeration, supportRange } from "../internal/noise.js"
+import { activeTie, atomsOf, supportRange } from "../internal/noise.js"
 import { lineThrough, outgrowDirection, pointOf, saturatedPair } from "../internal/space.js"
-import { mixtureOf, onlyPair, subdifferentialVertices } from "./atoms.js"
+import { kinkWitness, mixtureOf, onlyPair, subdifferentialVertices } from "./atoms.js"
 import type { Context } from "./engine.js"
 import { vec } from "./premises.js"
 
@@ -127,21 +127,12 @@ export const findKink = (ctx: Context): V.Verdict | undefined => {
       : Float64Array.from(onlyPair(ctx, mix, Array.from(at), first.i, first.j, (x) => Space.contains(ctx.space, x, 1e-12) && activeTie(x, laws) !== undefined))
     const tie = activeTie(theta, laws)!
     const j = tie.j
-    const { left, right } = oneSided(theta, laws, j)
-    const potential = potentialByEnumeration(theta, laws)
     const vertices = mix === undefined ? undefined : subdifferentialVertices(ctx, mix, theta)
+    const w = kinkWitness(ctx, theta, j, vertices)
     return V.fails(
       "Proposition 5.5",
-      `at θ = ${show(theta)} coordinates ${tie.i} and ${j} tie at the maximum with positive probability: M has left derivative ${fmt(left)} and right derivative ${fmt(right)} along e_${j}, so ∂M(θ) holds every vector whose entry ${j} lies in [${fmt(left)}, ${fmt(right)}]${vertices === undefined ? "" : `: ∂M(θ) is ${polytope(vertices)}`}`,
-      {
-        _tag: "Kink",
-        theta: vec(theta),
-        coordinate: j,
-        left,
-        right,
-        ...(potential === undefined ? {} : { potential }),
-        ...(vertices === undefined ? {} : { subdifferential: vertices.map((p) => vec(p)) })
-      }
+      `at θ = ${show(theta)} coordinates ${tie.i} and ${j} tie at the maximum with positive probability: M has left derivative ${fmt(w.left)} and right derivative ${fmt(w.right)} along e_${j}, so ∂M(θ) holds every vector whose entry ${j} lies in [${fmt(w.left)}, ${fmt(w.right)}]${vertices === undefined ? "" : `: ∂M(θ) is ${polytope(vertices)}`}`,
+      w
     )
   }
   const atPoint = tryAt(found.point)

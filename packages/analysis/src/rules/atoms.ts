@@ -346,28 +346,41 @@ const nice = (theta: ArrayLike<number>, ok: (x: Array<number>) => boolean): Arra
 // Identifiability: does Θ meet the active part of a kink hyperplane?
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The `Kink` witness at θ along `e_j`: Danskin's one-sided derivatives (right = Pr[j is a maximiser],
+ * left = Pr[j is the only one]), M where the atoms can be enumerated, and ∂M's vertices when known.
+ */
+export const kinkWitness = (
+  ctx: Context,
+  theta: ArrayLike<number>,
+  j: number,
+  vertices: ReadonlyArray<ReadonlyArray<number>> | undefined
+): Extract<V.Witness, { _tag: "Kink" }> => {
+  const laws = ctx.noise.laws
+  const { left, right } = oneSided(theta, laws, j)
+  const potential = potentialByEnumeration(theta, laws)
+  return {
+    _tag: "Kink",
+    theta: vec(theta),
+    coordinate: j,
+    left,
+    right,
+    ...(potential === undefined ? {} : { potential }),
+    ...(vertices === undefined ? {} : { subdifferential: vertices.map((p) => vec(p)) })
+  }
+}
+
 /** The kink witness at θ, with ∂M(θ) as the polytope of its vertices. */
 export const kinkAt = (ctx: Context, mix: Mixture, theta: ArrayLike<number>, how: string): V.Verdict | undefined => {
   const ties = activeTies(mix, theta)
   if (ties.length === 0) return undefined
   const [i, j] = ties[0]!
   const vertices = subdifferentialVertices(ctx, mix, theta)
-  // Danskin: along e_j, right = Pr[j is a maximiser], left = Pr[j is the only one].
-  const { left, right } = oneSided(theta, ctx.noise.laws, j)
-  const potential = potentialByEnumeration(theta, ctx.noise.laws)
   const shape = vertices === undefined ? "a polytope (more than 6 coordinates tie; vertices not listed)" : polytope(vertices)
   return V.fails(
     REF,
     `${how}: at θ = ${show(theta)} coordinates ${i} and ${j} tie at the maximum with positive probability (θ_${i} + a = θ_${j} + b for atoms a, b, every other coordinate below with positive probability), so max(θ+γ) is not differentiable there with positive probability and ∂M(θ) = E conv{e_i : i ∈ argmax(θ+γ)} is ${shape}, not one vector — beyond the paper (Prop 5.5 generalised)`,
-    {
-      _tag: "Kink",
-      theta: vec(theta),
-      coordinate: j,
-      left,
-      right,
-      ...(potential === undefined ? {} : { potential }),
-      ...(vertices === undefined ? {} : { subdifferential: vertices.map((p) => vec(p)) })
-    }
+    kinkWitness(ctx, theta, j, vertices)
   )
 }
 
