@@ -9,7 +9,7 @@
 import type { Properties, Report } from "./Analyze.js"
 import type { Evidence, Reason, Value, Verdict, Witness } from "./Verdict.js"
 import { checkReport } from "./internal/checks.js"
-import { fmt, show } from "./internal/format.js"
+import { fmt, polytope, show } from "./internal/format.js"
 
 /**
  * @since 0.1.0
@@ -101,7 +101,7 @@ const witnessText = (w: Witness): string => {
     case "OutsideImage":
       return `P(θ*) for θ* = ${vec(w.thetaStar)}${w.p === undefined ? "" : ` = ${vec(w.p)}`} is reached by no θ ∈ Θ (a·θ* = ${num(w.value)} > ${num(w.bound)} ≥ a·θ on Θ, a = ${vec(w.normal)})`
     case "Kink":
-      return `at θ = ${vec(w.theta)}${w.potential === undefined ? "" : ` (M = ${num(w.potential)})`}: ∂M/∂θ_${w.coordinate} from the left ${num(w.left)}, from the right ${num(w.right)}`
+      return `at θ = ${vec(w.theta)}${w.potential === undefined ? "" : ` (M = ${num(w.potential)})`}: ∂M/∂θ_${w.coordinate} from the left ${num(w.left)}, from the right ${num(w.right)}${w.subdifferential === undefined ? "" : `; ∂M(θ) is ${polytope(w.subdifferential)}`}`
   }
 }
 

@@ -48,7 +48,9 @@ export interface Reason {
  *   `constraints`), but `a·θ* > bound`: as `P` is one-to-one modulo 𝟙, `P(θ*)` is reached by no
  *   `θ ∈ Θ`; `p` is `P(θ*)` where a closed form gives it;
  * - `Kink`: at `θ ∈ Θ` the one-sided derivatives of `M` along `e_coordinate` differ (`left < right`),
- *   so `∂M(θ)` contains every vector whose `coordinate` entry lies in `[left, right]`.
+ *   so `∂M(θ)` contains every vector whose `coordinate` entry lies in `[left, right]`; where the noise
+ *   is known exactly, `subdifferential` lists the vertices of `∂M(θ)` (two: a segment), each `P(θ)`
+ *   with ties broken by one priority order of the tied coordinates.
  *
  * @since 0.1.0
  * @category models
@@ -94,6 +96,7 @@ export type Witness =
     readonly left: number
     readonly right: number
     readonly potential?: number
+    readonly subdifferential?: ReadonlyArray<ReadonlyArray<number>>
   }
 
 /**

@@ -144,7 +144,8 @@ describe("math.md §3 table", () => {
     const r = run(space, noise)
     expect(r.argmax!.identifiable.verdict).toBe("fails")
     const w = r.argmax!.identifiable.witness
-    expect(w).toStrictEqual({ _tag: "Kink", theta: [0, 0], coordinate: 1, left: 0.25, right: 0.75, potential: 0.75 })
+    // ∂M(0) is the segment between P with ties to coordinate 0 and P with ties to coordinate 1 (#13).
+    expect(w).toStrictEqual({ _tag: "Kink", theta: [0, 0], coordinate: 1, left: 0.25, right: 0.75, potential: 0.75, subdifferential: [[0.75, 0.25], [0.25, 0.75]] })
     // One-sided difference quotients of the exact potential (float32) agree with the witness.
     const h = 1e-2
     const m0 = potential(space, noise, [0, 0])

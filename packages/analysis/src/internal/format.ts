@@ -22,6 +22,18 @@ export const show = (x: ArrayLike<number>, max = 6): string => {
 }
 
 /**
+ * A subdifferential from its vertices: one vector, the segment `[x, y]`, or `conv{…}` of more —
+ * so a witness on a tie never shows ∂M as a single vector.
+ */
+export const polytope = (vertices: ReadonlyArray<ArrayLike<number>>, max = 6): string => {
+  const vs = vertices.map((v) => show(v, 8))
+  if (vs.length === 1) return `the single vector ${vs[0]}`
+  if (vs.length === 2) return `the segment [${vs[0]}, ${vs[1]}]`
+  const head = vs.slice(0, max).join(", ")
+  return `the polytope conv{${head}${vs.length > max ? `, … ${vs.length - max} more vertices` : ""}} (${vs.length} vertices)`
+}
+
+/**
  * A number in numeric evidence: 3 significant digits, exponent notation outside [1e-3, 1e5) —
  * residuals and eigenvalues span many orders of magnitude.
  */

@@ -3,10 +3,12 @@
  * discrete noise's piecewise-constant `P` (Prop 5.5), two points where bounded noise saturates
  * (Prop 5.4), and a kink of `M` where two coordinates tie with positive probability (Prop 5.5).
  */
+import { Space } from "@perturb/core"
 import * as V from "../Verdict.js"
-import { fmt, show } from "../internal/format.js"
-import { activeTie, atomsOf, oneSided, potentialByEnumeration, supportRange } from "../internal/noise.js"
+import { fmt, polytope, show } from "../internal/format.js"
+import { activeTie, atomsOf, supportRange } from "../internal/noise.js"
 import { lineThrough, outgrowDirection, pointOf, saturatedPair } from "../internal/space.js"
+import { kinkWitness, mixtureOf, onlyPair, subdifferentialVertices } from "./atoms.js"
 import type { Context } from "./engine.js"
 import { vec } from "./premises.js"
 
@@ -114,16 +116,23 @@ export const findKink = (ctx: Context): V.Verdict | undefined => {
   } catch {
     return undefined
   }
-  const tryAt = (theta: Float64Array): V.Verdict | undefined => {
-    const tie = activeTie(theta, laws)
-    if (tie === undefined) return undefined
+  const mix = mixtureOf(ctx)
+  const tryAt = (at: Float64Array): V.Verdict | undefined => {
+    const first = activeTie(at, laws)
+    if (first === undefined) return undefined
+    // Where more than two coordinates tie, a nearby point of Θ on the same hyperplane where only
+    // this pair ties shows ∂M as a segment.
+    const theta = mix === undefined
+      ? at
+      : Float64Array.from(onlyPair(ctx, mix, Array.from(at), first.i, first.j, (x) => Space.contains(ctx.space, x, 1e-12) && activeTie(x, laws) !== undefined))
+    const tie = activeTie(theta, laws)!
     const j = tie.j
-    const { left, right } = oneSided(theta, laws, j)
-    const potential = potentialByEnumeration(theta, laws)
+    const vertices = mix === undefined ? undefined : subdifferentialVertices(ctx, mix, theta)
+    const w = kinkWitness(ctx, theta, j, vertices)
     return V.fails(
       "Proposition 5.5",
-      `at θ = ${show(theta)} coordinates ${tie.i} and ${j} tie at the maximum with positive probability: M has left derivative ${fmt(left)} and right derivative ${fmt(right)} along e_${j}, so ∂M(θ) holds every vector whose entry ${j} lies in [${fmt(left)}, ${fmt(right)}]`,
-      { _tag: "Kink", theta: vec(theta), coordinate: j, left, right, ...(potential === undefined ? {} : { potential }) }
+      `at θ = ${show(theta)} coordinates ${tie.i} and ${j} tie at the maximum with positive probability: M has left derivative ${fmt(w.left)} and right derivative ${fmt(w.right)} along e_${j}, so ∂M(θ) holds every vector whose entry ${j} lies in [${fmt(w.left)}, ${fmt(w.right)}]${vertices === undefined ? "" : `: ∂M(θ) is ${polytope(vertices)}`}`,
+      w
     )
   }
   const atPoint = tryAt(found.point)

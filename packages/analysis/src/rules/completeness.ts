@@ -4,6 +4,7 @@
  * one-to-one modulo 𝟙 (Thm 4.3, Thm 5.3) or symmetric in two coordinates Θ forces equal.
  */
 import * as V from "../Verdict.js"
+import * as Atoms from "./atoms.js"
 import type { Context, Rules } from "./engine.js"
 import { after, decide, lawText, outsideImage, softmaxOf, spaceSpans, symmetricTarget, theorem71 } from "./premises.js"
 import { BEYOND, coversRegion } from "./support.js"
@@ -110,6 +111,15 @@ export const argmax: Rules = [
       if (space.verdict === "holds") return undefined
       const v = coversRegion(ctx)
       return v === undefined ? undefined : after(space, v)
+    }
+  },
+  // Class 4 of #13, atoms and mixtures: the subgradients' parameters against Θ + span(𝟙).
+  {
+    id: "atoms-subgradients",
+    cites: ["Theorem 5.1", Atoms.REF],
+    applies: (ctx) => {
+      const v = Atoms.completeness(ctx)
+      return v === undefined ? undefined : after(spaceSpans(ctx, "Theorem 5.1"), v)
     }
   },
   {

@@ -6,6 +6,7 @@
 import * as V from "../Verdict.js"
 import { atomsOf } from "../internal/noise.js"
 import { findKink, singlePoint } from "./argmaxWitnesses.js"
+import * as Atoms from "./atoms.js"
 import type { Rules } from "./engine.js"
 
 export const softmax: Rules = [
@@ -41,6 +42,8 @@ export const argmax: Rules = [
         : undefined
   },
   { id: "kink", cites: ["Proposition 5.5"], applies: findKink },
+  // Class 4 of #13, atoms and mixtures: whether Θ meets an active kink hyperplane, exactly.
+  { id: "atoms-kink-hyperplanes", cites: [Atoms.REF], applies: Atoms.identifiability },
   {
     id: "single-point",
     cites: ["Proposition 5.5"],

@@ -6,6 +6,7 @@
 import * as V from "../Verdict.js"
 import { atomsOf } from "../internal/noise.js"
 import { constantPair, saturation, singlePoint } from "./argmaxWitnesses.js"
+import * as Atoms from "./atoms.js"
 import type { Context, Rules } from "./engine.js"
 import { decide, lawText, theorem71, translationFree } from "./premises.js"
 import { BEYOND, sharedProbabilities } from "./support.js"
@@ -81,6 +82,15 @@ export const argmax: Rules = [
     id: "single-point",
     cites: ["Theorem 5.3", "Definition (§3.1)"],
     applies: (ctx) => translationFreeThen(ctx, () => (singlePoint(ctx) ? [V.holds("Definition (§3.1)", "Θ is a single point, so P is trivially one-to-one on it")] : undefined))
+  },
+  // Class 4 of #13, atoms and mixtures: a segment of Θ moving only coordinates that lose surely.
+  {
+    id: "atoms-dead-coordinates",
+    cites: ["Theorem 5.3", Atoms.REF],
+    applies: (ctx) => translationFreeThen(ctx, () => {
+      const v = Atoms.minimality(ctx)
+      return v === undefined ? undefined : [v]
+    })
   },
   {
     id: "constant-pair",
