@@ -8,7 +8,7 @@ import * as V from "../Verdict.js"
 import { fmt, polytope, show } from "../internal/format.js"
 import { activeTie, atomsOf, supportRange } from "../internal/noise.js"
 import { lineThrough, outgrowDirection, pointOf, saturatedPair } from "../internal/space.js"
-import { kinkWitness, mixtureOf, onlyPair, subdifferentialVertices } from "./atoms.js"
+import { kinkWitness, mixtureOf, onlyPair, subdifferentialVertices } from "./atoms/index.js"
 import type { Context } from "./engine.js"
 import { vec } from "./premises.js"
 

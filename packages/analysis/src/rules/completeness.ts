@@ -4,10 +4,10 @@
  * one-to-one modulo 𝟙 (Thm 4.3, Thm 5.3) or symmetric in two coordinates Θ forces equal.
  */
 import * as V from "../Verdict.js"
-import * as Atoms from "./atoms.js"
+import * as Atoms from "./atoms/index.js"
 import type { Context, Rules } from "./engine.js"
 import { after, decide, lawText, outsideImage, softmaxOf, spaceSpans, symmetricTarget, theorem71 } from "./premises.js"
-import { BEYOND, coversRegion } from "./support.js"
+import { BEYOND, coversRegion } from "./support/index.js"
 
 const finiteMean = (ctx: Context, ref: string): V.Verdict => {
   const bad = ctx.noise.laws.findIndex((l) => !l.traits.finiteMean)

@@ -6,7 +6,7 @@
 import * as V from "../Verdict.js"
 import { atomsOf } from "../internal/noise.js"
 import { findKink, singlePoint } from "./argmaxWitnesses.js"
-import * as Atoms from "./atoms.js"
+import * as Atoms from "./atoms/index.js"
 import type { Rules } from "./engine.js"
 
 export const softmax: Rules = [

@@ -6,10 +6,10 @@
 import * as V from "../Verdict.js"
 import { atomsOf } from "../internal/noise.js"
 import { constantPair, saturation, singlePoint } from "./argmaxWitnesses.js"
-import * as Atoms from "./atoms.js"
+import * as Atoms from "./atoms/index.js"
 import type { Context, Rules } from "./engine.js"
 import { decide, lawText, theorem71, translationFree } from "./premises.js"
-import { BEYOND, sharedProbabilities } from "./support.js"
+import { BEYOND, sharedProbabilities } from "./support/index.js"
 
 const softmaxTranslation = (ctx: Context): V.Verdict => translationFree(ctx, "Theorem 4.3", "F(θ + c𝟙) = F(θ) + c")
 const argmaxTranslation = (ctx: Context): V.Verdict => translationFree(ctx, "Theorem 5.3", "M(θ + c𝟙) = M(θ) + c")
