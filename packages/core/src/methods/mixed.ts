@@ -227,7 +227,10 @@ export const argmaxMixed = (theta: Float64Array, laws: ReadonlyArray<Law>): Argm
   enumerate(theta, sp, (w, m, tied, nt) => {
     byM.set(m, (byM.get(m) ?? 0) + w)
     const share = (w * Math.exp(logHAt(m))) / nt
-    for (let k = 0; k < nt; k++) probs[sp.D[tied[k]!]!] += share
+    for (let k = 0; k < nt; k++) {
+      const i = sp.D[tied[k]!]!
+      probs[i] = probs[i]! + share
+    }
   })
   const { ms, ws } = distinctMaxima(byM)
   const withM = cp.finiteMean
@@ -323,10 +326,14 @@ export const argmaxMixedJvp = (theta: Float64Array, laws: ReadonlyArray<Law>, v:
       const lb = logBeta(node, r)
       if (lb === -Infinity) continue
       const b = Math.exp(lb)
-      out[sp.C[r]!] += w * (vc[r]! - vT) * b
+      const i = sp.C[r]!
+      out[i] = out[i]! + w * (vc[r]! - vT) * b
       toT += (vT - vc[r]!) * b
     }
-    for (let k = 0; k < nt; k++) out[sp.D[tied[k]!]!] += (w * toT) / nt
+    for (let k = 0; k < nt; k++) {
+      const i = sp.D[tied[k]!]!
+      out[i] = out[i]! + (w * toT) / nt
+    }
   })
   let vmax = 0
   for (let r = 0; r < nc; r++) vmax = Math.max(vmax, Math.abs(vc[r]!))
@@ -355,7 +362,10 @@ export const argmaxMixedJvp = (theta: Float64Array, laws: ReadonlyArray<Law>, v:
   }
   const invTol = new Float64Array(nc).fill(1 / (DEFAULT_TOL * vmax))
   const res = weightedTails(cp, ms, ws, nc, f, invTol)
-  for (let r = 0; r < nc; r++) out[sp.C[r]!] += res.values[r]!
+  for (let r = 0; r < nc; r++) {
+    const i = sp.C[r]!
+    out[i] = out[i]! + res.values[r]!
+  }
   return out
 }
 
