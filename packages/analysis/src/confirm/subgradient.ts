@@ -120,6 +120,10 @@ export const fitSubgradient = (
         for (let i = 0; i < d; i++) s += target.p[i]! * th[i]!
         return s - est.potential([th])[0]!
       }
+      if (!Number.isFinite(g(new Float64Array(k)))) {
+        // M = E max(θ + γ) is infinite without a finite mean (Cauchy coordinates): no objective.
+        throw new Error("M(θ) = E max(θ + γ) is infinite for this noise (a law without a finite mean), so ⟨p, θ⟩ − M(θ) cannot be maximised")
+      }
       const u = k === 0 ? new Float64Array(0) : yield* ascend(g, new Float64Array(k), 4, tick.pace)
       yield* tick.pace
       const theta = est.theta([u])[0]!
