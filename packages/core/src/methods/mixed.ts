@@ -22,7 +22,8 @@
  * kinks along v and J v does not exist: `jvpRefusal` says so, as the discrete method does.
  */
 import type { Law } from "@perturb/noise"
-import { InvalidArgument, NotUnique } from "../Errors.js"
+import { InvalidArgument } from "../Errors.js"
+import { discreteMethod, enumerate as enumerateAtoms } from "./discrete.js"
 import type { ExactMethod } from "./method.js"
 import { type ArgmaxResult, checkTheta, checkVector } from "./shared.js"
 import { integrate } from "./independent/quadrature.js"
@@ -71,34 +72,8 @@ const splitLaws = (theta: Float64Array, laws: ReadonlyArray<Law>): Split => {
 }
 
 /** Visits every atom combination of D with weight > 0: its maximum m and tied set (indices into D). */
-const enumerate = (theta: Float64Array, sp: Split, visit: (w: number, m: number, tied: Int32Array, nTied: number) => void): void => {
-  const nd = sp.D.length
-  const idx = new Int32Array(nd)
-  const tied = new Int32Array(nd)
-  for (;;) {
-    let w = 1
-    let mx = -Infinity
-    let nt = 0
-    for (let r = 0; r < nd; r++) {
-      w *= sp.weights[r]![idx[r]!]!
-      const v = theta[sp.D[r]!]! + sp.atoms[r]![idx[r]!]!
-      if (v > mx) {
-        mx = v
-        nt = 0
-        tied[nt++] = r
-      } else if (v === mx) tied[nt++] = r
-    }
-    if (w > 0) visit(w, mx, tied, nt)
-    let r = 0
-    while (r < nd) {
-      idx[r]!++
-      if (idx[r]! < sp.atoms[r]!.length) break
-      idx[r] = 0
-      r++
-    }
-    if (r === nd) return
-  }
-}
+const enumerate = (theta: Float64Array, sp: Split, visit: (w: number, m: number, tied: Int32Array, nTied: number) => void): void =>
+  enumerateAtoms(Float64Array.from(sp.D, (j) => theta[j]!), sp, visit)
 
 /** The continuous coordinates' laws and θ, with the independent method's range and panels for them. */
 interface Continuous {
@@ -370,22 +345,14 @@ export const argmaxMixedJvp = (theta: Float64Array, laws: ReadonlyArray<Law>, v:
 }
 
 /**
- * The exact method of independent mixed noise. Its P is not one-to-one modulo 𝟙 in general (the
- * atoms' coordinates move P only through H(m), which saturates), so identify has no oracle.
+ * The exact method of independent mixed noise: the discrete method's flags (exact, analytic, no
+ * lattice, no weights) and its identify refusal — the atoms make ∂M set-valued at kinks, and P is
+ * not one-to-one modulo 𝟙 in general — with the rows and J v above.
  */
 export const mixedMethod = (laws: ReadonlyArray<Law>): ExactMethod => ({
+  ...discreteMethod(laws),
   family: "mixed",
   row: (theta) => argmaxMixed(theta, laws),
   jvp: (theta, v) => argmaxMixedJvp(theta, laws, v),
-  jvpRefusal: (theta, v) => mixedJvpRefusal(theta, laws, v),
-  exactness: "exact",
-  jvpExactness: "exact",
-  gradient: "analytic",
-  lattice: false,
-  weights: false,
-  oracle: () =>
-    new NotUnique({
-      property: "identifiable",
-      reason: "noise with atoms makes ∂M set-valued at kinks (Prop 5.5); see analyze(space, noise)"
-    })
+  jvpRefusal: (theta, v) => mixedJvpRefusal(theta, laws, v)
 })
