@@ -7,6 +7,7 @@
  * central differences have truncation ~h²|P'''| ≈ 1e-8 and rounding ~1e-12/h).
  */
 import { readFileSync } from "node:fs"
+import * as tf from "@tensorflow/tfjs"
 import { type Law, Noise } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
 import { compile, exactJvp64, exactPotential64, exactProbs64, InvalidArgument, Model, Space } from "../src/index.js"
@@ -107,8 +108,53 @@ describe("mixed noise, hand-derived", () => {
     expect(cap.available && cap.accuracy).toBe("exact")
   })
 
-  it("refuses bad laws by name", () => {
-    expect(() => exactProbs64(modelOf([bit, Noise.normal()]), Float64Array.of(0, NaN))).toThrow(InvalidArgument)
+  it("compile(model).probs by `exact` matches exactProbs64, and tf.grad through it is vᵀJ", () => {
+    // A generic point (no tie of atoms): J exists there; J is symmetric, so vᵀJ = (J v)ᵀ.
+    const laws = [bit, Noise.normal(), Noise.discrete({ atoms: [-1, 0.5] }), Noise.gumbel()]
+    const model = modelOf(laws)
+    const k = compile(model)
+    const theta = Float64Array.of(0.2, -0.4, 0.9, 0.1)
+    const v = Float64Array.of(0.3, -1, 0.5, 0.2)
+    const want = exactProbs64(model, theta).probs
+    const got = tf.tidy(() => k.probs(tf.tensor1d(Float32Array.from(theta)), { method: "exact" }).probs.dataSync())
+    want.forEach((x, i) => expect(Math.abs(got[i]! - x)).toBeLessThan(1e-6))
+    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(k.probs(x, { method: "exact" }).probs, tf.tensor1d(Float32Array.from(v)))))(tf.tensor1d(Float32Array.from(theta))).dataSync())
+    const jv = exactJvp64(model, theta, v).jvp
+    jv.forEach((x, i) => expect(Math.abs(g[i]! - x)).toBeLessThan(1e-5))
+  })
+
+  it("∇M = P and J is symmetric at a generic point (central differences of exactPotential64)", () => {
+    // M is C¹ away from atom ties with mass; h = 1e-5 keeps every θ ± h e_j off the ties here.
+    const model = modelOf([bit, Noise.normal(), Noise.uniform(), Noise.discrete({ atoms: [0, 2] })])
+    const theta = Float64Array.of(0.1, 0.35, -0.2, -0.6)
+    const P = exactProbs64(model, theta).probs
+    const h = 1e-5
+    for (let j = 0; j < 4; j++) {
+      const up = exactPotential64(model, theta.map((x, i) => (i === j ? x + h : x))).potential[0]!
+      const down = exactPotential64(model, theta.map((x, i) => (i === j ? x - h : x))).potential[0]!
+      expect(Math.abs((up - down) / (2 * h) - P[j]!)).toBeLessThan(1e-6)
+    }
+    const u = Float64Array.of(1, -0.5, 0.25, 0.7)
+    const w = Float64Array.of(-0.3, 0.8, 0.1, -1)
+    const Ju = exactJvp64(model, theta, u).jvp
+    const Jw = exactJvp64(model, theta, w).jvp
+    const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, x, i) => s + x * b[i]!, 0)
+    expect(Math.abs(dot(w, Ju) - dot(u, Jw))).toBeLessThan(1e-9)
+  })
+
+  it("bad input: typed errors naming the argument", () => {
+    const named = (f: () => unknown): string | undefined => {
+      try {
+        f()
+      } catch (e) {
+        return e instanceof InvalidArgument ? e.argument : `not InvalidArgument: ${String(e)}`
+      }
+      return undefined
+    }
+    expect(named(() => exactProbs64(modelOf([bit, Noise.normal()]), Float64Array.of(0, NaN)))).toBe("theta[1]")
+    // 2^17 atom combinations exceed the enumeration's 1e5.
+    const many = [...Array.from({ length: 17 }, () => bit), Noise.normal()]
+    expect(named(() => exactProbs64(modelOf(many), new Float64Array(18)))).toBe("laws")
   })
 })
 
