@@ -1,5 +1,5 @@
 // How long confirm blocks the event loop, and the longest gap between progress reports, at d = 8
-// (issue 11). Run after a build: `npx tsc -b && node packages/analysis/scripts/confirm-lag.mjs 8`.
+// (issue 11; the mixed and saturated cases since issue 13). Run after a build: `npx tsc -b && node packages/analysis/scripts/confirm-lag.mjs 8`.
 // Before/after slicing lmIteration and the Jacobian (this machine, loaded): longest block 221/190/137 ms
 // → 99/80/56 ms; longest progress gap 346/413/300 ms → 284/269/268 ms (pinned normal, box gumbel, reals uniform).
 import { Space } from "@perturb/core"
@@ -10,7 +10,11 @@ const d = Number(process.argv[2] ?? 8)
 const cases = [
   ["pinned normal", analyze(Space.pinned(d), Noise.normal())],
   ["box gumbel", analyze(Space.box(-1, 1, d), Noise.gumbel())],
-  ["reals uniform", analyze(Space.reals(d), Noise.uniform())]
+  ["reals uniform", analyze(Space.reals(d), Noise.uniform())],
+  // Issue 13: atoms in half the coordinates (the exact mixed method, ∂M distances by LP), and a
+  // space whose θ(0) saturates uniform noise (θ₀ = 5: the start search runs first).
+  ["pinned mixed", analyze(Space.pinned(d), Noise.independent(Array.from({ length: d }, (_, i) => (i % 2 === 0 ? Noise.discrete({ atoms: [0, 1] }) : Noise.normal()))))],
+  ["saturated uniform", analyze(Space.affine({ C: [Array.from({ length: d }, (_, j) => (j === 0 ? 1 : 0))], e: [5] }), Noise.uniform())]
 ]
 for (const [name, report] of cases) {
   let last = performance.now(), maxGap = 0, lastProgress = performance.now(), maxProgressGap = 0

@@ -9,10 +9,13 @@
  * - **completeness** — targets `p` (Dirichlet(1) draws, near-vertex points, and for a failing
  *   verdict the witness's target and one pushed further out along its certificate) are fitted by
  *   `identify` where the space is affine, complete and minimal, otherwise by a batched
- *   Levenberg–Marquardt fit of `P(θ(u)) = p` over the free parameters `u`; the worst residual
- *   `‖P(θ*) − p‖₁` and its target are reported. With discrete noise `P` is piecewise constant,
- *   so `⟨p, θ⟩ − M(θ)` is maximised instead (golden-section along each free coordinate) and the
- *   residual is the largest ascent slope left at θ*, i.e. how far `p` is from `∂M(θ*)`;
+ *   Levenberg–Marquardt fit of `P(θ(u)) = p` over the free parameters `u`, started inside the
+ *   region where P moves (bounded supports saturate: `confirm/start.ts`); the worst residual
+ *   `‖P(θ*) − p‖₁` (with max |log P − log p|) and its target are reported. With atoms in the noise
+ *   (discrete or mixed laws, through the exact method the kernels state) `P` jumps, so
+ *   `⟨p, θ⟩ − M(θ)` is maximised instead (golden sections) and the residual is the distance in the
+ *   simplex from `p` to the closest point of `∂M(θ*)` (an LP over the limits of P at θ*). A target
+ *   counts as reached only by such a distance, never by slopes along Θ (a single point has none);
  * - **minimality** — for a witness pair, `P(θ)` and `P(θ′)` evaluated with the same noise points;
  *   otherwise the smallest eigenvalue of the potential's Hessian (the Jacobian of `P`) restricted
  *   to the tangent space of Θ at a few points of Θ;

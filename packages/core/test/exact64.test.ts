@@ -144,7 +144,10 @@ describe("exactJvp64", () => {
   it("bad input: typed errors naming the argument", () => {
     const m = Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() })
     const soft = Model.perturbSoftmax({ space: Space.reals(3), noise: Noise.gumbel(), temperature: 1 })
-    const mixed = Model.perturbArgmax({ space: Space.reals(2), noise: Noise.independent([Noise.normal(), Noise.discrete({ atoms: [0, 1] })]) })
+    // Mixed noise has exact P (methods/mixed.ts); at θ = 0 the two coordinates on {0,1} tie with mass
+    // left (the normal is below the tie with probability Φ(0) > 0), and v = e₀ moves them apart: no J v.
+    const bit = Noise.discrete({ atoms: [0, 1] })
+    const mixed = Model.perturbArgmax({ space: Space.reals(3), noise: Noise.independent([bit, bit, Noise.normal()]) })
     const theta = Float64Array.of(0, 1, 2)
     const cases: ReadonlyArray<readonly [() => unknown, string]> = [
       [() => exactJvp64(soft, theta, theta), "model"],
@@ -157,7 +160,7 @@ describe("exactJvp64", () => {
       [() => exactPotential64(m, Float64Array.of(0, NaN, 1)), "theta[1]"],
       [() => exactPotential64(m, theta, { samples: 0 }), "samples"],
       [() => exactPotential64(m, theta, { key: 3 as unknown as Key.Key }), "key"],
-      [() => exactPotential64(mixed, Float64Array.of(0, 1)), "noise"],
+      [() => exactJvp64(mixed, Float64Array.of(0, 0, 0), Float64Array.of(1, 0, 0)), "theta"],
       [() => exactJvp64(null as unknown as Model.Model, theta, theta), "model"]
     ]
     for (const [f, argument] of cases) {

@@ -65,5 +65,13 @@ export interface ModelContext {
   readonly points: ReadonlyArray<Float64Array>
   readonly basis: Float64Array
   readonly identifiable: boolean
-  readonly discrete: boolean
+  /**
+   * Perturb-Argmax with atoms in the noise (discrete or mixed laws) and an exact method: P jumps,
+   * ∂M is a set, and completeness measures the distance from p to ∂M(θ*) (`subgradient.ts`).
+   */
+  readonly atoms: boolean
+  /** Exact float64 P of rows θ (no float32 rounding of θ), where `atoms` holds. */
+  readonly exact64: (rows: ReadonlyArray<Float64Array>) => Array<Float64Array>
+  /** Where the fits start in u: inside the region where P moves (bounded supports saturate). */
+  readonly start: Float64Array
 }

@@ -98,9 +98,9 @@ export const lmIteration = (
     })
   })
 
-export const startStates = (est: Estimator, targets: ReadonlyArray<Float64Array>, pace: Effect.Effect<void>) =>
+/** Every target's state at `u0` (`start.ts`: inside the region where P moves). */
+export const startStates = (est: Estimator, targets: ReadonlyArray<Float64Array>, u0: Float64Array, pace: Effect.Effect<void>) =>
   Effect.gen(function*() {
-    const u0 = new Float64Array(est.k)
     const theta = est.theta(targets.map(() => u0))
     const P = yield* probsSliced(est, theta, pace)
     return targets.map((p, i): FitState => ({

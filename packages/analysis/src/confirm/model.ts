@@ -3,7 +3,7 @@
  * them, and each property's evidence; a property whose numbers cannot be computed gets
  * `"inconclusive"` evidence saying why rather than failing the run.
  */
-import { compile, type Kernels, Model, Space } from "@perturb/core"
+import { compile, exactProbs64, type Kernels, Model, Space } from "@perturb/core"
 import { Key, Random } from "@perturb/noise"
 import { Cause, Effect } from "effect"
 import type { Properties, Report } from "../Analyze.js"
@@ -14,6 +14,7 @@ import { completeness } from "./completeness.js"
 import { type ModelContext, type Plan, targetsFor, type Tick, type Which } from "./context.js"
 import { identifiability } from "./identifiability.js"
 import { minimality } from "./minimality.js"
+import { startOf } from "./start.js"
 
 const withEvidence = (v: Verdict, evidence: Evidence): Verdict => ({ ...v, evidence })
 
@@ -31,10 +32,20 @@ export const confirmModel = (report: Report, which: Which, props: Properties, pl
       : Model.perturbArgmax({ space: report.space, noise: report.noise })
     const kernels: Kernels = compile(model)
     const [kTargets, kEst, kPoints] = Key.split(key, 3) as [Key.Key, Key.Key, Key.Key]
-    const est = estimator(kernels, which === "softmax", plan.samples, kEst)
-    const facts = noiseFacts(report.noise, d)
-    const discrete = which === "argmax" && facts.laws.every((l) => atomsOf(l) !== undefined)
     const hull = Space.affineHull(report.space)
+    const est0 = estimator(kernels, which === "softmax", plan.samples, kEst)
+    // A single point (k = 0): θ(u) is that point. kernels.theta refuses the empty u tensor (its
+    // finiteness check reads tf.all of no elements as false), so it is not asked.
+    const est = kernels.freeDim === 0 ? { ...est0, theta: (us: ReadonlyArray<ArrayLike<number>>) => us.map(() => Float64Array.from(hull.point)) } : est0
+    const facts = noiseFacts(report.noise, d)
+    // Atoms in any coordinate (discrete or mixed laws) with an exact method, as the kernels state it.
+    const atoms = which === "argmax" && facts.laws.some((l) => atomsOf(l) !== undefined) && kernels.capabilities.probs.exact.available
+    const exact64 = (rows: ReadonlyArray<Float64Array>): Array<Float64Array> => {
+      const flat = new Float64Array(rows.length * d)
+      rows.forEach((r, q) => flat.set(r, q * d))
+      const { probs } = exactProbs64(model, flat)
+      return rows.map((_, q) => probs.slice(q * d, (q + 1) * d))
+    }
     // The kernels state whether identify applies (affine, complete, minimal, noise with an exact
     // Hessian); where it does not, the targets are fitted instead.
     const identifiable = kernels.capabilities.identify.available
@@ -50,7 +61,10 @@ export const confirmModel = (report: Report, which: Which, props: Properties, pl
       points: est.theta(us),
       basis: hull.basis,
       identifiable,
-      discrete
+      atoms,
+      exact64,
+      // Perturb-Softmax is never flat (every softmax is interior); Perturb-Argmax saturates.
+      start: which === "argmax" ? yield* startOf(est, facts.laws, tick.pace) : new Float64Array(k)
     }
     const run = <E>(what: string, eff: Effect.Effect<Evidence, E>) =>
       Effect.catchCause(eff, (cause) => Effect.succeed(failedEvidence(what, Cause.squash(cause))))

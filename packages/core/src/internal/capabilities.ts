@@ -59,7 +59,7 @@ export interface Capabilities<M extends Model = Model> {
   readonly identify: Availability<NotUnique>
   /** `NoClosedForm` where the noise's relaxed samples have no closed-form density. */
   readonly logDensity: Availability<NoClosedForm>
-  /** `NoClosedForm` (correlated Gaussian, d ≥ 3) or `InvalidArgument` (mixed noise): no exact argmax probabilities. */
+  /** `NoClosedForm` (correlated Gaussian, d ≥ 3) or `InvalidArgument` (a noise whose exact method refuses): no exact argmax probabilities. */
   readonly klToUniform: Availability<NoClosedForm | InvalidArgument>
 }
 

@@ -11,7 +11,7 @@ import { type ArgmaxResult, checkLaws, checkTheta, checkVector } from "./shared.
 
 const MAX_COMBINATIONS = 1e6
 
-interface Atoms {
+export interface Atoms {
   readonly atoms: ReadonlyArray<Float64Array>
   readonly weights: ReadonlyArray<Float64Array>
 }
@@ -43,8 +43,8 @@ const atomsOf = (theta: Float64Array, laws: ReadonlyArray<Law>): Atoms => {
   return { atoms, weights }
 }
 
-/** Visits every atom combination with its weight and the maximisers of θ + a (ties: exact equality). */
-const enumerate = (
+/** Visits every atom combination with its weight and the maximisers of θ + a (ties: exact equality; `mixed.ts` shares it). */
+export const enumerate = (
   theta: Float64Array,
   { atoms, weights }: Atoms,
   visit: (weight: number, max: number, tied: Int32Array, nTied: number) => void

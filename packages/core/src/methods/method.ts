@@ -95,7 +95,7 @@ export interface NewtonOracle {
 }
 
 export interface ExactMethod {
-  readonly family: "gumbel" | "independent" | "normal" | "gaussian" | "discrete"
+  readonly family: "gumbel" | "independent" | "normal" | "gaussian" | "discrete" | "mixed"
   /** P and M of one row: one run gives both (probs64 and potential64). */
   readonly row: (theta: Float64Array, run: Run) => ExactRow
   /** J v at one row; J is symmetric, so this is also the vector-Jacobian product of the gradient. */

@@ -3,7 +3,8 @@
  * (`internal/classify.ts`) picks the exact Perturb-Argmax family: i.i.d. Gumbel (closed forms),
  * independent continuous laws (1-D quadrature; the i.i.d. Normal fast path first where its shared
  * nodes certify the result), independent discrete laws (enumeration), a correlated Gaussian
- * (Genz's lattice). Mixed continuous and discrete coordinates have no exact method. The model
+ * (Genz's lattice), independent mixed laws (enumeration of the atoms, 1-D quadrature of the
+ * densities; `mixed.ts`). The model
  * kind then decides which of `exact` and the estimators (`softmax/estimators.ts`) run, and with
  * which gradient (`methodFor`), which `capabilities` states and the kernels obey.
  */
@@ -16,6 +17,7 @@ import { normalArgmax, type NormalFamily, normalFamily, normalOracle } from "./n
 import { discreteMethod } from "./discrete.js"
 import { gaussianMethod } from "./gaussian.js"
 import { gumbelMethod } from "./gumbel.js"
+import { mixedMethod } from "./mixed.js"
 import { argmaxIndependent, argmaxJvp, independentMethod, oneToOneOracle } from "./independent.js"
 import type { ExactMethod, Method, MethodCapability, Refusal } from "./method.js"
 import { estimators } from "./softmax/estimators.js"
@@ -36,11 +38,7 @@ export const exactMethod = (cls: NoiseClass, d: number): ExactMethod | InvalidAr
     case "Correlated":
       return gaussianMethod(cls.gaussian, d)
     case "Mixed":
-      return new InvalidArgument({
-        argument: "noise",
-        value: cls.laws.map(String),
-        reason: "Exact argmax probabilities need all-continuous or all-discrete coordinates"
-      })
+      return mixedMethod(cls.laws)
   }
 }
 
