@@ -64,10 +64,11 @@ export interface Jvp64 {
 /**
  * Exact Perturb-Argmax probabilities in float64, without tfjs: the same numerics as
  * `probs(θ, { method: "exact" })` before its float32 rounding. `theta` is one row (length d) or
- * rows × d row-major. Exact to float64 rounding for i.i.d. Gumbel (softmax), independent continuous
- * and discrete noise; for a correlated Gaussian at d ≥ 3 it is Genz's randomised lattice (65536
+ * rows × d row-major. Exact to float64 rounding for i.i.d. Gumbel (softmax), independent continuous,
+ * discrete and mixed (atoms in some coordinates, densities in others) noise; for a correlated
+ * Gaussian at d ≥ 3 it is Genz's randomised lattice (65536
  * points unless `samples` says otherwise), so the result carries `stdError`. A first, small float64
- * entry point (the CLI prints exact results with it); a fuller float64 API is planned.
+ * entry point (the CLI prints exact results with it).
  *
  * @example
  * import { exactProbs64, Model, Space } from "@perturb/core"
@@ -129,8 +130,8 @@ const checkRows64 = (argument: string, x: unknown, d: number): Float64Array => {
  * The exact Perturb-Argmax potential M(θ) = E max(θ + γ) of each row in float64, without tfjs:
  * the numerics of `potential(θ, { method: "exact" })` before its float32 rounding, with the same
  * inputs as `exactProbs64`; its gradient is `exactProbs64`. Exact to float64 rounding for i.i.d.
- * Gumbel, independent continuous and discrete noise; the correlated Gaussian at d ≥ 3 is Genz's
- * randomised lattice, so the result carries `stdError`. (M is NaN where E max does not exist, as
+ * Gumbel, independent continuous, discrete and mixed noise; the correlated Gaussian at d ≥ 3 is
+ * Genz's randomised lattice, so the result carries `stdError`. (M is NaN where E max does not exist, as
  * for Cauchy noise.)
  *
  * @example
@@ -150,8 +151,8 @@ export const exactPotential64 = (model: Model, theta: Float64Array, options?: Ex
  * The Jacobian-vector product J(θ) v = d/dε P(θ + εv) at ε = 0 of the exact Perturb-Argmax
  * probabilities, in float64, without tfjs: `v` holds one direction per row of `theta` (the same
  * length). J is the Hessian of M, symmetric, so this is also vᵀJ. Exact to float64 rounding for
- * i.i.d. Gumbel and independent continuous noise. Discrete noise: 0 where P(θ + εv) is constant
- * near ε = 0, and `InvalidArgument` (naming `theta`) where it jumps — there is no derivative there.
+ * i.i.d. Gumbel and independent continuous noise. Discrete and mixed noise: exact where P(θ + εv)
+ * is smooth near ε = 0, and `InvalidArgument` (naming `theta`) where it jumps — there is no derivative there.
  * The correlated Gaussian: exact up to d = 3 (J needs orthant probabilities of dimension d − 2);
  * from d = 4 the mean of 8 independent lattice runs sharing `samples`, with their spread as
  * `stdError`.

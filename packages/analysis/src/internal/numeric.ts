@@ -145,12 +145,11 @@ const jacobianOf = (est: Estimator, options: KernelOptions, autodiff: string | u
 /**
  * A float64 view of the kernels. `samples`/`key` drive Perturb-Softmax (QMC, standard errors from
  * its scrambled replicates) and the Monte Carlo fallback of Perturb-Argmax when the noise has no
- * exact method (e.g. continuous and discrete coordinates mixed).
+ * exact method (`capabilities.probs.exact` refused).
  */
 export const estimator = (kernels: Kernels, softmax: boolean, samples: number, key: Key.Key): Estimator => {
   const qmc = { method: "qmc" as const, samples, key }
-  // Perturb-Argmax where the kernels state an exact method; without one (e.g. continuous and
-  // discrete coordinates mixed), argmax frequencies by QMC (no gradient; Jacobians by differences).
+  // Perturb-Argmax where the kernels state an exact method; without one, argmax frequencies by QMC (no gradient; Jacobians by differences).
   const exact = !softmax && kernels.capabilities.probs.exact.available
   const options: KernelOptions = exact ? { samples, key } : qmc
   const label = softmax
