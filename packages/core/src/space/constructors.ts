@@ -246,7 +246,7 @@ export const intersect = <A extends number, B extends number>(
   if (!isSpace(a)) throw new InvalidArgument({ argument: "intersect.a", value: a, reason: "Expected a Space" })
   if (!isSpace(b)) throw new InvalidArgument({ argument: "intersect.b", value: b, reason: "Expected a Space" })
   if ((a.dim as number) !== (b.dim as number)) throw new DimensionMismatch({ argument: "intersect.b.dim", expected: a.dim, received: b.dim })
-  const space = make<Intersection>({ _tag: "Intersection", dim: a.dim, left: a as Space, right: b as Space })
+  const space = make<Intersection>({ _tag: "Intersection", dim: a.dim, left: a, right: b })
   ensureNonEmpty(system(space))
   return space as Space<number extends A ? B : A>
 }
