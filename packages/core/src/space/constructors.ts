@@ -248,6 +248,7 @@ export const intersect = <A extends number, B extends number>(
   if ((a.dim as number) !== (b.dim as number)) throw new DimensionMismatch({ argument: "intersect.b.dim", expected: a.dim, received: b.dim })
   const space = make<Intersection>({ _tag: "Intersection", dim: a.dim, left: a, right: b })
   ensureNonEmpty(system(space))
+  // Only the type-level dimension is narrowed: the check above made A and B the same number.
   return space as Space<number extends A ? B : A>
 }
 
