@@ -15,8 +15,10 @@
  * softmax((θ + γ)/τ), or with `straightThrough` their one-hot argmaxes with the relaxed gradient.
  *
  * Inference (`predict`, `training` false): deterministic, chosen by `inference`:
- * - `"probs"` (the default without `straightThrough`): P(θ) = E softmax((θ + γ)/τ), the model's
- *   `probs` (its default estimate on a fixed key), the expectation of what training draws;
+ * - `"probs"` (the default without `straightThrough`): P(θ) = E softmax((θ + γ)/τ), the
+ *   expectation of what training draws, as `compile(model).probs(θ)` estimates it by default
+ *   (quasi-Monte Carlo on a fixed key: deterministic; its standard error, which `probs` reports,
+ *   is not part of a layer's output; about 4096 · rows · d work per call);
  * - `"argmax"` (the default with `straightThrough`): the one-hot of argmax θ, the noise-free
  *   limit and, for i.i.d. noise, the most probable category of the one-hot training draws.
  *

@@ -9,6 +9,7 @@ import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, Model, Space } from "../src/index.js"
 import { caught, maxAbsDiff, read } from "./helpers.js"
+import { tensorsLeaked } from "./leaks.js"
 
 const d = 3
 /** θ [2, 3, 2, d]: 12 rows of distinct values. */
@@ -157,10 +158,7 @@ describe.each(["cpu", "wasm"])("θ [..., d] on %s", (backend) => {
       ]
       tf.dispose(r)
     }
-    step()
-    const before = tf.memory().numTensors
-    for (let i = 0; i < 20; i++) step()
-    expect(tf.memory().numTensors).toBe(before)
+    expect(tensorsLeaked(step, 20)).toBe(0)
     theta.dispose()
   })
 })

@@ -9,6 +9,7 @@ import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, gumbelSoftmax, Model, Space } from "../src/index.js"
 import { caught, maxAbsDiff, read } from "./helpers.js"
+import { tensorsLeaked } from "./leaks.js"
 
 const shapes: ReadonlyArray<Array<number>> = [[5], [3, 5], [2, 3, 4], [2, 1, 3, 6]]
 const logitsOf = (shape: Array<number>) => tf.tidy(() => tf.cos(tf.range(0, shape.reduce((a, b) => a * b, 1), 1, "float32").mul(2.3)).mul(2).reshape(shape))
@@ -114,10 +115,7 @@ describe.each(["cpu", "wasm"])("gumbelSoftmax on %s", (backend) => {
         tf.grad((l: tf.Tensor) => tf.sum(gumbelSoftmax(l, { hard: true, key: Key.make(1) })))(logits)
       ])
     }
-    step()
-    const before = tf.memory().numTensors
-    for (let i = 0; i < 30; i++) step()
-    expect(tf.memory().numTensors).toBe(before)
+    expect(tensorsLeaked(step, 30)).toBe(0)
     logits.dispose()
   })
 })

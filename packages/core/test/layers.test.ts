@@ -10,6 +10,7 @@ import { Key, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
 import { compile, Model, PerturbSoftmaxLayer, perturbSoftmaxLayer, Space } from "../src/index.js"
 import { caught, maxAbsDiff, read } from "./helpers.js"
+import { tensorsLeaked } from "./leaks.js"
 
 const d = 4
 const seeded = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }), biasInitializer: "zeros" as const })
@@ -122,15 +123,27 @@ describe.each(["cpu", "wasm"])("perturbSoftmaxLayer on %s", (backend) => {
     x.dispose()
   })
 
+  it("an input [batch, steps, d] draws one sample per step, as compile(…).sample on θ [batch, steps, d]", () => {
+    const theta = tf.tidy(() => tf.sin(tf.range(0, 2 * 5 * d, 1, "float32")).mul(3).reshape([2, 5, d]))
+    const model = tf.sequential({ layers: [perturbSoftmaxLayer({ inputShape: [5, d], temperature: 0.6, seed: 8 })] })
+    const y = trainingCall(model, theta)
+    expect(y.shape).toEqual([2, 5, d])
+    const k = compile(Model.perturbSoftmax({ space: Space.reals(d), noise: Noise.gumbel(), temperature: 0.6 }))
+    expect(maxAbsDiff(read(y), read(k.sample(theta, { samples: 1, key: Key.fold(Key.make(8), 0) })))).toBe(0)
+    expect((model.predict(theta) as tf.Tensor).shape).toEqual([2, 5, d])
+    theta.dispose()
+    model.dispose()
+  })
+
   it("getConfig → fromConfig round trip", () => {
     const layer = perturbSoftmaxLayer({ noise: Noise.iid(Noise.logistic(), d), temperature: 0.25, straightThrough: true, samples: 3, seed: 12, step: 4, inference: "probs", name: "relax" })
     const config = layer.getConfig()
-    const again = PerturbSoftmaxLayer.fromConfig(PerturbSoftmaxLayer, config)
+    const again = PerturbSoftmaxLayer.fromConfig<PerturbSoftmaxLayer>(PerturbSoftmaxLayer, config)
     expect(again).toBeInstanceOf(PerturbSoftmaxLayer)
     expect(again.getConfig()).toEqual(config)
     expect(Equal.equals(again.noise, layer.noise)).toBe(true)
     expect(again.name).toBe("relax")
-    const e = caught(() => PerturbSoftmaxLayer.fromConfig(PerturbSoftmaxLayer, { ...config, noise: "ZZ" }))
+    const e = caught(() => PerturbSoftmaxLayer.fromConfig<PerturbSoftmaxLayer>(PerturbSoftmaxLayer, { ...config, noise: "ZZ" }))
     expect([e._tag, e.argument]).toEqual(["InvalidArgument", "config.noise"])
   })
 
@@ -162,10 +175,7 @@ describe.each(["cpu", "wasm"])("perturbSoftmaxLayer on %s", (backend) => {
       const { value, grads } = tf.variableGrads(() => tf.sum(trainingCall(model, x)) as tf.Scalar)
       tf.dispose([value, ...Object.values(grads)])
     }
-    step()
-    const before = tf.memory().numTensors
-    for (let i = 0; i < 20; i++) step()
-    expect(tf.memory().numTensors).toBe(before)
+    expect(tensorsLeaked(step, 20)).toBe(0)
     x.dispose()
     model.dispose()
   })
