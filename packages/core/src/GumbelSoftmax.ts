@@ -26,6 +26,12 @@ import { checkTemperature } from "./internal/temperature.js"
 import { checkBoolean, checkOptions } from "./internal/validate.js"
 
 /**
+ * `F.gumbel_softmax`'s options, with the key that replaces its global RNG.
+ *
+ * @example
+ * import { type GumbelSoftmaxOptions } from "@perturb/core"
+ * import { Key } from "@perturb/noise"
+ * const options: GumbelSoftmaxOptions = { tau: 0.5, hard: true, key: Key.make(0) }
  * @since 0.2.0
  * @category models
  */
@@ -61,11 +67,19 @@ export const gumbelSoftmax = (logits: tf.Tensor, options: GumbelSoftmaxOptions):
   const x = checkLive("logits", logits, "a tf.Tensor of shape [..., d]")
   const d = x.rank === 0 ? 0 : x.shape[x.rank - 1]!
   if (d < 2) throw new InvalidArgument({ argument: "logits", value: x.shape, reason: "Expected shape [..., d] with d ≥ 2 categories" })
-  // Named as `logits` here; the kernel would call it θ.
-  checkTensor("logits", x, d, { anyRank: true })
+  checkTensor("logits", x, d, { anyRank: true, finite: false })
   const kernels = compile(Model.perturbSoftmax({ space: Space.reals(d), noise: Noise.gumbel(), temperature: tau }))
-  return tf.tidy(() => {
-    const y = hard ? kernels.sampleStraightThrough(x, { samples: 1, key }) : kernels.sample(x, { samples: 1, key })
-    return y.reshape(x.shape)
-  })
+  try {
+    return tf.tidy(() => {
+      const y = hard ? kernels.sampleStraightThrough(x, { samples: 1, key }) : kernels.sample(x, { samples: 1, key })
+      return y.reshape(x.shape)
+    })
+  } catch (e) {
+    // The kernels check finiteness (in WebAssembly on cpu and wasm, cheaper than a second
+    // read-back here) and name the value θ: renamed to the argument the caller knows.
+    if (e instanceof InvalidArgument && e.argument.startsWith("theta")) {
+      throw new InvalidArgument({ argument: `logits${e.argument.slice("theta".length)}`, value: e.value, reason: e.reason })
+    }
+    throw e
+  }
 }

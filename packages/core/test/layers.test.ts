@@ -92,6 +92,8 @@ describe.each(["cpu", "wasm"])("perturbSoftmaxLayer on %s", (backend) => {
     expect(maxAbsDiff(y, expected)).toBe(0)
     const probs = read(layer.apply(theta) as tf.Tensor)
     expect(maxAbsDiff(probs, read(k.probs(theta).probs))).toBeLessThan(1e-7)
+    const fewer = perturbSoftmaxLayer({ noise: Noise.normal(), temperature: 0.4, inferenceSamples: 64 })
+    expect(maxAbsDiff(read(fewer.apply(theta) as tf.Tensor), read(k.probs(theta, { samples: 64 }).probs))).toBeLessThan(1e-7)
     const hard = perturbSoftmaxLayer({ straightThrough: true })
     expect(hard.inference).toBe("argmax")
     expect(Array.from(read(hard.apply(theta) as tf.Tensor))).toEqual([0, 0, 1, 0, 0, 0, 0, 1])
@@ -136,7 +138,7 @@ describe.each(["cpu", "wasm"])("perturbSoftmaxLayer on %s", (backend) => {
   })
 
   it("getConfig → fromConfig round trip", () => {
-    const layer = perturbSoftmaxLayer({ noise: Noise.iid(Noise.logistic(), d), temperature: 0.25, straightThrough: true, samples: 3, seed: 12, step: 4, inference: "probs", name: "relax" })
+    const layer = perturbSoftmaxLayer({ noise: Noise.iid(Noise.logistic(), d), temperature: 0.25, straightThrough: true, samples: 3, seed: 12, step: 4, inference: "probs", inferenceSamples: 64, name: "relax" })
     const config = layer.getConfig()
     const again = PerturbSoftmaxLayer.fromConfig<PerturbSoftmaxLayer>(PerturbSoftmaxLayer, config)
     expect(again).toBeInstanceOf(PerturbSoftmaxLayer)
@@ -156,6 +158,7 @@ describe.each(["cpu", "wasm"])("perturbSoftmaxLayer on %s", (backend) => {
       [() => perturbSoftmaxLayer({ seed: -1 }), "seed"],
       [() => perturbSoftmaxLayer({ step: 1.5 }), "step"],
       [() => perturbSoftmaxLayer({ inference: "mode" as never }), "inference"],
+      [() => perturbSoftmaxLayer({ inferenceSamples: 2.5 }), "inferenceSamples"],
       [() => perturbSoftmaxLayer([] as never), "options"]
     ]
     for (const [f, argument] of cases) {
@@ -169,7 +172,7 @@ describe.each(["cpu", "wasm"])("perturbSoftmaxLayer on %s", (backend) => {
 
   it("predict and training calls in a loop leave numTensors unchanged", () => {
     const { x } = toyData(16)
-    const model = classifier({ samples: 3, straightThrough: true, inference: "probs", seed: 2 })
+    const model = classifier({ samples: 3, straightThrough: true, inference: "probs", inferenceSamples: 64, seed: 2 })
     const step = () => {
       tf.dispose([model.predict(x) as tf.Tensor, trainingCall(model, x)])
       const { value, grads } = tf.variableGrads(() => tf.sum(trainingCall(model, x)) as tf.Scalar)
