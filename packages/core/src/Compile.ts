@@ -1,7 +1,10 @@
 /**
  * `compile(model)` turns a model (plain data) into kernels on the active tfjs backend.
  *
- * Shapes: θ is `[d]` or `[n, d]` (float32). Samples are `[samples, d]` or `[samples, n, d]`.
+ * Shapes: θ is `[..., d]` (float32, any rank ≥ 1; `[d]` and `[n, d]` are the common cases).
+ * Samples are `[samples, ..., d]`; `probs` keeps θ's shape, `potential` and `klToUniform` drop its
+ * last axis, and `logDensity(y, θ)` broadcasts y `[S, ..., d]` against θ `[..., d]` (NumPy's rule).
+ * Every kernel runs on `[rows, d]` underneath; the reshape happens once, at this boundary.
  * Randomness is explicit: every sampling kernel takes a `Key`, and the noise is drawn from that
  * key's counter stream, so the same key gives the same samples on every run and backend.
  *
@@ -32,6 +35,7 @@ export type { PotentialResult, ProbsResult } from "./internal/estimateKernels.js
 export type { IdentifyOptions, IdentifyResult } from "./internal/identify.js"
 import { type Capabilities, capabilities as capabilitiesOf, type Method, type MethodCapability, type Refusal } from "./internal/capabilities.js"
 import { classify, type NoiseClass } from "./internal/classify.js"
+import { leadShape, onRows, rowTemperatures } from "./internal/batch.js"
 import { checkSimplex, logDensity as densityOf } from "./internal/density.js"
 import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_SAMPLES, type EstimateOptions, estimateOptions, tidyResult } from "./internal/estimate.js"
 import { estimateKernels, type PotentialResult, type ProbsResult } from "./internal/estimateKernels.js"
@@ -177,6 +181,22 @@ const build = <M extends Model>(model: M): Kernels<M> => {
 
   const estimate = estimateKernels(model, runs, decided.exact)
 
+  /**
+   * A sampling kernel on θ `[..., d]`: rank 1 and 2 as they are; higher ranks as `[rows, d]`, a
+   * per-row temperature tensor shaped like θ's leading axes flattened alike, and the samples
+   * `[samples, rows, d]` reshaped to `[samples, ..., d]`.
+   */
+  const onSampleRows = (theta: tf.Tensor, given: SampleOptions, run: (theta: tf.Tensor, options: SampleOptions) => tf.Tensor): tf.Tensor => {
+    const options = sampleOptions(given)
+    const x = checkTensor("theta", theta, d, { finite: false, anyRank: true })
+    if (x.rank <= 2) return run(x, options)
+    const lead = leadShape(x)
+    const t = options.temperature
+    const rowOptions = t instanceof tf.Tensor ? { ...options, temperature: rowTemperatures(t, lead) } : options
+    const out = run(x.reshape([-1, d]), rowOptions)
+    return out.reshape([out.shape[0]!, ...lead, d])
+  }
+
   const identify = makeIdentify(model, decided.plan)
 
   return {
@@ -195,22 +215,26 @@ const build = <M extends Model>(model: M): Kernels<M> => {
         return toTheta(model.space, u.reshape([rows, u.shape[u.rank - 1]!]) as tf.Tensor2D).reshape(u.rank === 1 ? [d] : [rows, d])
       }),
     sample: (theta, options) =>
-      tf.tidy(() => {
-        const fused = wasmFusedSample(model, theta, sampleOptions(options), softmax ? "relaxed" : "hard")
-        if (fused !== undefined) return fused
-        checkTensor("theta", theta, d)
-        const { perturbed, tau } = relaxed(theta, options, relaxedTemperature(model))
-        return softmax ? temperedSoftmax(perturbed, tau) : oneHot(perturbed)
-      }),
+      tf.tidy(() =>
+        onSampleRows(theta, options, (theta, options) => {
+          const fused = wasmFusedSample(model, theta, options, softmax ? "relaxed" : "hard")
+          if (fused !== undefined) return fused
+          checkTensor("theta", theta, d)
+          const { perturbed, tau } = relaxed(theta, options, relaxedTemperature(model))
+          return softmax ? temperedSoftmax(perturbed, tau) : oneHot(perturbed)
+        })
+      ),
     sampleStraightThrough: (theta, options) =>
-      tf.tidy(() => {
-        const fused = wasmFusedSample(model, theta, sampleOptions(options), "straightThrough")
-        if (fused !== undefined) return fused
-        checkTensor("theta", theta, d)
-        const { perturbed, tau } = relaxed(theta, options, relaxedTemperature(model))
-        const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
-        return straight(temperedSoftmax(perturbed, tau))
-      }),
+      tf.tidy(() =>
+        onSampleRows(theta, options, (theta, options) => {
+          const fused = wasmFusedSample(model, theta, options, "straightThrough")
+          if (fused !== undefined) return fused
+          checkTensor("theta", theta, d)
+          const { perturbed, tau } = relaxed(theta, options, relaxedTemperature(model))
+          const straight = customOp(([soft]) => ({ value: oneHot(soft!), gradFunc: (dy) => dy }))
+          return straight(temperedSoftmax(perturbed, tau))
+        })
+      ),
     probs: (theta, options) => {
       estimateOptions(options)
       return tidyResult(() => estimate.probs(theta, options))
@@ -221,20 +245,22 @@ const build = <M extends Model>(model: M): Kernels<M> => {
     },
     logDensity: (y, theta) =>
       tf.tidy(() => {
-        checkTensor("y", y, d)
-        checkTensor("theta", theta, d)
-        checkSimplex("y", y, d)
+        const ys = checkTensor("y", y, d, { anyRank: true })
+        const thetas = checkTensor("theta", theta, d, { anyRank: true })
+        checkSimplex("y", ys, d)
         const can = capabilities().logDensity
         if (!can.available) throw can.error
-        return densityOf(model.noise, d, y, theta, relaxedTemperature(model))
+        return densityOf(model.noise, d, ys, thetas, relaxedTemperature(model))
       }),
     klToUniform: (theta) =>
       tf.tidy(() => {
-        checkTensor("theta", theta, d)
+        checkTensor("theta", theta, d, { anyRank: true })
         const can = capabilities().klToUniform
         if (!can.available) throw can.error
-        const p = exactProbs(exact(), theta, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
-        return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
+        return onRows(theta, (rows) => {
+          const p = exactProbs(exact(), rows, d, { samples: DEFAULT_SAMPLES, key: DEFAULT_KEY })
+          return tf.add(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-30))), -1), Math.log(d))
+        }, (kl, unflatten) => unflatten(kl))
       }),
     identify
   }

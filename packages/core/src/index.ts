@@ -37,7 +37,9 @@ export {
   type Potential64,
   type Probs64
 } from "./Exact64.js"
+export { gumbelSoftmax, type GumbelSoftmaxOptions } from "./GumbelSoftmax.js"
 export { klCategorical } from "./Kl.js"
+export { PerturbSoftmaxLayer, perturbSoftmaxLayer, type PerturbSoftmaxLayerOptions, registerLayers } from "./Layers.js"
 export {
   gaussianArgmaxGrid,
   type GaussianArgmaxGridOptions,

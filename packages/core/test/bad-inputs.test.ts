@@ -137,7 +137,8 @@ const cases: Array<Case> = [
     { name: `${label}.probs controlVariate "yes"`, call: () => k.probs(theta, { controlVariate: "yes" as never }), argument: "controlVariate", shown: show("yes") },
     { name: `${label}.probs dimension`, call: () => k.probs(tf.tensor1d([0, 1])), argument: "theta" },
     { name: `${label}.probs int32`, call: () => k.probs(tf.tensor1d([0, 1, 2], "int32")), argument: "theta", shown: "int32" },
-    { name: `${label}.probs rank 3`, call: () => k.probs(tf.zeros([1, 1, 3])), argument: "theta" },
+    // θ [..., d] of any rank ≥ 1 is good (#15); a scalar has no last axis.
+    { name: `${label}.probs rank 0`, call: () => k.probs(tf.scalar(0)), argument: "theta" },
     { name: `${label}.probs NaN entry`, call: () => k.probs(tf.tensor1d([0, NaN, 0])), argument: "theta[1]", shown: "NaN" },
     { name: `${label}.logDensity y off the simplex`, call: () => k.logDensity(tf.tensor1d([-0.2, 0.7, 0.5]), theta), argument: "y" }
   ]),
@@ -260,7 +261,8 @@ const badTensor = fc.oneof(
   badValue,
   fc.constant("disposed").map(() => disposed() as unknown),
   fc.integer({ min: 1, max: 6 }).filter((n) => n !== 3).map((n) => tf.zeros([n]) as unknown),
-  fc.constantFrom<Array<number>>([1, 1, 3], [3, 1], [2, 2]).map((s) => tf.zeros(s) as unknown)
+  // [..., 3] of any rank is a good θ for the kernels (#15): rank 3 with the wrong width, and rank 0.
+  fc.constantFrom<Array<number>>([1, 1, 2], [], [3, 1], [2, 2]).map((s) => tf.zeros(s) as unknown)
 )
 /** For [rows, d] inputs: rank-2 tensors of any width are good, so only the rest. */
 const badTensor2 = badTensor.filter((v) => !(v instanceof tf.Tensor && v.rank === 2 && !v.isDisposed))

@@ -60,10 +60,10 @@ describe("kernel argument errors (cpu)", () => {
     }
   })
 
-  it("int32 θ, rank 3 θ and non-tensors are InvalidArgument", () => {
+  it("int32 θ, scalar θ and non-tensors are InvalidArgument", () => {
     expect(() => k.sample(tf.tensor1d([0, 1, 2], "int32"), { samples: 2, key })).toThrow(InvalidArgument)
     expect(() => a.probs(tf.tensor1d([0, 1, 2], "int32"))).toThrow(InvalidArgument)
-    expect(() => k.probs(tf.zeros([1, 2, 3]))).toThrow(InvalidArgument)
+    expect(() => k.probs(tf.scalar(1))).toThrow(InvalidArgument)
     expect(() => k.probs([0, 1, 2] as unknown as tf.Tensor)).toThrow(InvalidArgument)
   })
 

@@ -21,6 +21,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument, NoClosedForm } from "../Errors.js"
+import { broadcastLead, broadcastRows, indexPath, leadShape } from "./batch.js"
 import { readsBackSync } from "./kernels.js"
 
 /** The smallest positive float32: an exact 0 in y is read as this (see above). */
@@ -34,28 +35,27 @@ const TINY = 2 ** -149
 export const simplexTolerance = (d: number): number => 1e-6 + 2e-7 * Math.sqrt(d)
 
 /**
- * y [d] or [n, d] on the simplex: every entry ≥ 0 and every row summing to 1 within
+ * y `[..., d]` on the simplex: every entry ≥ 0 and every row summing to 1 within
  * `simplexTolerance(d)`. Reads y back (as checkTensor does for finiteness), so it is skipped on
- * webgpu, which cannot read back synchronously.
+ * webgpu, which cannot read back synchronously. A bad entry is named by its full index (`y[2][0][1]`).
  */
 export const checkSimplex = (argument: string, y: tf.Tensor, d: number): void => {
   if (!readsBackSync()) return
   const values = y.dataSync()
   const tol = simplexTolerance(d)
+  const lead = y.shape.slice(0, -1)
   for (let r = 0; r < values.length / d; r++) {
     let sum = 0
     for (let j = r * d; j < (r + 1) * d; j++) {
       const v = values[j]!
       if (!(v >= 0)) {
-        const at = y.rank === 1 ? `${argument}[${j - r * d}]` : `${argument}[${r}][${j - r * d}]`
-        throw new InvalidArgument({ argument: at, value: v, reason: "Expected a point of the simplex (every entry ≥ 0)" })
+        throw new InvalidArgument({ argument: `${argument}${indexPath(y.shape, j)}`, value: v, reason: "Expected a point of the simplex (every entry ≥ 0)" })
       }
       sum += v
     }
     if (!(Math.abs(sum - 1) <= tol)) {
-      const at = y.rank === 1 ? argument : `${argument}[${r}]`
       throw new InvalidArgument({
-        argument: at,
+        argument: `${argument}${indexPath(lead, r)}`,
         value: Array.from(values.subarray(r * d, Math.min((r + 1) * d, r * d + 8))),
         reason: `Expected a point of the simplex: the entries sum to ${sum}, not 1 within ${tol.toPrecision(2)}`
       })
@@ -195,7 +195,7 @@ export const densityKind = (noise: NoiseLike, d: number): DensityKind => {
 }
 
 /** log p(y) for y [n, d] (or [d]) and θ broadcasting against it; τ a number. */
-export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.Tensor, tau: number): tf.Tensor =>
+const logDensityRows = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.Tensor, tau: number): tf.Tensor =>
   tf.tidy(() => {
     const kind = densityKind(noise, d)
     // maximum, not where(y > 0, …): comparisons have no gradient in tfjs, and log(max(y, 2^-149)) is
@@ -227,4 +227,17 @@ export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.
     const logNormal = tf.sub(tf.mul(quad, -0.5), 0.5 * (m * Math.log(2 * Math.PI) + logDet - 2 * m * Math.log(tau)))
     const out = tf.sub(logNormal, tf.sum(logy, -1))
     return z.rank === 1 ? out.reshape([]) : out
+  })
+
+/**
+ * log p(y) for y `[..., d]` and θ `[..., d]` broadcasting against each other (a `[S, ..., d]` sample
+ * against its `[..., d]` θ): both go to the 2-D form as `[rows, d]` and the result comes back with
+ * the broadcast leading shape. θ `[d]` is not copied per row: it broadcasts in the ops themselves.
+ */
+export const logDensity = (noise: NoiseLike, d: number, y: tf.Tensor, theta: tf.Tensor, tau: number): tf.Tensor =>
+  tf.tidy(() => {
+    if (y.rank <= 2 && theta.rank === 1) return logDensityRows(noise, d, y, theta, tau)
+    const lead = broadcastLead("theta", leadShape(y), leadShape(theta))
+    const rows = logDensityRows(noise, d, broadcastRows(y, lead), theta.rank === 1 ? theta : broadcastRows(theta, lead), tau)
+    return rows.reshape(lead)
   })

@@ -1,7 +1,7 @@
 /**
  * The `probs` and `potential` kernels of a compiled model: the method its capabilities admit (which
  * `methods/registry.ts` decides) run on θ — the exact method's custom ops, or an estimator's points
- * (`methods/softmax/`).
+ * (`methods/softmax/`). θ of any rank `[..., d]` runs as `[rows, d]` (internal/batch.ts).
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "../Errors.js"
@@ -15,6 +15,7 @@ import { stratifiedProbs } from "../methods/softmax/stratified.js"
 import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_LATTICE_POINTS, type EstimateOptions, estimateOptions, squeezeRows } from "./estimate.js"
 import { exactPotential, exactProbsWithError } from "./exact.js"
 import { checkEstimatorWork, defaultSamples } from "./limits.js"
+import { onRows } from "./batch.js"
 import { checkTensor, temperedLogSumExp, temperedSoftmax } from "./tensors.js"
 import { relaxedTemperature } from "./validate.js"
 
@@ -58,7 +59,7 @@ export interface ProbsResult {
  * @category models
  */
 export interface PotentialResult {
-  /** `[]` for θ `[d]`, `[rows]` for θ `[rows, d]`; differentiable, ∇potential = probs on the same points. */
+  /** θ's shape without its last axis (`[]` for θ `[d]`, `[rows]` for `[rows, d]`); differentiable, ∇potential = probs on the same points. */
   readonly potential: tf.Tensor
   /**
    * Standard error of each row's potential for sampled estimates (`mc`: per-point variance; `qmc`:
@@ -214,5 +215,13 @@ export const estimateKernels = (
   readonly potential: (theta: tf.Tensor, options?: EstimateOptions) => PotentialResult
 } => {
   const ctx: Context = { model, d: model.space.dim, softmax: model._tag === "PerturbSoftmax", runs, exactOf }
-  return { probs: (theta, options) => probs(ctx, theta, options), potential: (theta, options) => potential(ctx, theta, options) }
+  // θ [..., d] of rank ≥ 3 runs as [rows, d]; every result tensor's leading rows axis becomes θ's
+  // leading shape again (probs [..., d], jacobian [..., d, d], potential [...]).
+  const unflattenAll = <R extends object>(r: R, unflatten: (x: tf.Tensor) => tf.Tensor): R =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof tf.Tensor ? unflatten(v) : v])) as R
+  const boundary = (theta: tf.Tensor): tf.Tensor => checkTensor("theta", theta, ctx.d, { finite: false, anyRank: true })
+  return {
+    probs: (theta, options) => onRows(boundary(theta), (t) => probs(ctx, t, options), unflattenAll),
+    potential: (theta, options) => onRows(boundary(theta), (t) => potential(ctx, t, options), unflattenAll)
+  }
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
+import { indexPath } from "./batch.js"
 import { readsBackSync } from "./kernels.js"
 import { checkTemperature, isTemperature32, TEMPERATURE_REASON } from "./temperature.js"
 
@@ -19,13 +20,18 @@ export const checkLive = (argument: string, x: unknown, expected: string): tf.Te
   return x
 }
 
-export const checkTensor = (argument: string, value: unknown, d: number, options?: { finite?: boolean }): tf.Tensor => {
-  const x = checkLive(argument, value, "a tf.Tensor of rank 1 or 2")
+/**
+ * A float32 tensor of rank 1 or 2 whose last axis is d, every value finite. `anyRank` admits any
+ * rank ≥ 1 (`[..., d]`): the kernels' public boundary, which reshapes to 2-D (internal/batch.ts).
+ */
+export const checkTensor = (argument: string, value: unknown, d: number, options?: { finite?: boolean; anyRank?: boolean }): tf.Tensor => {
+  const anyRank = options?.anyRank === true
+  const x = checkLive(argument, value, anyRank ? "a tf.Tensor of shape [..., d]" : "a tf.Tensor of rank 1 or 2")
   if (x.dtype !== "float32") {
     throw new InvalidArgument({ argument, value: x.dtype, reason: "Expected dtype float32" })
   }
-  if (x.rank !== 1 && x.rank !== 2) {
-    throw new InvalidArgument({ argument, value: x.shape, reason: "Expected rank 1 ([d]) or 2 ([rows, d])" })
+  if (anyRank ? x.rank < 1 : x.rank !== 1 && x.rank !== 2) {
+    throw new InvalidArgument({ argument, value: x.shape, reason: anyRank ? "Expected rank ≥ 1 ([..., d])" : "Expected rank 1 ([d]) or 2 ([rows, d])" })
   }
   const last = x.shape[x.rank - 1]!
   if (last !== d) throw new DimensionMismatch({ argument, expected: d, received: last })
@@ -36,7 +42,8 @@ export const checkTensor = (argument: string, value: unknown, d: number, options
     if (bad) {
       const values = x.dataSync()
       const index = values.findIndex((v) => !Number.isFinite(v))
-      throw new InvalidArgument({ argument: `${argument}[${index}]`, value: values[index], reason: "Expected a finite number" })
+      const at = x.rank <= 2 ? `[${index}]` : indexPath(x.shape, index)
+      throw new InvalidArgument({ argument: `${argument}${at}`, value: values[index], reason: "Expected a finite number" })
     }
   }
   return x
