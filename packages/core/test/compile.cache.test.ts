@@ -1,6 +1,7 @@
 /**
  * compile caches by the model's value: equal models (Equal/Hash) share one kernels object, unequal
- * ones do not, and the cache is bounded (least recently used dropped after 64 models).
+ * ones do not, and the cache is bounded (least recently used dropped after 64 models). Also: the
+ * kernels of a single-point space (no free parameters) take the empty u.
  */
 import { Noise } from "@perturb/noise"
 import * as tf from "@tensorflow/tfjs"
@@ -50,5 +51,17 @@ describe("compile cache", () => {
     tf.dispose(Object.values(r2).filter((v): v is tf.Tensor => v instanceof tf.Tensor))
     tf.dispose(theta)
     expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe("a single-point space", () => {
+  it("maps the empty free-parameter tensor to its point", async () => {
+    await tf.setBackend("cpu")
+    const k = compile(Model.perturbArgmax({ space: Space.affine({ C: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], e: [0, 1, 2] }), noise: Noise.gumbel() }))
+    expect(k.freeDim).toBe(0)
+    const u = tf.zeros([0])
+    const theta = k.theta(u)
+    expect(theta.arraySync()).toEqual([0, 1, 2])
+    tf.dispose([u, theta])
   })
 })

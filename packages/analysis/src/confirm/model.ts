@@ -33,10 +33,7 @@ export const confirmModel = (report: Report, which: Which, props: Properties, pl
     const kernels: Kernels = compile(model)
     const [kTargets, kEst, kPoints] = Key.split(key, 3) as [Key.Key, Key.Key, Key.Key]
     const hull = Space.affineHull(report.space)
-    const est0 = estimator(kernels, which === "softmax", plan.samples, kEst)
-    // A single point (k = 0): θ(u) is that point. kernels.theta refuses the empty u tensor (its
-    // finiteness check reads tf.all of no elements as false), so it is not asked.
-    const est = kernels.freeDim === 0 ? { ...est0, theta: (us: ReadonlyArray<ArrayLike<number>>) => us.map(() => Float64Array.from(hull.point)) } : est0
+    const est = estimator(kernels, which === "softmax", plan.samples, kEst)
     const facts = noiseFacts(report.noise, d)
     // Atoms in any coordinate (discrete or mixed laws) with an exact method, as the kernels state it.
     const atoms = which === "argmax" && facts.laws.some((l) => atomsOf(l) !== undefined) && kernels.capabilities.probs.exact.available

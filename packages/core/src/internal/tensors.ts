@@ -36,7 +36,9 @@ export const checkTensor = (argument: string, value: unknown, d: number, options
   const last = x.shape[x.rank - 1]!
   if (last !== d) throw new DimensionMismatch({ argument, expected: d, received: last })
   // Skipped where tfjs cannot read back synchronously (webgpu in Node; see readsBackSync).
-  if (options?.finite !== false && readsBackSync()) {
+  // An empty tensor (the free parameters of a single-point space) has nothing to check, and tfjs's
+  // tf.all of no elements reads false.
+  if (options?.finite !== false && x.size > 0 && readsBackSync()) {
     // One scalar read-back: cheap next to the kernels, and it turns a silent NaN into an error.
     const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(x))).dataSync()[0])
     if (bad) {
