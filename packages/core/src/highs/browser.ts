@@ -8,7 +8,31 @@ import type { Highs, LoadOptions } from "./types.js"
 
 export const preloaded: Highs | undefined = undefined
 
+type Imports = WebAssembly.Imports
+type Instantiate = (imports: Imports, done: (instance: WebAssembly.Instance) => void) => object
+
 export const load = async (options: LoadOptions): Promise<Highs> => {
   const { default: factory } = await import("./glue.js")
-  return (await factory({ ...options })) as Highs
+  const { wasmBinary, wasmModule, ...rest } = options
+  const source = wasmModule ?? wasmBinary
+  if (source === undefined) return (await factory({ ...rest })) as Highs
+  // highs 1.15.3's glue reads neither `wasmBinary` nor `wasmModule` (its types promise both), only
+  // `instantiateWasm`; and it never settles when that fails, so the failure is raced beside it.
+  let fail: (cause: unknown) => void = () => undefined
+  const failed = new Promise<never>((_, reject) => (fail = reject))
+  const instantiateWasm: Instantiate = (imports, done) => {
+    const instantiated = source instanceof WebAssembly.Module
+      ? WebAssembly.instantiate(source, imports)
+      : WebAssembly.instantiate(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : source, imports).then((r) => r.instance)
+    // `done` throws when the module is not HiGHS (its exports are missing)
+    instantiated.then((instance) => {
+      try {
+        done(instance)
+      } catch (cause) {
+        fail(cause)
+      }
+    }, fail)
+    return {}
+  }
+  return (await Promise.race([factory({ ...rest, instantiateWasm }), failed])) as Highs
 }
