@@ -8,8 +8,14 @@ import type { Highs, LoadOptions } from "./types.js"
 
 export const preloaded: Highs | undefined = undefined
 
-type Imports = WebAssembly.Imports
-type Instantiate = (imports: Imports, done: (instance: WebAssembly.Instance) => void) => object
+// The WebAssembly API as used here (core's lib settings carry no WebAssembly declarations).
+type Instance = object
+interface Wasm {
+  readonly Module: abstract new (...args: never) => object
+  instantiate(bytes: ArrayBuffer | Uint8Array, imports: object): Promise<{ readonly instance: Instance }>
+  instantiate(module: object, imports: object): Promise<Instance>
+}
+type Instantiate = (imports: object, done: (instance: Instance) => void) => object
 
 export const load = async (options: LoadOptions): Promise<Highs> => {
   const { default: factory } = await import("./glue.js")
@@ -20,10 +26,11 @@ export const load = async (options: LoadOptions): Promise<Highs> => {
   // `instantiateWasm`; and it never settles when that fails, so the failure is raced beside it.
   let fail: (cause: unknown) => void = () => undefined
   const failed = new Promise<never>((_, reject) => (fail = reject))
+  const wasm = (globalThis as unknown as { readonly WebAssembly: Wasm }).WebAssembly
   const instantiateWasm: Instantiate = (imports, done) => {
-    const instantiated = source instanceof WebAssembly.Module
-      ? WebAssembly.instantiate(source, imports)
-      : WebAssembly.instantiate(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : source, imports).then((r) => r.instance)
+    const instantiated = source instanceof wasm.Module
+      ? wasm.instantiate(source, imports)
+      : wasm.instantiate(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : source as ArrayBuffer, imports).then((r) => r.instance)
     // `done` throws when the module is not HiGHS (its exports are missing)
     instantiated.then((instance) => {
       try {
