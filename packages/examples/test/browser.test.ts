@@ -16,12 +16,11 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { extname, join, relative, resolve } from "node:path"
 import { gzipSync } from "node:zlib"
-import { chromium } from "playwright-core"
 import { build as viteBuild, createLogger } from "vite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { launchChromium, watchProblems } from "./chromium.js"
 
 const here = resolve(import.meta.dirname, "..")
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 const highsWasm = createRequire(resolve(here, "../core/package.json")).resolve("highs/runtime")
 
 const bundle = async (entry: string): Promise<{ code: string; inputs: Array<string> }> => {
@@ -31,24 +30,14 @@ const bundle = async (entry: string): Promise<{ code: string; inputs: Array<stri
 }
 
 const checkPage = async (origin: string, bundler: string): Promise<void> => {
-  expect(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (apt-get install chromium)`).toBe(true)
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
+  const browser = await launchChromium()
   try {
     const page = await browser.newPage()
-    const problems: Array<string> = []
-    const requests: Array<string> = []
     let noAdapterNote = false
-    page.on("console", (m) => {
-      // Chromium's own note when navigator.gpu has no adapter (a GPU-less CI machine); the app
-      // reports that case as WebGPUUnavailable("adapter"), checked below
-      if (m.type() === "warning" && m.text() === "No available adapters.") return void (noAdapterNote = true)
-      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`)
-    })
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`))
-    page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()}`))
+    // Chromium's own note when navigator.gpu has no adapter (a GPU-less CI machine); the app
+    // reports that case as WebGPUUnavailable("adapter"), checked below
+    const problems = watchProblems(page, (m) => m.type() === "warning" && m.text() === "No available adapters." && (noAdapterNote = true))
+    const requests: Array<string> = []
     page.on("request", (r) => requests.push(new URL(r.url()).pathname))
     await page.goto(origin, { waitUntil: "load" })
     await page.waitForFunction(() => window.perturbResult !== undefined)
