@@ -9,6 +9,7 @@
  */
 import { Data } from "effect"
 import { load, preloaded } from "#highs"
+import { InvalidArgument } from "./Errors.js"
 import type { Highs, LoadOptions } from "./highs/types.js"
 
 let highs: Highs | undefined = preloaded
@@ -46,6 +47,17 @@ export class LpNotReady extends Data.TaggedError("LpNotReady")<{ readonly reason
  * @category constructors
  */
 export const configure = (config: LoadOptions): void => {
+  if (typeof config !== "object" || config === null) throw new InvalidArgument({ argument: "config", value: config, reason: "Expected { locateFile?, wasmBinary?, wasmModule? }" })
+  const { locateFile, wasmBinary, wasmModule } = config
+  if (locateFile !== undefined && typeof locateFile !== "function") {
+    throw new InvalidArgument({ argument: "config.locateFile", value: locateFile, reason: "Expected a function from a file name (\"highs.wasm\") to its URL" })
+  }
+  if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer || ArrayBuffer.isView(wasmBinary))) {
+    throw new InvalidArgument({ argument: "config.wasmBinary", value: wasmBinary, reason: "Expected the bytes of highs.wasm (an ArrayBuffer or a typed array)" })
+  }
+  if (wasmModule !== undefined && (typeof wasmModule !== "object" || wasmModule === null)) {
+    throw new InvalidArgument({ argument: "config.wasmModule", value: wasmModule, reason: "Expected a WebAssembly.Module compiled from highs.wasm" })
+  }
   options = { ...options, ...config }
 }
 

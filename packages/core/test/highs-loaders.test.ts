@@ -9,7 +9,7 @@ import { createRequire } from "node:module"
 import { resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { load as loadBrowser } from "../src/highs/browser.js"
-import { Lp } from "../src/index.js"
+import { InvalidArgument, Lp } from "../src/index.js"
 
 const root = resolve(import.meta.dirname, "..")
 const wasm = readFileSync(createRequire(resolve(root, "package.json")).resolve("highs/runtime"))
@@ -60,6 +60,29 @@ describe("HiGHS loaders", () => {
     // a valid module without HiGHS's exports
     await expect(loadBrowser({ wasmBinary: Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0) })).rejects.toThrow()
     await expect(loadBrowser({ wasmBinary: Uint8Array.of(1, 2, 3) })).rejects.toThrow()
+  })
+
+  it("Lp.configure refuses what cannot locate a wasm, naming the argument and the value", () => {
+    const cases: Array<[unknown, string, string]> = [
+      [null, "config", "null"],
+      [{ locateFile: "/highs.wasm" }, "config.locateFile", "/highs.wasm"],
+      [{ wasmBinary: [0, 97, 115, 109] }, "config.wasmBinary", "0"],
+      [{ wasmModule: 42 }, "config.wasmModule", "42"]
+    ]
+    for (const [config, argument, shown] of cases) {
+      let error: unknown
+      try {
+        Lp.configure(config as never)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(InvalidArgument)
+      expect(error).toMatchObject({ argument })
+      expect((error as Error).message).toContain(shown)
+    }
+    // accepted, and unused in Node, where the package's own wasm is already loaded
+    Lp.configure({ locateFile: (file) => `/assets/${file}`, wasmBinary: wasm })
+    expect(Lp.solve(box).objective).toBe(4)
   })
 
   it("the generated glue is what scripts/highs-web.mjs makes from the installed highs", () => {
