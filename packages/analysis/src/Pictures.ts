@@ -1,6 +1,6 @@
 /**
- * Pictures of the representation properties, as SVG strings (PNG through `@resvg/resvg-js`), drawn
- * without a browser:
+ * Pictures of the representation properties, as SVG strings (PNG through `@resvg/resvg-js` in Node;
+ * SVG only in a browser), drawn without a browser:
  *
  * - `d = 3` — **the image of Θ in the probability triangle**: the free parameters `u` run over a
  *   polar grid (rays and rings, radii growing geometrically to large values) and each `P(θ(u))` is
@@ -26,10 +26,11 @@ import { checkCount, checkNumbers, checkReport, optionsObject } from "./internal
 import { coordinate, spaceFormula } from "./internal/format.js"
 import { scoped } from "./internal/numeric.js"
 import { type CurvesOptions, paperLaws, renderProbabilityCurves } from "./pictures/curves.js"
-import { esc, n2, type Picture, svgToPng } from "./pictures/svg.js"
+import { esc, n2, type Picture, picture } from "./pictures/svg.js"
 
 export { type CurvesOptions, renderProbabilityCurves } from "./pictures/curves.js"
 export { type Picture, svgToPng } from "./pictures/svg.js"
+export { PngUnavailable } from "./pictures/unavailable.js"
 
 /**
  * What to draw when there is no report: a space and a noise (and which model).
@@ -295,7 +296,8 @@ export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOpt
   out.push(`</svg>`)
   const svg = out.join("\n")
   const width = options.pngWidth ?? 2 * W
-  return { svg, png: svgToPng(svg, width), width, height: Math.round((width * H) / W), image }
+  // assigned onto the picture, not spread, so `png` stays a lazy getter
+  return Object.assign(picture(svg, width, Math.round((width * H) / W)), { image })
 }
 
 /**

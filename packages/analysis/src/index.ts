@@ -14,6 +14,7 @@ export {
   type CurvesOptions,
   type Picture,
   type PictureSpec,
+  PngUnavailable,
   renderPicture,
   renderProbabilityCurves,
   renderSimplexImage,

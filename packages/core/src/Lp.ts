@@ -1,15 +1,104 @@
 /**
  * Linear programs through HiGHS (compiled to WASM), for the polyhedral decisions of `Space` and
- * `@perturb/analysis`. The loader is asynchronous but every solve is synchronous, so one instance
- * loaded when this module is imported keeps space constructors and `analyze` plain functions.
+ * `@perturb/analysis`. Every solve is synchronous, so space constructors and `analyze` stay plain
+ * functions. In Node HiGHS is loaded when `@perturb/core` is imported; in a browser nothing is
+ * loaded until `await Lp.ready()`, so an app that only samples never fetches `highs.wasm`, and an
+ * LP asked for before then fails with `LpNotReady` saying so.
  *
  * @since 0.1.0
  */
-type HighsLoader = typeof import("highs").default
-const loaded: unknown = (await import("highs")).default
-// The package's types describe its CommonJS build (default = module object); its ESM build, which
-// Node loads, exports the loader itself. Accept either shape.
-const highs = await (typeof loaded === "function" ? loaded : (loaded as { default: HighsLoader }).default)()
+import { Data } from "effect"
+import { load, preloaded } from "#highs"
+import { InvalidArgument } from "./Errors.js"
+import type { Highs, LoadOptions } from "./highs/types.js"
+
+let highs: Highs | undefined = preloaded
+let loading: Promise<Highs> | undefined
+let options: LoadOptions = {}
+
+/**
+ * HiGHS is not loaded yet (a browser before `await Lp.ready()`), or loading it failed (`reason`
+ * says why, e.g. `highs.wasm` not found where `locateFile` points).
+ *
+ * @example
+ * import { Lp } from "@perturb/core"
+ * try { Lp.solve({ numCols: 1, colLower: Float64Array.of(0), colUpper: Float64Array.of(1), rows: [] }) }
+ * catch (e) { if (e instanceof Lp.LpNotReady) await Lp.ready() }
+ * @since 0.2.0
+ * @category errors
+ */
+export class LpNotReady extends Data.TaggedError("LpNotReady")<{ readonly reason: string }> {
+  override get message(): string {
+    return `The LP solver (HiGHS) is not available: ${this.reason}`
+  }
+}
+
+/**
+ * Where a browser finds `highs.wasm` (the file `highs/runtime` of the `highs` package, version
+ * pinned by `@perturb/core`): `locateFile` maps the file name to a URL, or pass the bytes
+ * (`wasmBinary`) or a compiled `wasmModule`. Without it the wasm is fetched next to the page
+ * (`./highs.wasm`). Call before `ready()`; Node reads the installed package and ignores it.
+ *
+ * @example
+ * import { Lp } from "@perturb/core"
+ * Lp.configure({ locateFile: (file) => `/assets/${file}` })
+ * await Lp.ready()
+ * @since 0.2.0
+ * @category constructors
+ */
+export const configure = (config: LoadOptions): void => {
+  if (typeof config !== "object" || config === null) throw new InvalidArgument({ argument: "config", value: config, reason: "Expected { locateFile?, wasmBinary?, wasmModule? }" })
+  const { locateFile, wasmBinary, wasmModule } = config
+  if (locateFile !== undefined && typeof locateFile !== "function") {
+    throw new InvalidArgument({ argument: "config.locateFile", value: locateFile, reason: "Expected a function from a file name (\"highs.wasm\") to its URL" })
+  }
+  if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer || ArrayBuffer.isView(wasmBinary))) {
+    throw new InvalidArgument({ argument: "config.wasmBinary", value: wasmBinary, reason: "Expected the bytes of highs.wasm (an ArrayBuffer or a typed array)" })
+  }
+  if (wasmModule !== undefined && (typeof wasmModule !== "object" || wasmModule === null)) {
+    throw new InvalidArgument({ argument: "config.wasmModule", value: wasmModule, reason: "Expected a WebAssembly.Module compiled from highs.wasm" })
+  }
+  options = { ...options, ...config }
+}
+
+/**
+ * Loads HiGHS if it is not loaded (at most once; a failure can be retried). Resolves at once in
+ * Node. In a browser, await it before anything that solves an LP: polyhedral space constructors,
+ * `Polyhedral`, `Space.feasible`, `analyze` of affine or polyhedral spaces.
+ *
+ * @example
+ * import { Lp } from "@perturb/core"
+ * await Lp.ready()
+ * Lp.solve({ numCols: 1, cost: Float64Array.of(1), colLower: Float64Array.of(0), colUpper: Float64Array.of(2), rows: [], maximize: true }).objective // 2
+ * @since 0.2.0
+ * @category constructors
+ */
+export const ready = async (): Promise<void> => {
+  if (highs !== undefined) return
+  loading ??= load(options).then((h) => (highs = h), (cause: unknown) => {
+    loading = undefined
+    throw new LpNotReady({ reason: `loading highs.wasm failed (${String((cause as Error)?.message ?? cause)}); say where it is served with Lp.configure({ locateFile })` })
+  })
+  await loading
+}
+
+/**
+ * Whether an LP can be solved now, without `await Lp.ready()`.
+ *
+ * @example
+ * import { Lp } from "@perturb/core"
+ * if (!Lp.isReady()) await Lp.ready()
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isReady = (): boolean => highs !== undefined
+
+const instance = (): Highs => {
+  if (highs === undefined) {
+    throw new LpNotReady({ reason: "in a browser HiGHS loads on demand: `await Lp.ready()` (from @perturb/core) before solving linear programs, e.g. before analyze or a polyhedral space" })
+  }
+  return highs
+}
 
 /**
  * One sparse row: lo ≤ Σ_t val[t]·x[idx[t]] ≤ hi.
@@ -53,12 +142,13 @@ export interface Solution {
 }
 
 /**
- * Solves one LP in a fresh HiGHS model.
+ * Solves one LP in a fresh HiGHS model. Throws `LpNotReady` in a browser before `ready()`.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const solve = (lp: Problem): Solution => {
+  const highs = instance()
   const starts = new Int32Array(lp.rows.length + 1)
   let nnz = 0
   lp.rows.forEach((r, i) => (nnz += r.idx.length, starts[i + 1] = nnz))

@@ -7,11 +7,10 @@ import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { chromium } from "playwright-core"
 import { describe, expect, it } from "vitest"
+import { launchChromium, watchProblems } from "./chromium.js"
 
 const root = resolve(import.meta.dirname, "../../..")
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 
 describe("pnpm start (quick) and its report", () => {
   it("writes out/report.html that renders in headless Chromium with every image loaded and a clean console", async () => {
@@ -27,19 +26,10 @@ describe("pnpm start (quick) and its report", () => {
     expect(existsSync(file)).toBe(true)
     expect(readFileSync(file, "utf8")).toContain("<svg")
 
-    expect(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (apt-get install chromium)`).toBe(true)
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    })
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage()
-      const problems: Array<string> = []
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`)
-      })
-      page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`))
-      page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()}`))
+      const problems = watchProblems(page)
       await page.goto(`file://${file}`, { waitUntil: "load" })
       const stats = await page.evaluate(() => ({
         title: document.title,

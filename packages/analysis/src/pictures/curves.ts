@@ -11,7 +11,7 @@ import { Noise, type NoiseLike } from "@perturb/noise"
 import { checkCount, optionsObject } from "../internal/checks.js"
 import { coordinate, fraction } from "../internal/format.js"
 import { scoped } from "../internal/numeric.js"
-import { esc, n2, type Picture, svgToPng } from "./svg.js"
+import { esc, n2, type Picture, picture } from "./svg.js"
 
 /**
  * @since 0.1.0
@@ -192,5 +192,5 @@ export const renderProbabilityCurves = (options0?: CurvesOptions): Picture => {
   out.push(`</svg>`)
   const svg = out.join("\n")
   const width = options.pngWidth ?? 2 * f.W
-  return { svg, png: svgToPng(svg, width), width, height: Math.round((width * f.H) / f.W) }
+  return picture(svg, width, Math.round((width * f.H) / f.W))
 }

@@ -1,12 +1,15 @@
 /**
- * SVG documents as strings and their PNG rendering (resvg, system fonts): what every picture shares.
+ * SVG documents as strings and their PNG rendering (resvg, system fonts, in Node; none in a
+ * browser, where `#png` resolves to a renderer that raises `PngUnavailable`): what every picture
+ * shares.
  */
-import { Resvg } from "@resvg/resvg-js"
 import { InvalidArgument } from "@perturb/core"
+import { renderPng } from "#png"
 import { checkCount } from "../internal/checks.js"
 
 /**
- * An SVG document and its PNG rendering.
+ * An SVG document and its PNG rendering. `png` is rendered when first read (then kept), so SVG-only
+ * users never pay for rasterising, and in a browser reading it throws `PngUnavailable`.
  *
  * @since 0.1.0
  * @category models
@@ -23,7 +26,8 @@ export const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g,
 export const n2 = (x: number): string => (Math.round(x * 100) / 100).toString()
 
 /**
- * Renders an SVG document to PNG bytes with resvg (system fonts, white background).
+ * Renders an SVG document to PNG bytes with resvg (system fonts, white background). In a browser
+ * build it throws `PngUnavailable`.
  *
  * @since 0.1.0
  * @category constructors
@@ -31,11 +35,19 @@ export const n2 = (x: number): string => (Math.round(x * 100) / 100).toString()
 export const svgToPng = (svg: string, width = 1120): Uint8Array => {
   if (typeof svg !== "string") throw new InvalidArgument({ argument: "svg", value: svg, reason: "Expected an SVG document as a string" })
   checkCount("width", width, 1, 16384)
-  const png = new Resvg(svg, {
-    fitTo: { mode: "width", value: width },
-    background: "white",
-    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" }
-  }).render().asPng()
-  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength)
+  return renderPng(svg, width)
+}
+
+/** A picture whose PNG is rendered on first read. */
+export const picture = (svg: string, width: number, height: number): Picture => {
+  let png: Uint8Array | undefined
+  return {
+    svg,
+    width,
+    height,
+    get png() {
+      return png ??= svgToPng(svg, width)
+    }
+  }
 }
 

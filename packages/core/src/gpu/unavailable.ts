@@ -1,0 +1,25 @@
+/**
+ * The error both WebGPU providers (Dawn in Node, `navigator.gpu` in a browser) raise.
+ */
+import { Data } from "effect"
+
+/**
+ * WebGPU could not be enabled. `missing` says what to install or configure:
+ * - `"webgpu-package"`: the npm package `webgpu` (Dawn) is not installed or its binary failed to load (Node);
+ * - `"navigator-gpu"`: the browser exposes no `navigator.gpu` (no WebGPU, or not a secure context);
+ * - `"libvulkan"`: the Vulkan loader `libvulkan.so.1` is not on the library path;
+ * - `"vulkan-driver"`: no Vulkan driver manifest (ICD json) was found, or `VK_DRIVER_FILES` names a missing file;
+ * - `"adapter"`: Vulkan is present but offered no usable device;
+ * - `"device"`: the adapter refused the device (limits or features).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WebGPUUnavailable extends Data.TaggedError("WebGPUUnavailable")<{
+  readonly missing: "webgpu-package" | "navigator-gpu" | "libvulkan" | "vulkan-driver" | "adapter" | "device"
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `WebGPU unavailable (${this.missing}): ${this.reason}`
+  }
+}
