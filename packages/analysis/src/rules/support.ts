@@ -29,7 +29,7 @@
  *   form a polyhedron with some strict rows; it holds a pair with `θ ≠ θ′` iff the linear map
  *   `(c, θ′_{S^c} − θ_{S^c})` is not identically 0 on it — at most `2(1 + |S^c|)` LPs.
  *
- * math.md §3 says minimality fails iff "two points of Θ saturate to one p"; the exact condition is
+ * docs/math.md §3 says minimality fails iff "two points of Θ saturate to one p"; the exact condition is
  * the one above, which also counts pairs that differ only in coordinates that never win (c = 0:
  * Θ = {θ₀ = θ₁ = 0, θ₂ ≤ −1.5} with Uniform[0,1] gives P = (½, ½, 0) throughout), and the i.i.d.
  * width condition generalises to R for per-coordinate supports.
@@ -45,7 +45,7 @@ import { type LpRow, solveLp } from "../internal/lp.js"
 import type { Context } from "./engine.js"
 import { vec } from "./premises.js"
 
-export const BEYOND = "Beyond the paper (math.md §3)"
+export const BEYOND = "Beyond the paper (docs/math.md §3)"
 
 /** Beyond this many rows of R (d ≈ 140 for i.i.d. bounded noise) the LPs below are not tried. */
 const MAX_REGION_ROWS = 20_000
