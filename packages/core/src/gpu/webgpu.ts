@@ -17,7 +17,7 @@ import { Data } from "effect"
 
 /**
  * WebGPU could not be enabled. `missing` says what to install or configure:
- * - `"webgpu-package"`: the npm package `webgpu` (Dawn) is not installed or its binary failed to load;
+ * - `"webgpu-package"`: the npm package `webgpu` (Dawn) or `@tensorflow/tfjs-backend-webgpu` (both optional peers) is not installed or failed to load;
  * - `"libvulkan"`: the Vulkan loader `libvulkan.so.1` is not on the library path;
  * - `"vulkan-driver"`: no Vulkan driver manifest (ICD json) was found, or `VK_DRIVER_FILES` names a missing file;
  * - `"adapter"`: Vulkan is present but offered no usable device;
@@ -165,7 +165,16 @@ const enable = async (): Promise<WebGPUContext> => {
   } catch (cause) {
     throw new WebGPUUnavailable({ missing: "device", reason: `the adapter refused a device: ${String((cause as Error)?.message ?? cause)}` })
   }
-  const backendModule = await import("@tensorflow/tfjs-backend-webgpu")
+  let backendModule: typeof import("@tensorflow/tfjs-backend-webgpu")
+  try {
+    // An optional peer: a literal specifier so bundlers include it where it is installed.
+    backendModule = await import("@tensorflow/tfjs-backend-webgpu")
+  } catch (cause) {
+    throw new WebGPUUnavailable({
+      missing: "webgpu-package",
+      reason: `the npm package "@tensorflow/tfjs-backend-webgpu" could not be loaded (${String((cause as Error)?.message ?? cause).split("\n")[0]}): install it next to @perturb/core, at the version of your @tensorflow/tfjs`
+    })
+  }
   // The package registers a factory that requests its own adapter; replace it with ours.
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu")
   const info = adapterInfo(adapter)
