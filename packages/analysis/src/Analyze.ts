@@ -1,7 +1,7 @@
 /**
  * `analyze(space, noise, options)`: the exact decision of completeness, minimality and
  * identifiability of Perturb-Softmax and Perturb-Argmax on a parameter space, from the paper's
- * results (math.md §3), with the reasons and, for every failure, a witness.
+ * results (docs/math.md §3), with the reasons and, for every failure, a witness.
  *
  * Pure and synchronous: affine spaces are decided by closed forms and sparse linear algebra; a
  * polyhedron by one-variable LPs solved exactly and at most a few HiGHS LPs. Nothing is sampled and

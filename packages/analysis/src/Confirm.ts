@@ -5,7 +5,7 @@
  * (`true`), contradict it (`false`, flagged loudly by `renderText`), or cannot tell
  * (`"inconclusive"`, always the case for `undecided` verdicts).
  *
- * What is computed (math.md §3, "Numeric confirmation"):
+ * What is computed (docs/math.md §3, "Numeric confirmation"):
  * - **completeness** — targets `p` (Dirichlet(1) draws, near-vertex points, and for a failing
  *   verdict the witness's target and one pushed further out along its certificate) are fitted by
  *   `identify` where the space is affine, complete and minimal, otherwise by a batched

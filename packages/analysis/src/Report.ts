@@ -1,6 +1,6 @@
 /**
  * Showing a report: `renderText` for a person (verdict, rule, condition, witness — readable in ten
- * seconds) and `toJSON` for scripts, exactly the `analyze --json` contract of architecture.md:
+ * seconds) and `toJSON` for scripts, exactly the `analyze --json` contract of docs/architecture.md:
  * `{ "softmax"?: Properties, "argmax"?: Properties }`, `Properties = { complete, minimal, identifiable }`,
  * `Verdict = { verdict, reasons: [{ ref, text }], witness?, evidence? }`, numbers as plain JSON numbers.
  *

@@ -38,7 +38,7 @@ export interface Reason {
 /**
  * A counterexample (or certificate) to a property, in plain numbers.
  *
- * - `TranslationPair`: `θ, θ′ = θ + c𝟙` both in Θ, so `P(θ) = P(θ′)` for every noise (math.md §2.2);
+ * - `TranslationPair`: `θ, θ′ = θ + c𝟙` both in Θ, so `P(θ) = P(θ′)` for every noise (docs/math.md §2.2);
  * - `SaturatedPair`: `θ ≠ θ′` in Θ where coordinate `winner` beats every other for every noise
  *   value (bounded noise, Prop 5.4), so both give the vertex `probs`;
  * - `ConstantPair`: `θ ≠ θ′` in Θ on one open piece where discrete noise makes `P` constant;

@@ -271,7 +271,7 @@ describe("noise laws", () => {
     const r = run(Space.pinned(3), Noise.cauchy())
     // Was ["undecided", "holds", "holds"].
     expect(verdicts(r.softmax)).toStrictEqual(["holds", "holds", "holds"])
-    expect(refs(r.softmax!.complete)).toStrictEqual(["Theorem 4.1", "Beyond the paper (math.md §3)"])
+    expect(refs(r.softmax!.complete)).toStrictEqual(["Theorem 4.1", "Beyond the paper (docs/math.md §3)"])
     expect(verdicts(r.argmax)).toStrictEqual(["holds", "holds", "holds"])
     const box = run(Space.intersect(Space.pinned(3), Space.box(-1, 1, 3)), Noise.cauchy())
     expect(box.softmax!.complete.verdict).toBe("fails")

@@ -12,7 +12,7 @@ import { Noise, type NoiseLike } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
 import { analyze, type Properties, type Witness } from "../src/index.js"
 
-const BEYOND = "Beyond the paper (math.md §3)"
+const BEYOND = "Beyond the paper (docs/math.md §3)"
 
 const run = (space: Space.Space, noise: NoiseLike) => analyze(space, noise)
 const verdicts = (p: Properties | undefined) => [p!.complete.verdict, p!.minimal.verdict, p!.identifiable.verdict]

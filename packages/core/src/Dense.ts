@@ -4,7 +4,7 @@
  * Why: tfjs's wasm backend computes the transposed matrix products of the default gradient
  * (`matMul(dy, W, false, true)`, `matMul(x, dy, true, false)`) 12–20× slower than plain ones. The
  * backward pass here transposes explicitly and multiplies untransposed, which cut a categorical-VAE
- * step from ~200 ms to ~33 ms on a 2-core machine (architecture.md).
+ * step from ~200 ms to ~33 ms on a 2-core machine (docs/architecture.md).
  *
  * @since 0.1.0
  */

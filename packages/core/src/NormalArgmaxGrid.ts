@@ -1,6 +1,6 @@
 /**
  * Normal-Argmax probabilities on a grid: for θ [rows, d] and i.i.d. standard normal noise,
- * P_i = P(argmax_j (θ_j + γ_j) = i) = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt (math.md §2.4), by one
+ * P_i = P(argmax_j (θ_j + γ_j) = i) = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt (docs/math.md §2.4), by one
  * shared n-node Gauss–Legendre rule on max θ ± h per row, in log space, with its gradient — the KL
  * term of a categorical VAE with Normal noise. O(rows · d · n); `compile(Model.perturbArgmax(…)).probs`
  * gives the same probabilities by float64 adaptive quadrature at ~1 ms a row.

@@ -1,5 +1,5 @@
 /**
- * Parameter spaces `Θ ⊆ ℝ^d` (math.md §1): plain immutable data with a closed `_tag` union, typed
+ * Parameter spaces `Θ ⊆ ℝ^d` (docs/math.md §1): plain immutable data with a closed `_tag` union, typed
  * by their dimension (`Space.pinned(10)` is a `Space<10>`).
  *
  * Laws every space honours (tested):

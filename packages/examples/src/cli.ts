@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `perturb` command line (architecture.md's contract). With `--json`, stdout is exactly one
+ * The `perturb` command line (docs/architecture.md's contract). With `--json`, stdout is exactly one
  * JSON document; errors go to stderr as one line naming the bad argument, with exit code 2.
  */
 import { parseArgs } from "node:util"

@@ -1,6 +1,6 @@
 /**
  * How analysis writes numbers, vectors, coordinates and spaces, for reasons, reports, evidence and
- * pictures alike. One coordinate convention: 0-based, as the paper and math.md write it — θ₀ is the
+ * pictures alike. One coordinate convention: 0-based, as the paper and docs/math.md write it — θ₀ is the
  * coordinate `Space.pinned` fixes, `p₀` its probability, `e₀` its vertex of the simplex. Reasons
  * write an index as `θ_i` (plain text survives every terminal); pictures as `θᵢ` with subscript
  * digits; both name the same coordinate.

@@ -26,7 +26,7 @@ export interface NoiseFacts {
   /** Every coordinate's support is a bounded interval (Prop 5.4's noise). */
   readonly bounded: boolean
   readonly custom: boolean
-  /** i.i.d. Gumbel: Perturb-Argmax is exactly softmax(θ / scale) (math.md §2.3). */
+  /** i.i.d. Gumbel: Perturb-Argmax is exactly softmax(θ / scale) (docs/math.md §2.3). */
   readonly gumbel: { readonly loc: number; readonly scale: number } | undefined
   /** Whether swapping coordinates i and j leaves the joint law unchanged. */
   exchangeable(i: number, j: number): boolean

@@ -1,5 +1,5 @@
 /**
- * The space side of the decisions (math.md §3), for any `Space` written as constraints
+ * The space side of the decisions (docs/math.md §3), for any `Space` written as constraints
  * `g·θ ≤ rhs` / `g·θ = rhs` — core's row form (`Polyhedral.rows`: sparse, so `reals`, `pinned` and
  * `zero-sum` stay O(d), with the labels the reasons quote):
  *

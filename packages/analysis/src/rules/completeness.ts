@@ -54,7 +54,7 @@ export const softmax: Rules = [
       return space.verdict === "holds" ? decide([space, finiteMean(ctx, "Theorem 4.1")]) : undefined
     }
   },
-  { id: "symmetry", cites: ["Theorem 4.1", "Symmetry (math.md §3)"], applies: (ctx) => outsideSpan(ctx, "Theorem 4.1", symmetricTarget) },
+  { id: "symmetry", cites: ["Theorem 4.1", "Symmetry (docs/math.md §3)"], applies: (ctx) => outsideSpan(ctx, "Theorem 4.1", symmetricTarget) },
   {
     id: "outside-image",
     cites: ["Theorem 4.1", "Theorem 4.3"],
@@ -81,7 +81,7 @@ export const argmax: Rules = [
   },
   {
     id: "symmetry",
-    cites: ["Theorem 5.1", "Symmetry (math.md §3)"],
+    cites: ["Theorem 5.1", "Symmetry (docs/math.md §3)"],
     applies: (ctx) => (ctx.noise.atomless ? outsideSpan(ctx, "Theorem 5.1", symmetricTarget) : undefined)
   },
   {

@@ -1,5 +1,5 @@
 /**
- * The paper's results as rules (math.md §3). Each property is the Kleene conjunction of a space
+ * The paper's results as rules (docs/math.md §3). Each property is the Kleene conjunction of a space
  * condition and a noise condition; a rule that does not apply contributes `undecided`, never a guess.
  *
  * Each property of each model is an ordered table of rules (`completeness.ts`, `minimality.ts`,
@@ -8,7 +8,7 @@
  * A new theorem is one entry in one table.
  *
  * Facts the rules rest on, beyond the table (each is stated in the reason that uses it):
- * - `P(θ + c𝟙) = P(θ)` for every noise (math.md §2.2), so a translation pair defeats minimality of
+ * - `P(θ + c𝟙) = P(θ)` for every noise (docs/math.md §2.2), so a translation pair defeats minimality of
  *   both models whatever the noise.
  * - Perturb-Softmax is one-to-one modulo 𝟙 for every noise: Thm 4.3 on the zero-sum space (whose
  *   proof, strict convexity of logsumexp off 𝟙, holds pointwise in γ). So a parameter outside
@@ -47,7 +47,7 @@ export interface Context {
 export interface Rule {
   /** A short name, unique within its table. */
   readonly id: string
-  /** The results of the paper (or of math.md) the verdict rests on: every reason's `ref` is one of them. */
+  /** The results of the paper (or of docs/math.md) the verdict rests on: every reason's `ref` is one of them. */
   readonly cites: ReadonlyArray<string>
   readonly applies: (ctx: Context) => V.Verdict | undefined
 }

@@ -1,5 +1,5 @@
 /**
- * Minimality (P one-to-one on Θ): Θ must hold no translation pair θ, θ + c𝟙 (math.md §2.2, for
+ * Minimality (P one-to-one on Θ): Θ must hold no translation pair θ, θ + c𝟙 (docs/math.md §2.2, for
  * every noise); given that, Lemma 4.2 settles Perturb-Softmax, and for Perturb-Argmax the noise
  * decides — a positive density (Thm 5.3), atoms (Prop 5.5) or a bounded support (Prop 5.4).
  */
@@ -25,7 +25,7 @@ const allAtoms = (ctx: Context): boolean => ctx.noise.laws.every((l) => atomsOf(
 export const softmax: Rules = [
   {
     id: "translation-pair",
-    cites: ["Theorem 4.3", "math.md §2.2"],
+    cites: ["Theorem 4.3", "docs/math.md §2.2"],
     applies: (ctx) => {
       const t = softmaxTranslation(ctx)
       return t.verdict === "holds" ? undefined : t
@@ -45,7 +45,7 @@ export const softmax: Rules = [
 export const argmax: Rules = [
   {
     id: "translation-pair",
-    cites: ["Theorem 5.3", "math.md §2.2", "Theorem 7.1"],
+    cites: ["Theorem 5.3", "docs/math.md §2.2", "Theorem 7.1"],
     applies: (ctx) => {
       const t = argmaxTranslation(ctx)
       return t.verdict === "holds" ? undefined : decide([t, ...theorem71(ctx, "minimal")])

@@ -32,12 +32,12 @@ export const spaceSpans = (ctx: Context, ref: string): V.Verdict => {
   if (sp.holds) {
     return V.holds(
       ref,
-      `Θ + span(𝟙) = ℝ^${ctx.d}: every ±e_i is a recession direction of Θ modulo 𝟙 — the exact criterion K + span(𝟙) = ℝ^d (math.md §3), used in place of the paper's wording "each coordinate can outgrow all others", which is weaker (it also admits the incomplete {θ₀ + θ₁ ≤ 2θ₂})`
+      `Θ + span(𝟙) = ℝ^${ctx.d}: every ±e_i is a recession direction of Θ modulo 𝟙 — the exact criterion K + span(𝟙) = ℝ^d (docs/math.md §3), used in place of the paper's wording "each coordinate can outgrow all others", which is weaker (it also admits the incomplete {θ₀ + θ₁ ≤ 2θ₂})`
     )
   }
   return V.fails(
     ref,
-    `Θ + span(𝟙) ≠ ℝ^${ctx.d} (the exact criterion K + span(𝟙) = ℝ^d of math.md §3 fails, whatever the paper's weaker wording "each coordinate can outgrow all others" says): Θ cannot recede along ${sp.sign === 1 ? "" : "−"}e_${sp.coordinate} modulo 𝟙 — ${sp.constraints.join(" and ")} ${sp.constraints.length === 1 ? "gives" : "give"} a·θ ≤ ${fmt(sp.bound)} on Θ with a·𝟙 = 0`
+    `Θ + span(𝟙) ≠ ℝ^${ctx.d} (the exact criterion K + span(𝟙) = ℝ^d of docs/math.md §3 fails, whatever the paper's weaker wording "each coordinate can outgrow all others" says): Θ cannot recede along ${sp.sign === 1 ? "" : "−"}e_${sp.coordinate} modulo 𝟙 — ${sp.constraints.join(" and ")} ${sp.constraints.length === 1 ? "gives" : "give"} a·θ ≤ ${fmt(sp.bound)} on Θ with a·𝟙 = 0`
   )
 }
 
@@ -54,7 +54,7 @@ export const symmetricTarget = (ctx: Context): V.Verdict | undefined => {
         const p = Array.from({ length: d }, (_, k) => (k === i ? 0.9 : rest))
         const distance = (0.9 - rest) / Math.SQRT2
         return V.fails(
-          "Symmetry (math.md §3)",
+          "Symmetry (docs/math.md §3)",
           `θ_${i} = θ_${j} on all of Θ and the noise is exchangeable in coordinates ${i}, ${j}, so P_${i}(θ) = P_${j}(θ) for every θ ∈ Θ: p = ${show(p)} is never reached, at Euclidean distance ≥ |p_${i} − p_${j}|/√2 = ${fmt(distance)} from every P(θ)`,
           { _tag: "UnreachableTarget", p, pair: [i, j], distance }
         )
@@ -64,7 +64,7 @@ export const symmetricTarget = (ctx: Context): V.Verdict | undefined => {
   return undefined
 }
 
-/** softmax(θ / scale): Perturb-Argmax's probabilities under i.i.d. Gumbel noise of that scale (math.md §2.3). */
+/** softmax(θ / scale): Perturb-Argmax's probabilities under i.i.d. Gumbel noise of that scale (docs/math.md §2.3). */
 export const softmaxOf = (theta: ArrayLike<number>, scale: number): Array<number> => Array.from(Numeric.softmax(theta, scale))
 
 /** The certificate witness: θ* outside Θ + span(𝟙); needs `P` one-to-one modulo 𝟙. */
@@ -96,7 +96,7 @@ export const translationFree = (ctx: Context, ref: string, fact: string): V.Verd
     case "unknown":
       return V.undecided(ref, tr.text)
     case "pair":
-      return V.fails(ref, `Θ contains θ and θ + c𝟙 (${tr.text}); ${fact}, so P(θ + c𝟙) = P(θ) for every noise (math.md §2.2)`, {
+      return V.fails(ref, `Θ contains θ and θ + c𝟙 (${tr.text}); ${fact}, so P(θ + c𝟙) = P(θ) for every noise (docs/math.md §2.2)`, {
         _tag: "TranslationPair",
         theta: vec(tr.theta),
         thetaPrime: vec(tr.thetaPrime),
@@ -115,7 +115,7 @@ export const theorem71 = (ctx: Context, property: "complete" | "minimal"): Reado
   const g = ctx.noise.gumbel
   const tag = ctx.space._tag
   if (g === undefined || (tag !== "Reals" && tag !== "Pinned" && tag !== "ZeroSum")) return []
-  const model = `with i.i.d. Gumbel noise Perturb-Argmax is softmax(θ/${fmt(g.scale)}) (math.md §2.3)`
+  const model = `with i.i.d. Gumbel noise Perturb-Argmax is softmax(θ/${fmt(g.scale)}) (docs/math.md §2.3)`
   if (property === "complete") return [V.holds("Theorem 7.1", `${model}, complete on ${tag === "Reals" ? "ℝ^d" : tag === "Pinned" ? "the pinned space" : "the zero-sum space"}`)]
   return tag === "Reals"
     ? [V.fails("Theorem 7.1", `${model}, not minimal on ℝ^d (θ and θ + c𝟙)`)]

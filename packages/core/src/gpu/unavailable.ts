@@ -5,7 +5,8 @@ import { Data } from "effect"
 
 /**
  * WebGPU could not be enabled. `missing` says what to install or configure:
- * - `"webgpu-package"`: the npm package `webgpu` (Dawn) is not installed or its binary failed to load (Node);
+ * - `"webgpu-package"`: the npm package `webgpu` (Dawn, Node) or `@tensorflow/tfjs-backend-webgpu` (both
+ *   optional peers) is not installed or failed to load;
  * - `"navigator-gpu"`: the browser exposes no `navigator.gpu` (no WebGPU, or not a secure context);
  * - `"libvulkan"`: the Vulkan loader `libvulkan.so.1` is not on the library path;
  * - `"vulkan-driver"`: no Vulkan driver manifest (ICD json) was found, or `VK_DRIVER_FILES` names a missing file;

@@ -66,7 +66,16 @@ const enable = async (): Promise<WebGPUContext> => {
   } catch (cause) {
     throw new WebGPUUnavailable({ missing: "device", reason: `the adapter refused a device: ${String((cause as Error)?.message ?? cause)}` })
   }
-  const backendModule = await import("@tensorflow/tfjs-backend-webgpu")
+  let backendModule: typeof import("@tensorflow/tfjs-backend-webgpu")
+  try {
+    // An optional peer: a literal specifier so bundlers include it where it is installed.
+    backendModule = await import("@tensorflow/tfjs-backend-webgpu")
+  } catch (cause) {
+    throw new WebGPUUnavailable({
+      missing: "webgpu-package",
+      reason: `the npm package "@tensorflow/tfjs-backend-webgpu" could not be loaded (${String((cause as Error)?.message ?? cause).split("\n")[0]}): install it next to @perturb/core, at the version of your @tensorflow/tfjs`
+    })
+  }
   // The package registers a factory that requests its own adapter; replace it with ours.
   if (tf.findBackendFactory("webgpu") !== null) tf.removeBackend("webgpu")
   const info = adapterInfo(adapter)

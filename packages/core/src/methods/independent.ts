@@ -2,7 +2,7 @@
  * Float64 numerics of Perturb-Argmax: P(θ)_i = Pr[i = argmax(θ + γ)] and the potential
  * M(θ) = E max_i(θ_i + γ_i) (∇M = P), with no tfjs (the caller wraps them in custom gradients).
  *
- * Independent continuous noise (`argmaxIndependent`, `argmaxJvp`, `argmaxJacobian`), math.md §2.4:
+ * Independent continuous noise (`argmaxIndependent`, `argmaxJvp`, `argmaxJacobian`), docs/math.md §2.4:
  *   P_i(θ) = ∫ g_i(t − θ_i) Π_{j≠i} G_j(t − θ_j) dt,
  *   M(θ)   = c + ∫_c^∞ (1 − H) dt − ∫_{−∞}^c H dt,   H(t) = Π_j G_j(t − θ_j)   (any c),
  *   J_ik   = ∂P_i/∂θ_k = −∫ g_i g_k Π_{j≠i,k} G_j dt (k ≠ i),  J_ii = −Σ_{k≠i} J_ik  (J = ∇²M, symmetric).

@@ -1,5 +1,5 @@
 /**
- * Parsing of the command line's SPACE and NOISE mini-languages (architecture.md):
+ * Parsing of the command line's SPACE and NOISE mini-languages (docs/architecture.md):
  *   SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
  *   NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy |
  *          uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json

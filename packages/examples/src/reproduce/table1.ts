@@ -1,6 +1,6 @@
 /**
  * Table 1 of the paper: fit Perturb-Softmax probabilities to four discrete targets by minimising
- * KL(p̂ ‖ target), Normal-Softmax against Gumbel-Softmax (design/experiments.md has the protocol;
+ * KL(p̂ ‖ target), Normal-Softmax against Gumbel-Softmax (docs/experiments.md has the protocol;
  * `protocol` below is printed beside every result so a reader can rerun it).
  */
 import * as tf from "@tensorflow/tfjs"

@@ -1,5 +1,5 @@
 /**
- * The four target distributions of the paper's Table 1 (design/experiments.md). Truncated pmfs are
+ * The four target distributions of the paper's Table 1 (docs/experiments.md). Truncated pmfs are
  * not renormalised, as in the code the paper built on (the missing mass is below 1e-6).
  */
 import gammaln from "@stdlib/math-base-special-gammaln"

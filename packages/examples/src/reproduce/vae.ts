@@ -1,10 +1,10 @@
 /**
- * The categorical VAE of the paper's §6 (design/experiments.md): 20 categorical latents × 10
+ * The categorical VAE of the paper's §6 (docs/experiments.md): 20 categorical latents × 10
  * categories, encoder 784-512-256-200 and decoder 200-256-512-784 (ReLU, Bernoulli logits), relaxed
  * by Perturb-Softmax (τ = 1) with standard Gumbel or standard Normal noise, KL to the uniform prior
  * with each noise's argmax probabilities, Adam 1e-3, batch 100.
  *
- * The KL term's Normal-Argmax probabilities are the one-dimensional integrals of math.md §2.4,
+ * The KL term's Normal-Argmax probabilities are the one-dimensional integrals of docs/math.md §2.4,
  * P_i = ∫ φ(t − θ_i) Π_{j≠i} Φ(t − θ_j) dt, on one shared 48-node Gauss–Legendre grid over
  * max θ ± 8, in log space (core's `normalArgmaxGrid`: a fused WebAssembly kernel with its
  * gradient on cpu and wasm, tfjs ops elsewhere; O(rows·d·nodes)); the tests compare it with the

@@ -19,7 +19,7 @@
  * - Two points share a subgradient iff `M` is affine on the segment between them (and then every
  *   point inside it has the same `∂M`): so minimality ⇔ no segment of Θ on which `M` is affine.
  *
- * math.md §3 says "∂M is piecewise constant between the finitely many kink hyperplanes
+ * docs/math.md §3 says "∂M is piecewise constant between the finitely many kink hyperplanes
  * θ_i − θ_j = a − a′". That holds for all-discrete noise only: with a density in some coordinate P
  * moves continuously between the kinks; and the kinks are not whole hyperplanes but their active
  * parts, for pairs of coordinates that both have atoms.
@@ -27,7 +27,7 @@
 import type { Context } from "../engine.js"
 import { type Atoms, atomsOf } from "../../internal/noise.js"
 
-export const REF = "Atoms (math.md §3, beyond the paper)"
+export const REF = "Atoms (docs/math.md §3, beyond the paper)"
 
 /** The noise as atoms and full-support densities by coordinate; `undefined` outside that class. */
 export interface Mixture {

@@ -7,7 +7,7 @@
  * form a polyhedron with some strict rows; it holds a pair with `θ ≠ θ′` iff the linear map
  * `(c, θ′_{S^c} − θ_{S^c})` is not identically 0 on it — at most `2(1 + |S^c|)` LPs.
  *
- * math.md §3 says minimality fails iff "two points of Θ saturate to one p"; the exact condition is
+ * docs/math.md §3 says minimality fails iff "two points of Θ saturate to one p"; the exact condition is
  * the one above, which also counts pairs that differ only in coordinates that never win (c = 0:
  * Θ = {θ₀ = θ₁ = 0, θ₂ ≤ −1.5} with Uniform[0,1] gives P = (½, ½, 0) throughout), and the i.i.d.
  * width condition generalises to R for per-coordinate supports.

@@ -28,7 +28,7 @@
 import type { Context } from "../engine.js"
 import { fmt } from "../../internal/format.js"
 
-export const BEYOND = "Beyond the paper (math.md §3)"
+export const BEYOND = "Beyond the paper (docs/math.md §3)"
 
 /** Beyond this many rows of R (d ≈ 140 for i.i.d. bounded noise) the LPs below are not tried. */
 const MAX_REGION_ROWS = 20_000

@@ -5,7 +5,7 @@
  *
  * With c_j = θ_j + μ_j − max_k(θ_k + μ_k), z_j(t) = (t − c_j)/σ_j, H(t) = Π_j Φ(z_j) (the cdf of the
  * maximum) and a_j(t) = φ(z_j)/(σ_j Φ(z_j)) (the reverse hazard, a Mills ratio):
- *   P_i = ∫ a_i H dt,                                    (math.md §2.4)
+ *   P_i = ∫ a_i H dt,                                    (docs/math.md §2.4)
  *   M   = max(θ + μ) + ∫ t h dt,   h = H Σ_j a_j         (the density of the maximum),
  *   J   = ∂P/∂θ = D − ∫ a aᵀ H dt,   D_ii = ∫ a_i H (z_i/σ_i + a_i) dt,
  * since ∂ log φ(z_i)/∂θ_i = z_i/σ_i and ∂ log Φ(z_k)/∂θ_k = −a_k. On nodes t_n with weights w_n this

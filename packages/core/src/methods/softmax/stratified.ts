@@ -1,6 +1,6 @@
 /**
  * Perturb-Softmax probabilities by quasi-Monte Carlo stratified on the argmax, for independent
- * continuous noise (math.md §2: P_softmax(θ) = E[softmax((θ+γ)/τ)]).
+ * continuous noise (docs/math.md §2: P_softmax(θ) = E[softmax((θ+γ)/τ)]).
  *
  * Why: the obvious estimators are limited by a discontinuity. Plain QMC on u ↦ softmax((θ+γ(u))/τ)
  * loses most of its edge as τ → 0, where the integrand tends to the one-hot argmax; the argmax as a
