@@ -17,22 +17,22 @@ const started = performance.now()
 // Vite emits the wasm as a hashed asset; HiGHS fetches it on Lp.ready(), before the first analyze
 Lp.configure({ locateFile: () => highsWasm })
 
-const el = <T extends Element = HTMLElement>(id: string): T => {
+const el = <T extends Element>(id: string, type: abstract new () => T): T => {
   const found = document.getElementById(id)
-  if (found === null) throw new Error(`index.html has no #${id}`)
-  return found as unknown as T
+  if (!(found instanceof type)) throw new Error(`index.html has no #${id} (${type.name})`)
+  return found
 }
-const dimSelect = el<HTMLSelectElement>("dim")
-const spacePreset = el<HTMLSelectElement>("space-preset")
-const spaceJson = el<HTMLTextAreaElement>("space-json")
-const noisePreset = el<HTMLSelectElement>("noise-preset")
-const noiseJson = el<HTMLTextAreaElement>("noise-json")
-const temperatureInput = el<HTMLInputElement>("temperature")
-const sliders = el("sliders")
-const pad = el<SVGSVGElement>("pad")
-const padDot = el<SVGCircleElement>("pad-dot")
-const errorBox = el("error")
-const pictureBox = el("picture")
+const dimSelect = el("dim", HTMLSelectElement)
+const spacePreset = el("space-preset", HTMLSelectElement)
+const spaceJson = el("space-json", HTMLTextAreaElement)
+const noisePreset = el("noise-preset", HTMLSelectElement)
+const noiseJson = el("noise-json", HTMLTextAreaElement)
+const temperatureInput = el("temperature", HTMLInputElement)
+const sliders = el("sliders", HTMLElement)
+const pad = el("pad", SVGSVGElement)
+const padDot = el("pad-dot", SVGCircleElement)
+const errorBox = el("error", HTMLElement)
+const pictureBox = el("picture", HTMLElement)
 const SVG_NS = "http://www.w3.org/2000/svg"
 const U_RANGE = 5
 
@@ -42,8 +42,10 @@ export interface ExplorerState {
   verdicts?: Record<string, Record<string, string>>
   theta?: Array<number>
   probs?: Array<number>
-  vertices?: Vertices
+  vertices?: Vertices | undefined
   updates: number
+  /** tfjs's live tensor count after the last P(θ): flat while θ moves. */
+  tensors?: number
 }
 declare global {
   interface Window {
@@ -69,16 +71,17 @@ interface Current {
   readonly d: Dim
   readonly kernels: Kernels
   readonly softmax: boolean
-  vertices?: Vertices
+  vertices?: Vertices | undefined
   u: Array<number>
 }
 let current: Current | undefined
 
-const modelChoice = () => (document.querySelector<HTMLInputElement>("input[name=model]:checked")?.value ?? "argmax") as "argmax" | "softmax"
+const modelChoice = (): "softmax" | "argmax" => document.querySelector<HTMLInputElement>("input[name=model]:checked")?.value === "softmax" ? "softmax" : "argmax"
+const dimChoice = (): Dim => (dimSelect.value === "2" ? 2 : 3)
 
 /** The controls read as a space, noise and model; a bad value throws the toolkit's typed error. */
 const readInputs = () => {
-  const d = Number(dimSelect.value) as Dim
+  const d = dimChoice()
   const space = Space.fromJSON(JSON.parse(spaceJson.value))
   if (space.dim !== d) throw new Error(`the space JSON has dim ${space.dim}, the page's d is ${d}`)
   const noise = Noise.fromJSON(JSON.parse(noiseJson.value))
@@ -103,30 +106,31 @@ const renderVerdicts = (report: ReturnType<typeof analyze>) => {
     })
     rows.push(`<tr><th>Perturb-${which === "softmax" ? "Softmax" : "Argmax"}</th>${cells.join("")}</tr>`)
   }
-  el("verdicts").innerHTML = rows.join("")
-  // renderText has the reasons and witnesses in full; the JSON report follows for copying
-  el("report").textContent = `${renderText(report)}\n\nJSON:\n${JSON.stringify(json, null, 2)}`
+  el("verdicts", HTMLElement).innerHTML = rows.join("")
+  // renderText has the reasons and witnesses in full; the JSON is there to copy
+  el("report", HTMLElement).textContent = renderText(report)
+  el("report-json", HTMLElement).textContent = JSON.stringify(json, null, 2)
   window.explorer.verdicts = verdicts
 }
 
-const marker = (svg: SVGSVGElement, id: string, fill: string): SVGCircleElement => {
+const marker = (svg: SVGSVGElement, id: string, fill: string, stroke = "white"): SVGCircleElement => {
   const existing = svg.querySelector<SVGCircleElement>(`#${id}`)
   if (existing !== null) return existing
   const c = document.createElementNS(SVG_NS, "circle")
   c.id = id
   c.setAttribute("r", "6")
   c.setAttribute("fill", fill)
-  c.setAttribute("stroke", "white")
+  c.setAttribute("stroke", stroke)
   c.setAttribute("stroke-width", "1.5")
   svg.append(c)
   return c
 }
 
-const placeMarker = (id: string, p: ArrayLike<number>, fill: string) => {
+const placeMarker = (id: string, p: ArrayLike<number>, fill: string, stroke?: string) => {
   const svg = pictureBox.querySelector<SVGSVGElement>("svg")
   if (current?.vertices === undefined || svg === null) return
   const [x, y] = toXY(p, current.vertices)
-  const c = marker(svg, id, fill)
+  const c = marker(svg, id, fill, stroke)
   c.setAttribute("cx", x.toFixed(2))
   c.setAttribute("cy", y.toFixed(2))
 }
@@ -142,11 +146,11 @@ const updatePoint = () => {
       const r = kernels.probs(t, softmax ? { method: "qmc", samples: 4096, key: Key.make(0) } : {})
       return { theta: Array.from(t.dataSync()), probs: Array.from(r.probs.dataSync()) }
     })
-    el("theta").textContent = fmt(theta)
-    const out = el("probs")
+    el("theta", HTMLElement).textContent = fmt(theta)
+    const out = el("probs", HTMLElement)
     out.textContent = fmt(probs)
     out.dataset.p = JSON.stringify(probs)
-    Object.assign(window.explorer, { theta, probs, updates: window.explorer.updates + 1 })
+    Object.assign(window.explorer, { theta, probs, updates: window.explorer.updates + 1, tensors: tf.memory().numTensors })
     if (current.d === 3) placeMarker("marker", probs, "#d62728")
     errorBox.textContent = ""
   } catch (e) {
@@ -175,8 +179,8 @@ const setU = (i: number, value: number) => {
   if (current === undefined || i >= current.u.length) return
   const v = Math.max(-U_RANGE, Math.min(U_RANGE, value))
   current.u[i] = v
-  const input = document.getElementById(`u${i}`) as HTMLInputElement | null
-  if (input !== null && Number(input.value) !== v) input.value = String(v)
+  const input = document.getElementById(`u${i}`)
+  if (input instanceof HTMLInputElement && Number(input.value) !== v) input.value = String(v)
   const shown = document.getElementById(`u${i}-value`)
   if (shown !== null) shown.textContent = v.toFixed(2)
   updatePoint()
@@ -205,7 +209,13 @@ const recompute = () => {
     current = { d, kernels, softmax, u, ...(d === 3 ? { vertices: verticesOf(svg) } : {}) }
     window.explorer.vertices = current.vertices
     if (d === 3) svg.addEventListener("click", (ev) => identifyAt(svg, ev))
-    el("identified").textContent = d === 3 ? "" : "(d = 3 only)"
+    // an incompleteness witness is a p no θ reaches (UnreachableTarget, OutsideImage): ringed in the
+    // triangle, away from the image
+    const witness = (model === "softmax" ? report.softmax : report.argmax)?.complete.witness
+    const unreached = witness !== undefined && "p" in witness ? witness.p : undefined
+    svg.querySelector("#witness")?.remove()
+    if (d === 3 && unreached?.length === 3) placeMarker("witness", unreached, "none", "#111")
+    el("identified", HTMLElement).textContent = d === 3 ? "" : "(d = 3 only)"
     errorBox.textContent = ""
     updatePoint()
   } catch (e) {
@@ -218,7 +228,7 @@ const identifyAt = (svg: SVGSVGElement, ev: MouseEvent) => {
   const p = toBarycentric(svgPoint(svg, ev.clientX, ev.clientY), current.vertices)
   if (p === undefined) return
   placeMarker("target", p, "#1f77b4")
-  const out = el("identified")
+  const out = el("identified", HTMLElement)
   out.dataset.p = JSON.stringify(p)
   try {
     const found = current.kernels.identify(p)
@@ -238,7 +248,7 @@ const later = () => {
 }
 
 const fillSpace = () => {
-  spaceJson.value = JSON.stringify(spaces[spacePreset.value]!(Number(dimSelect.value) as Dim))
+  spaceJson.value = JSON.stringify(spaces[spacePreset.value]!(dimChoice()))
 }
 const fillNoise = () => {
   noiseJson.value = JSON.stringify(Noise.toJSON(laws[noisePreset.value]!()))

@@ -93,6 +93,11 @@ describe("the perturb explorer in Chromium", () => {
     await page.selectOption("#space-preset", "affine θ₀ = θ₁")
     await page.waitForFunction(() => window.explorer.verdicts?.argmax?.complete === "fails")
     expect(await verdicts(page)).toMatchObject({ argmax: { complete: "fails", minimal: "fails", identifiable: "holds" } })
+    // its witness, a p no θ reaches, is in the text and ringed in the triangle at Σ p_i V_i
+    expect(await page.textContent("#report")).toContain("witness: p = (0.9, 0.05, 0.05) is reached by no θ")
+    const [V0, V1, V2] = stored.vertices as [[number, number], [number, number], [number, number]]
+    expect(Number(await page.getAttribute("#witness", "cx"))).toBeCloseTo(0.9 * V0[0] + 0.05 * V1[0] + 0.05 * V2[0], 1)
+    expect(Number(await page.getAttribute("#witness", "cy"))).toBeCloseTo(0.9 * V0[1] + 0.05 * V1[1] + 0.05 * V2[1], 1)
     // off the image (p₀ ≠ p₁) there is no θ: identify's typed error is shown, not a θ
     const svg = (await page.locator("#picture svg").boundingBox())!
     await page.mouse.click(svg.x + svg.width * 0.45, svg.y + svg.height * 0.6)
@@ -151,6 +156,15 @@ describe("the perturb explorer in Chromium", () => {
     await page.waitForFunction((before) => JSON.stringify(window.explorer.probs) !== before, JSON.stringify(p0))
     const p1 = await check()
     expect(p1[1]).toBeLessThan(p0[1]! - 0.1)
+    // every P(θ) frees its tensors: the live count is flat while θ moves
+    const counts: Array<number> = []
+    for (const v of ["-1.5", "-1", "0", "1", "2", "3", "-2"]) {
+      const n = await page.evaluate(() => window.explorer.updates)
+      await page.fill("#u1", v)
+      await page.waitForFunction((before) => window.explorer.updates > before, n)
+      counts.push(await page.evaluate(() => window.explorer.tensors!))
+    }
+    expect(new Set(counts).size).toBe(1)
     const pad = (await page.locator("#pad").boundingBox())!
     await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height / 2)
     await page.mouse.down()
@@ -179,13 +193,17 @@ describe("the perturb explorer in Chromium", () => {
     p.forEach((x, i) => expect(x).toBeCloseTo(target[i]!, 2))
     const theta: Array<number> = JSON.parse((await page.getAttribute("#identified", "data-theta"))!)
     theta.forEach((t, i) => expect(t).toBeCloseTo(Math.log(p[i]! / p[0]!), 5))
-    const before = await page.innerHTML("#picture")
+    const argmaxP = await shownP(page)
     await page.check("input[name=model][value=softmax]")
-    await page.fill("#temperature", "0.5")
     await page.waitForFunction(() => document.querySelector("#picture svg text:nth-of-type(2)")?.textContent?.includes("Perturb-Softmax"), undefined, { timeout: 60_000 })
-    expect(await page.innerHTML("#picture")).not.toBe(before)
-    const p1 = await shownP(page)
-    expect(p1.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3)
+    await page.waitForFunction((before) => JSON.stringify(window.explorer.probs) !== before, JSON.stringify(argmaxP))
+    const warm = await shownP(page)
+    // θ = (0, 1, 0): a lower temperature sharpens P towards the largest θ
+    await page.fill("#temperature", "0.25")
+    await page.waitForFunction((before) => JSON.stringify(window.explorer.probs) !== before, JSON.stringify(warm), { timeout: 60_000 })
+    const cold = await shownP(page)
+    expect(cold.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3)
+    expect(cold[1]).toBeGreaterThan(warm[1]! + 0.05)
     expect(problems).toEqual([])
     await page.close()
   }, 180_000)
