@@ -55,7 +55,7 @@ const MAX_NODES = 1024
  * import { normalArgmaxGrid } from "@perturb/core"
  * const theta = tf.tensor2d([[0, 1, 2], [0, 0, 0]])
  * normalArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
- * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(normalArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
+ * const g = tf.grad((t) => tf.sum(tf.mul(normalArgmaxGrid(t as tf.Tensor2D), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
  * @since 0.2.0
  * @category kernels
  */

@@ -22,6 +22,7 @@ const checkShape = (shape: readonly [number, number]): void => {
  * A float32 tensor of shape `[n, d]` whose rows are independent draws of the noise.
  *
  * @example
+ * import "@tensorflow/tfjs" // a tfjs backend: this entry point needs one registered (cpu here)
  * import { Key, Noise } from "@perturb/noise"
  * import { noiseTensor } from "@perturb/noise/tfjs"
  * const g = noiseTensor(Noise.gumbel(), Key.make(1), [1024, 10])

@@ -113,11 +113,13 @@ const MAX_ELEMENTS = 2 ** 31 - 1
  * has zero gradient. Temperatures get no gradient.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { Key, Noise } from "@perturb/noise"
  * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const y = webgpuFusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 }) // [4, 10]
+ * ```
  * @since 0.2.0
  * @category kernels
  */

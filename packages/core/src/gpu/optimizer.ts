@@ -274,11 +274,13 @@ export class GpuAdamOptimizer extends tf.Optimizer {
  * learning rate or ε, β outside [0, 1), and (when stepping) a backend other than webgpu.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { enableWebGPU, gpuAdam } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const w = tf.variable(tf.ones([3]))
  * gpuAdam(0.1).minimize(() => tf.sum(tf.square(w)) as tf.Scalar, true, [w])
+ * ```
  * @since 0.2.0
  * @category constructors
  */

@@ -99,8 +99,10 @@ const enable = async (): Promise<WebGPUContext> => {
  * a device); a failed attempt can be retried after fixing the cause.
  *
  * @example
+ * ```ts webgpu
  * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * const gpu = await enableWebGPU() // tf.getBackend() === "webgpu" from here on
+ * ```
  * @since 0.1.0
  * @category constructors
  */
