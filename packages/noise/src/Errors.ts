@@ -10,6 +10,9 @@ import { Data } from "effect"
  * How error messages print a value: numbers exactly (−0, NaN, ±Infinity included), strings quoted,
  * typed arrays as arrays, anything long cut at 120 characters.
  *
+ * @example
+ * import { formatValue } from "@perturb/noise"
+ * formatValue([1, NaN, -0]) // how errors show a value: "[1, NaN, -0]"
  * @since 0.1.0
  * @category errors
  */

@@ -116,6 +116,9 @@ const key = (law: Law): string => `${law._tag}:${JSON.stringify(law.params)}`
  * law only as itself, since it carries user functions, which compare by identity. `Equal.equals`
  * on laws is this.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.sameLaw(Noise.normal(), Noise.normal({ mean: 0, sd: 1 })) // true
  * @since 0.2.0
  * @category equivalence
  */
@@ -170,6 +173,10 @@ export const makeLaw = <Tag extends LawTag>(
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.isLaw(Noise.gumbel()) // true
+ * Noise.isLaw(Noise.iid(Noise.gumbel(), 3)) // false: a vector noise
  * @since 0.1.0
  * @category guards
  */

@@ -31,6 +31,9 @@ const WORDS_PER_DIM = BITS + 1
 /**
  * Largest supported dimension.
  *
+ * @example
+ * import { Sobol } from "@perturb/noise"
+ * Sobol.sobol(Sobol.maxDim, 2).length // 2 · maxDim: the widest sequence there is
  * @since 0.1.0
  * @category constants
  */
@@ -39,6 +42,9 @@ export const maxDim: number = SOBOL_MAX_DIM
 /**
  * Number of distinct points at 32-bit resolution: `skip + n` may not exceed it.
  *
+ * @example
+ * import { Sobol } from "@perturb/noise"
+ * Sobol.maxPoints // 2^32: points beyond it would repeat
  * @since 0.1.0
  * @category constants
  */
@@ -139,6 +145,10 @@ const checkIndex = (value: unknown, argument: string): number => {
  * (key, dim, index). Use n a power of two (and skip a multiple of it) to keep the balance
  * properties.
  *
+ * @example
+ * import { Key, Sobol } from "@perturb/noise"
+ * const pts = Sobol.sobol(2, 8) // 8 × 2, row-major: [0, 0, 0.5, 0.5, 0.75, 0.25, …]
+ * const scrambled = Sobol.sobol(2, 8, { key: Key.make(3) }) // strictly inside (0, 1)
  * @since 0.1.0
  * @category constructors
  */

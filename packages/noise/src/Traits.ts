@@ -55,6 +55,9 @@ export interface Traits {
 /**
  * Support of all of ℝ.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.normal().traits.support // { _tag: "Interval", lower: -Infinity, upper: Infinity }, i.e. realLine
  * @since 0.1.0
  * @category constructors
  */
@@ -63,6 +66,10 @@ export const realLine: Support = { _tag: "Interval", lower: -Infinity, upper: In
 /**
  * True when the support is bounded on both sides.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.isBounded(Noise.uniform().traits) // true
+ * Noise.isBounded(Noise.normal().traits) // false
  * @since 0.1.0
  * @category guards
  */
@@ -76,6 +83,10 @@ export const isBounded = (traits: Traits): boolean =>
  * tail wherever that side is unbounded (Exponential: the upper one). A custom law's traits do not
  * say where inside its support the density vanishes, so only `densityPositive` counts for it.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.positiveTail(Noise.exponential(), "upper") // true
+ * Noise.positiveTail(Noise.exponential(), "lower") // false: bounded below
  * @since 0.2.0
  * @category guards
  */
@@ -102,6 +113,10 @@ export const positiveTail = (law: { readonly _tag: string; readonly traits: Trai
  * γ_1 − γ_2 ≥ 0, so coordinate 1 wins surely once θ_1 ≥ θ_2 and P saturates (Prop 5.4), as
  * bounded noise does.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.argmaxOneToOneSide([Noise.exponential(), Noise.exponential()]) // "upper"
+ * Noise.argmaxOneToOneSide([Noise.uniform(), Noise.uniform()]) // undefined: bounded noise saturates
  * @since 0.2.0
  * @category guards
  */

@@ -133,6 +133,9 @@ const Dim = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)
 /**
  * `d` i.i.d. copies of `law`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const g3 = Noise.iid(Noise.gumbel(), 3) // three independent Gumbel coordinates
  * @since 0.1.0
  * @category constructors
  */
@@ -144,6 +147,9 @@ export const iid = (law: Law, dim: number): IID => {
 /**
  * Independent coordinates with their own laws (e.g. per-coordinate scales).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const mixed = Noise.independent([Noise.gumbel(), Noise.normal(), Noise.exponential()])
  * @since 0.1.0
  * @category constructors
  */
@@ -224,6 +230,10 @@ export const gaussian = (options: {
 /**
  * True for a scalar law or a vector noise value.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.isNoise(Noise.normal()) // true: a law is a noise (i.i.d. at any d)
+ * Noise.isNoise({ _tag: "Normal" }) // false
  * @since 0.1.0
  * @category guards
  */
@@ -233,6 +243,10 @@ export const isNoise = (u: unknown): u is Noise =>
 /**
  * The dimension the noise fixes, or `undefined` for a bare scalar law (any dimension).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.dimOf(Noise.iid(Noise.normal(), 4)) // 4
+ * Noise.dimOf(Noise.normal()) // undefined: fits any d
  * @since 0.1.0
  * @category guards
  */
@@ -241,6 +255,9 @@ export const dimOf = (noise: Noise): number | undefined => (isLaw(noise) ? undef
 /**
  * The marginal law of coordinate `i` (Gaussian marginals are normal).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.marginal(Noise.independent([Noise.gumbel(), Noise.normal()]), 1)._tag // "Normal"
  * @since 0.1.0
  * @category combinators
  */
@@ -264,6 +281,10 @@ export const marginal = (noise: Noise, i: number): Law => {
  * The scalar laws of `d` coordinates when they are independent, `undefined` for a correlated
  * Gaussian with non-zero off-diagonal covariance.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.independentMarginals(Noise.normal(), 2)?.length // 2
+ * Noise.independentMarginals(Noise.gaussian({ covariance: [[1, 0.5], [0.5, 1]] }), 2) // undefined: correlated
  * @since 0.1.0
  * @category combinators
  */

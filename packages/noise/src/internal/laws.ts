@@ -86,6 +86,9 @@ export const normal = (options?: { readonly mean?: number; readonly sd?: number 
 /**
  * The logistic law (the law of the difference of two standard Gumbels).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.logistic({ scale: 2 }).cdf(0) // 0.5
  * @since 0.1.0
  * @category constructors
  */
@@ -97,6 +100,9 @@ export const logistic = (options?: { readonly loc?: number; readonly scale?: num
 /**
  * The Laplace (double exponential) law; its density has a kink at `loc`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.laplace().cdf(0) // 0.5
  * @since 0.1.0
  * @category constructors
  */
@@ -113,6 +119,9 @@ export const laplace = (options?: { readonly loc?: number; readonly scale?: numb
 /**
  * Student's t law with `df` degrees of freedom; heavy tails, finite mean only when `df > 1`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.studentT({ df: 3 }).traits // heavy tails on both sides
  * @since 0.1.0
  * @category constructors
  */
@@ -136,6 +145,9 @@ export const studentT = (options: {
  * The Cauchy law: no finite mean, so the paper's completeness theorem for Perturb-Softmax does
  * not apply to it.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.cauchy().cdf(1) // 0.75
  * @since 0.1.0
  * @category constructors
  */
@@ -152,6 +164,9 @@ export const cauchy = (options?: { readonly loc?: number; readonly scale?: numbe
 /**
  * The uniform law on [a, b] (Prop 5.4's bounded noise).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.uniform({ a: -1, b: 1 }).cdf(0) // 0.5
  * @since 0.1.0
  * @category constructors
  */
@@ -181,6 +196,9 @@ export const uniform = (options?: { readonly a?: number; readonly b?: number }):
 /**
  * The exponential law with the given rate: bounded below at 0, light upper tail.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.exponential({ rate: 2 }).cdf(Math.LN2 / 2) // 0.5: the median
  * @since 0.1.0
  * @category constructors
  */
