@@ -176,6 +176,9 @@ export const simplexImage = (spec: PictureSpec, options0?: SimplexImageOptions):
  * The fraction of the cells of the triangle, cut into `cells²` equal small triangles, that hold at
  * least one of the points: near 1 for a complete space's image, near `2/cells` for a line.
  *
+ * @example
+ * import { coverage } from "@perturb/analysis"
+ * coverage([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1 / 3, 1 / 3, 1 / 3]]) // share of the triangle's cells hit
  * @since 0.1.0
  * @category combinators
  */

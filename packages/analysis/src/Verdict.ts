@@ -157,6 +157,9 @@ export const and = (x: Value, y: Value): Value => (rank(x) <= rank(y) ? x : y)
 /**
  * Kleene disjunction.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.or("fails", "undecided") // "undecided"
  * @since 0.1.0
  * @category combinators
  */
@@ -165,6 +168,9 @@ export const or = (x: Value, y: Value): Value => (rank(x) >= rank(y) ? x : y)
 /**
  * Kleene negation.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.not("holds") // "fails"; not("undecided") is "undecided"
  * @since 0.1.0
  * @category combinators
  */
@@ -185,6 +191,9 @@ export const MonoidAll: Monoid<Value> = { concat: and, empty: "holds" }
 /**
  * Disjunction as a monoid (unit `fails`): the verdict of "one of these routes".
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.MonoidAny.concat("fails", "holds") // "holds"
  * @since 0.1.0
  * @category combinators
  */
@@ -194,6 +203,9 @@ export const MonoidAny: Monoid<Value> = { concat: or, empty: "fails" }
  * Conjunction of whole verdicts: the value is Kleene's `and`, the reasons are concatenated in order,
  * and the witness is the first one that supports the combined value (only a `fails` carries one).
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.MonoidVerdict.concat(Verdict.holds("Thm 1", "why"), Verdict.undecided("Prop 2", "no rule")).verdict // "undecided"
  * @since 0.1.0
  * @category combinators
  */
@@ -221,6 +233,9 @@ export const MonoidVerdict: Monoid<Verdict> = {
 /**
  * The conjunction of conditions, in the order given (reasons keep that order).
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.all([Verdict.holds("Thm 1", "a"), Verdict.fails("Prop 5.5", "b")]).verdict // "fails", with both reasons
  * @since 0.1.0
  * @category combinators
  */
@@ -236,6 +251,9 @@ export const all = (verdicts: ReadonlyArray<Verdict>): Verdict => concatAllWith(
 export const holds = (ref: string, text: string): Verdict => ({ verdict: "holds", reasons: [{ ref, text }] })
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.fails("Prop 5.3", "P is translation invariant", { _tag: "TranslationPair", theta: [0, 0], thetaPrime: [1, 1], c: 1 })
  * @since 0.1.0
  * @category constructors
  */
@@ -246,12 +264,19 @@ export const fails = (ref: string, text: string, witness?: Witness): Verdict => 
 })
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.undecided("§6", "no theorem covers this noise").verdict // "undecided"
  * @since 0.1.0
  * @category constructors
  */
 export const undecided = (ref: string, text: string): Verdict => ({ verdict: "undecided", reasons: [{ ref, text }] })
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.isValue("holds") // true
+ * Verdict.isValue("maybe") // false
  * @since 0.1.0
  * @category guards
  */

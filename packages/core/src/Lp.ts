@@ -144,6 +144,16 @@ export interface Solution {
 /**
  * Solves one LP in a fresh HiGHS model. Throws `LpNotReady` in a browser before `ready()`.
  *
+ * @example
+ * import { Lp } from "@perturb/core"
+ * await Lp.ready() // loads HiGHS (in a browser, from where `Lp.ready` is told its wasm lives)
+ * // maximise x + y subject to x + 2y ≤ 4, 0 ≤ x, y ≤ 3
+ * const s = Lp.solve({
+ *   numCols: 2, maximize: true, cost: Float64Array.of(1, 1),
+ *   colLower: Float64Array.of(0, 0), colUpper: Float64Array.of(3, 3),
+ *   rows: [{ idx: [0, 1], val: [1, 2], lo: -Infinity, hi: 4 }]
+ * })
+ * s.objective // 3.5 at x = 3, y = 0.5
  * @since 0.1.0
  * @category constructors
  */

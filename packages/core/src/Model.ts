@@ -164,6 +164,10 @@ export const perturbArgmax = <D extends number>(options: {
  * True for models built by this module only: an object that merely has the right `_tag` is not a
  * model (it has no equality, hash or JSON form, and nothing checked its parts).
  *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * Model.isModel(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })) // true
  * @since 0.1.0
  * @category guards
  */

@@ -115,6 +115,10 @@ export const normalArgmaxGrid = (theta: tf.Tensor2D, options?: NormalArgmaxGridO
 /**
  * The former name of {@link normalArgmaxGrid} (the noise is i.i.d. Normal, not a correlated Gaussian).
  *
+ * @example
+ * import { gaussianArgmaxGrid } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * gaussianArgmaxGrid(tf.tensor2d([[0, 0, 0]])).print() // [[1/3, 1/3, 1/3]]
  * @since 0.2.0
  * @category kernels
  * @deprecated since 0.2.0: use normalArgmaxGrid

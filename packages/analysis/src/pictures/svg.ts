@@ -29,6 +29,9 @@ export const n2 = (x: number): string => (Math.round(x * 100) / 100).toString()
  * Renders an SVG document to PNG bytes with resvg (system fonts, white background). In a browser
  * build it throws `PngUnavailable`.
  *
+ * @example
+ * import { svgToPng } from "@perturb/analysis"
+ * const png = svgToPng("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>", 20) // Node: resvg
  * @since 0.1.0
  * @category constructors
  */

@@ -51,6 +51,10 @@ type LawParams = KernelLaw
  * The kernel's law and parameters for i.i.d. noise in d coordinates, or a typed error naming why
  * the noise has no fused kernel.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * import { gpuLaw } from "@perturb/core/gpu"
+ * gpuLaw(Noise.gumbel(), 10) // the WGSL kernel's law id and parameters; no GPU needed
  * @since 0.1.0
  * @category gpu
  */
@@ -186,6 +190,14 @@ export const webgpuFusedSample = (theta: tf.Tensor, options: FusedSampleOptions)
  * The former name of `webgpuFusedSample`.
  *
  * @deprecated Use `webgpuFusedSample` (the same function).
+ * @example
+ * ```ts webgpu
+ * import * as tf from "@tensorflow/tfjs-core"
+ * import { Key, Noise } from "@perturb/noise"
+ * import { enableWebGPU, fusedSample } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * const y = fusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 })
+ * ```
  * @since 0.1.0
  * @category kernels
  */
@@ -194,6 +206,13 @@ export const fusedSample = webgpuFusedSample
 /**
  * `Random.uniform32(key, n)` computed on the GPU: bit-identical, as a float32 `[n]` tensor.
  *
+ * @example
+ * ```ts webgpu
+ * import { Key, Random } from "@perturb/noise"
+ * import { enableWebGPU, gpuUniform32 } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * const u = await gpuUniform32(Key.make(1), 8).data() // equals Random.uniform32(Key.make(1), 8)
+ * ```
  * @since 0.1.0
  * @category constructors
  */
@@ -208,6 +227,13 @@ export const gpuUniform32 = (key: Key.Key, n: number): tf.Tensor1D => {
  * `Noise.sampleVector32(noise, key, n, d)` computed on the GPU for i.i.d. noise with a closed-form
  * quantile: the same stream words, transforms in float32 (within a few ulps of the CPU).
  *
+ * @example
+ * ```ts webgpu
+ * import { Key, Noise } from "@perturb/noise"
+ * import { enableWebGPU, gpuNoise } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * gpuNoise(Noise.gumbel(), Key.make(1), 4, 3).print() // Noise.sampleVector32(…, 4, 3), within ulps
+ * ```
  * @since 0.1.0
  * @category constructors
  */

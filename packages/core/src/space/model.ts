@@ -308,6 +308,10 @@ export const make = <S extends Space>(fields: Omit<S, keyof SpaceBase<number>> &
 }
 
 /**
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.isSpace(Space.reals(2)) // true
+ * Space.isSpace({ _tag: "Reals", dim: 2 }) // false: only the constructors make spaces
  * @since 0.1.0
  * @category guards
  */
