@@ -77,6 +77,9 @@ export interface ConfirmOptions {
 /**
  * The Promise twin was aborted (its `AbortSignal` fired) before it finished.
  *
+ * @example
+ * import { ConfirmInterrupted } from "@perturb/analysis"
+ * const onFailure = (e: unknown) => (e instanceof ConfirmInterrupted ? `stopped: ${e.reason}` : String(e))
  * @since 0.1.0
  * @category errors
  */

@@ -29,6 +29,12 @@ type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
  * name; the bias correction counts the optimizer's steps, as tfjs's does. `getWeights` and
  * `setWeights` save and restore them in tf.train.adam's layout.
  *
+ * @example
+ * import { adam, FusedAdam } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const opt: FusedAdam = adam(0.1)
+ * const w = tf.variable(tf.ones([3]))
+ * opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar, false, [w])
  * @since 0.2.0
  * @category kernels
  */

@@ -23,6 +23,12 @@ export { InvalidArgument } from "@perturb/noise"
  * Two things that must share a dimension (or a shape) do not: `argument` names the one that
  * disagrees, `expected` and `received` are the sizes.
  *
+ * @example
+ * import { compile, DimensionMismatch, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+ * try { k.probs(tf.zeros([4])) } catch (e) { if (e instanceof DimensionMismatch) console.log(e.expected, e.received) }
  * @since 0.1.0
  * @category errors
  */
@@ -40,6 +46,11 @@ export class DimensionMismatch extends Data.TaggedError("DimensionMismatch")<{
  * A space's constraints admit no point. `constraints` names the ones that conflict (as precisely
  * as the check can tell: an irreducible infeasible subset when the LP solver finds one).
  *
+ * @example
+ * import { EmptySpace, Space } from "@perturb/core"
+ * try { Space.intersect(Space.box(0, 1, 2), Space.box(2, 3, 2)) } catch (e) {
+ *   if (e instanceof EmptySpace) console.log(e.constraints, e.reason)
+ * }
  * @since 0.1.0
  * @category errors
  */
@@ -56,6 +67,13 @@ export class EmptySpace extends Data.TaggedError("EmptySpace")<{
  * A one-to-one correspondence the caller relied on does not hold: `property` says which
  * (`"complete"`, `"minimal"`, `"identifiable"`, …) and `reason` why.
  *
+ * @example
+ * import { compile, Model, NotUnique, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const k = compile(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() }))
+ * try { k.identify([0.2, 0.3, 0.5]) } catch (e) {
+ *   if (e instanceof NotUnique) console.log(e.property) // "minimal": θ + c𝟙 gives the same P
+ * }
  * @since 0.1.0
  * @category errors
  */
@@ -72,6 +90,13 @@ export class NotUnique extends Data.TaggedError("NotUnique")<{
  * A closed form was asked for where none exists (e.g. a density for a noise law without one):
  * `what` names the quantity, `noise` the law, `reason` where closed forms do exist.
  *
+ * @example
+ * import { compile, Model, NoClosedForm, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const noise = Noise.gaussian({ covariance: [[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]] })
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise }))
+ * try { k.klToUniform(tf.zeros([3])) } catch (e) { if (e instanceof NoClosedForm) console.log(e.what, e.reason) }
  * @since 0.1.0
  * @category errors
  */
@@ -90,6 +115,13 @@ export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
  * its tolerance. The best point found travels with the error, so a caller who accepts a looser fit
  * can take it knowingly: `theta`, its `residual` (in the measure named by `measure`) and `tol`.
  *
+ * @example
+ * import { compile, Model, NotConverged, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }))
+ * try { k.identify([0.01, 0.19, 0.8], { maxIterations: 1, tol: 1e-12 }) } catch (e) {
+ *   if (e instanceof NotConverged) console.log(e.theta, e.residual) // the best θ found, and how far off
+ * }
  * @since 0.2.0
  * @category errors
  */

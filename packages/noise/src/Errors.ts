@@ -44,6 +44,11 @@ const show = (value: unknown): string => {
  * is what was given. The one bad-argument error of every package: `@perturb/core` re-exports this
  * class, so `instanceof` and `_tag` agree wherever it was thrown.
  *
+ * @example
+ * import { InvalidArgument, Key } from "@perturb/noise"
+ * try { Key.make(-1) } catch (e) {
+ *   if (e instanceof InvalidArgument) console.log(e.argument, e.value, e.reason) // names what was wrong
+ * }
  * @since 0.1.0
  * @category errors
  */
@@ -60,6 +65,9 @@ export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
 /**
  * The former name of {@link InvalidArgument} (same class; its `_tag` is now `"InvalidArgument"`).
  *
+ * @example
+ * import { InvalidArgument, InvalidParameter } from "@perturb/noise"
+ * InvalidParameter === InvalidArgument // true: old code catching InvalidParameter still works
  * @since 0.1.0
  * @category errors
  * @deprecated since 0.2.0: use InvalidArgument
@@ -67,6 +75,9 @@ export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
 export const InvalidParameter = InvalidArgument
 
 /**
+ * @example
+ * import type { InvalidParameter } from "@perturb/noise"
+ * const describe = (e: InvalidParameter): string => e.message // the type of the same class
  * @since 0.1.0
  * @category errors
  * @deprecated since 0.2.0: use InvalidArgument
@@ -76,6 +87,10 @@ export type InvalidParameter = InvalidArgument
 /**
  * A user-defined law declared traits its own numerics contradict.
  *
+ * @example
+ * import { TraitMismatch } from "@perturb/noise"
+ * const e = new TraitMismatch({ trait: "support", declared: [0, 1], observed: "cdf(2) < 1" })
+ * e.message // names the trait, what was declared and what the numbers show
  * @since 0.1.0
  * @category errors
  */

@@ -106,6 +106,15 @@ const decay = (argument: string, x: number): number => {
  * Adam whose update runs as one WGSL dispatch per variable on the webgpu backend; same formula,
  * defaults and `minimize` / `applyGradients` contract as `tf.train.adam`. Built by `gpuAdam`.
  *
+ * @example
+ * ```ts webgpu
+ * import * as tf from "@tensorflow/tfjs-core"
+ * import { enableWebGPU, gpuAdam, GpuAdamOptimizer } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * const opt: GpuAdamOptimizer = gpuAdam(0.01)
+ * const w = tf.variable(tf.ones([3]))
+ * opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar, false, [w])
+ * ```
  * @since 0.2.0
  * @category models
  */

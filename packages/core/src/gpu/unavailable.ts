@@ -13,6 +13,11 @@ import { Data } from "effect"
  * - `"adapter"`: Vulkan is present but offered no usable device;
  * - `"device"`: the adapter refused the device (limits or features).
  *
+ * @example
+ * import { enableWebGPU, WebGPUUnavailable } from "@perturb/core/gpu"
+ * await enableWebGPU().catch((e: unknown) => {
+ *   if (e instanceof WebGPUUnavailable) console.log(e.missing, e.reason) // what to install, e.g. libvulkan1
+ * })
  * @since 0.1.0
  * @category errors
  */
