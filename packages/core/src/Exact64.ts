@@ -20,6 +20,12 @@ import { type ExactMethod, exactMethod, type Run } from "./methods/registry.js"
  * Options of the float64 entry points, used by the correlated Gaussian's randomised lattice only:
  * `samples`, its points per row (default 65536), and `key`, that of its random shifts.
  *
+ * @example
+ * import { exactProbs64, type Exact64Options, Model, Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * const options: Exact64Options = { samples: 4096, key: Key.make(1) } // read by the correlated Gaussian's lattice
+ * const probit = Noise.gaussian({ covariance: [[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]] })
+ * exactProbs64(Model.perturbArgmax({ space: Space.pinned(3), noise: probit }), Float64Array.of(0, 1, 2), options).stdError
  * @since 0.2.0
  * @category kernels
  */
@@ -31,6 +37,11 @@ export interface Exact64Options {
 /**
  * `exactProbs64`'s result: P(θ) row by row, and `stdError` where the rule is randomised.
  *
+ * @example
+ * import { exactProbs64, Model, type Probs64, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const r: Probs64 = exactProbs64(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2))
+ * r.probs // softmax([0, 1, 2]) in float64
  * @since 0.2.0
  * @category kernels
  */
@@ -42,6 +53,10 @@ export interface Probs64 {
 /**
  * `exactPotential64`'s result: M(θ) of each row, and `stdError` where the rule is randomised.
  *
+ * @example
+ * import { exactPotential64, Model, type Potential64, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const r: Potential64 = exactPotential64(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }), Float64Array.of(0, 1, 2))
  * @since 0.2.0
  * @category kernels
  */
@@ -53,6 +68,11 @@ export interface Potential64 {
 /**
  * `exactJvp64`'s result: J(θ) v row by row, and `stdError` where the rule is randomised.
  *
+ * @example
+ * import { exactJvp64, type Jvp64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const model = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })
+ * const r: Jvp64 = exactJvp64(model, Float64Array.of(0, 1, 2), Float64Array.of(1, 0, 0)) // ∂P/∂θ · v
  * @since 0.2.0
  * @category kernels
  */

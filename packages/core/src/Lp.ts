@@ -103,6 +103,9 @@ const instance = (): Highs => {
 /**
  * One sparse row: lo ≤ Σ_t val[t]·x[idx[t]] ≤ hi.
  *
+ * @example
+ * import type { Lp } from "@perturb/core"
+ * const row: Lp.Row = { idx: [0, 1], val: [1, 2], lo: -Infinity, hi: 4 } // x₀ + 2x₁ ≤ 4
  * @since 0.1.0
  * @category models
  */
@@ -114,6 +117,9 @@ export interface Row {
 }
 
 /**
+ * @example
+ * import type { Lp } from "@perturb/core"
+ * const lp: Lp.Problem = { numCols: 1, cost: Float64Array.of(1), colLower: Float64Array.of(0), colUpper: Float64Array.of(1), rows: [] }
  * @since 0.1.0
  * @category models
  */
@@ -131,6 +137,11 @@ export interface Problem {
 }
 
 /**
+ * @example
+ * import { Lp } from "@perturb/core"
+ * await Lp.ready()
+ * const s: Lp.Solution = Lp.solve({ numCols: 1, cost: Float64Array.of(1), colLower: Float64Array.of(2), colUpper: Float64Array.of(5), rows: [] })
+ * s.objective // 2
  * @since 0.1.0
  * @category models
  */

@@ -23,6 +23,9 @@ import { checkTemperature } from "./internal/temperature.js"
 export const TypeId: unique symbol = Symbol.for("@perturb/core/Model")
 
 /**
+ * @example
+ * import { Model } from "@perturb/core"
+ * const brand: Model.TypeId = Model.TypeId // the key isModel looks for
  * @since 0.2.0
  * @category symbols
  */
@@ -36,6 +39,10 @@ interface ModelBase<D extends number> extends Equal.Equal, Pipeable {
 }
 
 /**
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const m: Model.PerturbSoftmax<3> = Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 })
  * @since 0.1.0
  * @category models
  */
@@ -45,6 +52,10 @@ export interface PerturbSoftmax<D extends number = number> extends ModelBase<D> 
 }
 
 /**
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const m: Model.PerturbArgmax<3> = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })
  * @since 0.1.0
  * @category models
  */
@@ -56,6 +67,10 @@ export interface PerturbArgmax<D extends number = number> extends ModelBase<D> {
  * A model: a plain value (equal specs are `Equal.equals` and hash alike, so a model can key a cache)
  * built only by `perturbSoftmax`, `perturbArgmax` or `fromJSON`.
  *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const models: Array<Model.Model> = [Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })]
  * @since 0.1.0
  * @category models
  */
@@ -64,6 +79,11 @@ export type Model<D extends number = number> = PerturbSoftmax<D> | PerturbArgmax
 /**
  * The JSON form of a model: its space's and its noise's JSON forms side by side.
  *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const json: Model.ModelJson = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }).toJSON()
+ * Model.fromJSON(JSON.parse(JSON.stringify(json))) // an equal model
  * @since 0.2.0
  * @category models
  */

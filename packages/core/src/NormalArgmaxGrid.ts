@@ -35,6 +35,11 @@ import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
  * Options of `normalArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
  * `halfWidth` (finite and > 0, default 8) of the Gauss–Legendre rule on max θ ± halfWidth.
  *
+ * @example
+ * import { normalArgmaxGrid, type NormalArgmaxGridOptions } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const options: NormalArgmaxGridOptions = { nodes: 256, halfWidth: 8 }
+ * normalArgmaxGrid(tf.tensor2d([[0, 1, 2]]), options)
  * @since 0.2.0
  * @category kernels
  */
@@ -128,6 +133,11 @@ export const gaussianArgmaxGrid = normalArgmaxGrid
 /**
  * The former name of {@link NormalArgmaxGridOptions}.
  *
+ * @example
+ * import { gaussianArgmaxGrid, type GaussianArgmaxGridOptions } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const options: GaussianArgmaxGridOptions = { nodes: 256 }
+ * gaussianArgmaxGrid(tf.tensor2d([[0, 1, 2]]), options)
  * @since 0.2.0
  * @category kernels
  * @deprecated since 0.2.0: use NormalArgmaxGridOptions

@@ -16,6 +16,9 @@ import { requireWebGPU } from "../internal/kernels.js"
 import { ColumnSumProgram, DenseMatMulProgram, TILE } from "./matmul.js"
 
 /**
+ * @example
+ * import type { GpuDenseOptions } from "@perturb/core/gpu"
+ * const hidden: GpuDenseOptions = { relu: true, inputGradient: false }
  * @since 0.2.0
  * @category models
  */

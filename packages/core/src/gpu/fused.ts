@@ -25,12 +25,19 @@ import {
  * The sample kind: `relaxed` = softmax((θ + γ)/τ); `hard` = one-hot argmax(θ + γ) (no gradient);
  * `straightThrough` = the hard sample forward, the relaxed sample's gradient backward.
  *
+ * @example
+ * import type { FusedMode } from "@perturb/core/gpu"
+ * const mode: FusedMode = "straightThrough" // one-hot forward, relaxed backward
  * @since 0.1.0
  * @category models
  */
 export type FusedMode = "relaxed" | "hard" | "straightThrough"
 
 /**
+ * @example
+ * import { Key, Noise } from "@perturb/noise"
+ * import type { FusedSampleOptions } from "@perturb/core/gpu"
+ * const options: FusedSampleOptions = { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5, mode: "hard" }
  * @since 0.1.0
  * @category models
  */

@@ -29,6 +29,9 @@ import { lawsWgsl, philoxWgsl } from "./philox.wgsl.js"
 export const LAW_IDS: typeof KERNEL_LAW_IDS = KERNEL_LAW_IDS
 
 /**
+ * @example
+ * import type { GpuLaw } from "@perturb/core/gpu"
+ * const law: GpuLaw = "Gumbel"
  * @since 0.1.0
  * @category gpu
  */

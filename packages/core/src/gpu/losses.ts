@@ -23,6 +23,9 @@ import { FlatProgram } from "./program.js"
 const THREADS = 256
 
 /**
+ * @example
+ * import type { GpuLossOptions } from "@perturb/core/gpu"
+ * const mean: GpuLossOptions = { scale: 1 / 32 } // a mean over a batch of 32
  * @since 0.2.0
  * @category models
  */

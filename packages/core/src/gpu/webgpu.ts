@@ -20,6 +20,12 @@ export { WebGPUUnavailable } from "./unavailable.js"
 /**
  * What `enableWebGPU` set up: the tfjs backend (now active) and the device under it.
  *
+ * @example
+ * ```ts webgpu
+ * import { enableWebGPU, type WebGPUContext } from "@perturb/core/gpu"
+ * const gpu: WebGPUContext = await enableWebGPU()
+ * console.log(gpu.adapter.description, gpu.limits.maxBufferSize)
+ * ```
  * @since 0.1.0
  * @category models
  */

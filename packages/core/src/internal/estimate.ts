@@ -10,6 +10,12 @@ import type { Method } from "../methods/method.js"
 import { checkBoolean, checkMethod, checkOptions } from "./validate.js"
 
 /**
+ * @example
+ * import { compile, type EstimateOptions, Model, Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const options: EstimateOptions = { method: "mc", samples: 2048, key: Key.make(3) }
+ * compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })).probs(tf.zeros([3]), options).stdError?.print()
  * @since 0.1.0
  * @category models
  */

@@ -20,6 +20,12 @@ import { checkTensor, temperedLogSumExp, temperedSoftmax } from "./tensors.js"
 import { relaxedTemperature } from "./validate.js"
 
 /**
+ * @example
+ * import { compile, Model, type ProbsResult, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+ * const r: ProbsResult = k.probs(tf.zeros([3])) // quasi-Monte Carlo: r.stdError is set
  * @since 0.1.0
  * @category models
  */
@@ -55,6 +61,12 @@ export interface ProbsResult {
  * The potential M(θ) (Perturb-Argmax, E max(θ + γ)) or F(θ) (Perturb-Softmax, E τ logsumexp((θ + γ)/τ))
  * of each row, with how far it may be off, by the conventions of `ProbsResult`.
  *
+ * @example
+ * import { compile, Model, type PotentialResult, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+ * const r: PotentialResult = k.potential(tf.zeros([2, 3])) // r.potential: [2]; exact, so no stdError
  * @since 0.2.0
  * @category models
  */

@@ -14,6 +14,12 @@ import { newtonIdentify } from "./newton.js"
 import { checkOptions, relaxedTemperature } from "./validate.js"
 
 /**
+ * @example
+ * import { compile, type IdentifyResult, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }))
+ * const r: IdentifyResult = k.identify([0.2, 0.3, 0.5])
+ * r.residual // ‖P(θ) − p‖₁, below tol
  * @since 0.1.0
  * @category models
  */

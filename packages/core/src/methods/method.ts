@@ -32,6 +32,12 @@ import type { Oracle } from "../internal/newton.js"
  * estimator: there `probs` succeeds and its gradient throws `InvalidArgument` (argument `method`);
  * use `exact`. The `potential` of an argmax model by `qmc`/`mc` has the frequencies as gradient.
  *
+ * @example
+ * import { compile, type Method, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const method: Method = "qmc"
+ * compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })).probs(tf.zeros([3]), { method })
  * @since 0.1.0
  * @category models
  */
@@ -40,6 +46,12 @@ export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
 /**
  * A capability the model lacks: the typed error the kernel throws when asked, and its tag.
  *
+ * @example
+ * import { compile, Model, type Refusal, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const exact = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 1 })).capabilities.probs.exact
+ * const refusal: Refusal = exact
+ * refusal.error.message // the InvalidArgument that probs(θ, { method: "exact" }) throws
  * @since 0.2.0
  * @category kernels
  */
@@ -49,6 +61,11 @@ export interface Refusal<E extends InvalidArgument | NoClosedForm | NotUnique = 
 }
 
 /**
+ * @example
+ * import { type Availability, compile, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const a: Availability = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })).capabilities.identify
+ * a.available ? "identify works here" : a.error.message
  * @since 0.2.0
  * @category kernels
  */
@@ -61,6 +78,11 @@ export type Availability<E extends InvalidArgument | NoClosedForm | NotUnique = 
  * the backward pass throws), and how its result states its error — `exact` (neither `stdError` nor
  * `errorBound`: exact to float64 rounding, then float32), `stdError` or `errorBound`.
  *
+ * @example
+ * import { compile, type MethodCapability, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const qmc = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })).capabilities.probs.qmc
+ * if (qmc.available) { const c: MethodCapability = qmc; console.log(c) } // gradient, exactness
  * @since 0.2.0
  * @category kernels
  */
