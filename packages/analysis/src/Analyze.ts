@@ -25,12 +25,24 @@ import type { Verdict } from "./Verdict.js"
 /**
  * Which models to analyse.
  *
+ * @example
+ * import { analyze, type ModelChoice } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const model: ModelChoice = "argmax"
+ * analyze(Space.pinned(3), Noise.normal(), { model }).softmax // undefined: only argmax was asked for
  * @since 0.1.0
  * @category models
  */
 export type ModelChoice = "softmax" | "argmax" | "both"
 
 /**
+ * @example
+ * import { analyze, type AnalyzeOptions } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const options: AnalyzeOptions = { model: "softmax", temperature: 0.5 }
+ * analyze(Space.zeroSum(3), Noise.gumbel(), options)
  * @since 0.1.0
  * @category models
  */
@@ -43,6 +55,12 @@ export interface AnalyzeOptions {
 /**
  * The three verdicts of one model.
  *
+ * @example
+ * import { analyze, type Properties } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const argmax: Properties | undefined = analyze(Space.pinned(3), Noise.normal()).argmax
+ * argmax?.identifiable.verdict // "holds"
  * @since 0.1.0
  * @category models
  */
@@ -55,6 +73,12 @@ export interface Properties {
 /**
  * The result of `analyze`: what was analysed, and the properties of each requested model.
  *
+ * @example
+ * import { analyze, renderText, type Report } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const report: Report = analyze(Space.reals(3), Noise.gumbel())
+ * console.log(renderText(report)) // not minimal: θ + c𝟙, with a witness
  * @since 0.1.0
  * @category models
  */

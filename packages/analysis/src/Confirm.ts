@@ -48,6 +48,9 @@ import { planOf, type Tick } from "./confirm/context.js"
 import { confirmModel } from "./confirm/model.js"
 
 /**
+ * @example
+ * import type { Progress } from "@perturb/analysis"
+ * const show = (p: Progress) => console.log(`${p.phase}: ${p.done}/${p.total}`)
  * @since 0.1.0
  * @category models
  */
@@ -59,6 +62,12 @@ export interface Progress {
 }
 
 /**
+ * @example
+ * import { analyze, type ConfirmOptions, confirmPromise } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * const options: ConfirmOptions = { budget: 0.25, key: Key.make(1) }
+ * await confirmPromise(analyze(Space.pinned(2), Noise.gumbel(), { model: "argmax" }), options)
  * @since 0.1.0
  * @category models
  */

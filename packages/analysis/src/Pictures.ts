@@ -35,6 +35,12 @@ export { PngUnavailable } from "./pictures/unavailable.js"
 /**
  * What to draw when there is no report: a space and a noise (and which model).
  *
+ * @example
+ * import { type PictureSpec, simplexImage } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const spec: PictureSpec = { space: Space.pinned(3), noise: Noise.normal(), model: "argmax" }
+ * simplexImage(spec, { angles: 8, radii: [0, 1] }).points.length
  * @since 0.1.0
  * @category models
  */
@@ -46,6 +52,12 @@ export interface PictureSpec {
 }
 
 /**
+ * @example
+ * import { simplexImage, type SimplexImageOptions } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const coarse: SimplexImageOptions = { angles: 8, radii: [0, 0.5, 2] }
+ * simplexImage({ space: Space.pinned(3), noise: Noise.gumbel() }, coarse)
  * @since 0.1.0
  * @category models
  */
@@ -70,6 +82,12 @@ export interface SimplexImageOptions {
 /**
  * The sampled image of Θ: every point with its probabilities, its θ, and its sheet (level index).
  *
+ * @example
+ * import { type SimplexImage, simplexImage } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const image: SimplexImage = simplexImage({ space: Space.pinned(3), noise: Noise.gumbel() }, { angles: 8, radii: [0, 1] })
+ * image.points[0]?.p // a point of the triangle, with the θ it came from
  * @since 0.1.0
  * @category models
  */

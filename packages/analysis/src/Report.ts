@@ -12,6 +12,11 @@ import { checkReport } from "./internal/checks.js"
 import { fmt, polytope, show } from "./internal/format.js"
 
 /**
+ * @example
+ * import { analyze, toJSON, type VerdictJson } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const v: VerdictJson | undefined = toJSON(analyze(Space.pinned(3), Noise.normal())).argmax?.complete
  * @since 0.1.0
  * @category models
  */
@@ -23,6 +28,11 @@ export interface VerdictJson {
 }
 
 /**
+ * @example
+ * import { analyze, type PropertiesJson, toJSON } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const p: PropertiesJson | undefined = toJSON(analyze(Space.pinned(3), Noise.normal())).argmax
  * @since 0.1.0
  * @category models
  */
@@ -33,6 +43,12 @@ export interface PropertiesJson {
 }
 
 /**
+ * @example
+ * import { analyze, type ReportJson, toJSON } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const json: ReportJson = toJSON(analyze(Space.pinned(3), Noise.normal()))
+ * JSON.stringify(json) // plain data: no classes, no functions
  * @since 0.1.0
  * @category models
  */

@@ -18,6 +18,9 @@ import type { Monoid } from "fp-ts/lib/Monoid.js"
 import { concatAll as concatAllWith } from "fp-ts/lib/Monoid.js"
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const v: Verdict.Value = Verdict.and("holds", "undecided") // "undecided": Kleene's three values
  * @since 0.1.0
  * @category models
  */
@@ -27,6 +30,9 @@ export type Value = "holds" | "fails" | "undecided"
  * One step of the argument: the result of the paper it rests on (`"Theorem 4.1"`) and what was
  * checked.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const why: Verdict.Reason = { ref: "Theorem 4.2", text: "Gumbel noise: P is softmax" }
  * @since 0.1.0
  * @category models
  */
@@ -52,6 +58,9 @@ export interface Reason {
  *   is known exactly, `subdifferential` lists the vertices of `∂M(θ)` (two: a segment), each `P(θ)`
  *   with ties broken by one priority order of the tied coordinates.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const w: Verdict.Witness = { _tag: "TranslationPair", theta: [0, 0, 0], thetaPrime: [1, 1, 1], c: 1 }
  * @since 0.1.0
  * @category models
  */
@@ -104,6 +113,9 @@ export type Witness =
  * `false` (they contradict it — the verdict is kept, and the report flags the conflict loudly), or
  * `"inconclusive"` (the numbers cannot tell, or the verdict is `undecided`).
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const a: Verdict.Agreement = "inconclusive" // the numbers could not be computed, and say why
  * @since 0.1.0
  * @category models
  */
@@ -119,6 +131,12 @@ export type Agreement = true | false | "inconclusive"
  * - `values`: the deciding numbers by name (standard errors under `…StdError`);
  * - `at`: the target `p` or the point `θ` where the deciding figure was found.
  *
+ * @example
+ * import { analyze, confirmPromise, type Evidence } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const report = await confirmPromise(analyze(Space.pinned(2), Noise.gumbel(), { model: "argmax" }), { budget: 0.25 })
+ * const e: Evidence | undefined = report.argmax?.complete.evidence
  * @since 0.1.0
  * @category models
  */
@@ -131,6 +149,9 @@ export interface Evidence {
 }
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const v: Verdict.Verdict = Verdict.holds("Theorem 4.2", "Gumbel-Argmax probabilities are softmax(θ)")
  * @since 0.1.0
  * @category models
  */

@@ -12,6 +12,14 @@ import { log1mexp } from "./internal/special.js"
 import type { Traits } from "./Traits.js"
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const options: Noise.CustomOptions = {
+ *   name: "my logistic", cdf: (x) => 1 / (1 + Math.exp(-x)), quantile: (p) => Math.log(p / (1 - p)),
+ *   pdf: (x) => 1 / (4 * Math.cosh(x / 2) ** 2),
+ *   traits: Noise.logistic().traits
+ * }
+ * Noise.custom(options)
  * @since 0.1.0
  * @category models
  */

@@ -12,6 +12,9 @@ import { philox4x32 } from "./internal/philox.js"
 /**
  * A Philox-4x32 key: two uint32 words.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * const key: Key.Key = Key.make(42) // a value: two words of a Philox key, nothing mutable
  * @since 0.1.0
  * @category models
  */

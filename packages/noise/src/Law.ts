@@ -33,6 +33,9 @@ export type TypeId = typeof TypeId
  * The parameters of each family, by tag. Each built-in law adds its entry where it is declared
  * (`internal/laws.ts`, by module augmentation), so a new law is written in one place.
  *
+ * @example
+ * import type { Noise } from "@perturb/noise"
+ * const normal: Noise.ParamsByTag["Normal"] = { mean: 0, sd: 1 }
  * @since 0.1.0
  * @category models
  */
@@ -41,6 +44,9 @@ export interface ParamsByTag {
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const tag: Noise.LawTag = Noise.gumbel()._tag // "Gumbel"
  * @since 0.1.0
  * @category models
  */
@@ -49,6 +55,9 @@ export type LawTag = keyof ParamsByTag
 /**
  * A tag with its parameters: what identifies a law (its numerics follow from it).
  *
+ * @example
+ * import type { Noise } from "@perturb/noise"
+ * const spec: Noise.LawSpec<"Normal"> = { _tag: "Normal", params: { mean: 0, sd: 2 } }
  * @since 0.2.0
  * @category models
  */
@@ -62,6 +71,9 @@ export type LawSpec<Tag extends LawTag = LawTag> = {
  *
  * `Law` (any tag) is a union over the tags, so `switch (law._tag)` narrows `law.params`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const laws: Array<Noise.Law> = [Noise.gumbel(), Noise.normal(), Noise.discrete({ atoms: [0, 1] })]
  * @since 0.1.0
  * @category models
  */
@@ -70,6 +82,10 @@ export type Law<Tag extends LawTag = LawTag> = { readonly [K in Tag]: LawOf<K> }
 /**
  * The law of one tag.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const g: Noise.LawOf<"Gumbel"> = Noise.gumbel()
+ * g.cdf(0) // e^{-1}
  * @since 0.2.0
  * @category models
  */
@@ -103,6 +119,9 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
  * The JSON form of a law: its tag and parameters side by side, `{ _tag: "Gumbel", loc: 0, scale: 1 }`.
  * A custom law's JSON names it only (`fromJSON` cannot rebuild user functions).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const json: Noise.LawJson = Noise.lawFromJSON({ _tag: "Normal", mean: 0, sd: 1 }).toJSON()
  * @since 0.2.0
  * @category models
  */

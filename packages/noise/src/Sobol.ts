@@ -53,6 +53,10 @@ export const maxPoints: number = TWO_32
 /**
  * Options of `sobol`: `key` turns scrambling on; `skip` starts at point `skip` of the sequence.
  *
+ * @example
+ * import { Key, Sobol } from "@perturb/noise"
+ * const options: Sobol.SobolOptions = { key: Key.make(1), skip: 1024 }
+ * Sobol.sobol(3, 1024, options) // the next 1024 points of the same scrambled sequence
  * @since 0.1.0
  * @category models
  */

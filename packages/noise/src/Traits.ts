@@ -12,6 +12,9 @@
  * - `light`: faster than every power (exponential or Gaussian decay);
  * - `heavy`: polynomial decay (Student-t, Cauchy).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const tail: Noise.Tail = Noise.cauchy().traits.tails.upper // "heavy"
  * @since 0.1.0
  * @category models
  */
@@ -20,6 +23,9 @@ export type Tail = "bounded" | "light" | "heavy"
 /**
  * Where the law puts its mass: an interval (possibly half-bounded or all of ℝ) or finitely many atoms.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const s: Noise.Support = Noise.uniform().traits.support // { _tag: "Interval", lower: 0, upper: 1 }
  * @since 0.1.0
  * @category models
  */
@@ -31,12 +37,18 @@ export type Support =
  * Whether the density is differentiable on all of ℝ, except on a null set (kinks or jumps, e.g. the
  * edges of a Uniform law), or not at all (no density: discrete laws).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const d: Noise.Differentiability = Noise.laplace().traits.densityDifferentiable // not at 0
  * @since 0.1.0
  * @category models
  */
 export type Differentiability = "everywhere" | "almostEverywhere" | "no"
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const t: Noise.Traits = Noise.exponential().traits // what the theorems read: support, tails, atoms…
  * @since 0.1.0
  * @category models
  */

@@ -13,6 +13,9 @@ import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
 import { Equal, Hash, Schema } from "effect"
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const n: Noise.IID = Noise.iid(Noise.normal(), 3)
  * @since 0.1.0
  * @category models
  */
@@ -24,6 +27,9 @@ export interface IID extends Equal.Equal {
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const n: Noise.Independent = Noise.independent([Noise.gumbel(), Noise.normal()])
  * @since 0.1.0
  * @category models
  */
@@ -38,6 +44,9 @@ export interface Independent extends Equal.Equal {
  * A Gaussian with the given mean and covariance; `cholesky` is the lower factor L (row-major,
  * `dim × dim`) with L Lᵀ = covariance, kept so sampling and quadrature never refactor.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const probit: Noise.Gaussian = Noise.gaussian({ covariance: [[1, 0.5], [0.5, 1]] })
  * @since 0.1.0
  * @category models
  */
@@ -51,6 +60,9 @@ export interface Gaussian extends Equal.Equal {
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const vectors: Array<Noise.VectorNoise> = [Noise.iid(Noise.gumbel(), 2), Noise.gaussian({ covariance: [[1, 0], [0, 1]] })]
  * @since 0.1.0
  * @category models
  */
@@ -59,6 +71,9 @@ export type VectorNoise = IID | Independent | Gaussian
 /**
  * Anything accepted as noise: a vector law, or a scalar law meaning i.i.d. copies.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const noises: Array<Noise.Noise> = [Noise.gumbel(), Noise.iid(Noise.normal(), 3)] // a law fits any d
  * @since 0.1.0
  * @category models
  */
@@ -67,6 +82,9 @@ export type Noise = Law | VectorNoise
 /**
  * The JSON form of vector noise.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const json: Noise.VectorNoiseJson = Noise.iid(Noise.normal(), 2).toJSON()
  * @since 0.2.0
  * @category models
  */
@@ -82,6 +100,10 @@ export type VectorNoiseJson =
 /**
  * The JSON form of any noise.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const json: Noise.NoiseJson = Noise.toJSON(Noise.gumbel())
+ * Noise.fromJSON(json) // an equal noise
  * @since 0.2.0
  * @category models
  */

@@ -14,6 +14,11 @@ import { scoped } from "../internal/numeric.js"
 import { esc, n2, type Picture, picture } from "./svg.js"
 
 /**
+ * @example
+ * import { type CurvesOptions, renderProbabilityCurves } from "@perturb/analysis"
+ * import { Noise } from "@perturb/noise"
+ * const options: CurvesOptions = { noises: [{ label: "Cauchy", noise: Noise.cauchy() }], range: [-5, 5] }
+ * renderProbabilityCurves(options).svg
  * @since 0.1.0
  * @category models
  */

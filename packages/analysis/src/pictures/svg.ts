@@ -11,6 +11,10 @@ import { checkCount } from "../internal/checks.js"
  * An SVG document and its PNG rendering. `png` is rendered when first read (then kept), so SVG-only
  * users never pay for rasterising, and in a browser reading it throws `PngUnavailable`.
  *
+ * @example
+ * import { type Picture, renderProbabilityCurves } from "@perturb/analysis"
+ * const picture: Picture = renderProbabilityCurves()
+ * picture.svg.startsWith("<svg") // true; picture.png where a renderer is available
  * @since 0.1.0
  * @category models
  */

@@ -19,6 +19,9 @@ export { sparse }
 /**
  * The dense form `{θ : Aθ ≤ b, Cθ = e}`.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const c: Space.Canonical = Space.canonical(Space.box(-1, 1, 2)) // the space as rows a·θ ≤ β and a·θ = β
  * @since 0.1.0
  * @category models
  */

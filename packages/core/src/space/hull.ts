@@ -17,6 +17,9 @@ const solveLp = Lp.solve
 /**
  * The affine hull `{point + basis·u : u ∈ ℝ^k}`: `basis` is `d × k` row-major with orthonormal columns.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const hull: Space.AffineHull = Space.affineHull(Space.pinned(3)) // θ₀ = 0: dimension 2
  * @since 0.1.0
  * @category models
  */

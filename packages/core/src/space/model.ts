@@ -80,6 +80,9 @@ export type Kind<T extends keyof Kinds, D extends number = number> = SpaceBase<D
 /**
  * A non-empty convex parameter space of dimension `D`: a closed union of the kinds in `Kinds`.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const spaces: Array<Space.Space> = [Space.reals(3), Space.pinned(3), Space.box(-1, 1, 3)]
  * @since 0.1.0
  * @category models
  */
@@ -88,6 +91,10 @@ export type Space<D extends number = number> = { readonly [T in keyof Kinds]: Ki
 /**
  * The kinds by name, for narrowing (`Pinned<D>` is `Kind<"Pinned", D>`; `Kinds` documents each).
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s = Space.pinned(3) as Space.Space
+ * if (s._tag === "Pinned") { const p: Space.Pinned = s } // narrowing by kind; likewise Reals, ZeroSum, Affine, Box, Polyhedron, Intersection
  * @since 0.1.0
  * @category models
  */
@@ -109,6 +116,10 @@ export type Intersection<D extends number = number> = Kind<"Intersection", D>
  * The JSON form of a space (`space.toJSON()`, `fromJSON`). JSON has no infinities, so infinite box
  * bounds are written as the strings `"Infinity"` and `"-Infinity"`.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const json: Space.SpaceJson = Space.box(-1, Infinity, 2).toJSON() // Infinity as the string "Infinity"
+ * Space.fromJSON(json) // an equal space
  * @since 0.1.0
  * @category models
  */
@@ -136,6 +147,9 @@ export type SpaceJson =
 /**
  * A box bound in JSON: a finite number or a signed infinity spelt as a string.
  *
+ * @example
+ * import type { Space } from "@perturb/core"
+ * const bounds: Array<Space.JsonBound> = [0, "Infinity", "-Infinity"] // JSON has no Infinity
  * @since 0.1.0
  * @category models
  */
