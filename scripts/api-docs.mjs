@@ -71,6 +71,8 @@ const walk = (reflection, trail) => {
       walk(child, name)
       continue
     }
+    // A second export of a declaration (`export type { X }` beside `export * as Ns`) links to it.
+    if (child.kindOf(ReflectionKind.Reference)) continue
     const comment = child.comment ?? child.signatures?.[0]?.comment
     if (!comment?.blockTags.some((t) => t.tag === "@example")) missing.push(name)
   }

@@ -17,12 +17,21 @@ import { fromJSON as spaceFromJSON, isSpace, type Space, type SpaceJson } from "
 import { checkTemperature } from "./internal/temperature.js"
 
 /**
+ * The brand every model carries (a registered symbol, so two copies of the package agree);
+ * `isModel` tests for it.
+ *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * Model.TypeId in Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }) // true
  * @since 0.2.0
  * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("@perturb/core/Model")
 
 /**
+ * The type of the brand `TypeId`.
+ *
  * @example
  * import { Model } from "@perturb/core"
  * const brand: Model.TypeId = Model.TypeId // the key isModel looks for

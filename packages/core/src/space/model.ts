@@ -12,12 +12,23 @@ import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 
 /**
+ * The brand every space carries (a registered symbol, so two copies of the package agree);
+ * `isSpace` tests for it.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.TypeId in Space.reals(2) // true
  * @since 0.1.0
  * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("@perturb/core/Space")
 
 /**
+ * The type of the brand `TypeId`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const brand: Space.TypeId = Space.TypeId
  * @since 0.1.0
  * @category symbols
  */
@@ -99,17 +110,71 @@ export type Space<D extends number = number> = { readonly [T in keyof Kinds]: Ki
  * @category models
  */
 export type Reals<D extends number = number> = Kind<"Reals", D>
-/** @since 0.1.0 */
+/**
+ * The `Pinned` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.pinned(3)
+ * if (s._tag === "Pinned") { const narrowed: Space.Pinned = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Pinned<D extends number = number> = Kind<"Pinned", D>
-/** @since 0.1.0 */
+/**
+ * The `ZeroSum` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.zeroSum(3)
+ * if (s._tag === "ZeroSum") { const narrowed: Space.ZeroSum = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type ZeroSum<D extends number = number> = Kind<"ZeroSum", D>
-/** @since 0.1.0 */
+/**
+ * The `Affine` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.affine({ C: [[1, -1, 0]], e: [0] })
+ * if (s._tag === "Affine") { const narrowed: Space.Affine = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Affine<D extends number = number> = Kind<"Affine", D>
-/** @since 0.1.0 */
+/**
+ * The `Box` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.box(-1, 1, 3)
+ * if (s._tag === "Box") { const narrowed: Space.Box = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Box<D extends number = number> = Kind<"Box", D>
-/** @since 0.1.0 */
+/**
+ * The `Polyhedron` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.polyhedron({ A: [[1, 1]], b: [1] })
+ * if (s._tag === "Polyhedron") { const narrowed: Space.Polyhedron = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Polyhedron<D extends number = number> = Kind<"Polyhedron", D>
-/** @since 0.1.0 */
+/**
+ * The `Intersection` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.intersect(Space.pinned(3), Space.box(-1, 1, 3))
+ * if (s._tag === "Intersection") { const narrowed: Space.Intersection = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Intersection<D extends number = number> = Kind<"Intersection", D>
 
 /**
