@@ -369,8 +369,7 @@ export const gaussLegendre01 = (n: number): { nodes: Float64Array; weights: Floa
  *
  * @example
  * import { Numeric } from "@perturb/noise"
- * const rule: Numeric.GaussKronrod = Numeric.gaussKronrod21()
- * rule.x.length // the nodes (with Kronrod weights wk and Gauss weights wg)
+ * const rule: Numeric.GaussKronrod = Numeric.gaussKronrod21() // rule.x: 21 nodes; rule.wk, rule.wg
  * @since 0.2.0
  */
 export interface GaussKronrod {
