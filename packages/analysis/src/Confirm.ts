@@ -93,6 +93,7 @@ export interface ConfirmOptions {
  * @category errors
  */
 export class ConfirmInterrupted extends Data.TaggedError("ConfirmInterrupted")<{ readonly reason: string }> {
+  /** The error as one sentence with the reason. */
   override get message(): string {
     return `confirm was interrupted: ${this.reason}`
   }

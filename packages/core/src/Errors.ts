@@ -33,10 +33,14 @@ export { InvalidArgument } from "@perturb/noise"
  * @category errors
  */
 export class DimensionMismatch extends Data.TaggedError("DimensionMismatch")<{
+  /** The argument whose shape or length is wrong, e.g. `theta` or `y`. */
   readonly argument: string
+  /** What it should have been (a dimension, or a shape written out). */
   readonly expected: number | string
+  /** What it was. */
   readonly received: number | string
 }> {
+  /** The error as one sentence naming the argument, the expected and the received size. */
   override get message(): string {
     return `Dimension mismatch in ${this.argument}: expected ${show(this.expected)}, received ${show(this.received)}`
   }
@@ -55,9 +59,12 @@ export class DimensionMismatch extends Data.TaggedError("DimensionMismatch")<{
  * @category errors
  */
 export class EmptySpace extends Data.TaggedError("EmptySpace")<{
+  /** The constraints that admit no point together, as written. */
   readonly constraints: ReadonlyArray<string>
+  /** Why they conflict (the LP's certificate, in words). */
   readonly reason: string
 }> {
+  /** The error as one sentence naming the constraints and the reason. */
   override get message(): string {
     return `Empty space: the constraints ${this.constraints.join(", ")} admit no point (${this.reason})`
   }
@@ -78,9 +85,12 @@ export class EmptySpace extends Data.TaggedError("EmptySpace")<{
  * @category errors
  */
 export class NotUnique extends Data.TaggedError("NotUnique")<{
+  /** The property that fails: `complete`, `minimal` or `identifiable`. */
   readonly property: "complete" | "minimal" | "identifiable" | (string & {})
+  /** Why, citing the theorem (see `analyze` for the witness). */
   readonly reason: string
 }> {
+  /** The error as one sentence naming the property and the reason. */
   override get message(): string {
     return `Not unique: the space is not ${this.property}: ${this.reason}`
   }
@@ -101,10 +111,14 @@ export class NotUnique extends Data.TaggedError("NotUnique")<{
  * @category errors
  */
 export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
+  /** The quantity asked for, e.g. `klToUniform`. */
   readonly what: string
+  /** The noise it was asked for, by name. */
   readonly noise: string
+  /** Why there is none, and what to call instead. */
   readonly reason: string
 }> {
+  /** The error as one sentence naming the quantity, the noise and the reason. */
   override get message(): string {
     return `No closed form for ${this.what} with noise ${this.noise}: ${this.reason}`
   }
@@ -126,14 +140,22 @@ export class NoClosedForm extends Data.TaggedError("NoClosedForm")<{
  * @category errors
  */
 export class NotConverged extends Data.TaggedError("NotConverged")<{
+  /** The solver that stopped, e.g. `identify`. */
   readonly what: string
+  /** The best θ it found: usable if the residual is good enough for you. */
   readonly theta: Float64Array
+  /** The residual at `theta`, measured as `measure` says. */
   readonly residual: number
+  /** How `residual` is measured, e.g. `‖P(θ) − p‖₁`. */
   readonly measure: string
+  /** The tolerance that was not met. */
   readonly tol: number
+  /** Iterations run before stopping. */
   readonly iterations: number
+  /** Why it stopped: the iteration limit, or no step improving. */
   readonly reason: string
 }> {
+  /** The error as one sentence with the residual, the tolerance and the reason. */
   override get message(): string {
     return `Not converged: ${this.what} stopped after ${this.iterations} iterations with ${this.measure} = ${show(this.residual)} > tol = ${show(this.tol)} (${this.reason}); the best θ is attached as .theta`
   }

@@ -30,7 +30,9 @@ import { type ExactMethod, exactMethod, type Run } from "./methods/registry.js"
  * @category kernels
  */
 export interface Exact64Options {
+  /** Lattice points for the correlated Gaussian (default 65536); the other noises are exact and ignore it. */
   readonly samples?: number
+  /** The lattice's random shifts (default `Key.make(0)`). */
   readonly key?: Key.Key
 }
 
@@ -46,7 +48,9 @@ export interface Exact64Options {
  * @category kernels
  */
 export interface Probs64 {
+  /** P(θ) per row, float64, row-major like θ. */
   readonly probs: Float64Array
+  /** Present only for the correlated Gaussian's lattice estimate: its standard error per entry. */
   readonly stdError?: Float64Array
 }
 
@@ -61,7 +65,9 @@ export interface Probs64 {
  * @category kernels
  */
 export interface Potential64 {
+  /** The potential per row, float64. */
   readonly potential: Float64Array
+  /** Present only for the correlated Gaussian's lattice estimate. */
   readonly stdError?: Float64Array
 }
 
@@ -77,7 +83,9 @@ export interface Potential64 {
  * @category kernels
  */
 export interface Jvp64 {
+  /** (∂P/∂θ)·v per row, float64, row-major like θ. */
   readonly jvp: Float64Array
+  /** Present only for the correlated Gaussian's lattice estimate. */
   readonly stdError?: Float64Array
 }
 

@@ -53,10 +53,14 @@ const show = (value: unknown): string => {
  * @category errors
  */
 export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
+  /** The argument's name as the caller wrote it, with a path into options (e.g. `options.samples`). */
   readonly argument: string
+  /** The value that was given. */
   readonly value: unknown
+  /** What was expected instead. */
   readonly reason: string
 }> {
+  /** The error as one sentence naming the argument, the value and what was expected. */
   override get message(): string {
     return `Invalid ${this.argument} = ${show(this.value)}: ${this.reason}`
   }
@@ -95,10 +99,14 @@ export type InvalidParameter = InvalidArgument
  * @category errors
  */
 export class TraitMismatch extends Data.TaggedError("TraitMismatch")<{
+  /** The declared trait the numerics contradict, e.g. `support`. */
   readonly trait: string
+  /** What the traits declared. */
   readonly declared: unknown
+  /** What the law's numerics show instead. */
   readonly observed: string
 }> {
+  /** The error as one sentence naming the trait, the declaration and the observation. */
   override get message(): string {
     return `Declared trait ${this.trait} = ${show(this.declared)} contradicts the law's numerics: ${this.observed}`
   }

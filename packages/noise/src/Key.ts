@@ -19,8 +19,11 @@ import { philox4x32 } from "./internal/philox.js"
  * @category models
  */
 export interface Key {
+  /** Always `"Key"`: a key is a value, compared with `Key.equals`. */
   readonly _tag: "Key"
+  /** The low 32-bit word of the Philox key. */
   readonly k0: number
+  /** The high 32-bit word of the Philox key. */
   readonly k1: number
 }
 

@@ -15,6 +15,7 @@ import { Data } from "effect"
  * @category errors
  */
 export class PngUnavailable extends Data.TaggedError("PngUnavailable")<{ readonly reason: string }> {
+  /** The error as one sentence with the reason. */
   override get message(): string {
     return `PNG rendering is unavailable: ${this.reason}`
   }

@@ -22,9 +22,12 @@ import { Data } from "effect"
  * @category errors
  */
 export class WebGPUUnavailable extends Data.TaggedError("WebGPUUnavailable")<{
+  /** What is missing, from the package down to the device: the first check that failed. */
   readonly missing: "webgpu-package" | "navigator-gpu" | "libvulkan" | "vulkan-driver" | "adapter" | "device"
+  /** What was found and how to fix it. */
   readonly reason: string
 }> {
+  /** The error as one sentence naming what is missing and how to fix it. */
   override get message(): string {
     return `WebGPU unavailable (${this.missing}): ${this.reason}`
   }

@@ -20,6 +20,7 @@ import { checkBoolean, checkMethod, checkOptions } from "./validate.js"
  * @category models
  */
 export interface EstimateOptions {
+  /** How to compute: the best the model has by default (`capabilities` lists each one's availability). */
   readonly method?: Method
   /**
    * Noise points for `qmc`/`mc`/`stratified`, Gauss–Legendre nodes per axis for `quadrature`,
@@ -34,6 +35,7 @@ export interface EstimateOptions {
    * lattice and for `jacobian`). Quadrature counts nodes^d points.
    */
   readonly samples?: number
+  /** Randomness of sampled and randomised methods (default `Key.make(0)`): the same key gives the same estimate. */
   readonly key?: Key.Key
   /**
    * Perturb-Softmax with `qmc` or `mc`: use the noise's exact Perturb-Argmax probabilities as a
