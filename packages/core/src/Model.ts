@@ -41,9 +41,13 @@ export const TypeId: unique symbol = Symbol.for("@perturb/core/Model")
 export type TypeId = typeof TypeId
 
 interface ModelBase<D extends number> extends Equal.Equal, Pipeable {
+  /** The brand `isModel` tests for. */
   readonly [TypeId]: TypeId
+  /** Θ, the parameter space. */
   readonly space: Space<D>
+  /** The noise law γ added to θ (a law is i.i.d. at the space's d). */
   readonly noise: NoiseLike
+  /** The JSON form, read back by `Model.fromJSON`. */
   toJSON(): ModelJson
 }
 
@@ -56,7 +60,9 @@ interface ModelBase<D extends number> extends Equal.Equal, Pipeable {
  * @category models
  */
 export interface PerturbSoftmax<D extends number = number> extends ModelBase<D> {
+  /** The kind: softmax((θ + γ)/τ), a relaxed sample. */
   readonly _tag: "PerturbSoftmax"
+  /** τ > 0: small τ approaches the argmax model. */
   readonly temperature: number
 }
 
@@ -69,6 +75,7 @@ export interface PerturbSoftmax<D extends number = number> extends ModelBase<D> 
  * @category models
  */
 export interface PerturbArgmax<D extends number = number> extends ModelBase<D> {
+  /** The kind: onehot(argmax(θ + γ)), a discrete sample. */
   readonly _tag: "PerturbArgmax"
 }
 

@@ -74,7 +74,9 @@ type MethodsOf<M extends Model> = M extends PerturbSoftmax ? SoftmaxMethodCapabi
  * @category kernels
  */
 export interface Capabilities<M extends Model = Model> {
+  /** The `probs` methods: each available (with gradient and accuracy) or refused. */
   readonly probs: MethodsOf<M>
+  /** The `potential` methods, as for `probs`. */
   readonly potential: MethodsOf<M>
   /** `NotUnique` where the space is not affine, complete and minimal, or the noise gives no exact Hessian. */
   readonly identify: Availability<NotUnique>

@@ -30,6 +30,7 @@ import { relaxedTemperature } from "./validate.js"
  * @category models
  */
 export interface ProbsResult {
+  /** P(θ), with θ's shape: each row on the simplex. */
   readonly probs: tf.Tensor
   /**
    * Standard error of each probability for sampled estimates (`mc`, `qmc`, `stratified`) and for
@@ -53,7 +54,9 @@ export interface ProbsResult {
    * @since 0.2.0
    */
   readonly jacobian?: tf.Tensor
+  /** The standard error of each entry of `jacobian`. */
   readonly jacobianStdError?: tf.Tensor
+  /** The method that ran (the one asked for, or the model's default). */
   readonly method: Method
 }
 
@@ -85,6 +88,7 @@ export interface PotentialResult {
    * bound on the error of Q_n (as for `ProbsResult.errorBound`).
    */
   readonly errorBound?: tf.Tensor
+  /** The method that ran (the one asked for, or the model's default). */
   readonly method: Method
 }
 

@@ -24,6 +24,7 @@ import { checkOptions, relaxedTemperature } from "./validate.js"
  * @category models
  */
 export interface IdentifyResult {
+  /** θ ∈ Θ with P(θ) = p within `tol`, in float64. */
   readonly theta: Float64Array
   /**
    * ‖P(θ) − p‖₁ at the returned θ, measured as `measure` says: exactly (Perturb-Argmax), or, for
@@ -53,6 +54,7 @@ export interface IdentifyResult {
    *   one 4096-point estimate gave up to 6.1e-3 while reporting at most 2e-8.
    */
   readonly measure: "exact" | "qmc"
+  /** Newton iterations run. */
   readonly iterations: number
 }
 

@@ -56,7 +56,9 @@ export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
  * @category kernels
  */
 export interface Refusal<E extends InvalidArgument | NoClosedForm | NotUnique = InvalidArgument | NoClosedForm | NotUnique> {
+  /** Always false: the capability is missing. */
   readonly available: false
+  /** The typed error the kernel throws when asked, saying why. */
   readonly error: E
 }
 
@@ -87,8 +89,11 @@ export type Availability<E extends InvalidArgument | NoClosedForm | NotUnique = 
  * @category kernels
  */
 export interface MethodCapability {
+  /** Always true: the method runs for this model. */
   readonly available: true
+  /** Whether tf.grad flows through the result, or the error saying why not. */
   readonly gradient: Availability<InvalidArgument>
+  /** Whether the result is exact or carries `stdError` or `errorBound`. */
   readonly accuracy: "exact" | "stdError" | "errorBound"
 }
 
