@@ -47,6 +47,7 @@ export type ModelChoice = "softmax" | "argmax" | "both"
  * @category models
  */
 export interface AnalyzeOptions {
+  /** Which model kinds to analyse (default `"both"`). */
   readonly model?: ModelChoice
   /** Perturb-Softmax temperature (default 1). Validated; the verdicts do not depend on it (θ/τ and γ/τ keep every trait). */
   readonly temperature?: number
@@ -65,8 +66,11 @@ export interface AnalyzeOptions {
  * @category models
  */
 export interface Properties {
+  /** Every distribution in the open simplex is P(θ) for some θ ∈ Θ. */
   readonly complete: Verdict
+  /** No two θ ≠ θ′ in Θ differ by a constant vector c𝟙 (the translations P cannot see). */
   readonly minimal: Verdict
+  /** P is one-to-one on Θ: complete and minimal spaces get a unique θ per p. */
   readonly identifiable: Verdict
 }
 

@@ -57,7 +57,9 @@ import { confirmModel } from "./confirm/model.js"
 export interface Progress {
   /** What runs now, e.g. `"argmax: completeness"`. */
   readonly phase: string
+  /** Steps of this phase finished. */
   readonly done: number
+  /** Steps of this phase in all. */
   readonly total: number
 }
 
@@ -80,6 +82,7 @@ export interface ConfirmOptions {
   readonly budget?: number
   /** Randomness of the targets, points and QMC scrambling (default `Key.make(0)`). */
   readonly key?: Key.Key
+  /** Called as work advances, e.g. to drive a progress bar. */
   readonly onProgress?: (progress: Progress) => void
 }
 

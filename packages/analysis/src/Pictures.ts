@@ -45,9 +45,13 @@ export { PngUnavailable } from "./pictures/unavailable.js"
  * @category models
  */
 export interface PictureSpec {
+  /** Θ: its image under P is drawn. */
   readonly space: Space.Space
+  /** The noise law of the model. */
   readonly noise: NoiseLike
+  /** Perturb-Argmax (default) or Perturb-Softmax. */
   readonly model?: "softmax" | "argmax"
+  /** τ for Perturb-Softmax (default 1). */
   readonly temperature?: number
 }
 
@@ -64,6 +68,7 @@ export interface PictureSpec {
 export interface SimplexImageOptions {
   /** Perturb-Argmax (default; exact probabilities) or Perturb-Softmax (QMC). */
   readonly model?: "softmax" | "argmax"
+  /** τ for Perturb-Softmax (default 1). */
   readonly temperature?: number
   /** Radii of the polar grid of free parameters (default: 0 and 24 geometric steps from 0.05 to 40). */
   readonly radii?: ReadonlyArray<number>
@@ -73,7 +78,9 @@ export interface SimplexImageOptions {
   readonly levels?: ReadonlyArray<number>
   /** QMC points per Perturb-Softmax estimate (default 256) and their key (default `Key.make(0)`). */
   readonly samples?: number
+  /** See `samples`. */
   readonly key?: Key.Key
+  /** A title drawn above the triangle. */
   readonly title?: string
   /** PNG width in pixels (default 1120: the 560-unit SVG at 2×). */
   readonly pngWidth?: number

@@ -141,10 +141,15 @@ export type Agreement = true | false | "inconclusive"
  * @category models
  */
 export interface Evidence {
+  /** How the numbers were computed, e.g. `identify` on Dirichlet targets. */
   readonly method: string
+  /** The numbers in one line, for reports. */
   readonly summary: string
+  /** Whether the numbers agree with the verdict (`inconclusive` when they could not be computed). */
   readonly agrees: Agreement
+  /** The measured quantities by name (residuals, distances), for checking by hand. */
   readonly values?: Readonly<Record<string, number>>
+  /** The θ the numbers were taken at, where there is one. */
   readonly at?: ReadonlyArray<number>
 }
 

@@ -27,6 +27,7 @@ import { checkLive, customOp } from "./internal/tensors.js"
  * @category kernels
  */
 export interface DenseOptions {
+  /** Whether x gets a gradient (default true); `false` for a first layer, whose input is data. */
   readonly inputGradient?: boolean
 }
 

@@ -110,9 +110,13 @@ const instance = (): Highs => {
  * @category models
  */
 export interface Row {
+  /** Column indices of the row's non-zero coefficients. */
   readonly idx: ArrayLike<number>
+  /** The coefficients, one per index. */
   readonly val: ArrayLike<number>
+  /** Lower bound of the row's value (`-Infinity`: none). */
   readonly lo: number
+  /** Upper bound of the row's value (`Infinity`: none). */
   readonly hi: number
 }
 
@@ -124,11 +128,17 @@ export interface Row {
  * @category models
  */
 export interface Problem {
+  /** The number of variables. */
   readonly numCols: number
+  /** The objective's coefficients (default 0: a feasibility problem). */
   readonly cost?: Float64Array
+  /** Each variable's lower bound (`-Infinity`: free below). */
   readonly colLower: Float64Array
+  /** Each variable's upper bound (`Infinity`: free above). */
   readonly colUpper: Float64Array
+  /** The constraints lo ≤ a·x ≤ hi. */
   readonly rows: ReadonlyArray<Row>
+  /** Maximise rather than minimise (default false). */
   readonly maximize?: boolean
   /** On infeasibility, ask HiGHS for an irreducible infeasible subset (names the conflict). */
   readonly iis?: boolean

@@ -44,7 +44,9 @@ import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
  * @category kernels
  */
 export interface NormalArgmaxGridOptions {
+  /** Quadrature nodes on the grid (default chosen from d; at most 1024). */
   readonly nodes?: number
+  /** The grid covers [−halfWidth, halfWidth] around the row's maximum, in standard deviations. */
   readonly halfWidth?: number
 }
 

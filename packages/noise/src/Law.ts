@@ -90,18 +90,29 @@ export type Law<Tag extends LawTag = LawTag> = { readonly [K in Tag]: LawOf<K> }
  * @category models
  */
 export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
+  /** The brand `isLaw` tests for. */
   readonly [TypeId]: TypeId
+  /** The family, e.g. `"Gumbel"`. */
   readonly _tag: Tag
+  /** The family's parameters, validated. */
   readonly params: ParamsByTag[Tag]
+  /** What the theorems read: support, tails, density. */
   readonly traits: Traits
+  /** E[X] (`NaN` where it does not exist, as for Cauchy). */
   readonly mean: number
+  /** Var[X] (`Infinity` or `NaN` where it does not exist). */
   readonly variance: number
+  /** The density (for a discrete law, the mass at x). */
   pdf(x: number): number
+  /** log pdf(x), exact where pdf underflows. */
   logpdf(x: number): number
+  /** P(X ≤ x). */
   cdf(x: number): number
+  /** log cdf(x): exact in the lower tail, where cdf underflows. */
   logcdf(x: number): number
   /** log(1 − cdf(x)): exact in the upper tail, where `1 − cdf` cancels. */
   logsf(x: number): number
+  /** The inverse cdf: the smallest x with cdf(x) ≥ p. */
   quantile(p: number): number
   /**
    * d/dx log pdf(x) (the score), for laws whose density is positive and absolutely continuous on

@@ -373,8 +373,11 @@ export const gaussLegendre01 = (n: number): { nodes: Float64Array; weights: Floa
  * @since 0.2.0
  */
 export interface GaussKronrod {
+  /** The nodes, increasing. */
   readonly x: Float64Array
+  /** The Kronrod weights. */
   readonly wk: Float64Array
+  /** The Gauss weights (0 at the nodes Kronrod adds). */
   readonly wg: Float64Array
 }
 

@@ -61,7 +61,9 @@ export const maxPoints: number = TWO_32
  * @category models
  */
 export interface SobolOptions {
+  /** Scramble with this key (default: unscrambled). */
   readonly key?: Key | undefined
+  /** Start at this index (default 0): chunks of one sequence. */
   readonly skip?: number | undefined
 }
 

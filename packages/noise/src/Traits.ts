@@ -53,12 +53,17 @@ export type Differentiability = "everywhere" | "almostEverywhere" | "no"
  * @category models
  */
 export interface Traits {
+  /** Where the law puts its mass: an interval, or the atoms of a discrete law. */
   readonly support: Support
+  /** Continuous (a density) or discrete (atoms). */
   readonly kind: "continuous" | "discrete"
   /** The density is strictly positive on all of ℝ (needed by Thm 5.3). */
   readonly densityPositive: boolean
+  /** Where the density is differentiable. */
   readonly densityDifferentiable: Differentiability
+  /** E[|X|] < ∞. */
   readonly finiteMean: boolean
+  /** The weight of each tail: bounded, light (exponential or faster) or heavy. */
   readonly tails: { readonly lower: Tail; readonly upper: Tail }
   /** The law is symmetric about some point. */
   readonly symmetric: boolean

@@ -20,8 +20,11 @@ import { Equal, Hash, Schema } from "effect"
  * @category models
  */
 export interface IID extends Equal.Equal {
+  /** The kind: i.i.d. coordinates. */
   readonly _tag: "IID"
+  /** The law of each coordinate. */
   readonly law: Law
+  /** d, the number of coordinates. */
   readonly dim: number
   toJSON(): VectorNoiseJson
 }
@@ -34,8 +37,11 @@ export interface IID extends Equal.Equal {
  * @category models
  */
 export interface Independent extends Equal.Equal {
+  /** The kind: independent coordinates, each with its own law. */
   readonly _tag: "Independent"
+  /** The coordinates' laws, in order. */
   readonly laws: ReadonlyArray<Law>
+  /** d, the number of coordinates. */
   readonly dim: number
   toJSON(): VectorNoiseJson
 }
@@ -51,10 +57,15 @@ export interface Independent extends Equal.Equal {
  * @category models
  */
 export interface Gaussian extends Equal.Equal {
+  /** The kind: a multivariate normal, possibly correlated. */
   readonly _tag: "Gaussian"
+  /** d, the number of coordinates. */
   readonly dim: number
+  /** The mean vector. */
   readonly mean: ReadonlyArray<number>
+  /** The covariance matrix, symmetric positive definite. */
   readonly covariance: ReadonlyArray<ReadonlyArray<number>>
+  /** Its lower Cholesky factor, row-major: the sampler's transform. */
   readonly cholesky: Float64Array
   toJSON(): VectorNoiseJson
 }

@@ -27,7 +27,9 @@ export interface CurvesOptions {
   readonly noises?: ReadonlyArray<{ readonly label: string; readonly noise: NoiseLike }>
   /** The range of t (default [−3, 3]). */
   readonly range?: readonly [number, number]
+  /** A title drawn above the curves. */
   readonly title?: string
+  /** PNG width in pixels (default 1120). */
   readonly pngWidth?: number
 }
 

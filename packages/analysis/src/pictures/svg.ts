@@ -19,9 +19,13 @@ import { checkCount } from "../internal/checks.js"
  * @category models
  */
 export interface Picture {
+  /** The picture as standalone SVG text. */
   readonly svg: string
+  /** The same picture as PNG bytes. */
   readonly png: Uint8Array
+  /** The SVG's width in user units. */
   readonly width: number
+  /** The SVG's height in user units. */
   readonly height: number
 }
 

@@ -44,9 +44,11 @@ export type FusedMode = "relaxed" | "hard" | "straightThrough"
 export interface FusedSampleOptions {
   /** I.i.d. noise with a closed-form quantile: Gumbel, Normal, Logistic, Laplace, Cauchy, Uniform, Exponential. */
   readonly noise: NoiseLike
+  /** The key: the same key draws the same noise as the CPU samplers. */
   readonly key: Key.Key
   /** A positive number, or per-row temperatures (`[rows]` or `[rows, 1]`) for θ of shape `[rows, d]`. Default 1. */
   readonly temperature?: number | tf.Tensor
+  /** Relaxed softmax (default), hard one-hot, or one-hot forward with a relaxed backward. */
   readonly mode?: FusedMode
   /** Draws per row of θ; when given the output is `[samples, ...θ.shape]` (as `compile(model).sample`). */
   readonly samples?: number

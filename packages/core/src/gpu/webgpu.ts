@@ -30,9 +30,13 @@ export { WebGPUUnavailable } from "./unavailable.js"
  * @category models
  */
 export interface WebGPUContext {
+  /** tfjs's backend name, now active. */
   readonly backendName: "webgpu"
+  /** The GPUDevice tfjs runs on, for your own kernels. */
   readonly device: GPUDevice
+  /** The adapter, as the driver describes it (for logs and bug reports). */
   readonly adapter: { readonly vendor: string; readonly architecture: string; readonly description: string }
+  /** The device's buffer limits, which bound the largest tensors. */
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number }
 }
 
