@@ -87,13 +87,21 @@ export interface Properties {
  * @category models
  */
 export interface Report {
+  /** d, the number of outcomes. */
   readonly dim: number
+  /** The space analysed. */
   readonly space: Space.Space
+  /** The space in words, for reports. */
   readonly spaceName: string
+  /** The noise analysed. */
   readonly noise: NoiseLike
+  /** The noise in words, for reports. */
   readonly noiseName: string
+  /** τ of the Perturb-Softmax analysis (1 unless given). */
   readonly temperature: number
+  /** The Perturb-Softmax verdicts, when that model was asked for. */
   readonly softmax?: Properties
+  /** The Perturb-Argmax verdicts, when that model was asked for. */
   readonly argmax?: Properties
 }
 

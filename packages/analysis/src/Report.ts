@@ -21,9 +21,13 @@ import { fmt, polytope, show } from "./internal/format.js"
  * @category models
  */
 export interface VerdictJson {
+  /** As `Verdict.verdict`. */
   readonly verdict: Value
+  /** As `Verdict.reasons`. */
   readonly reasons: ReadonlyArray<Reason>
+  /** As `Verdict.witness`. */
   readonly witness?: Witness
+  /** As `Verdict.evidence`. */
   readonly evidence?: Evidence
 }
 
@@ -37,8 +41,11 @@ export interface VerdictJson {
  * @category models
  */
 export interface PropertiesJson {
+  /** As `Properties.complete`. */
   readonly complete: VerdictJson
+  /** As `Properties.minimal`. */
   readonly minimal: VerdictJson
+  /** As `Properties.identifiable`. */
   readonly identifiable: VerdictJson
 }
 
@@ -53,7 +60,9 @@ export interface PropertiesJson {
  * @category models
  */
 export interface ReportJson {
+  /** The Perturb-Softmax verdicts, when analysed. */
   readonly softmax?: PropertiesJson
+  /** The Perturb-Argmax verdicts, when analysed. */
   readonly argmax?: PropertiesJson
 }
 

@@ -37,7 +37,9 @@ export type Value = "holds" | "fails" | "undecided"
  * @category models
  */
 export interface Reason {
+  /** The result it rests on, e.g. `Theorem 4.2`. */
   readonly ref: string
+  /** The argument, in words. */
   readonly text: string
 }
 
@@ -161,9 +163,13 @@ export interface Evidence {
  * @category models
  */
 export interface Verdict {
+  /** holds, fails or undecided. */
   readonly verdict: Value
+  /** Why, each citing the theorem or proposition it rests on. */
   readonly reasons: ReadonlyArray<Reason>
+  /** For a failure: a checkable counterexample. */
   readonly witness?: Witness
+  /** Numbers checking the verdict, added by `confirm`. */
   readonly evidence?: Evidence
 }
 

@@ -156,9 +156,13 @@ export interface Problem {
  * @category models
  */
 export interface Solution {
+  /** How HiGHS ended: only `optimal` has a meaningful `x`. */
   readonly status: "optimal" | "infeasible" | "unbounded" | "failed"
+  /** The solution, one value per column. */
   readonly x: Float64Array
+  /** The objective at `x`. */
   readonly objective: number
+  /** With `iis: true` and an infeasible LP: the conflicting rows and column bounds. */
   readonly iis?: { readonly rows: ReadonlyArray<number>; readonly cols: ReadonlyArray<{ col: number; bound: number }> }
 }
 

@@ -26,9 +26,13 @@ export { sparse }
  * @category models
  */
 export interface Canonical {
+  /** Inequality rows: Aθ ≤ b. */
   readonly A: Array<Array<number>>
+  /** Their right-hand sides. */
   readonly b: Array<number>
+  /** Equality rows: Cθ = e. */
   readonly C: Array<Array<number>>
+  /** Their right-hand sides. */
   readonly e: Array<number>
 }
 

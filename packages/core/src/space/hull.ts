@@ -24,8 +24,11 @@ const solveLp = Lp.solve
  * @category models
  */
 export interface AffineHull {
+  /** A point of the hull. */
   readonly point: Float64Array
+  /** Its directions: `d × k` row-major, orthonormal columns. */
   readonly basis: Float64Array
+  /** Its dimension. */
   readonly k: number
 }
 
