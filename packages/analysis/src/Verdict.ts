@@ -68,45 +68,75 @@ export interface Reason {
  */
 export type Witness =
   | {
+    /** θ and θ′ = θ + c𝟙, both in Θ. */
     readonly _tag: "TranslationPair"
+    /** A point of Θ. */
     readonly theta: ReadonlyArray<number>
+    /** θ + c𝟙, also in Θ. */
     readonly thetaPrime: ReadonlyArray<number>
+    /** The shift c ≠ 0. */
     readonly c: number
   }
   | {
+    /** θ ≠ θ′ where one coordinate always wins. */
     readonly _tag: "SaturatedPair"
+    /** A point of Θ. */
     readonly theta: ReadonlyArray<number>
+    /** Another, with the same winner. */
     readonly thetaPrime: ReadonlyArray<number>
+    /** The coordinate that beats every other for every noise value. */
     readonly winner: number
+    /** The vertex both give. */
     readonly probs: ReadonlyArray<number>
   }
   | {
+    /** θ ≠ θ′ on one piece where P is constant. */
     readonly _tag: "ConstantPair"
+    /** A point of Θ. */
     readonly theta: ReadonlyArray<number>
+    /** Another on the same piece. */
     readonly thetaPrime: ReadonlyArray<number>
   }
   | {
+    /** A p no θ ∈ Θ reaches. */
     readonly _tag: "UnreachableTarget"
+    /** The target. */
     readonly p: ReadonlyArray<number>
+    /** The coordinates i, j with p_i = p_j on all of P(Θ). */
     readonly pair: readonly [number, number]
+    /** A lower bound on p's Euclidean distance to P(Θ). */
     readonly distance: number
   }
   | {
+    /** P(θ*) is outside the image P(Θ). */
     readonly _tag: "OutsideImage"
+    /** θ*, with a·θ* > bound: no θ ∈ Θ reaches P(θ*). */
     readonly thetaStar: ReadonlyArray<number>
+    /** a, with a·𝟙 = 0. */
     readonly normal: ReadonlyArray<number>
+    /** a·θ ≤ bound on Θ. */
     readonly bound: number
+    /** a·θ*, above `bound`. */
     readonly value: number
+    /** The constraints combined into a·θ ≤ bound. */
     readonly constraints: ReadonlyArray<string>
+    /** P(θ*), where a closed form gives it. */
     readonly p?: ReadonlyArray<number>
   }
   | {
+    /** A point where the potential M has a kink. */
     readonly _tag: "Kink"
+    /** The point θ ∈ Θ. */
     readonly theta: ReadonlyArray<number>
+    /** The direction e_coordinate of the one-sided derivatives. */
     readonly coordinate: number
+    /** The left derivative. */
     readonly left: number
+    /** The right derivative, above `left`. */
     readonly right: number
+    /** M(θ), where known exactly. */
     readonly potential?: number
+    /** The vertices of ∂M(θ), where known exactly. */
     readonly subdifferential?: ReadonlyArray<ReadonlyArray<number>>
   }
 
