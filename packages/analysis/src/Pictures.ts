@@ -99,10 +99,13 @@ export interface SimplexImageOptions {
  * @category models
  */
 export interface SimplexImage {
+  /** Each grid point's P(θ) in the triangle, its θ, and the sheet (level of the further free parameters) it lies on. */
   readonly points: ReadonlyArray<{ readonly p: ReadonlyArray<number>; readonly theta: ReadonlyArray<number>; readonly sheet: number }>
   /** Polylines (indices into `points`) along rays and rings of the grid, per sheet. */
   readonly lines: ReadonlyArray<ReadonlyArray<number>>
+  /** Each sheet's label. */
   readonly sheets: ReadonlyArray<string>
+  /** The space's number of free parameters. */
   readonly freeDim: number
 }
 

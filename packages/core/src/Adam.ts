@@ -39,6 +39,7 @@ type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
  * @category kernels
  */
 export class FusedAdam extends tf.Optimizer {
+  /** The serialization name (not interchangeable with tfjs's "Adam"). */
   static readonly className = "PerturbFusedAdam"
   private readonly scalars: AdamScalars
   private readonly state = new AdamState()
@@ -46,10 +47,15 @@ export class FusedAdam extends tf.Optimizer {
   private acc1: number
   private acc2: number
 
+  /** Prefer `adam(...)`, which validates and fills in the defaults. */
   constructor(
+    /** The step size. */
     readonly learningRate: number,
+    /** Decay of the first-moment average. */
     readonly beta1: number,
+    /** Decay of the second-moment average. */
     readonly beta2: number,
+    /** Added to the root of the second moment, against division by zero. */
     readonly epsilon: number
   ) {
     super()

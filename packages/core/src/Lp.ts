@@ -28,6 +28,7 @@ let options: LoadOptions = {}
  * @category errors
  */
 export class LpNotReady extends Data.TaggedError("LpNotReady")<{ readonly reason: string }> {
+  /** The error as one sentence with the reason. */
   override get message(): string {
     return `The LP solver (HiGHS) is not available: ${this.reason}`
   }

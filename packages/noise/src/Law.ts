@@ -40,6 +40,7 @@ export type TypeId = typeof TypeId
  * @category models
  */
 export interface ParamsByTag {
+  /** The custom law's name (its numerics live on the law, not in its parameters). */
   readonly Custom: { readonly name: string }
 }
 

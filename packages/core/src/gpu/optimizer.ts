@@ -124,15 +124,20 @@ export class GpuAdamOptimizer extends tf.Optimizer {
     return "PerturbGpuAdam"
   }
 
+  /** The step size. */
   readonly learningRate: number
+  /** Decay of the first-moment average. */
   readonly beta1: number
+  /** Decay of the second-moment average. */
   readonly beta2: number
+  /** Added to the root of the second moment, against division by zero. */
   readonly epsilon: number
   private accBeta1: number
   private accBeta2: number
   private readonly slots = new Map<string, Slot>()
   private params: GPUBuffer | undefined
 
+  /** Prefer `gpuAdam(...)`; throws `InvalidArgument` for a bad rate or decay. */
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
     super()
     this.learningRate = positive("learningRate", learningRate)

@@ -18,14 +18,23 @@ import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } fr
 // read them from here.
 declare module "../Law.js" {
   interface ParamsByTag {
+    /** Location and scale of the Gumbel (max) law. */
     readonly Gumbel: { readonly loc: number; readonly scale: number }
+    /** Mean and standard deviation. */
     readonly Normal: { readonly mean: number; readonly sd: number }
+    /** Location and scale. */
     readonly Logistic: { readonly loc: number; readonly scale: number }
+    /** Location and scale. */
     readonly Laplace: { readonly loc: number; readonly scale: number }
+    /** Degrees of freedom, location and scale. */
     readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
+    /** Location and scale. */
     readonly Cauchy: { readonly loc: number; readonly scale: number }
+    /** The interval [a, b]. */
     readonly Uniform: { readonly a: number; readonly b: number }
+    /** The rate (1 / mean). */
     readonly Exponential: { readonly rate: number }
+    /** The atoms and their probabilities. */
     readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
   }
 }
