@@ -124,3 +124,22 @@ describe("the API reference's examples", () => {
     expect(runnable.length).toBeGreaterThan(webgpu ? 100 : 90)
   }, 600_000)
 })
+
+describe("hover docs in an editor", () => {
+  // Editors show the doc comment tsc keeps in the published .d.ts; a member without one hovers blank.
+  it("every member of Kernels has a doc comment with an example in @perturb/core's .d.ts", () => {
+    const dts = readFileSync(join(root, "packages/core/dist/src/Compile.d.ts"), "utf8")
+    const body = /export interface Kernels<[^\n]*\{\n([\s\S]*?)\n\}/.exec(dts)?.[1]
+    expect(body).toBeDefined()
+    const lines = body!.split("\n")
+    const members = lines.flatMap((l, i) => {
+      const m = /^ {4}(?:readonly )?(\w+)[(:?]/.exec(l)
+      return m === null ? [] : [{ name: m[1]!, documented: lines[i - 1]?.trim().endsWith("*/") === true }]
+    })
+    expect(members.map((m) => m.name)).toEqual(expect.arrayContaining(["probs", "identify", "logDensity", "potential", "sample", "klToUniform", "theta"]))
+    expect(members.filter((m) => !m.documented).map((m) => m.name)).toEqual([])
+    const comments = body!.split("*/").slice(0, -1)
+    expect(comments.length).toBe(members.length)
+    expect(comments.filter((c) => !c.includes("@example"))).toEqual([])
+  })
+})
