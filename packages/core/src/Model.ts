@@ -104,8 +104,24 @@ export type Model<D extends number = number> = PerturbSoftmax<D> | PerturbArgmax
  * @category models
  */
 export type ModelJson =
-  | { readonly _tag: "PerturbSoftmax"; readonly space: SpaceJson; readonly noise: Noise.NoiseJson; readonly temperature: number }
-  | { readonly _tag: "PerturbArgmax"; readonly space: SpaceJson; readonly noise: Noise.NoiseJson }
+  | {
+    /** The model kind. */
+    readonly _tag: "PerturbSoftmax"
+    /** The space's JSON form. */
+    readonly space: SpaceJson
+    /** The noise's JSON form. */
+    readonly noise: Noise.NoiseJson
+    /** τ. */
+    readonly temperature: number
+  }
+  | {
+    /** The model kind. */
+    readonly _tag: "PerturbArgmax"
+    /** The space's JSON form. */
+    readonly space: SpaceJson
+    /** The noise's JSON form. */
+    readonly noise: Noise.NoiseJson
+  }
 
 const temperatureOf = (m: Model): number | undefined => (m._tag === "PerturbSoftmax" ? m.temperature : undefined)
 

@@ -124,6 +124,7 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
    * @since 0.2.0
    */
   readonly dlogpdf: ((x: number) => number) | undefined
+  /** The JSON form, read back by `Noise.lawFromJSON`. */
   toJSON(): LawJson<Tag>
 }
 

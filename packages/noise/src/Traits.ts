@@ -30,8 +30,20 @@ export type Tail = "bounded" | "light" | "heavy"
  * @category models
  */
 export type Support =
-  | { readonly _tag: "Interval"; readonly lower: number; readonly upper: number }
-  | { readonly _tag: "Atoms"; readonly atoms: ReadonlyArray<number> }
+  | {
+    /** A continuous law's support: the closed interval [lower, upper]. */
+    readonly _tag: "Interval"
+    /** The left end (`-Infinity`: unbounded below). */
+    readonly lower: number
+    /** The right end (`Infinity`: unbounded above). */
+    readonly upper: number
+  }
+  | {
+    /** A discrete law's support: its atoms. */
+    readonly _tag: "Atoms"
+    /** The atoms, increasing. */
+    readonly atoms: ReadonlyArray<number>
+  }
 
 /**
  * Whether the density is differentiable on all of ℝ, except on a null set (kinks or jumps, e.g. the
@@ -64,7 +76,12 @@ export interface Traits {
   /** E[|X|] < ∞. */
   readonly finiteMean: boolean
   /** The weight of each tail: bounded, light (exponential or faster) or heavy. */
-  readonly tails: { readonly lower: Tail; readonly upper: Tail }
+  readonly tails: {
+    /** The left tail. */
+    readonly lower: Tail
+    /** The right tail. */
+    readonly upper: Tail
+  }
   /** The law is symmetric about some point. */
   readonly symmetric: boolean
 }

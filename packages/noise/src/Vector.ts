@@ -26,6 +26,7 @@ export interface IID extends Equal.Equal {
   readonly law: Law
   /** d, the number of coordinates. */
   readonly dim: number
+  /** The JSON form, read back by `Noise.fromJSON`. */
   toJSON(): VectorNoiseJson
 }
 
@@ -43,6 +44,7 @@ export interface Independent extends Equal.Equal {
   readonly laws: ReadonlyArray<Law>
   /** d, the number of coordinates. */
   readonly dim: number
+  /** The JSON form, read back by `Noise.fromJSON`. */
   toJSON(): VectorNoiseJson
 }
 
@@ -67,6 +69,7 @@ export interface Gaussian extends Equal.Equal {
   readonly covariance: ReadonlyArray<ReadonlyArray<number>>
   /** Its lower Cholesky factor, row-major: the sampler's transform. */
   readonly cholesky: Float64Array
+  /** The JSON form, read back by `Noise.fromJSON`. */
   toJSON(): VectorNoiseJson
 }
 

@@ -35,9 +35,21 @@ export interface WebGPUContext {
   /** The GPUDevice tfjs runs on, for your own kernels. */
   readonly device: GPUDevice
   /** The adapter, as the driver describes it (for logs and bug reports). */
-  readonly adapter: { readonly vendor: string; readonly architecture: string; readonly description: string }
+  readonly adapter: {
+    /** The GPU's vendor, e.g. `nvidia`. */
+    readonly vendor: string
+    /** Its architecture, as the driver names it. */
+    readonly architecture: string
+    /** The driver's description of the adapter. */
+    readonly description: string
+  }
   /** The device's buffer limits, which bound the largest tensors. */
-  readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number }
+  readonly limits: {
+    /** The largest storage buffer one binding may hold, in bytes. */
+    readonly maxStorageBufferBindingSize: number
+    /** The largest buffer, in bytes. */
+    readonly maxBufferSize: number
+  }
 }
 
 const isAdapterInfo = (x: unknown): x is GPUAdapterInfo =>
