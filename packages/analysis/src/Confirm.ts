@@ -95,7 +95,10 @@ export interface ConfirmOptions {
  * @since 0.1.0
  * @category errors
  */
-export class ConfirmInterrupted extends Data.TaggedError("ConfirmInterrupted")<{ readonly reason: string }> {
+export class ConfirmInterrupted extends Data.TaggedError("ConfirmInterrupted")<{
+  /** Why the run stopped. */
+  readonly reason: string
+}> {
   /** The error as one sentence with the reason. */
   override get message(): string {
     return `confirm was interrupted: ${this.reason}`

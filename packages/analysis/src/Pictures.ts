@@ -100,7 +100,14 @@ export interface SimplexImageOptions {
  */
 export interface SimplexImage {
   /** Each grid point's P(θ) in the triangle, its θ, and the sheet (level of the further free parameters) it lies on. */
-  readonly points: ReadonlyArray<{ readonly p: ReadonlyArray<number>; readonly theta: ReadonlyArray<number>; readonly sheet: number }>
+  readonly points: ReadonlyArray<{
+    /** P(θ), a point of the triangle. */
+    readonly p: ReadonlyArray<number>
+    /** The θ it came from. */
+    readonly theta: ReadonlyArray<number>
+    /** The sheet it lies on (an index into `sheets`). */
+    readonly sheet: number
+  }>
   /** Polylines (indices into `points`) along rays and rings of the grid, per sheet. */
   readonly lines: ReadonlyArray<ReadonlyArray<number>>
   /** Each sheet's label. */

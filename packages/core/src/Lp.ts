@@ -27,7 +27,10 @@ let options: LoadOptions = {}
  * @since 0.2.0
  * @category errors
  */
-export class LpNotReady extends Data.TaggedError("LpNotReady")<{ readonly reason: string }> {
+export class LpNotReady extends Data.TaggedError("LpNotReady")<{
+  /** Why HiGHS is not loaded, and how to load it. */
+  readonly reason: string
+}> {
   /** The error as one sentence with the reason. */
   override get message(): string {
     return `The LP solver (HiGHS) is not available: ${this.reason}`
@@ -164,7 +167,17 @@ export interface Solution {
   /** The objective at `x`. */
   readonly objective: number
   /** With `iis: true` and an infeasible LP: the conflicting rows and column bounds. */
-  readonly iis?: { readonly rows: ReadonlyArray<number>; readonly cols: ReadonlyArray<{ col: number; bound: number }> }
+  readonly iis?: {
+    /** The conflicting rows, by index. */
+    readonly rows: ReadonlyArray<number>
+    /** The conflicting column bounds. */
+    readonly cols: ReadonlyArray<{
+      /** The column, by index. */
+      col: number
+      /** Which bound conflicts, as HiGHS codes it: 2 lower, 3 upper, 4 both (boxed). */
+      bound: number
+    }>
+  }
 }
 
 /**

@@ -103,11 +103,26 @@ export type Noise = Law | VectorNoise
  * @category models
  */
 export type VectorNoiseJson =
-  | { readonly _tag: "IID"; readonly law: LawJson; readonly dim: number }
-  | { readonly _tag: "Independent"; readonly laws: ReadonlyArray<LawJson> }
   | {
+    /** I.i.d. coordinates. */
+    readonly _tag: "IID"
+    /** Each coordinate's law, as JSON. */
+    readonly law: LawJson
+    /** d. */
+    readonly dim: number
+  }
+  | {
+    /** Independent coordinates. */
+    readonly _tag: "Independent"
+    /** The coordinates' laws, as JSON. */
+    readonly laws: ReadonlyArray<LawJson>
+  }
+  | {
+    /** A multivariate normal. */
     readonly _tag: "Gaussian"
+    /** The mean vector. */
     readonly mean: ReadonlyArray<number>
+    /** The covariance matrix. */
     readonly covariance: ReadonlyArray<ReadonlyArray<number>>
   }
 

@@ -24,7 +24,12 @@ import { esc, n2, type Picture, picture } from "./svg.js"
  */
 export interface CurvesOptions {
   /** The laws to draw (default: Gumbel, Normal, Uniform[0, 1], discrete {0, 1}). */
-  readonly noises?: ReadonlyArray<{ readonly label: string; readonly noise: NoiseLike }>
+  readonly noises?: ReadonlyArray<{
+    /** The curve's label in the legend. */
+    readonly label: string
+    /** The law drawn. */
+    readonly noise: NoiseLike
+  }>
   /** The range of t (default [−3, 3]). */
   readonly range?: readonly [number, number]
   /** A title drawn above the curves. */

@@ -72,7 +72,10 @@ export interface Refusal<E extends InvalidArgument | NoClosedForm | NotUnique = 
  * @category kernels
  */
 export type Availability<E extends InvalidArgument | NoClosedForm | NotUnique = InvalidArgument | NoClosedForm | NotUnique> =
-  | { readonly available: true }
+  | {
+    /** The capability is there: the call runs. */
+    readonly available: true
+  }
   | Refusal<E>
 
 /**
