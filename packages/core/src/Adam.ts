@@ -88,6 +88,7 @@ export class FusedAdam extends tf.Optimizer {
     ]
   }
 
+  /** Restores the moments and step count saved by `getWeights` (tf.train.adam's layout). */
   override async setWeights(weightValues: Array<NamedTensor>): Promise<void> {
     const rest = await this.extractIterations(weightValues)
     const half = rest.length / 2

@@ -120,6 +120,7 @@ export class PerturbSoftmaxLayer extends tf.layers.Layer {
   step: number
   private kernels: Kernels | undefined
 
+  /** Prefer `perturbSoftmaxLayer(options)`; throws `InvalidArgument` for a bad option. */
   constructor(options: PerturbSoftmaxLayerOptions = {}) {
     const o = checkOptions("options", options)
     const { noise, temperature, straightThrough, samples, seed, step, inference, inferenceSamples, ...layerArgs } = o

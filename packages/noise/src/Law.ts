@@ -41,7 +41,10 @@ export type TypeId = typeof TypeId
  */
 export interface ParamsByTag {
   /** The custom law's name (its numerics live on the law, not in its parameters). */
-  readonly Custom: { readonly name: string }
+  readonly Custom: {
+    /** The name given to `Noise.custom`. */
+    readonly name: string
+  }
 }
 
 /**

@@ -40,7 +40,10 @@ export type MethodCapabilities = { readonly [K in Method]: MethodCapability | Re
  * @since 0.2.0
  * @category kernels
  */
-export type SoftmaxMethodCapabilities = MethodCapabilities & { readonly exact: Refusal<InvalidArgument> }
+export type SoftmaxMethodCapabilities = MethodCapabilities & {
+  /** Refused: Perturb-Softmax has no exact probabilities. */
+  readonly exact: Refusal<InvalidArgument>
+}
 
 /**
  * Perturb-Argmax: `stratified` is refused whatever the noise (it stratifies Perturb-Softmax).
@@ -53,7 +56,10 @@ export type SoftmaxMethodCapabilities = MethodCapabilities & { readonly exact: R
  * @since 0.2.0
  * @category kernels
  */
-export type ArgmaxMethodCapabilities = MethodCapabilities & { readonly stratified: Refusal<InvalidArgument> }
+export type ArgmaxMethodCapabilities = MethodCapabilities & {
+  /** Refused: stratifying on the argmax is for relaxed samples. */
+  readonly stratified: Refusal<InvalidArgument>
+}
 
 /** The method table of a model kind, so that a method the kind never runs is a refusal in the type. */
 type MethodsOf<M extends Model> = M extends PerturbSoftmax ? SoftmaxMethodCapabilities

@@ -19,23 +19,68 @@ import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } fr
 declare module "../Law.js" {
   interface ParamsByTag {
     /** Location and scale of the Gumbel (max) law. */
-    readonly Gumbel: { readonly loc: number; readonly scale: number }
+    readonly Gumbel: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
     /** Mean and standard deviation. */
-    readonly Normal: { readonly mean: number; readonly sd: number }
+    readonly Normal: {
+      /** The mean. */
+      readonly mean: number
+      /** The standard deviation, > 0. */
+      readonly sd: number
+    }
     /** Location and scale. */
-    readonly Logistic: { readonly loc: number; readonly scale: number }
+    readonly Logistic: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
     /** Location and scale. */
-    readonly Laplace: { readonly loc: number; readonly scale: number }
+    readonly Laplace: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
     /** Degrees of freedom, location and scale. */
-    readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
+    readonly StudentT: {
+      /** Degrees of freedom, > 0. */
+      readonly df: number
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
     /** Location and scale. */
-    readonly Cauchy: { readonly loc: number; readonly scale: number }
+    readonly Cauchy: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
     /** The interval [a, b]. */
-    readonly Uniform: { readonly a: number; readonly b: number }
+    readonly Uniform: {
+      /** The left end. */
+      readonly a: number
+      /** The right end, above `a`. */
+      readonly b: number
+    }
     /** The rate (1 / mean). */
-    readonly Exponential: { readonly rate: number }
+    readonly Exponential: {
+      /** The rate, > 0 (1 / mean). */
+      readonly rate: number
+    }
     /** The atoms and their probabilities. */
-    readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
+    readonly Discrete: {
+      /** The values taken. */
+      readonly atoms: ReadonlyArray<number>
+      /** Their probabilities, summing to 1. */
+      readonly weights: ReadonlyArray<number>
+    }
   }
 }
 
