@@ -25,16 +25,29 @@ import type { Verdict } from "./Verdict.js"
 /**
  * Which models to analyse.
  *
+ * @example
+ * import { analyze, type ModelChoice } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const model: ModelChoice = "argmax"
+ * analyze(Space.pinned(3), Noise.normal(), { model }).softmax // undefined: only argmax was asked for
  * @since 0.1.0
  * @category models
  */
 export type ModelChoice = "softmax" | "argmax" | "both"
 
 /**
+ * @example
+ * import { analyze, type AnalyzeOptions } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const options: AnalyzeOptions = { model: "softmax", temperature: 0.5 }
+ * analyze(Space.zeroSum(3), Noise.gumbel(), options)
  * @since 0.1.0
  * @category models
  */
 export interface AnalyzeOptions {
+  /** Which model kinds to analyse (default `"both"`). */
   readonly model?: ModelChoice
   /** Perturb-Softmax temperature (default 1). Validated; the verdicts do not depend on it (θ/τ and γ/τ keep every trait). */
   readonly temperature?: number
@@ -43,29 +56,52 @@ export interface AnalyzeOptions {
 /**
  * The three verdicts of one model.
  *
+ * @example
+ * import { analyze, type Properties } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const argmax: Properties | undefined = analyze(Space.pinned(3), Noise.normal()).argmax
+ * argmax?.identifiable.verdict // "holds"
  * @since 0.1.0
  * @category models
  */
 export interface Properties {
+  /** Every distribution in the open simplex is P(θ) for some θ ∈ Θ. */
   readonly complete: Verdict
+  /** No two θ ≠ θ′ in Θ differ by a constant vector c𝟙 (the translations P cannot see). */
   readonly minimal: Verdict
+  /** P is one-to-one on Θ: complete and minimal spaces get a unique θ per p. */
   readonly identifiable: Verdict
 }
 
 /**
  * The result of `analyze`: what was analysed, and the properties of each requested model.
  *
+ * @example
+ * import { analyze, renderText, type Report } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const report: Report = analyze(Space.reals(3), Noise.gumbel())
+ * console.log(renderText(report)) // not minimal: θ + c𝟙, with a witness
  * @since 0.1.0
  * @category models
  */
 export interface Report {
+  /** d, the number of outcomes. */
   readonly dim: number
+  /** The space analysed. */
   readonly space: Space.Space
+  /** The space in words, for reports. */
   readonly spaceName: string
+  /** The noise analysed. */
   readonly noise: NoiseLike
+  /** The noise in words, for reports. */
   readonly noiseName: string
+  /** τ of the Perturb-Softmax analysis (1 unless given). */
   readonly temperature: number
+  /** The Perturb-Softmax verdicts, when that model was asked for. */
   readonly softmax?: Properties
+  /** The Perturb-Argmax verdicts, when that model was asked for. */
   readonly argmax?: Properties
 }
 

@@ -48,17 +48,28 @@ import { planOf, type Tick } from "./confirm/context.js"
 import { confirmModel } from "./confirm/model.js"
 
 /**
+ * @example
+ * import type { Progress } from "@perturb/analysis"
+ * const show = (p: Progress) => console.log(`${p.phase}: ${p.done}/${p.total}`)
  * @since 0.1.0
  * @category models
  */
 export interface Progress {
   /** What runs now, e.g. `"argmax: completeness"`. */
   readonly phase: string
+  /** Steps of this phase finished. */
   readonly done: number
+  /** Steps of this phase in all. */
   readonly total: number
 }
 
 /**
+ * @example
+ * import { analyze, type ConfirmOptions, confirmPromise } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * const options: ConfirmOptions = { budget: 0.25, key: Key.make(1) }
+ * await confirmPromise(analyze(Space.pinned(2), Noise.gumbel(), { model: "argmax" }), options)
  * @since 0.1.0
  * @category models
  */
@@ -71,16 +82,24 @@ export interface ConfirmOptions {
   readonly budget?: number
   /** Randomness of the targets, points and QMC scrambling (default `Key.make(0)`). */
   readonly key?: Key.Key
+  /** Called as work advances, e.g. to drive a progress bar. */
   readonly onProgress?: (progress: Progress) => void
 }
 
 /**
  * The Promise twin was aborted (its `AbortSignal` fired) before it finished.
  *
+ * @example
+ * import { ConfirmInterrupted } from "@perturb/analysis"
+ * const onFailure = (e: unknown) => (e instanceof ConfirmInterrupted ? `stopped: ${e.reason}` : String(e))
  * @since 0.1.0
  * @category errors
  */
-export class ConfirmInterrupted extends Data.TaggedError("ConfirmInterrupted")<{ readonly reason: string }> {
+export class ConfirmInterrupted extends Data.TaggedError("ConfirmInterrupted")<{
+  /** Why the run stopped. */
+  readonly reason: string
+}> {
+  /** The error as one sentence with the reason. */
   override get message(): string {
     return `confirm was interrupted: ${this.reason}`
   }

@@ -35,23 +35,40 @@ export { PngUnavailable } from "./pictures/unavailable.js"
 /**
  * What to draw when there is no report: a space and a noise (and which model).
  *
+ * @example
+ * import { type PictureSpec, simplexImage } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const spec: PictureSpec = { space: Space.pinned(3), noise: Noise.normal(), model: "argmax" }
+ * simplexImage(spec, { angles: 8, radii: [0, 1] }).points.length
  * @since 0.1.0
  * @category models
  */
 export interface PictureSpec {
+  /** Θ: its image under P is drawn. */
   readonly space: Space.Space
+  /** The noise law of the model. */
   readonly noise: NoiseLike
+  /** Perturb-Argmax (default) or Perturb-Softmax. */
   readonly model?: "softmax" | "argmax"
+  /** τ for Perturb-Softmax (default 1). */
   readonly temperature?: number
 }
 
 /**
+ * @example
+ * import { simplexImage, type SimplexImageOptions } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const coarse: SimplexImageOptions = { angles: 8, radii: [0, 0.5, 2] }
+ * simplexImage({ space: Space.pinned(3), noise: Noise.gumbel() }, coarse)
  * @since 0.1.0
  * @category models
  */
 export interface SimplexImageOptions {
   /** Perturb-Argmax (default; exact probabilities) or Perturb-Softmax (QMC). */
   readonly model?: "softmax" | "argmax"
+  /** τ for Perturb-Softmax (default 1). */
   readonly temperature?: number
   /** Radii of the polar grid of free parameters (default: 0 and 24 geometric steps from 0.05 to 40). */
   readonly radii?: ReadonlyArray<number>
@@ -61,7 +78,9 @@ export interface SimplexImageOptions {
   readonly levels?: ReadonlyArray<number>
   /** QMC points per Perturb-Softmax estimate (default 256) and their key (default `Key.make(0)`). */
   readonly samples?: number
+  /** See `samples`. */
   readonly key?: Key.Key
+  /** A title drawn above the triangle. */
   readonly title?: string
   /** PNG width in pixels (default 1120: the 560-unit SVG at 2×). */
   readonly pngWidth?: number
@@ -70,14 +89,30 @@ export interface SimplexImageOptions {
 /**
  * The sampled image of Θ: every point with its probabilities, its θ, and its sheet (level index).
  *
+ * @example
+ * import { type SimplexImage, simplexImage } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const image: SimplexImage = simplexImage({ space: Space.pinned(3), noise: Noise.gumbel() }, { angles: 8, radii: [0, 1] })
+ * image.points[0]?.p // a point of the triangle, with the θ it came from
  * @since 0.1.0
  * @category models
  */
 export interface SimplexImage {
-  readonly points: ReadonlyArray<{ readonly p: ReadonlyArray<number>; readonly theta: ReadonlyArray<number>; readonly sheet: number }>
+  /** Each grid point's P(θ) in the triangle, its θ, and the sheet (level of the further free parameters) it lies on. */
+  readonly points: ReadonlyArray<{
+    /** P(θ), a point of the triangle. */
+    readonly p: ReadonlyArray<number>
+    /** The θ it came from. */
+    readonly theta: ReadonlyArray<number>
+    /** The sheet it lies on (an index into `sheets`). */
+    readonly sheet: number
+  }>
   /** Polylines (indices into `points`) along rays and rings of the grid, per sheet. */
   readonly lines: ReadonlyArray<ReadonlyArray<number>>
+  /** Each sheet's label. */
   readonly sheets: ReadonlyArray<string>
+  /** The space's number of free parameters. */
   readonly freeDim: number
 }
 
@@ -176,6 +211,9 @@ export const simplexImage = (spec: PictureSpec, options0?: SimplexImageOptions):
  * The fraction of the cells of the triangle, cut into `cells²` equal small triangles, that hold at
  * least one of the points: near 1 for a complete space's image, near `2/cells` for a line.
  *
+ * @example
+ * import { coverage } from "@perturb/analysis"
+ * coverage([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1 / 3, 1 / 3, 1 / 3]]) // share of the triangle's cells hit
  * @since 0.1.0
  * @category combinators
  */

@@ -12,32 +12,57 @@ import { checkReport } from "./internal/checks.js"
 import { fmt, polytope, show } from "./internal/format.js"
 
 /**
+ * @example
+ * import { analyze, toJSON, type VerdictJson } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const v: VerdictJson | undefined = toJSON(analyze(Space.pinned(3), Noise.normal())).argmax?.complete
  * @since 0.1.0
  * @category models
  */
 export interface VerdictJson {
+  /** As `Verdict.verdict`. */
   readonly verdict: Value
+  /** As `Verdict.reasons`. */
   readonly reasons: ReadonlyArray<Reason>
+  /** As `Verdict.witness`. */
   readonly witness?: Witness
+  /** As `Verdict.evidence`. */
   readonly evidence?: Evidence
 }
 
 /**
+ * @example
+ * import { analyze, type PropertiesJson, toJSON } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const p: PropertiesJson | undefined = toJSON(analyze(Space.pinned(3), Noise.normal())).argmax
  * @since 0.1.0
  * @category models
  */
 export interface PropertiesJson {
+  /** As `Properties.complete`. */
   readonly complete: VerdictJson
+  /** As `Properties.minimal`. */
   readonly minimal: VerdictJson
+  /** As `Properties.identifiable`. */
   readonly identifiable: VerdictJson
 }
 
 /**
+ * @example
+ * import { analyze, type ReportJson, toJSON } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const json: ReportJson = toJSON(analyze(Space.pinned(3), Noise.normal()))
+ * JSON.stringify(json) // plain data: no classes, no functions
  * @since 0.1.0
  * @category models
  */
 export interface ReportJson {
+  /** The Perturb-Softmax verdicts, when analysed. */
   readonly softmax?: PropertiesJson
+  /** The Perturb-Argmax verdicts, when analysed. */
   readonly argmax?: PropertiesJson
 }
 

@@ -18,6 +18,9 @@ import type { Monoid } from "fp-ts/lib/Monoid.js"
 import { concatAll as concatAllWith } from "fp-ts/lib/Monoid.js"
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const v: Verdict.Value = Verdict.and("holds", "undecided") // "undecided": Kleene's three values
  * @since 0.1.0
  * @category models
  */
@@ -27,11 +30,16 @@ export type Value = "holds" | "fails" | "undecided"
  * One step of the argument: the result of the paper it rests on (`"Theorem 4.1"`) and what was
  * checked.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const why: Verdict.Reason = { ref: "Theorem 4.2", text: "Gumbel noise: P is softmax" }
  * @since 0.1.0
  * @category models
  */
 export interface Reason {
+  /** The result it rests on, e.g. `Theorem 4.2`. */
   readonly ref: string
+  /** The argument, in words. */
   readonly text: string
 }
 
@@ -52,50 +60,83 @@ export interface Reason {
  *   is known exactly, `subdifferential` lists the vertices of `∂M(θ)` (two: a segment), each `P(θ)`
  *   with ties broken by one priority order of the tied coordinates.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const w: Verdict.Witness = { _tag: "TranslationPair", theta: [0, 0, 0], thetaPrime: [1, 1, 1], c: 1 }
  * @since 0.1.0
  * @category models
  */
 export type Witness =
   | {
+    /** θ and θ′ = θ + c𝟙, both in Θ. */
     readonly _tag: "TranslationPair"
+    /** A point of Θ. */
     readonly theta: ReadonlyArray<number>
+    /** θ + c𝟙, also in Θ. */
     readonly thetaPrime: ReadonlyArray<number>
+    /** The shift c ≠ 0. */
     readonly c: number
   }
   | {
+    /** θ ≠ θ′ where one coordinate always wins. */
     readonly _tag: "SaturatedPair"
+    /** A point of Θ. */
     readonly theta: ReadonlyArray<number>
+    /** Another, with the same winner. */
     readonly thetaPrime: ReadonlyArray<number>
+    /** The coordinate that beats every other for every noise value. */
     readonly winner: number
+    /** The vertex both give. */
     readonly probs: ReadonlyArray<number>
   }
   | {
+    /** θ ≠ θ′ on one piece where P is constant. */
     readonly _tag: "ConstantPair"
+    /** A point of Θ. */
     readonly theta: ReadonlyArray<number>
+    /** Another on the same piece. */
     readonly thetaPrime: ReadonlyArray<number>
   }
   | {
+    /** A p no θ ∈ Θ reaches. */
     readonly _tag: "UnreachableTarget"
+    /** The target. */
     readonly p: ReadonlyArray<number>
+    /** The coordinates i, j with p_i = p_j on all of P(Θ). */
     readonly pair: readonly [number, number]
+    /** A lower bound on p's Euclidean distance to P(Θ). */
     readonly distance: number
   }
   | {
+    /** P(θ*) is outside the image P(Θ). */
     readonly _tag: "OutsideImage"
+    /** θ*, with a·θ* > bound: no θ ∈ Θ reaches P(θ*). */
     readonly thetaStar: ReadonlyArray<number>
+    /** a, with a·𝟙 = 0. */
     readonly normal: ReadonlyArray<number>
+    /** a·θ ≤ bound on Θ. */
     readonly bound: number
+    /** a·θ*, above `bound`. */
     readonly value: number
+    /** The constraints combined into a·θ ≤ bound. */
     readonly constraints: ReadonlyArray<string>
+    /** P(θ*), where a closed form gives it. */
     readonly p?: ReadonlyArray<number>
   }
   | {
+    /** A point where the potential M has a kink. */
     readonly _tag: "Kink"
+    /** The point θ ∈ Θ. */
     readonly theta: ReadonlyArray<number>
+    /** The direction e_coordinate of the one-sided derivatives. */
     readonly coordinate: number
+    /** The left derivative. */
     readonly left: number
+    /** The right derivative, above `left`. */
     readonly right: number
+    /** M(θ), where known exactly. */
     readonly potential?: number
+    /** The vertices of ∂M(θ), where known exactly. */
     readonly subdifferential?: ReadonlyArray<ReadonlyArray<number>>
   }
 
@@ -104,6 +145,9 @@ export type Witness =
  * `false` (they contradict it — the verdict is kept, and the report flags the conflict loudly), or
  * `"inconclusive"` (the numbers cannot tell, or the verdict is `undecided`).
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const a: Verdict.Agreement = "inconclusive" // the numbers could not be computed, and say why
  * @since 0.1.0
  * @category models
  */
@@ -119,25 +163,43 @@ export type Agreement = true | false | "inconclusive"
  * - `values`: the deciding numbers by name (standard errors under `…StdError`);
  * - `at`: the target `p` or the point `θ` where the deciding figure was found.
  *
+ * @example
+ * import { analyze, confirmPromise, type Evidence } from "@perturb/analysis"
+ * import { Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const report = await confirmPromise(analyze(Space.pinned(2), Noise.gumbel(), { model: "argmax" }), { budget: 0.25 })
+ * const e: Evidence | undefined = report.argmax?.complete.evidence
  * @since 0.1.0
  * @category models
  */
 export interface Evidence {
+  /** How the numbers were computed, e.g. `identify` on Dirichlet targets. */
   readonly method: string
+  /** The numbers in one line, for reports. */
   readonly summary: string
+  /** Whether the numbers agree with the verdict (`inconclusive` when they could not be computed). */
   readonly agrees: Agreement
+  /** The measured quantities by name (residuals, distances), for checking by hand. */
   readonly values?: Readonly<Record<string, number>>
+  /** The θ the numbers were taken at, where there is one. */
   readonly at?: ReadonlyArray<number>
 }
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * const v: Verdict.Verdict = Verdict.holds("Theorem 4.2", "Gumbel-Argmax probabilities are softmax(θ)")
  * @since 0.1.0
  * @category models
  */
 export interface Verdict {
+  /** holds, fails or undecided. */
   readonly verdict: Value
+  /** Why, each citing the theorem or proposition it rests on. */
   readonly reasons: ReadonlyArray<Reason>
+  /** For a failure: a checkable counterexample. */
   readonly witness?: Witness
+  /** Numbers checking the verdict, added by `confirm`. */
   readonly evidence?: Evidence
 }
 
@@ -157,6 +219,9 @@ export const and = (x: Value, y: Value): Value => (rank(x) <= rank(y) ? x : y)
 /**
  * Kleene disjunction.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.or("fails", "undecided") // "undecided"
  * @since 0.1.0
  * @category combinators
  */
@@ -165,6 +230,9 @@ export const or = (x: Value, y: Value): Value => (rank(x) >= rank(y) ? x : y)
 /**
  * Kleene negation.
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.not("holds") // "fails"; not("undecided") is "undecided"
  * @since 0.1.0
  * @category combinators
  */
@@ -185,6 +253,9 @@ export const MonoidAll: Monoid<Value> = { concat: and, empty: "holds" }
 /**
  * Disjunction as a monoid (unit `fails`): the verdict of "one of these routes".
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.MonoidAny.concat("fails", "holds") // "holds"
  * @since 0.1.0
  * @category combinators
  */
@@ -194,6 +265,9 @@ export const MonoidAny: Monoid<Value> = { concat: or, empty: "fails" }
  * Conjunction of whole verdicts: the value is Kleene's `and`, the reasons are concatenated in order,
  * and the witness is the first one that supports the combined value (only a `fails` carries one).
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.MonoidVerdict.concat(Verdict.holds("Thm 1", "why"), Verdict.undecided("Prop 2", "no rule")).verdict // "undecided"
  * @since 0.1.0
  * @category combinators
  */
@@ -221,6 +295,9 @@ export const MonoidVerdict: Monoid<Verdict> = {
 /**
  * The conjunction of conditions, in the order given (reasons keep that order).
  *
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.all([Verdict.holds("Thm 1", "a"), Verdict.fails("Prop 5.5", "b")]).verdict // "fails", with both reasons
  * @since 0.1.0
  * @category combinators
  */
@@ -236,6 +313,9 @@ export const all = (verdicts: ReadonlyArray<Verdict>): Verdict => concatAllWith(
 export const holds = (ref: string, text: string): Verdict => ({ verdict: "holds", reasons: [{ ref, text }] })
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.fails("Prop 5.3", "P is translation invariant", { _tag: "TranslationPair", theta: [0, 0], thetaPrime: [1, 1], c: 1 })
  * @since 0.1.0
  * @category constructors
  */
@@ -246,12 +326,19 @@ export const fails = (ref: string, text: string, witness?: Witness): Verdict => 
 })
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.undecided("§6", "no theorem covers this noise").verdict // "undecided"
  * @since 0.1.0
  * @category constructors
  */
 export const undecided = (ref: string, text: string): Verdict => ({ verdict: "undecided", reasons: [{ ref, text }] })
 
 /**
+ * @example
+ * import { Verdict } from "@perturb/analysis"
+ * Verdict.isValue("holds") // true
+ * Verdict.isValue("maybe") // false
  * @since 0.1.0
  * @category guards
  */

@@ -29,10 +29,17 @@ type NamedTensor = Awaited<ReturnType<tf.Optimizer["saveIterations"]>>
  * name; the bias correction counts the optimizer's steps, as tfjs's does. `getWeights` and
  * `setWeights` save and restore them in tf.train.adam's layout.
  *
+ * @example
+ * import { adam, FusedAdam } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const opt: FusedAdam = adam(0.1)
+ * const w = tf.variable(tf.ones([3]))
+ * opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar, false, [w])
  * @since 0.2.0
  * @category kernels
  */
 export class FusedAdam extends tf.Optimizer {
+  /** The serialization name (not interchangeable with tfjs's "Adam"). */
   static readonly className = "PerturbFusedAdam"
   private readonly scalars: AdamScalars
   private readonly state = new AdamState()
@@ -40,10 +47,15 @@ export class FusedAdam extends tf.Optimizer {
   private acc1: number
   private acc2: number
 
+  /** Prefer `adam(...)`, which validates and fills in the defaults. */
   constructor(
+    /** The step size. */
     readonly learningRate: number,
+    /** Decay of the first-moment average. */
     readonly beta1: number,
+    /** Decay of the second-moment average. */
     readonly beta2: number,
+    /** Added to the root of the second moment, against division by zero. */
     readonly epsilon: number
   ) {
     super()
@@ -76,6 +88,7 @@ export class FusedAdam extends tf.Optimizer {
     ]
   }
 
+  /** Restores the moments and step count saved by `getWeights` (tf.train.adam's layout). */
   override async setWeights(weightValues: Array<NamedTensor>): Promise<void> {
     const rest = await this.extractIterations(weightValues)
     const half = rest.length / 2

@@ -49,10 +49,30 @@ import { checkModel, checkOptions, relaxedTemperature } from "./internal/validat
 import type { ExactMethod } from "./methods/registry.js"
 
 /**
+ * The kernels `compile` returns for one model: sampling, probabilities, the potential, densities
+ * and the inverse map, each a tfjs function of θ `[..., d]` (see the module comment for shapes).
+ * They hold no tensors of their own; every tensor they return is the caller's to dispose.
+ *
+ * @example
+ * import { compile, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+ * k.dim // 3
+ * k.capabilities.identify // { available: true }
  * @since 0.1.0
  * @category kernels
  */
 export interface Kernels<M extends Model = Model> {
+  /**
+   * The model these kernels were compiled from (the cache key: an equal model gets these kernels).
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * const model = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })
+   * compile(model).model === model // true
+   * @since 0.1.0
+   */
   readonly model: M
   /**
    * What these kernels can do for this model and noise, decided by the same functions the kernels
@@ -61,22 +81,105 @@ export interface Kernels<M extends Model = Model> {
    * `logDensity` and `klToUniform` apply — each refusal holds the typed error the call would throw.
    * Methods a model kind never runs are refusals in the type too (`exact` for Perturb-Softmax).
    *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+   * k.capabilities.logDensity.available // true: the Concrete density
    * @since 0.2.0
    */
   readonly capabilities: Capabilities<M>
+  /**
+   * d, the number of outcomes: the last axis of θ, of samples and of `probs`.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * compile(Model.perturbArgmax({ space: Space.pinned(4), noise: Noise.gumbel() })).dim // 4
+   * @since 0.1.0
+   */
   readonly dim: number
+  /**
+   * k, the number of free parameters u that `theta` maps onto Θ (d − 1 for `Space.pinned(d)`).
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * compile(Model.perturbArgmax({ space: Space.pinned(4), noise: Noise.gumbel() })).freeDim // 3
+   * @since 0.1.0
+   */
   readonly freeDim: number
-  /** Free parameters u (`[k]` or `[n, k]`) → θ ∈ Θ, differentiable. */
+  /**
+   * Free parameters u (`[k]` or `[n, k]`) → θ ∈ Θ, differentiable: optimise u, never θ directly,
+   * and every step stays in the space.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+   * k.theta(tf.tensor1d([1, 2])).print() // [0, 1, 2]: pinned spaces fix θ₀ = 0
+   * @since 0.1.0
+   */
   theta(u: tf.Tensor): tf.Tensor
-  /** Relaxed samples (Perturb-Softmax) or one-hot samples (Perturb-Argmax). */
+  /**
+   * `samples` draws `[samples, ..., d]` for θ `[..., d]`: relaxed samples softmax((θ+γ)/τ)
+   * (Perturb-Softmax, reparameterised, so gradients reach θ and a tensor `temperature`) or one-hot
+   * argmax(θ+γ) (Perturb-Argmax, no gradient). The noise γ comes from `key`'s counter stream, so
+   * the same key gives the same samples on every run and backend.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Key, Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+   * const y = k.sample(tf.tensor1d([0, 1, 2]), { samples: 4, key: Key.make(0) })
+   * y.shape // [4, 3], each row on the simplex
+   * @since 0.1.0
+   */
   sample(theta: tf.Tensor, options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }): tf.Tensor
-  /** One-hot forward, relaxed softmax((θ+γ)/τ) backward (τ = the model's, or 1 for argmax models). */
+  /**
+   * One-hot forward, relaxed softmax((θ+γ)/τ) backward (τ = the model's, or 1 for argmax models):
+   * the straight-through estimator, for training through discrete choices. Same shapes and key
+   * semantics as `sample`.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Key, Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+   * const grad = tf.grad((t: tf.Tensor) => k.sampleStraightThrough(t, { samples: 8, key: Key.make(1) }).mul(tf.tensor1d([0, 0, 1])).sum())
+   * grad(tf.tensor1d([0, 1, 2])).print() // non-zero: the relaxed backward pass
+   * @since 0.2.0
+   */
   sampleStraightThrough(theta: tf.Tensor, options: { readonly samples: number; readonly key: Key.Key; readonly temperature?: number | tf.Tensor }): tf.Tensor
+  /**
+   * P(θ), the outcome probabilities, with θ's shape. The default method is the best the model has
+   * (`capabilities.probs` lists them): exact and differentiable where a closed form or 1-D
+   * quadrature exists (Perturb-Argmax with independent noise), else a quasi-Monte Carlo estimate
+   * carrying `stdError`. `options` picks the method, the number of points and the key.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+   * k.probs(tf.tensor1d([0, 1, 2])).probs.print() // softmax([0, 1, 2]) = [0.090, 0.245, 0.665]
+   * @since 0.1.0
+   */
   probs(theta: tf.Tensor, options?: EstimateOptions): ProbsResult
   /**
    * The potential (M for Perturb-Argmax, F for Perturb-Softmax), whose gradient is `probs` on the
    * same points. Exact where `probs` is; a sampled or randomised potential carries `stdError`, a
-   * `quadrature` one `errorBound` (see `PotentialResult`).
+   * `quadrature` one `errorBound` (see `PotentialResult`). θ `[..., d]` gives `[...]`.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+   * k.potential(tf.tensor1d([0, 1, 2])).potential.print() // logsumexp + Euler's γ: 2.985
+   * @since 0.1.0
    */
   potential(theta: tf.Tensor, options?: EstimateOptions): PotentialResult
   /**
@@ -84,6 +187,16 @@ export interface Kernels<M extends Model = Model> {
    * entries ≥ 0 summing to 1 within float32 rounding (else `InvalidArgument` naming `y`). An entry
    * that is exactly 0 (a float32 underflow at small τ) is read as 2^-149, the smallest positive
    * float32, so the model's own samples get a finite value at every τ (see internal/density.ts).
+   * y `[S, ..., d]` broadcasts against θ `[..., d]`; the result drops the last axis.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Key, Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+   * const theta = tf.tensor1d([0, 1, 2])
+   * k.logDensity(k.sample(theta, { samples: 5, key: Key.make(0) }), theta).shape // [5]
+   * @since 0.1.0
    */
   logDensity(y: tf.Tensor, theta: tf.Tensor): tf.Tensor
   /**
@@ -92,6 +205,14 @@ export interface Kernels<M extends Model = Model> {
    * Gaussian noise at d ≥ 3 has no exact argmax probabilities (Genz's lattice only estimates them),
    * so there it throws `NoClosedForm` rather than return an estimate without its error: use
    * `probs(θ, { method: "exact" })`, which carries its `stdError`, and `klCategorical`.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * import * as tf from "@tensorflow/tfjs"
+   * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+   * k.klToUniform(tf.zeros([3])).print() // 0: P(0) is uniform
+   * @since 0.1.0
    */
   klToUniform(theta: tf.Tensor): tf.Tensor
   /**
@@ -101,6 +222,13 @@ export interface Kernels<M extends Model = Model> {
    * within `maxIterations` or no step improves: never a quiet θ. Perturb-Argmax with non-Gumbel
    * continuous noise refuses p_i < 1e-20, below which the exact probabilities are not certified to
    * a relative 1e-10.
+   *
+   * @example
+   * import { compile, Model, Space } from "@perturb/core"
+   * import { Noise } from "@perturb/noise"
+   * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+   * k.identify([0.2, 0.3, 0.5]).theta // [0, log 1.5, log 2.5]: Gumbel inverts softmax
+   * @since 0.1.0
    */
   identify(p: ArrayLike<number>, options?: IdentifyOptions): IdentifyResult
 }
@@ -122,6 +250,10 @@ const compiled: Array<Kernels> = []
  * model again returns the same kernels object. Kernels hold no tensors, so a cached entry stays
  * valid across backends and `tf.disposeVariables()`.
  *
+ * @example
+ * import { compile, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })).dim // 3
  * @since 0.1.0
  * @category kernels
  */

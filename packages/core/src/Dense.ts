@@ -18,10 +18,16 @@ import { checkLive, customOp } from "./internal/tensors.js"
  * tfjs's own matMul gradient computes only those that are needed, so without it a data layer pays
  * for a product that is thrown away (~5 ms of a 42 ms VAE step).
  *
+ * @example
+ * import { dense, type DenseOptions } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const firstLayer: DenseOptions = { inputGradient: false } // the input is data: skip its gradient
+ * dense(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4]), firstLayer)
  * @since 0.2.0
  * @category kernels
  */
 export interface DenseOptions {
+  /** Whether x gets a gradient (default true); `false` for a first layer, whose input is data. */
   readonly inputGradient?: boolean
 }
 

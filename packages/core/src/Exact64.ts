@@ -20,44 +20,72 @@ import { type ExactMethod, exactMethod, type Run } from "./methods/registry.js"
  * Options of the float64 entry points, used by the correlated Gaussian's randomised lattice only:
  * `samples`, its points per row (default 65536), and `key`, that of its random shifts.
  *
+ * @example
+ * import { exactProbs64, type Exact64Options, Model, Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * const options: Exact64Options = { samples: 4096, key: Key.make(1) } // read by the correlated Gaussian's lattice
+ * const probit = Noise.gaussian({ covariance: [[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]] })
+ * exactProbs64(Model.perturbArgmax({ space: Space.pinned(3), noise: probit }), Float64Array.of(0, 1, 2), options).stdError
  * @since 0.2.0
  * @category kernels
  */
 export interface Exact64Options {
+  /** Lattice points for the correlated Gaussian (default 65536); the other noises are exact and ignore it. */
   readonly samples?: number
+  /** The lattice's random shifts (default `Key.make(0)`). */
   readonly key?: Key.Key
 }
 
 /**
  * `exactProbs64`'s result: P(θ) row by row, and `stdError` where the rule is randomised.
  *
+ * @example
+ * import { exactProbs64, Model, type Probs64, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const r: Probs64 = exactProbs64(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }), Float64Array.of(0, 1, 2))
+ * r.probs // softmax([0, 1, 2]) in float64
  * @since 0.2.0
  * @category kernels
  */
 export interface Probs64 {
+  /** P(θ) per row, float64, row-major like θ. */
   readonly probs: Float64Array
+  /** Present only for the correlated Gaussian's lattice estimate: its standard error per entry. */
   readonly stdError?: Float64Array
 }
 
 /**
  * `exactPotential64`'s result: M(θ) of each row, and `stdError` where the rule is randomised.
  *
+ * @example
+ * import { exactPotential64, Model, type Potential64, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const r: Potential64 = exactPotential64(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }), Float64Array.of(0, 1, 2))
  * @since 0.2.0
  * @category kernels
  */
 export interface Potential64 {
+  /** The potential per row, float64. */
   readonly potential: Float64Array
+  /** Present only for the correlated Gaussian's lattice estimate. */
   readonly stdError?: Float64Array
 }
 
 /**
  * `exactJvp64`'s result: J(θ) v row by row, and `stdError` where the rule is randomised.
  *
+ * @example
+ * import { exactJvp64, type Jvp64, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const model = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })
+ * const r: Jvp64 = exactJvp64(model, Float64Array.of(0, 1, 2), Float64Array.of(1, 0, 0)) // ∂P/∂θ · v
  * @since 0.2.0
  * @category kernels
  */
 export interface Jvp64 {
+  /** (∂P/∂θ)·v per row, float64, row-major like θ. */
   readonly jvp: Float64Array
+  /** Present only for the correlated Gaussian's lattice estimate. */
   readonly stdError?: Float64Array
 }
 

@@ -42,6 +42,10 @@ const checkProbabilities = (argument: string, x: unknown): tf.Tensor => {
  * `InvalidArgument` naming `q[i]` or `p[i]` (on webgpu, which cannot read back synchronously, it
  * is not checked).
  *
+ * @example
+ * import { klCategorical } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * klCategorical(tf.tensor1d([0.5, 0.5]), tf.tensor1d([0.5, 0.5])).print() // 0
  * @since 0.1.0
  * @category kernels
  */

@@ -100,18 +100,27 @@ const checkStep = (value: unknown): number => {
  * @category models
  */
 export class PerturbSoftmaxLayer extends tf.layers.Layer {
+  /** The name tfjs's serialization registry knows the layer by. */
   static readonly className = "PerturbSoftmax"
+  /** The noise law (see `PerturbSoftmaxLayerOptions`). */
   readonly noise: NoiseLike
+  /** τ. */
   readonly temperature: number
+  /** Whether training samples are one-hot forward, relaxed backward. */
   readonly straightThrough: boolean
+  /** Draws averaged per training call. */
   readonly samples: number
+  /** The seed the per-call keys are folded from. */
   readonly seed: number
+  /** What inference returns: the probabilities or the argmax one-hot. */
   readonly inference: "probs" | "argmax"
+  /** Quasi-Monte Carlo points of `inference: "probs"` (undefined: `probs`'s default). */
   readonly inferenceSamples: number | undefined
   /** Training calls made so far: the next one draws with `Key.fold(Key.make(seed), step)`. */
   step: number
   private kernels: Kernels | undefined
 
+  /** Prefer `perturbSoftmaxLayer(options)`; throws `InvalidArgument` for a bad option. */
   constructor(options: PerturbSoftmaxLayerOptions = {}) {
     const o = checkOptions("options", options)
     const { noise, temperature, straightThrough, samples, seed, step, inference, inferenceSamples, ...layerArgs } = o

@@ -27,7 +27,11 @@ let options: LoadOptions = {}
  * @since 0.2.0
  * @category errors
  */
-export class LpNotReady extends Data.TaggedError("LpNotReady")<{ readonly reason: string }> {
+export class LpNotReady extends Data.TaggedError("LpNotReady")<{
+  /** Why HiGHS is not loaded, and how to load it. */
+  readonly reason: string
+}> {
+  /** The error as one sentence with the reason. */
   override get message(): string {
     return `The LP solver (HiGHS) is not available: ${this.reason}`
   }
@@ -103,26 +107,42 @@ const instance = (): Highs => {
 /**
  * One sparse row: lo ≤ Σ_t val[t]·x[idx[t]] ≤ hi.
  *
+ * @example
+ * import type { Lp } from "@perturb/core"
+ * const row: Lp.Row = { idx: [0, 1], val: [1, 2], lo: -Infinity, hi: 4 } // x₀ + 2x₁ ≤ 4
  * @since 0.1.0
  * @category models
  */
 export interface Row {
+  /** Column indices of the row's non-zero coefficients. */
   readonly idx: ArrayLike<number>
+  /** The coefficients, one per index. */
   readonly val: ArrayLike<number>
+  /** Lower bound of the row's value (`-Infinity`: none). */
   readonly lo: number
+  /** Upper bound of the row's value (`Infinity`: none). */
   readonly hi: number
 }
 
 /**
+ * @example
+ * import type { Lp } from "@perturb/core"
+ * const lp: Lp.Problem = { numCols: 1, cost: Float64Array.of(1), colLower: Float64Array.of(0), colUpper: Float64Array.of(1), rows: [] }
  * @since 0.1.0
  * @category models
  */
 export interface Problem {
+  /** The number of variables. */
   readonly numCols: number
+  /** The objective's coefficients (default 0: a feasibility problem). */
   readonly cost?: Float64Array
+  /** Each variable's lower bound (`-Infinity`: free below). */
   readonly colLower: Float64Array
+  /** Each variable's upper bound (`Infinity`: free above). */
   readonly colUpper: Float64Array
+  /** The constraints lo ≤ a·x ≤ hi. */
   readonly rows: ReadonlyArray<Row>
+  /** Maximise rather than minimise (default false). */
   readonly maximize?: boolean
   /** On infeasibility, ask HiGHS for an irreducible infeasible subset (names the conflict). */
   readonly iis?: boolean
@@ -131,19 +151,48 @@ export interface Problem {
 }
 
 /**
+ * @example
+ * import { Lp } from "@perturb/core"
+ * await Lp.ready()
+ * const s: Lp.Solution = Lp.solve({ numCols: 1, cost: Float64Array.of(1), colLower: Float64Array.of(2), colUpper: Float64Array.of(5), rows: [] })
+ * s.objective // 2
  * @since 0.1.0
  * @category models
  */
 export interface Solution {
+  /** How HiGHS ended: only `optimal` has a meaningful `x`. */
   readonly status: "optimal" | "infeasible" | "unbounded" | "failed"
+  /** The solution, one value per column. */
   readonly x: Float64Array
+  /** The objective at `x`. */
   readonly objective: number
-  readonly iis?: { readonly rows: ReadonlyArray<number>; readonly cols: ReadonlyArray<{ col: number; bound: number }> }
+  /** With `iis: true` and an infeasible LP: the conflicting rows and column bounds. */
+  readonly iis?: {
+    /** The conflicting rows, by index. */
+    readonly rows: ReadonlyArray<number>
+    /** The conflicting column bounds. */
+    readonly cols: ReadonlyArray<{
+      /** The column, by index. */
+      col: number
+      /** Which bound conflicts, as HiGHS codes it: 2 lower, 3 upper, 4 both (boxed). */
+      bound: number
+    }>
+  }
 }
 
 /**
  * Solves one LP in a fresh HiGHS model. Throws `LpNotReady` in a browser before `ready()`.
  *
+ * @example
+ * import { Lp } from "@perturb/core"
+ * await Lp.ready() // loads HiGHS (in a browser, from where `Lp.ready` is told its wasm lives)
+ * // maximise x + y subject to x + 2y ≤ 4, 0 ≤ x, y ≤ 3
+ * const s = Lp.solve({
+ *   numCols: 2, maximize: true, cost: Float64Array.of(1, 1),
+ *   colLower: Float64Array.of(0, 0), colUpper: Float64Array.of(3, 3),
+ *   rows: [{ idx: [0, 1], val: [1, 2], lo: -Infinity, hi: 4 }]
+ * })
+ * s.objective // 3.5 at x = 3, y = 0.5
  * @since 0.1.0
  * @category constructors
  */

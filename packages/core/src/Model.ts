@@ -17,38 +17,65 @@ import { fromJSON as spaceFromJSON, isSpace, type Space, type SpaceJson } from "
 import { checkTemperature } from "./internal/temperature.js"
 
 /**
+ * The brand every model carries (a registered symbol, so two copies of the package agree);
+ * `isModel` tests for it.
+ *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * Model.TypeId in Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }) // true
  * @since 0.2.0
  * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("@perturb/core/Model")
 
 /**
+ * The type of the brand `TypeId`.
+ *
+ * @example
+ * import { Model } from "@perturb/core"
+ * const brand: Model.TypeId = Model.TypeId // the key isModel looks for
  * @since 0.2.0
  * @category symbols
  */
 export type TypeId = typeof TypeId
 
 interface ModelBase<D extends number> extends Equal.Equal, Pipeable {
+  /** The brand `isModel` tests for. */
   readonly [TypeId]: TypeId
+  /** Θ, the parameter space. */
   readonly space: Space<D>
+  /** The noise law γ added to θ (a law is i.i.d. at the space's d). */
   readonly noise: NoiseLike
+  /** The JSON form, read back by `Model.fromJSON`. */
   toJSON(): ModelJson
 }
 
 /**
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const m: Model.PerturbSoftmax<3> = Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 })
  * @since 0.1.0
  * @category models
  */
 export interface PerturbSoftmax<D extends number = number> extends ModelBase<D> {
+  /** The kind: softmax((θ + γ)/τ), a relaxed sample. */
   readonly _tag: "PerturbSoftmax"
+  /** τ > 0: small τ approaches the argmax model. */
   readonly temperature: number
 }
 
 /**
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const m: Model.PerturbArgmax<3> = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })
  * @since 0.1.0
  * @category models
  */
 export interface PerturbArgmax<D extends number = number> extends ModelBase<D> {
+  /** The kind: onehot(argmax(θ + γ)), a discrete sample. */
   readonly _tag: "PerturbArgmax"
 }
 
@@ -56,6 +83,10 @@ export interface PerturbArgmax<D extends number = number> extends ModelBase<D> {
  * A model: a plain value (equal specs are `Equal.equals` and hash alike, so a model can key a cache)
  * built only by `perturbSoftmax`, `perturbArgmax` or `fromJSON`.
  *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const models: Array<Model.Model> = [Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })]
  * @since 0.1.0
  * @category models
  */
@@ -64,12 +95,33 @@ export type Model<D extends number = number> = PerturbSoftmax<D> | PerturbArgmax
 /**
  * The JSON form of a model: its space's and its noise's JSON forms side by side.
  *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const json: Model.ModelJson = Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }).toJSON()
+ * Model.fromJSON(JSON.parse(JSON.stringify(json))) // an equal model
  * @since 0.2.0
  * @category models
  */
 export type ModelJson =
-  | { readonly _tag: "PerturbSoftmax"; readonly space: SpaceJson; readonly noise: Noise.NoiseJson; readonly temperature: number }
-  | { readonly _tag: "PerturbArgmax"; readonly space: SpaceJson; readonly noise: Noise.NoiseJson }
+  | {
+    /** The model kind. */
+    readonly _tag: "PerturbSoftmax"
+    /** The space's JSON form. */
+    readonly space: SpaceJson
+    /** The noise's JSON form. */
+    readonly noise: Noise.NoiseJson
+    /** τ. */
+    readonly temperature: number
+  }
+  | {
+    /** The model kind. */
+    readonly _tag: "PerturbArgmax"
+    /** The space's JSON form. */
+    readonly space: SpaceJson
+    /** The noise's JSON form. */
+    readonly noise: Noise.NoiseJson
+  }
 
 const temperatureOf = (m: Model): number | undefined => (m._tag === "PerturbSoftmax" ? m.temperature : undefined)
 
@@ -164,6 +216,10 @@ export const perturbArgmax = <D extends number>(options: {
  * True for models built by this module only: an object that merely has the right `_tag` is not a
  * model (it has no equality, hash or JSON form, and nothing checked its parts).
  *
+ * @example
+ * import { Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * Model.isModel(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })) // true
  * @since 0.1.0
  * @category guards
  */

@@ -35,11 +35,18 @@ import { gradientDepth, tensorFromValues, valuesOf } from "./internal/tfjs.js"
  * Options of `normalArgmaxGrid`: `nodes` (a positive integer ≤ 1024, default 64) and
  * `halfWidth` (finite and > 0, default 8) of the Gauss–Legendre rule on max θ ± halfWidth.
  *
+ * @example
+ * import { normalArgmaxGrid, type NormalArgmaxGridOptions } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const options: NormalArgmaxGridOptions = { nodes: 256, halfWidth: 8 }
+ * normalArgmaxGrid(tf.tensor2d([[0, 1, 2]]), options)
  * @since 0.2.0
  * @category kernels
  */
 export interface NormalArgmaxGridOptions {
+  /** Quadrature nodes on the grid (default chosen from d; at most 1024). */
   readonly nodes?: number
+  /** The grid covers [−halfWidth, halfWidth] around the row's maximum, in standard deviations. */
   readonly halfWidth?: number
 }
 
@@ -55,7 +62,7 @@ const MAX_NODES = 1024
  * import { normalArgmaxGrid } from "@perturb/core"
  * const theta = tf.tensor2d([[0, 1, 2], [0, 0, 0]])
  * normalArgmaxGrid(theta).print() // second row: [1/3, 1/3, 1/3]
- * const g = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(normalArgmaxGrid(t), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
+ * const g = tf.grad((t) => tf.sum(tf.mul(normalArgmaxGrid(t as tf.Tensor2D), tf.tensor2d([[1, 0, 0], [0, 0, 1]]))))(theta)
  * @since 0.2.0
  * @category kernels
  */
@@ -115,6 +122,10 @@ export const normalArgmaxGrid = (theta: tf.Tensor2D, options?: NormalArgmaxGridO
 /**
  * The former name of {@link normalArgmaxGrid} (the noise is i.i.d. Normal, not a correlated Gaussian).
  *
+ * @example
+ * import { gaussianArgmaxGrid } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * gaussianArgmaxGrid(tf.tensor2d([[0, 0, 0]])).print() // [[1/3, 1/3, 1/3]]
  * @since 0.2.0
  * @category kernels
  * @deprecated since 0.2.0: use normalArgmaxGrid
@@ -124,6 +135,11 @@ export const gaussianArgmaxGrid = normalArgmaxGrid
 /**
  * The former name of {@link NormalArgmaxGridOptions}.
  *
+ * @example
+ * import { gaussianArgmaxGrid, type GaussianArgmaxGridOptions } from "@perturb/core"
+ * import * as tf from "@tensorflow/tfjs"
+ * const options: GaussianArgmaxGridOptions = { nodes: 256 }
+ * gaussianArgmaxGrid(tf.tensor2d([[0, 1, 2]]), options)
  * @since 0.2.0
  * @category kernels
  * @deprecated since 0.2.0: use NormalArgmaxGridOptions

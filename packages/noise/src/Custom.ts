@@ -12,19 +12,37 @@ import { log1mexp } from "./internal/special.js"
 import type { Traits } from "./Traits.js"
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const options: Noise.CustomOptions = {
+ *   name: "my logistic", cdf: (x) => 1 / (1 + Math.exp(-x)), quantile: (p) => Math.log(p / (1 - p)),
+ *   pdf: (x) => 1 / (4 * Math.cosh(x / 2) ** 2),
+ *   traits: Noise.logistic().traits
+ * }
+ * Noise.custom(options)
  * @since 0.1.0
  * @category models
  */
 export interface CustomOptions {
+  /** The law's name in reports and errors. */
   readonly name: string
+  /** P(X ≤ x), required. */
   readonly cdf: (x: number) => number
+  /** The inverse cdf, required: the sampler's transform. */
   readonly quantile: (p: number) => number
+  /** The density, if known (else derived numerically where needed). */
   readonly pdf?: (x: number) => number
+  /** log pdf, if known: exact where pdf underflows. */
   readonly logpdf?: (x: number) => number
+  /** log cdf, if known: exact in the lower tail. */
   readonly logcdf?: (x: number) => number
+  /** log(1 − cdf), if known: exact in the upper tail. */
   readonly logsf?: (x: number) => number
+  /** E[X], if known. */
   readonly mean?: number
+  /** Var[X], if known. */
   readonly variance?: number
+  /** The traits the theorems read, declared: spot-checked against the numerics (`TraitMismatch`). */
   readonly traits: Traits
 }
 

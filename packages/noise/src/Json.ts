@@ -138,6 +138,9 @@ export const fromJSON = (json: unknown): Noise => {
 /**
  * The JSON form of noise: `law.toJSON()` for a scalar law, the vector noise's own form otherwise.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * JSON.stringify(Noise.toJSON(Noise.normal({ sd: 2 }))) // round-trips through Noise.fromJSON
  * @since 0.2.0
  * @category destructors
  */

@@ -12,12 +12,18 @@ import { philox4x32 } from "./internal/philox.js"
 /**
  * A Philox-4x32 key: two uint32 words.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * const key: Key.Key = Key.make(42) // a value: two words of a Philox key, nothing mutable
  * @since 0.1.0
  * @category models
  */
 export interface Key {
+  /** Always `"Key"`: a key is a value, compared with `Key.equals`. */
   readonly _tag: "Key"
+  /** The low 32-bit word of the Philox key. */
   readonly k0: number
+  /** The high 32-bit word of the Philox key. */
   readonly k1: number
 }
 
@@ -50,6 +56,9 @@ const requireKey = (key: unknown, argument: string): Key => {
  * Build a key from a seed: a non-negative safe integer or a bigint in [0, 2^64). The low 32 bits
  * become `k0`, the high 32 bits `k1`, so the mapping is injective and easy to reproduce elsewhere.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * const key = Key.make(42) // also Key.make(2n ** 60n): any seed below 2^64
  * @since 0.1.0
  * @category constructors
  */
@@ -70,6 +79,10 @@ export const make = (seed: number | bigint): Key => {
  * Derive `n` child keys (default 2). Child i is the Philox block of counter (i, 0, 0, 0x5EED5EED)
  * under the parent key, so children are independent of each other and of the parent's stream.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * const [a, b] = Key.split(Key.make(42)) // independent streams: use each key once
+ * Key.equals(a!, b!) // false
  * @since 0.1.0
  * @category combinators
  */
@@ -88,6 +101,10 @@ export const split = (key: Key, n: number = 2): ReadonlyArray<Key> => {
  * Philox block of counter (data mod 2^32, floor(data / 2^32), 0, 0xF01DF01D). Distinct data give
  * distinct, independent keys.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * const perStep = (step: number) => Key.fold(Key.make(42), step) // one key per training step
+ * Key.equals(perStep(3), perStep(3)) // true
  * @since 0.1.0
  * @category combinators
  */
@@ -102,6 +119,10 @@ export const fold = (key: Key, data: number): Key => {
 /**
  * Whether a value is a `Key`.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * Key.isKey(Key.make(1)) // true
+ * Key.isKey({ k0: 1, k1: 2 }) // false: only Key.make/split/fold make keys
  * @since 0.1.0
  * @category guards
  */
@@ -112,6 +133,9 @@ export const isKey = (u: unknown): u is Key =>
 /**
  * Whether two keys have the same words.
  *
+ * @example
+ * import { Key } from "@perturb/noise"
+ * Key.equals(Key.make(7), Key.make(7)) // true: keys are values
  * @since 0.1.0
  * @category guards
  */

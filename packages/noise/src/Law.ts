@@ -33,14 +33,24 @@ export type TypeId = typeof TypeId
  * The parameters of each family, by tag. Each built-in law adds its entry where it is declared
  * (`internal/laws.ts`, by module augmentation), so a new law is written in one place.
  *
+ * @example
+ * import type { Noise } from "@perturb/noise"
+ * const normal: Noise.ParamsByTag["Normal"] = { mean: 0, sd: 1 }
  * @since 0.1.0
  * @category models
  */
 export interface ParamsByTag {
-  readonly Custom: { readonly name: string }
+  /** The custom law's name (its numerics live on the law, not in its parameters). */
+  readonly Custom: {
+    /** The name given to `Noise.custom`. */
+    readonly name: string
+  }
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const tag: Noise.LawTag = Noise.gumbel()._tag // "Gumbel"
  * @since 0.1.0
  * @category models
  */
@@ -49,6 +59,9 @@ export type LawTag = keyof ParamsByTag
 /**
  * A tag with its parameters: what identifies a law (its numerics follow from it).
  *
+ * @example
+ * import type { Noise } from "@perturb/noise"
+ * const spec: Noise.LawSpec<"Normal"> = { _tag: "Normal", params: { mean: 0, sd: 2 } }
  * @since 0.2.0
  * @category models
  */
@@ -62,6 +75,9 @@ export type LawSpec<Tag extends LawTag = LawTag> = {
  *
  * `Law` (any tag) is a union over the tags, so `switch (law._tag)` narrows `law.params`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const laws: Array<Noise.Law> = [Noise.gumbel(), Noise.normal(), Noise.discrete({ atoms: [0, 1] })]
  * @since 0.1.0
  * @category models
  */
@@ -70,22 +86,37 @@ export type Law<Tag extends LawTag = LawTag> = { readonly [K in Tag]: LawOf<K> }
 /**
  * The law of one tag.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const g: Noise.LawOf<"Gumbel"> = Noise.gumbel()
+ * g.cdf(0) // e^{-1}
  * @since 0.2.0
  * @category models
  */
 export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
+  /** The brand `isLaw` tests for. */
   readonly [TypeId]: TypeId
+  /** The family, e.g. `"Gumbel"`. */
   readonly _tag: Tag
+  /** The family's parameters, validated. */
   readonly params: ParamsByTag[Tag]
+  /** What the theorems read: support, tails, density. */
   readonly traits: Traits
+  /** E[X] (`NaN` where it does not exist, as for Cauchy). */
   readonly mean: number
+  /** Var[X] (`Infinity` or `NaN` where it does not exist). */
   readonly variance: number
+  /** The density (for a discrete law, the mass at x). */
   pdf(x: number): number
+  /** log pdf(x), exact where pdf underflows. */
   logpdf(x: number): number
+  /** P(X ≤ x). */
   cdf(x: number): number
+  /** log cdf(x): exact in the lower tail, where cdf underflows. */
   logcdf(x: number): number
   /** log(1 − cdf(x)): exact in the upper tail, where `1 − cdf` cancels. */
   logsf(x: number): number
+  /** The inverse cdf: the smallest x with cdf(x) ≥ p. */
   quantile(p: number): number
   /**
    * d/dx log pdf(x) (the score), for laws whose density is positive and absolutely continuous on
@@ -96,6 +127,7 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
    * @since 0.2.0
    */
   readonly dlogpdf: ((x: number) => number) | undefined
+  /** The JSON form, read back by `Noise.lawFromJSON`. */
   toJSON(): LawJson<Tag>
 }
 
@@ -103,6 +135,9 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
  * The JSON form of a law: its tag and parameters side by side, `{ _tag: "Gumbel", loc: 0, scale: 1 }`.
  * A custom law's JSON names it only (`fromJSON` cannot rebuild user functions).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const json: Noise.LawJson = Noise.lawFromJSON({ _tag: "Normal", mean: 0, sd: 1 }).toJSON()
  * @since 0.2.0
  * @category models
  */
@@ -116,6 +151,9 @@ const key = (law: Law): string => `${law._tag}:${JSON.stringify(law.params)}`
  * law only as itself, since it carries user functions, which compare by identity. `Equal.equals`
  * on laws is this.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.sameLaw(Noise.normal(), Noise.normal({ mean: 0, sd: 1 })) // true
  * @since 0.2.0
  * @category equivalence
  */
@@ -170,6 +208,10 @@ export const makeLaw = <Tag extends LawTag>(
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.isLaw(Noise.gumbel()) // true
+ * Noise.isLaw(Noise.iid(Noise.gumbel(), 3)) // false: a vector noise
  * @since 0.1.0
  * @category guards
  */

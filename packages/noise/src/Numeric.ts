@@ -367,11 +367,17 @@ export const gaussLegendre01 = (n: number): { nodes: Float64Array; weights: Floa
  * A Gauss–Kronrod pair on [−1, 1]: nodes in increasing order, Kronrod weights, and Gauss weights
  * (0 at the nodes Kronrod adds). Σ wk f(x) is the estimate, |Σ (wk − wg) f(x)| its error estimate.
  *
+ * @example
+ * import { Numeric } from "@perturb/noise"
+ * const rule: Numeric.GaussKronrod = Numeric.gaussKronrod21() // rule.x: 21 nodes; rule.wk, rule.wg
  * @since 0.2.0
  */
 export interface GaussKronrod {
+  /** The nodes, increasing. */
   readonly x: Float64Array
+  /** The Kronrod weights. */
   readonly wk: Float64Array
+  /** The Gauss weights (0 at the nodes Kronrod adds). */
   readonly wg: Float64Array
 }
 

@@ -52,6 +52,9 @@ const words = (key: unknown, n: unknown, offset: unknown, wordsPerValue: number)
  * `n` raw uint32 words of the key's stream, starting at word `offset`.
  * `uint32(key, n, offset)` equals `uint32(key, offset + n).subarray(offset)`.
  *
+ * @example
+ * import { Key, Random } from "@perturb/noise"
+ * Random.uint32(Key.make(1), 4) // Uint32Array(4) of raw Philox words
  * @since 0.1.0
  * @category constructors
  */
@@ -66,6 +69,10 @@ export const uint32 = (key: Key, n: number, offset: number = 0): Uint32Array => 
  * a uniform of 0 or 1 turns `-log(-log(u))` (Gumbel-softmax, Gumbel-max sampling) into ±Infinity and
  * then NaN.
  *
+ * @example
+ * import { Key, Random } from "@perturb/noise"
+ * const u = Random.uniform32(Key.make(1), 1024)
+ * u.every((x) => x > 0 && x < 1) // true: never 0 or 1, so log(u) is finite
  * @since 0.1.0
  * @category constructors
  */
@@ -95,6 +102,9 @@ const fillUniform64 = (w: Uint32Array, out: Float64Array): void => {
  * `n` float64 uniforms strictly inside (0, 1). Value i uses stream words 2(offset + i) and
  * 2(offset + i) + 1 (first word high): 52 random bits, centred, so no value is 0 or 1.
  *
+ * @example
+ * import { Key, Random } from "@perturb/noise"
+ * Random.uniform64(Key.make(1), 3, 8) // words from offset 8 on: chunks of one stream
  * @since 0.1.0
  * @category constructors
  */
@@ -166,6 +176,10 @@ export const normalQuantile = (u: number): number => {
  * (rather than Box–Muller or a ziggurat) keeps each normal a function of exactly one counter
  * position, so offsets, chunking and GPU ports agree; |z| < 8.21 since the uniforms avoid 0 and 1.
  *
+ * @example
+ * import { Key, Random } from "@perturb/noise"
+ * const z = Random.normal64(Key.make(1), 10_000)
+ * z.reduce((s, x) => s + x, 0) / z.length // ≈ 0
  * @since 0.1.0
  * @category constructors
  */
@@ -179,6 +193,9 @@ export const normal64 = (key: Key, n: number, offset: number = 0): Float64Array 
  * `n` standard normals rounded to float32: `normal32(key, n, offset)[i]` is
  * `Math.fround(normal64(key, n, offset)[i])` (same stream words, two per value).
  *
+ * @example
+ * import { Key, Random } from "@perturb/noise"
+ * Random.normal32(Key.make(1), 4) // Float32Array(4) of standard normals
  * @since 0.1.0
  * @category constructors
  */

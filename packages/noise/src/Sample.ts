@@ -115,6 +115,9 @@ const transform32 = (law: Law, u: Float32Array): Float32Array => {
  * The price of 23-bit uniforms is a bounded range (|standard normal| ≤ 5.3, Gumbel in
  * [−2.8, 16.6]): use `sample` when far tails matter.
  *
+ * @example
+ * import { Key, Noise } from "@perturb/noise"
+ * Noise.sample32(Noise.gumbel(), Key.make(1), 4) // Float32Array(4)
  * @since 0.1.0
  * @category constructors
  */
@@ -134,6 +137,9 @@ const CORRELATE_BLOCK = 256
  * of `sample32` (coordinate j of row i uses word `i·d + j`; a Gaussian's normals are mixed by its
  * Cholesky factor).
  *
+ * @example
+ * import { Key, Noise } from "@perturb/noise"
+ * Noise.sampleVector32(Noise.normal(), Key.make(1), 4, 3) // 4 draws of a 3-vector, row-major
  * @since 0.1.0
  * @category constructors
  */
@@ -213,6 +219,10 @@ const vectorArgs = (noise: Noise, key: Key, n: number, d: number | undefined, of
  * `n` draws of `d`-dimensional noise, row-major `n × d` (row i is γ⁽ⁱ⁾). Coordinate j of row i
  * uses stream index `i·d + j`, so i.i.d. noise equals `sample(law, key, n·d)` reshaped.
  *
+ * @example
+ * import { Key, Noise } from "@perturb/noise"
+ * const probit = Noise.gaussian({ covariance: [[1, 0.5], [0.5, 1]] })
+ * Noise.sampleVector(probit, Key.make(1), 1000) // 1000 × 2, correlated
  * @since 0.1.0
  * @category constructors
  */

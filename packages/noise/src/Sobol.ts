@@ -31,6 +31,9 @@ const WORDS_PER_DIM = BITS + 1
 /**
  * Largest supported dimension.
  *
+ * @example
+ * import { Sobol } from "@perturb/noise"
+ * Sobol.sobol(Sobol.maxDim, 2).length // 2 · maxDim: the widest sequence there is
  * @since 0.1.0
  * @category constants
  */
@@ -39,6 +42,9 @@ export const maxDim: number = SOBOL_MAX_DIM
 /**
  * Number of distinct points at 32-bit resolution: `skip + n` may not exceed it.
  *
+ * @example
+ * import { Sobol } from "@perturb/noise"
+ * Sobol.maxPoints // 2^32: points beyond it would repeat
  * @since 0.1.0
  * @category constants
  */
@@ -47,11 +53,17 @@ export const maxPoints: number = TWO_32
 /**
  * Options of `sobol`: `key` turns scrambling on; `skip` starts at point `skip` of the sequence.
  *
+ * @example
+ * import { Key, Sobol } from "@perturb/noise"
+ * const options: Sobol.SobolOptions = { key: Key.make(1), skip: 1024 }
+ * Sobol.sobol(3, 1024, options) // the next 1024 points of the same scrambled sequence
  * @since 0.1.0
  * @category models
  */
 export interface SobolOptions {
+  /** Scramble with this key (default: unscrambled). */
   readonly key?: Key | undefined
+  /** Start at this index (default 0): chunks of one sequence. */
   readonly skip?: number | undefined
 }
 
@@ -139,6 +151,10 @@ const checkIndex = (value: unknown, argument: string): number => {
  * (key, dim, index). Use n a power of two (and skip a multiple of it) to keep the balance
  * properties.
  *
+ * @example
+ * import { Key, Sobol } from "@perturb/noise"
+ * const pts = Sobol.sobol(2, 8) // 8 × 2, row-major: [0, 0, 0.5, 0.5, 0.75, 0.25, …]
+ * const scrambled = Sobol.sobol(2, 8, { key: Key.make(3) }) // strictly inside (0, 1)
  * @since 0.1.0
  * @category constructors
  */

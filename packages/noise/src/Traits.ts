@@ -12,6 +12,9 @@
  * - `light`: faster than every power (exponential or Gaussian decay);
  * - `heavy`: polynomial decay (Student-t, Cauchy).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const tail: Noise.Tail = Noise.cauchy().traits.tails.upper // "heavy"
  * @since 0.1.0
  * @category models
  */
@@ -20,34 +23,65 @@ export type Tail = "bounded" | "light" | "heavy"
 /**
  * Where the law puts its mass: an interval (possibly half-bounded or all of ℝ) or finitely many atoms.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const s: Noise.Support = Noise.uniform().traits.support // { _tag: "Interval", lower: 0, upper: 1 }
  * @since 0.1.0
  * @category models
  */
 export type Support =
-  | { readonly _tag: "Interval"; readonly lower: number; readonly upper: number }
-  | { readonly _tag: "Atoms"; readonly atoms: ReadonlyArray<number> }
+  | {
+    /** A continuous law's support: the closed interval [lower, upper]. */
+    readonly _tag: "Interval"
+    /** The left end (`-Infinity`: unbounded below). */
+    readonly lower: number
+    /** The right end (`Infinity`: unbounded above). */
+    readonly upper: number
+  }
+  | {
+    /** A discrete law's support: its atoms. */
+    readonly _tag: "Atoms"
+    /** The atoms, increasing. */
+    readonly atoms: ReadonlyArray<number>
+  }
 
 /**
  * Whether the density is differentiable on all of ℝ, except on a null set (kinks or jumps, e.g. the
  * edges of a Uniform law), or not at all (no density: discrete laws).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const d: Noise.Differentiability = Noise.laplace().traits.densityDifferentiable // not at 0
  * @since 0.1.0
  * @category models
  */
 export type Differentiability = "everywhere" | "almostEverywhere" | "no"
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const t: Noise.Traits = Noise.exponential().traits // what the theorems read: support, tails, atoms…
  * @since 0.1.0
  * @category models
  */
 export interface Traits {
+  /** Where the law puts its mass: an interval, or the atoms of a discrete law. */
   readonly support: Support
+  /** Continuous (a density) or discrete (atoms). */
   readonly kind: "continuous" | "discrete"
   /** The density is strictly positive on all of ℝ (needed by Thm 5.3). */
   readonly densityPositive: boolean
+  /** Where the density is differentiable. */
   readonly densityDifferentiable: Differentiability
+  /** E[|X|] < ∞. */
   readonly finiteMean: boolean
-  readonly tails: { readonly lower: Tail; readonly upper: Tail }
+  /** The weight of each tail: bounded, light (exponential or faster) or heavy. */
+  readonly tails: {
+    /** The left tail. */
+    readonly lower: Tail
+    /** The right tail. */
+    readonly upper: Tail
+  }
   /** The law is symmetric about some point. */
   readonly symmetric: boolean
 }
@@ -55,6 +89,9 @@ export interface Traits {
 /**
  * Support of all of ℝ.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.normal().traits.support // { _tag: "Interval", lower: -Infinity, upper: Infinity }, i.e. realLine
  * @since 0.1.0
  * @category constructors
  */
@@ -63,6 +100,10 @@ export const realLine: Support = { _tag: "Interval", lower: -Infinity, upper: In
 /**
  * True when the support is bounded on both sides.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.isBounded(Noise.uniform().traits) // true
+ * Noise.isBounded(Noise.normal().traits) // false
  * @since 0.1.0
  * @category guards
  */
@@ -76,6 +117,10 @@ export const isBounded = (traits: Traits): boolean =>
  * tail wherever that side is unbounded (Exponential: the upper one). A custom law's traits do not
  * say where inside its support the density vanishes, so only `densityPositive` counts for it.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.positiveTail(Noise.exponential(), "upper") // true
+ * Noise.positiveTail(Noise.exponential(), "lower") // false: bounded below
  * @since 0.2.0
  * @category guards
  */
@@ -102,6 +147,10 @@ export const positiveTail = (law: { readonly _tag: string; readonly traits: Trai
  * γ_1 − γ_2 ≥ 0, so coordinate 1 wins surely once θ_1 ≥ θ_2 and P saturates (Prop 5.4), as
  * bounded noise does.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.argmaxOneToOneSide([Noise.exponential(), Noise.exponential()]) // "upper"
+ * Noise.argmaxOneToOneSide([Noise.uniform(), Noise.uniform()]) // undefined: bounded noise saturates
  * @since 0.2.0
  * @category guards
  */

@@ -13,24 +13,38 @@ import { check, checkFiniteArray, checkOptions } from "./internal/validate.js"
 import { Equal, Hash, Schema } from "effect"
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const n: Noise.IID = Noise.iid(Noise.normal(), 3)
  * @since 0.1.0
  * @category models
  */
 export interface IID extends Equal.Equal {
+  /** The kind: i.i.d. coordinates. */
   readonly _tag: "IID"
+  /** The law of each coordinate. */
   readonly law: Law
+  /** d, the number of coordinates. */
   readonly dim: number
+  /** The JSON form, read back by `Noise.fromJSON`. */
   toJSON(): VectorNoiseJson
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const n: Noise.Independent = Noise.independent([Noise.gumbel(), Noise.normal()])
  * @since 0.1.0
  * @category models
  */
 export interface Independent extends Equal.Equal {
+  /** The kind: independent coordinates, each with its own law. */
   readonly _tag: "Independent"
+  /** The coordinates' laws, in order. */
   readonly laws: ReadonlyArray<Law>
+  /** d, the number of coordinates. */
   readonly dim: number
+  /** The JSON form, read back by `Noise.fromJSON`. */
   toJSON(): VectorNoiseJson
 }
 
@@ -38,19 +52,31 @@ export interface Independent extends Equal.Equal {
  * A Gaussian with the given mean and covariance; `cholesky` is the lower factor L (row-major,
  * `dim × dim`) with L Lᵀ = covariance, kept so sampling and quadrature never refactor.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const probit: Noise.Gaussian = Noise.gaussian({ covariance: [[1, 0.5], [0.5, 1]] })
  * @since 0.1.0
  * @category models
  */
 export interface Gaussian extends Equal.Equal {
+  /** The kind: a multivariate normal, possibly correlated. */
   readonly _tag: "Gaussian"
+  /** d, the number of coordinates. */
   readonly dim: number
+  /** The mean vector. */
   readonly mean: ReadonlyArray<number>
+  /** The covariance matrix, symmetric positive definite. */
   readonly covariance: ReadonlyArray<ReadonlyArray<number>>
+  /** Its lower Cholesky factor, row-major: the sampler's transform. */
   readonly cholesky: Float64Array
+  /** The JSON form, read back by `Noise.fromJSON`. */
   toJSON(): VectorNoiseJson
 }
 
 /**
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const vectors: Array<Noise.VectorNoise> = [Noise.iid(Noise.gumbel(), 2), Noise.gaussian({ covariance: [[1, 0], [0, 1]] })]
  * @since 0.1.0
  * @category models
  */
@@ -59,6 +85,9 @@ export type VectorNoise = IID | Independent | Gaussian
 /**
  * Anything accepted as noise: a vector law, or a scalar law meaning i.i.d. copies.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const noises: Array<Noise.Noise> = [Noise.gumbel(), Noise.iid(Noise.normal(), 3)] // a law fits any d
  * @since 0.1.0
  * @category models
  */
@@ -67,21 +96,43 @@ export type Noise = Law | VectorNoise
 /**
  * The JSON form of vector noise.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const json: Noise.VectorNoiseJson = Noise.iid(Noise.normal(), 2).toJSON()
  * @since 0.2.0
  * @category models
  */
 export type VectorNoiseJson =
-  | { readonly _tag: "IID"; readonly law: LawJson; readonly dim: number }
-  | { readonly _tag: "Independent"; readonly laws: ReadonlyArray<LawJson> }
   | {
+    /** I.i.d. coordinates. */
+    readonly _tag: "IID"
+    /** Each coordinate's law, as JSON. */
+    readonly law: LawJson
+    /** d. */
+    readonly dim: number
+  }
+  | {
+    /** Independent coordinates. */
+    readonly _tag: "Independent"
+    /** The coordinates' laws, as JSON. */
+    readonly laws: ReadonlyArray<LawJson>
+  }
+  | {
+    /** A multivariate normal. */
     readonly _tag: "Gaussian"
+    /** The mean vector. */
     readonly mean: ReadonlyArray<number>
+    /** The covariance matrix. */
     readonly covariance: ReadonlyArray<ReadonlyArray<number>>
   }
 
 /**
  * The JSON form of any noise.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const json: Noise.NoiseJson = Noise.toJSON(Noise.gumbel())
+ * Noise.fromJSON(json) // an equal noise
  * @since 0.2.0
  * @category models
  */
@@ -133,6 +184,9 @@ const Dim = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)
 /**
  * `d` i.i.d. copies of `law`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const g3 = Noise.iid(Noise.gumbel(), 3) // three independent Gumbel coordinates
  * @since 0.1.0
  * @category constructors
  */
@@ -144,6 +198,9 @@ export const iid = (law: Law, dim: number): IID => {
 /**
  * Independent coordinates with their own laws (e.g. per-coordinate scales).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * const mixed = Noise.independent([Noise.gumbel(), Noise.normal(), Noise.exponential()])
  * @since 0.1.0
  * @category constructors
  */
@@ -224,6 +281,10 @@ export const gaussian = (options: {
 /**
  * True for a scalar law or a vector noise value.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.isNoise(Noise.normal()) // true: a law is a noise (i.i.d. at any d)
+ * Noise.isNoise({ _tag: "Normal" }) // false
  * @since 0.1.0
  * @category guards
  */
@@ -233,6 +294,10 @@ export const isNoise = (u: unknown): u is Noise =>
 /**
  * The dimension the noise fixes, or `undefined` for a bare scalar law (any dimension).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.dimOf(Noise.iid(Noise.normal(), 4)) // 4
+ * Noise.dimOf(Noise.normal()) // undefined: fits any d
  * @since 0.1.0
  * @category guards
  */
@@ -241,6 +306,9 @@ export const dimOf = (noise: Noise): number | undefined => (isLaw(noise) ? undef
 /**
  * The marginal law of coordinate `i` (Gaussian marginals are normal).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.marginal(Noise.independent([Noise.gumbel(), Noise.normal()]), 1)._tag // "Normal"
  * @since 0.1.0
  * @category combinators
  */
@@ -264,6 +332,10 @@ export const marginal = (noise: Noise, i: number): Law => {
  * The scalar laws of `d` coordinates when they are independent, `undefined` for a correlated
  * Gaussian with non-zero off-diagonal covariance.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.independentMarginals(Noise.normal(), 2)?.length // 2
+ * Noise.independentMarginals(Noise.gaussian({ covariance: [[1, 0.5], [0.5, 1]] }), 2) // undefined: correlated
  * @since 0.1.0
  * @category combinators
  */

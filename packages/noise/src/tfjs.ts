@@ -22,6 +22,7 @@ const checkShape = (shape: readonly [number, number]): void => {
  * A float32 tensor of shape `[n, d]` whose rows are independent draws of the noise.
  *
  * @example
+ * import "@tensorflow/tfjs" // a tfjs backend: this entry point needs one registered (cpu here)
  * import { Key, Noise } from "@perturb/noise"
  * import { noiseTensor } from "@perturb/noise/tfjs"
  * const g = noiseTensor(Noise.gumbel(), Key.make(1), [1024, 10])
@@ -37,6 +38,11 @@ export const noiseTensor = (noise: Noise, key: Key, shape: readonly [number, num
 /**
  * A float32 tensor of uniforms strictly inside (0, 1) (see `Random.uniform32`).
  *
+ * @example
+ * import "@tensorflow/tfjs" // a tfjs backend: this entry point needs one registered (cpu here)
+ * import { Key } from "@perturb/noise"
+ * import { uniformTensor } from "@perturb/noise/tfjs"
+ * uniformTensor(Key.make(1), [2, 3]).print() // equals Random.uniform32(key, 6) as a [2, 3] tensor
  * @since 0.1.0
  * @category constructors
  */

@@ -14,15 +14,27 @@ import { scoped } from "../internal/numeric.js"
 import { esc, n2, type Picture, picture } from "./svg.js"
 
 /**
+ * @example
+ * import { type CurvesOptions, renderProbabilityCurves } from "@perturb/analysis"
+ * import { Noise } from "@perturb/noise"
+ * const options: CurvesOptions = { noises: [{ label: "Cauchy", noise: Noise.cauchy() }], range: [-5, 5] }
+ * renderProbabilityCurves(options).svg
  * @since 0.1.0
  * @category models
  */
 export interface CurvesOptions {
   /** The laws to draw (default: Gumbel, Normal, Uniform[0, 1], discrete {0, 1}). */
-  readonly noises?: ReadonlyArray<{ readonly label: string; readonly noise: NoiseLike }>
+  readonly noises?: ReadonlyArray<{
+    /** The curve's label in the legend. */
+    readonly label: string
+    /** The law drawn. */
+    readonly noise: NoiseLike
+  }>
   /** The range of t (default [−3, 3]). */
   readonly range?: readonly [number, number]
+  /** A title drawn above the curves. */
   readonly title?: string
+  /** PNG width in pixels (default 1120). */
   readonly pngWidth?: number
 }
 

@@ -14,7 +14,11 @@ import { Data } from "effect"
  * @since 0.2.0
  * @category errors
  */
-export class PngUnavailable extends Data.TaggedError("PngUnavailable")<{ readonly reason: string }> {
+export class PngUnavailable extends Data.TaggedError("PngUnavailable")<{
+  /** Why no PNG renderer is available here, and what to use instead. */
+  readonly reason: string
+}> {
+  /** The error as one sentence with the reason. */
   override get message(): string {
     return `PNG rendering is unavailable: ${this.reason}`
   }

@@ -16,6 +16,9 @@ import { requireWebGPU } from "../internal/kernels.js"
 import { ColumnSumProgram, DenseMatMulProgram, TILE } from "./matmul.js"
 
 /**
+ * @example
+ * import type { GpuDenseOptions } from "@perturb/core/gpu"
+ * const hidden: GpuDenseOptions = { relu: true, inputGradient: false }
  * @since 0.2.0
  * @category models
  */
@@ -54,10 +57,12 @@ const MAX_SIDE = 65535 * TILE
  * active backend is not webgpu, `DimensionMismatch` when W or b does not fit x.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { enableWebGPU, gpuDense } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const y = gpuDense(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4]), { relu: true }) // [2, 4] of 3s
+ * ```
  * @since 0.2.0
  * @category kernels
  */

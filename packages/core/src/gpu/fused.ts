@@ -25,21 +25,30 @@ import {
  * The sample kind: `relaxed` = softmax((θ + γ)/τ); `hard` = one-hot argmax(θ + γ) (no gradient);
  * `straightThrough` = the hard sample forward, the relaxed sample's gradient backward.
  *
+ * @example
+ * import type { FusedMode } from "@perturb/core/gpu"
+ * const mode: FusedMode = "straightThrough" // one-hot forward, relaxed backward
  * @since 0.1.0
  * @category models
  */
 export type FusedMode = "relaxed" | "hard" | "straightThrough"
 
 /**
+ * @example
+ * import { Key, Noise } from "@perturb/noise"
+ * import type { FusedSampleOptions } from "@perturb/core/gpu"
+ * const options: FusedSampleOptions = { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5, mode: "hard" }
  * @since 0.1.0
  * @category models
  */
 export interface FusedSampleOptions {
   /** I.i.d. noise with a closed-form quantile: Gumbel, Normal, Logistic, Laplace, Cauchy, Uniform, Exponential. */
   readonly noise: NoiseLike
+  /** The key: the same key draws the same noise as the CPU samplers. */
   readonly key: Key.Key
   /** A positive number, or per-row temperatures (`[rows]` or `[rows, 1]`) for θ of shape `[rows, d]`. Default 1. */
   readonly temperature?: number | tf.Tensor
+  /** Relaxed softmax (default), hard one-hot, or one-hot forward with a relaxed backward. */
   readonly mode?: FusedMode
   /** Draws per row of θ; when given the output is `[samples, ...θ.shape]` (as `compile(model).sample`). */
   readonly samples?: number
@@ -51,6 +60,10 @@ type LawParams = KernelLaw
  * The kernel's law and parameters for i.i.d. noise in d coordinates, or a typed error naming why
  * the noise has no fused kernel.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * import { gpuLaw } from "@perturb/core/gpu"
+ * gpuLaw(Noise.gumbel(), 10) // the WGSL kernel's law id and parameters; no GPU needed
  * @since 0.1.0
  * @category gpu
  */
@@ -113,11 +126,13 @@ const MAX_ELEMENTS = 2 ** 31 - 1
  * has zero gradient. Temperatures get no gradient.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { Key, Noise } from "@perturb/noise"
  * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const y = webgpuFusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 }) // [4, 10]
+ * ```
  * @since 0.2.0
  * @category kernels
  */
@@ -184,6 +199,14 @@ export const webgpuFusedSample = (theta: tf.Tensor, options: FusedSampleOptions)
  * The former name of `webgpuFusedSample`.
  *
  * @deprecated Use `webgpuFusedSample` (the same function).
+ * @example
+ * ```ts webgpu
+ * import * as tf from "@tensorflow/tfjs-core"
+ * import { Key, Noise } from "@perturb/noise"
+ * import { enableWebGPU, fusedSample } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * const y = fusedSample(tf.zeros([4, 10]), { noise: Noise.gumbel(), key: Key.make(1), temperature: 0.5 })
+ * ```
  * @since 0.1.0
  * @category kernels
  */
@@ -192,6 +215,13 @@ export const fusedSample = webgpuFusedSample
 /**
  * `Random.uniform32(key, n)` computed on the GPU: bit-identical, as a float32 `[n]` tensor.
  *
+ * @example
+ * ```ts webgpu
+ * import { Key, Random } from "@perturb/noise"
+ * import { enableWebGPU, gpuUniform32 } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * const u = await gpuUniform32(Key.make(1), 8).data() // equals Random.uniform32(Key.make(1), 8)
+ * ```
  * @since 0.1.0
  * @category constructors
  */
@@ -206,6 +236,13 @@ export const gpuUniform32 = (key: Key.Key, n: number): tf.Tensor1D => {
  * `Noise.sampleVector32(noise, key, n, d)` computed on the GPU for i.i.d. noise with a closed-form
  * quantile: the same stream words, transforms in float32 (within a few ulps of the CPU).
  *
+ * @example
+ * ```ts webgpu
+ * import { Key, Noise } from "@perturb/noise"
+ * import { enableWebGPU, gpuNoise } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * gpuNoise(Noise.gumbel(), Key.make(1), 4, 3).print() // Noise.sampleVector32(…, 4, 3), within ulps
+ * ```
  * @since 0.1.0
  * @category constructors
  */

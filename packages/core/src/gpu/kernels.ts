@@ -20,12 +20,18 @@ import { lawsWgsl, philoxWgsl } from "./philox.wgsl.js"
 /**
  * The noise laws the kernels implement in closed form, with their WGSL branch index.
  *
+ * @example
+ * import { LAW_IDS } from "@perturb/core/gpu"
+ * Object.keys(LAW_IDS) // the laws the WGSL kernels draw in one pass
  * @since 0.1.0
  * @category gpu
  */
 export const LAW_IDS: typeof KERNEL_LAW_IDS = KERNEL_LAW_IDS
 
 /**
+ * @example
+ * import type { GpuLaw } from "@perturb/core/gpu"
+ * const law: GpuLaw = "Gumbel"
  * @since 0.1.0
  * @category gpu
  */

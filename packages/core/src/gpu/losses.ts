@@ -23,6 +23,9 @@ import { FlatProgram } from "./program.js"
 const THREADS = 256
 
 /**
+ * @example
+ * import type { GpuLossOptions } from "@perturb/core/gpu"
+ * const mean: GpuLossOptions = { scale: 1 / 32 } // a mean over a batch of 32
  * @since 0.2.0
  * @category models
  */
@@ -174,10 +177,12 @@ const scaleOf = (options: GpuLossOptions | undefined): number => {
  * tensors, `DimensionMismatch` when the shapes differ.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { enableWebGPU, gpuBernoulliNll } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const nll = gpuBernoulliNll(tf.zeros([2, 3]), tf.ones([2, 3]), { scale: 0.5 }) // 3·log 2
+ * ```
  * @since 0.2.0
  * @category kernels
  */
@@ -208,10 +213,12 @@ export const gpuBernoulliNll = (logits: tf.Tensor, x: tf.Tensor, options?: GpuLo
  * one backward. Throws `InvalidArgument` off webgpu, for a rank other than 2 or a non-float32 θ.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { enableWebGPU, gpuCategoricalKl } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const kl = gpuCategoricalKl(tf.zeros([4, 10])) // 0: softmax(0) is uniform
+ * ```
  * @since 0.2.0
  * @category kernels
  */

@@ -106,6 +106,15 @@ const decay = (argument: string, x: number): number => {
  * Adam whose update runs as one WGSL dispatch per variable on the webgpu backend; same formula,
  * defaults and `minimize` / `applyGradients` contract as `tf.train.adam`. Built by `gpuAdam`.
  *
+ * @example
+ * ```ts webgpu
+ * import * as tf from "@tensorflow/tfjs-core"
+ * import { enableWebGPU, gpuAdam, GpuAdamOptimizer } from "@perturb/core/gpu"
+ * await enableWebGPU()
+ * const opt: GpuAdamOptimizer = gpuAdam(0.01)
+ * const w = tf.variable(tf.ones([3]))
+ * opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar, false, [w])
+ * ```
  * @since 0.2.0
  * @category models
  */
@@ -115,15 +124,20 @@ export class GpuAdamOptimizer extends tf.Optimizer {
     return "PerturbGpuAdam"
   }
 
+  /** The step size. */
   readonly learningRate: number
+  /** Decay of the first-moment average. */
   readonly beta1: number
+  /** Decay of the second-moment average. */
   readonly beta2: number
+  /** Added to the root of the second moment, against division by zero. */
   readonly epsilon: number
   private accBeta1: number
   private accBeta2: number
   private readonly slots = new Map<string, Slot>()
   private params: GPUBuffer | undefined
 
+  /** Prefer `gpuAdam(...)`; throws `InvalidArgument` for a bad rate or decay. */
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
     super()
     this.learningRate = positive("learningRate", learningRate)
@@ -274,11 +288,13 @@ export class GpuAdamOptimizer extends tf.Optimizer {
  * learning rate or ε, β outside [0, 1), and (when stepping) a backend other than webgpu.
  *
  * @example
+ * ```ts webgpu
  * import * as tf from "@tensorflow/tfjs-core"
  * import { enableWebGPU, gpuAdam } from "@perturb/core/gpu"
  * await enableWebGPU()
  * const w = tf.variable(tf.ones([3]))
  * gpuAdam(0.1).minimize(() => tf.sum(tf.square(w)) as tf.Scalar, true, [w])
+ * ```
  * @since 0.2.0
  * @category constructors
  */

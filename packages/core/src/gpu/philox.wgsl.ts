@@ -19,6 +19,9 @@
  * Philox-4x32-10 and the f32 uniform, as WGSL functions `philox(c0, c1, k0, k1) -> vec4<u32>`
  * (counter words 2 and 3 are zero: the stream layout of `Random.uniform32`) and `uniform32(w)`.
  *
+ * @example
+ * import { philoxWgsl } from "@perturb/core/gpu"
+ * const shader = `${philoxWgsl}\nfn main() {}` // WGSL source text: prepend it to your kernel
  * @since 0.1.0
  * @category gpu
  */
@@ -75,6 +78,9 @@ fn uniform32(w : u32) -> f32 {
  * `quantile(u, p0, p1)` is compiled once per law (the `LAW` constant selects the branch, so the
  * shader for one law carries no other law's code after constant folding).
  *
+ * @example
+ * import { lawsWgsl, philoxWgsl } from "@perturb/core/gpu"
+ * const shader = `${philoxWgsl}\n${lawsWgsl}` // WGSL source text for your own kernels
  * @since 0.1.0
  * @category gpu
  */

@@ -20,14 +20,36 @@ export { WebGPUUnavailable } from "./unavailable.js"
 /**
  * What `enableWebGPU` set up: the tfjs backend (now active) and the device under it.
  *
+ * @example
+ * ```ts webgpu
+ * import { enableWebGPU, type WebGPUContext } from "@perturb/core/gpu"
+ * const gpu: WebGPUContext = await enableWebGPU()
+ * console.log(gpu.adapter.description, gpu.limits.maxBufferSize)
+ * ```
  * @since 0.1.0
  * @category models
  */
 export interface WebGPUContext {
+  /** tfjs's backend name, now active. */
   readonly backendName: "webgpu"
+  /** The GPUDevice tfjs runs on, for your own kernels. */
   readonly device: GPUDevice
-  readonly adapter: { readonly vendor: string; readonly architecture: string; readonly description: string }
-  readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number }
+  /** The adapter, as the driver describes it (for logs and bug reports). */
+  readonly adapter: {
+    /** The GPU's vendor, e.g. `nvidia`. */
+    readonly vendor: string
+    /** Its architecture, as the driver names it. */
+    readonly architecture: string
+    /** The driver's description of the adapter. */
+    readonly description: string
+  }
+  /** The device's buffer limits, which bound the largest tensors. */
+  readonly limits: {
+    /** The largest storage buffer one binding may hold, in bytes. */
+    readonly maxStorageBufferBindingSize: number
+    /** The largest buffer, in bytes. */
+    readonly maxBufferSize: number
+  }
 }
 
 const isAdapterInfo = (x: unknown): x is GPUAdapterInfo =>
@@ -99,8 +121,10 @@ const enable = async (): Promise<WebGPUContext> => {
  * a device); a failed attempt can be retried after fixing the cause.
  *
  * @example
+ * ```ts webgpu
  * import { enableWebGPU, webgpuFusedSample } from "@perturb/core/gpu"
  * const gpu = await enableWebGPU() // tf.getBackend() === "webgpu" from here on
+ * ```
  * @since 0.1.0
  * @category constructors
  */

@@ -18,6 +18,11 @@ export type { Availability, Method, MethodCapability, Refusal } from "../methods
 /**
  * Per method: what it does for this model and noise, or the `InvalidArgument` it throws.
  *
+ * @example
+ * import { compile, type MethodCapabilities, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const caps: MethodCapabilities = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })).capabilities.probs
+ * caps.exact.available // true: 1-D quadrature
  * @since 0.2.0
  * @category kernels
  */
@@ -26,18 +31,35 @@ export type MethodCapabilities = { readonly [K in Method]: MethodCapability | Re
 /**
  * Perturb-Softmax: `exact` is refused whatever the noise (no closed form for d ≥ 2).
  *
+ * @example
+ * import { compile, Model, type SoftmaxMethodCapabilities, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const model = Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 1 })
+ * const caps: SoftmaxMethodCapabilities = compile(model).capabilities.probs
+ * caps.exact.available // false, in the type too
  * @since 0.2.0
  * @category kernels
  */
-export type SoftmaxMethodCapabilities = MethodCapabilities & { readonly exact: Refusal<InvalidArgument> }
+export type SoftmaxMethodCapabilities = MethodCapabilities & {
+  /** Refused: Perturb-Softmax has no exact probabilities. */
+  readonly exact: Refusal<InvalidArgument>
+}
 
 /**
  * Perturb-Argmax: `stratified` is refused whatever the noise (it stratifies Perturb-Softmax).
  *
+ * @example
+ * import { type ArgmaxMethodCapabilities, compile, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const caps: ArgmaxMethodCapabilities = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })).capabilities.probs
+ * caps.stratified.available // false: stratifying on the argmax only helps a relaxed sample
  * @since 0.2.0
  * @category kernels
  */
-export type ArgmaxMethodCapabilities = MethodCapabilities & { readonly stratified: Refusal<InvalidArgument> }
+export type ArgmaxMethodCapabilities = MethodCapabilities & {
+  /** Refused: stratifying on the argmax is for relaxed samples. */
+  readonly stratified: Refusal<InvalidArgument>
+}
 
 /** The method table of a model kind, so that a method the kind never runs is a refusal in the type. */
 type MethodsOf<M extends Model> = M extends PerturbSoftmax ? SoftmaxMethodCapabilities
@@ -49,11 +71,18 @@ type MethodsOf<M extends Model> = M extends PerturbSoftmax ? SoftmaxMethodCapabi
  * entry is what the kernel itself reads to decide: a refusal here is exactly the error the call
  * throws (after its arguments are checked).
  *
+ * @example
+ * import { type Capabilities, compile, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const caps: Capabilities = compile(Model.perturbArgmax({ space: Space.reals(3), noise: Noise.gumbel() })).capabilities
+ * if (!caps.identify.available) console.log(caps.identify.error.message) // NotUnique: θ + c𝟙
  * @since 0.2.0
  * @category kernels
  */
 export interface Capabilities<M extends Model = Model> {
+  /** The `probs` methods: each available (with gradient and accuracy) or refused. */
   readonly probs: MethodsOf<M>
+  /** The `potential` methods, as for `probs`. */
   readonly potential: MethodsOf<M>
   /** `NotUnique` where the space is not affine, complete and minimal, or the noise gives no exact Hessian. */
   readonly identify: Availability<NotUnique>

@@ -10,10 +10,17 @@ import type { Method } from "../methods/method.js"
 import { checkBoolean, checkMethod, checkOptions } from "./validate.js"
 
 /**
+ * @example
+ * import { compile, type EstimateOptions, Model, Space } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const options: EstimateOptions = { method: "mc", samples: 2048, key: Key.make(3) }
+ * compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })).probs(tf.zeros([3]), options).stdError?.print()
  * @since 0.1.0
  * @category models
  */
 export interface EstimateOptions {
+  /** How to compute: the best the model has by default (`capabilities` lists each one's availability). */
   readonly method?: Method
   /**
    * Noise points for `qmc`/`mc`/`stratified`, Gauss–Legendre nodes per axis for `quadrature`,
@@ -28,6 +35,7 @@ export interface EstimateOptions {
    * lattice and for `jacobian`). Quadrature counts nodes^d points.
    */
   readonly samples?: number
+  /** Randomness of sampled and randomised methods (default `Key.make(0)`): the same key gives the same estimate. */
   readonly key?: Key.Key
   /**
    * Perturb-Softmax with `qmc` or `mc`: use the noise's exact Perturb-Argmax probabilities as a

@@ -20,10 +20,17 @@ import { checkTensor, temperedLogSumExp, temperedSoftmax } from "./tensors.js"
 import { relaxedTemperature } from "./validate.js"
 
 /**
+ * @example
+ * import { compile, Model, type ProbsResult, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const k = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 0.5 }))
+ * const r: ProbsResult = k.probs(tf.zeros([3])) // quasi-Monte Carlo: r.stdError is set
  * @since 0.1.0
  * @category models
  */
 export interface ProbsResult {
+  /** P(θ), with θ's shape: each row on the simplex. */
   readonly probs: tf.Tensor
   /**
    * Standard error of each probability for sampled estimates (`mc`, `qmc`, `stratified`) and for
@@ -47,7 +54,9 @@ export interface ProbsResult {
    * @since 0.2.0
    */
   readonly jacobian?: tf.Tensor
+  /** The standard error of each entry of `jacobian`. */
   readonly jacobianStdError?: tf.Tensor
+  /** The method that ran (the one asked for, or the model's default). */
   readonly method: Method
 }
 
@@ -55,6 +64,12 @@ export interface ProbsResult {
  * The potential M(θ) (Perturb-Argmax, E max(θ + γ)) or F(θ) (Perturb-Softmax, E τ logsumexp((θ + γ)/τ))
  * of each row, with how far it may be off, by the conventions of `ProbsResult`.
  *
+ * @example
+ * import { compile, Model, type PotentialResult, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() }))
+ * const r: PotentialResult = k.potential(tf.zeros([2, 3])) // r.potential: [2]; exact, so no stdError
  * @since 0.2.0
  * @category models
  */
@@ -73,6 +88,7 @@ export interface PotentialResult {
    * bound on the error of Q_n (as for `ProbsResult.errorBound`).
    */
   readonly errorBound?: tf.Tensor
+  /** The method that ran (the one asked for, or the model's default). */
   readonly method: Method
 }
 

@@ -14,10 +14,17 @@ import { newtonIdentify } from "./newton.js"
 import { checkOptions, relaxedTemperature } from "./validate.js"
 
 /**
+ * @example
+ * import { compile, type IdentifyResult, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const k = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() }))
+ * const r: IdentifyResult = k.identify([0.2, 0.3, 0.5])
+ * r.residual // ‖P(θ) − p‖₁, below tol
  * @since 0.1.0
  * @category models
  */
 export interface IdentifyResult {
+  /** θ ∈ Θ with P(θ) = p within `tol`, in float64. */
   readonly theta: Float64Array
   /**
    * ‖P(θ) − p‖₁ at the returned θ, measured as `measure` says: exactly (Perturb-Argmax), or, for
@@ -47,6 +54,7 @@ export interface IdentifyResult {
    *   one 4096-point estimate gave up to 6.1e-3 while reporting at most 2e-8.
    */
   readonly measure: "exact" | "qmc"
+  /** Newton iterations run. */
   readonly iterations: number
 }
 

@@ -32,6 +32,12 @@ import type { Oracle } from "../internal/newton.js"
  * estimator: there `probs` succeeds and its gradient throws `InvalidArgument` (argument `method`);
  * use `exact`. The `potential` of an argmax model by `qmc`/`mc` has the frequencies as gradient.
  *
+ * @example
+ * import { compile, type Method, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * import * as tf from "@tensorflow/tfjs"
+ * const method: Method = "qmc"
+ * compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.normal() })).probs(tf.zeros([3]), { method })
  * @since 0.1.0
  * @category models
  */
@@ -40,20 +46,36 @@ export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
 /**
  * A capability the model lacks: the typed error the kernel throws when asked, and its tag.
  *
+ * @example
+ * import { compile, Model, type Refusal, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const exact = compile(Model.perturbSoftmax({ space: Space.pinned(3), noise: Noise.gumbel(), temperature: 1 })).capabilities.probs.exact
+ * const refusal: Refusal = exact
+ * refusal.error.message // the InvalidArgument that probs(θ, { method: "exact" }) throws
  * @since 0.2.0
  * @category kernels
  */
 export interface Refusal<E extends InvalidArgument | NoClosedForm | NotUnique = InvalidArgument | NoClosedForm | NotUnique> {
+  /** Always false: the capability is missing. */
   readonly available: false
+  /** The typed error the kernel throws when asked, saying why. */
   readonly error: E
 }
 
 /**
+ * @example
+ * import { type Availability, compile, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const a: Availability = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })).capabilities.identify
+ * a.available ? "identify works here" : a.error.message
  * @since 0.2.0
  * @category kernels
  */
 export type Availability<E extends InvalidArgument | NoClosedForm | NotUnique = InvalidArgument | NoClosedForm | NotUnique> =
-  | { readonly available: true }
+  | {
+    /** The capability is there: the call runs. */
+    readonly available: true
+  }
   | Refusal<E>
 
 /**
@@ -61,12 +83,20 @@ export type Availability<E extends InvalidArgument | NoClosedForm | NotUnique = 
  * the backward pass throws), and how its result states its error — `exact` (neither `stdError` nor
  * `errorBound`: exact to float64 rounding, then float32), `stdError` or `errorBound`.
  *
+ * @example
+ * import { compile, type MethodCapability, Model, Space } from "@perturb/core"
+ * import { Noise } from "@perturb/noise"
+ * const qmc = compile(Model.perturbArgmax({ space: Space.pinned(3), noise: Noise.gumbel() })).capabilities.probs.qmc
+ * if (qmc.available) { const c: MethodCapability = qmc; console.log(c) } // gradient, exactness
  * @since 0.2.0
  * @category kernels
  */
 export interface MethodCapability {
+  /** Always true: the method runs for this model. */
   readonly available: true
+  /** Whether tf.grad flows through the result, or the error saying why not. */
   readonly gradient: Availability<InvalidArgument>
+  /** Whether the result is exact or carries `stdError` or `errorBound`. */
   readonly accuracy: "exact" | "stdError" | "errorBound"
 }
 

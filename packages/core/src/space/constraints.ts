@@ -19,13 +19,20 @@ export { sparse }
 /**
  * The dense form `{θ : Aθ ≤ b, Cθ = e}`.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const c: Space.Canonical = Space.canonical(Space.box(-1, 1, 2)) // the space as rows a·θ ≤ β and a·θ = β
  * @since 0.1.0
  * @category models
  */
 export interface Canonical {
+  /** Inequality rows: Aθ ≤ b. */
   readonly A: Array<Array<number>>
+  /** Their right-hand sides. */
   readonly b: Array<number>
+  /** Equality rows: Cθ = e. */
   readonly C: Array<Array<number>>
+  /** Their right-hand sides. */
   readonly e: Array<number>
 }
 

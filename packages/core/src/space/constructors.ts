@@ -255,6 +255,9 @@ export const intersect = <A extends number, B extends number>(
 /**
  * The compile-time half of `intersect`'s dimension check: literal dimensions must agree.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const both = Space.intersect(Space.pinned(3), Space.box(-1, 1, 3)) // Space.intersect(pinned(3), box(…, 4)) is a type error
  * @since 0.1.0
  * @category models
  */

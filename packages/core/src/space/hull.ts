@@ -17,12 +17,18 @@ const solveLp = Lp.solve
 /**
  * The affine hull `{point + basis·u : u ∈ ℝ^k}`: `basis` is `d × k` row-major with orthonormal columns.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const hull: Space.AffineHull = Space.affineHull(Space.pinned(3)) // θ₀ = 0: dimension 2
  * @since 0.1.0
  * @category models
  */
 export interface AffineHull {
+  /** A point of the hull. */
   readonly point: Float64Array
+  /** Its directions: `d × k` row-major, orthonormal columns. */
   readonly basis: Float64Array
+  /** Its dimension. */
   readonly k: number
 }
 
@@ -109,6 +115,10 @@ export const affineHull = (space: Space): AffineHull => {
  * Whether the space is an affine subspace (`reals`, `pinned`, `zeroSum`, `affine`, and any
  * polyhedron whose inequalities are all implicit equalities or redundant on its hull).
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.isAffine(Space.zeroSum(3)) // true
+ * Space.isAffine(Space.box(-1, 1, 3)) // false
  * @since 0.1.0
  * @category guards
  */
@@ -123,6 +133,10 @@ export const isAffine = (space: Space): boolean => {
  * (where the centre is interior) the recession cone `{z : Gz ≤ 0}` is `{0}` iff `G` has full column
  * rank and some `λ > 0` has `Gᵀλ = 0` (Stiemke's alternative), an LP.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.isBounded(Space.box(-1, 1, 3)) // true
+ * Space.isBounded(Space.pinned(3)) // false
  * @since 0.1.0
  * @category guards
  */
@@ -161,6 +175,10 @@ export const isBounded = (space: Space): boolean => {
  * Whether `θ` lies in the space, each constraint `a·θ ≤ β` (or `=`) allowed a violation of
  * `tol · max(1, |β|, Σ|a_i θ_i|)`, so the test is relative to the magnitudes involved.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.contains(Space.pinned(3), [0, 1, 2]) // true
+ * Space.contains(Space.pinned(3), [1, 1, 2]) // false: θ₀ must be 0
  * @since 0.1.0
  * @category guards
  */

@@ -12,12 +12,23 @@ import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
 
 /**
+ * The brand every space carries (a registered symbol, so two copies of the package agree);
+ * `isSpace` tests for it.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.TypeId in Space.reals(2) // true
  * @since 0.1.0
  * @category symbols
  */
 export const TypeId: unique symbol = Symbol.for("@perturb/core/Space")
 
 /**
+ * The type of the brand `TypeId`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const brand: Space.TypeId = Space.TypeId
  * @since 0.1.0
  * @category symbols
  */
@@ -80,6 +91,9 @@ export type Kind<T extends keyof Kinds, D extends number = number> = SpaceBase<D
 /**
  * A non-empty convex parameter space of dimension `D`: a closed union of the kinds in `Kinds`.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const spaces: Array<Space.Space> = [Space.reals(3), Space.pinned(3), Space.box(-1, 1, 3)]
  * @since 0.1.0
  * @category models
  */
@@ -88,27 +102,89 @@ export type Space<D extends number = number> = { readonly [T in keyof Kinds]: Ki
 /**
  * The kinds by name, for narrowing (`Pinned<D>` is `Kind<"Pinned", D>`; `Kinds` documents each).
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s = Space.pinned(3) as Space.Space
+ * if (s._tag === "Pinned") { const p: Space.Pinned = s } // narrowing by kind; likewise Reals, ZeroSum, Affine, Box, Polyhedron, Intersection
  * @since 0.1.0
  * @category models
  */
 export type Reals<D extends number = number> = Kind<"Reals", D>
-/** @since 0.1.0 */
+/**
+ * The `Pinned` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.pinned(3)
+ * if (s._tag === "Pinned") { const narrowed: Space.Pinned = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Pinned<D extends number = number> = Kind<"Pinned", D>
-/** @since 0.1.0 */
+/**
+ * The `ZeroSum` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.zeroSum(3)
+ * if (s._tag === "ZeroSum") { const narrowed: Space.ZeroSum = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type ZeroSum<D extends number = number> = Kind<"ZeroSum", D>
-/** @since 0.1.0 */
+/**
+ * The `Affine` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.affine({ C: [[1, -1, 0]], e: [0] })
+ * if (s._tag === "Affine") { const narrowed: Space.Affine = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Affine<D extends number = number> = Kind<"Affine", D>
-/** @since 0.1.0 */
+/**
+ * The `Box` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.box(-1, 1, 3)
+ * if (s._tag === "Box") { const narrowed: Space.Box = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Box<D extends number = number> = Kind<"Box", D>
-/** @since 0.1.0 */
+/**
+ * The `Polyhedron` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.polyhedron({ A: [[1, 1]], b: [1] })
+ * if (s._tag === "Polyhedron") { const narrowed: Space.Polyhedron = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Polyhedron<D extends number = number> = Kind<"Polyhedron", D>
-/** @since 0.1.0 */
+/**
+ * The `Intersection` kind, for narrowing a `Space` by its `_tag`.
+ *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const s: Space.Space = Space.intersect(Space.pinned(3), Space.box(-1, 1, 3))
+ * if (s._tag === "Intersection") { const narrowed: Space.Intersection = s }
+ * @since 0.1.0
+ * @category models
+ */
 export type Intersection<D extends number = number> = Kind<"Intersection", D>
 
 /**
  * The JSON form of a space (`space.toJSON()`, `fromJSON`). JSON has no infinities, so infinite box
  * bounds are written as the strings `"Infinity"` and `"-Infinity"`.
  *
+ * @example
+ * import { Space } from "@perturb/core"
+ * const json: Space.SpaceJson = Space.box(-1, Infinity, 2).toJSON() // Infinity as the string "Infinity"
+ * Space.fromJSON(json) // an equal space
  * @since 0.1.0
  * @category models
  */
@@ -136,6 +212,9 @@ export type SpaceJson =
 /**
  * A box bound in JSON: a finite number or a signed infinity spelt as a string.
  *
+ * @example
+ * import type { Space } from "@perturb/core"
+ * const bounds: Array<Space.JsonBound> = [0, "Infinity", "-Infinity"] // JSON has no Infinity
  * @since 0.1.0
  * @category models
  */
@@ -308,6 +387,10 @@ export const make = <S extends Space>(fields: Omit<S, keyof SpaceBase<number>> &
 }
 
 /**
+ * @example
+ * import { Space } from "@perturb/core"
+ * Space.isSpace(Space.reals(2)) // true
+ * Space.isSpace({ _tag: "Reals", dim: 2 }) // false: only the constructors make spaces
  * @since 0.1.0
  * @category guards
  */

@@ -18,15 +18,69 @@ import { check, checkFiniteArray, checkOptions, Finite, orDefault, Positive } fr
 // read them from here.
 declare module "../Law.js" {
   interface ParamsByTag {
-    readonly Gumbel: { readonly loc: number; readonly scale: number }
-    readonly Normal: { readonly mean: number; readonly sd: number }
-    readonly Logistic: { readonly loc: number; readonly scale: number }
-    readonly Laplace: { readonly loc: number; readonly scale: number }
-    readonly StudentT: { readonly df: number; readonly loc: number; readonly scale: number }
-    readonly Cauchy: { readonly loc: number; readonly scale: number }
-    readonly Uniform: { readonly a: number; readonly b: number }
-    readonly Exponential: { readonly rate: number }
-    readonly Discrete: { readonly atoms: ReadonlyArray<number>; readonly weights: ReadonlyArray<number> }
+    /** Location and scale of the Gumbel (max) law. */
+    readonly Gumbel: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
+    /** Mean and standard deviation. */
+    readonly Normal: {
+      /** The mean. */
+      readonly mean: number
+      /** The standard deviation, > 0. */
+      readonly sd: number
+    }
+    /** Location and scale. */
+    readonly Logistic: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
+    /** Location and scale. */
+    readonly Laplace: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
+    /** Degrees of freedom, location and scale. */
+    readonly StudentT: {
+      /** Degrees of freedom, > 0. */
+      readonly df: number
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
+    /** Location and scale. */
+    readonly Cauchy: {
+      /** Location: shifts the law. */
+      readonly loc: number
+      /** Scale > 0: stretches the law. */
+      readonly scale: number
+    }
+    /** The interval [a, b]. */
+    readonly Uniform: {
+      /** The left end. */
+      readonly a: number
+      /** The right end, above `a`. */
+      readonly b: number
+    }
+    /** The rate (1 / mean). */
+    readonly Exponential: {
+      /** The rate, > 0 (1 / mean). */
+      readonly rate: number
+    }
+    /** The atoms and their probabilities. */
+    readonly Discrete: {
+      /** The values taken. */
+      readonly atoms: ReadonlyArray<number>
+      /** Their probabilities, summing to 1. */
+      readonly weights: ReadonlyArray<number>
+    }
   }
 }
 
@@ -86,6 +140,9 @@ export const normal = (options?: { readonly mean?: number; readonly sd?: number 
 /**
  * The logistic law (the law of the difference of two standard Gumbels).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.logistic({ scale: 2 }).cdf(0) // 0.5
  * @since 0.1.0
  * @category constructors
  */
@@ -97,6 +154,9 @@ export const logistic = (options?: { readonly loc?: number; readonly scale?: num
 /**
  * The Laplace (double exponential) law; its density has a kink at `loc`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.laplace().cdf(0) // 0.5
  * @since 0.1.0
  * @category constructors
  */
@@ -113,6 +173,9 @@ export const laplace = (options?: { readonly loc?: number; readonly scale?: numb
 /**
  * Student's t law with `df` degrees of freedom; heavy tails, finite mean only when `df > 1`.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.studentT({ df: 3 }).traits // heavy tails on both sides
  * @since 0.1.0
  * @category constructors
  */
@@ -136,6 +199,9 @@ export const studentT = (options: {
  * The Cauchy law: no finite mean, so the paper's completeness theorem for Perturb-Softmax does
  * not apply to it.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.cauchy().cdf(1) // 0.75
  * @since 0.1.0
  * @category constructors
  */
@@ -152,6 +218,9 @@ export const cauchy = (options?: { readonly loc?: number; readonly scale?: numbe
 /**
  * The uniform law on [a, b] (Prop 5.4's bounded noise).
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.uniform({ a: -1, b: 1 }).cdf(0) // 0.5
  * @since 0.1.0
  * @category constructors
  */
@@ -181,6 +250,9 @@ export const uniform = (options?: { readonly a?: number; readonly b?: number }):
 /**
  * The exponential law with the given rate: bounded below at 0, light upper tail.
  *
+ * @example
+ * import { Noise } from "@perturb/noise"
+ * Noise.exponential({ rate: 2 }).cdf(Math.LN2 / 2) // 0.5: the median
  * @since 0.1.0
  * @category constructors
  */
