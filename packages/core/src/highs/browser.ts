@@ -26,7 +26,8 @@ export const load = async (options: LoadOptions): Promise<Highs> => {
   // `instantiateWasm`; and it never settles when that fails, so the failure is raced beside it.
   let fail: (cause: unknown) => void = () => undefined
   const failed = new Promise<never>((_, reject) => (fail = reject))
-  const wasm = (globalThis as unknown as { readonly WebAssembly: Wasm }).WebAssembly
+  // The project's lib has no WebAssembly types; the global is read untyped and given the slice used.
+  const wasm: Wasm = Reflect.get(globalThis, "WebAssembly")
   const instantiateWasm: Instantiate = (imports, done) => {
     const instantiated = source instanceof wasm.Module
       ? wasm.instantiate(source, imports)
