@@ -8,7 +8,7 @@
  */
 import { Space } from "@perturb/core"
 import { Noise, type NoiseLike } from "@perturb/noise"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { analyze, type AnalyzeOptions, confirmPromise, disagreements, type Report } from "../src/index.js"
 
 const decided = (r: Report) =>
@@ -101,10 +101,18 @@ const atoms: ReadonlyArray<Case> = [
   ["{θ₀ = 0, θ₁ = θ₂}, ({0,1}, N, N)", Space.affine({ C: [[1, 0, 0], [0, 1, -1]], e: [0, 0] }), Noise.independent([bit, N, N])]
 ]
 
+// One line per case for the issue's closing table: decided verdicts, and how many evidences agree.
+const tally: Array<string> = []
+afterAll(() => console.log(tally.join("\n")))
+
 const run = (cases: ReadonlyArray<Case>) => {
   for (const [name, space, noise, options] of cases) {
     it(name, async () => {
-      checkAgreement(await confirmPromise(analyze(space, noise, options), { budget: 0.3 }))
+      const r = await confirmPromise(analyze(space, noise, options), { budget: 0.3 })
+      checkAgreement(r)
+      const all = decided(r)
+      const agreeing = all.filter(({ v }) => v.evidence?.agrees === true).length
+      tally.push(`${name}: ${all.length} decided, ${agreeing} agree, ${all.length - agreeing} inconclusive`)
     }, 60_000)
   }
 }
