@@ -47,7 +47,10 @@ interface FitOutcome {
   /** max_i |log P_i − log p_i| at θ* (P̂, the closest point of ∂M(θ*), with atoms). */
   readonly logGap: number
   readonly se: number | undefined
-  /** False where ∂M(θ*) was approximated from inside (d > 5 with atoms): a large distance proves nothing. */
+  /**
+   * False where ∂M(θ*) was approximated from inside (d > 5 with atoms), or where a fit stopped at a
+   * saturation edge of P (bounded supports): a large distance proves nothing there.
+   */
   readonly exhaustive: boolean
   readonly theta: Float64Array
   readonly how: string
@@ -133,7 +136,7 @@ const fitSmooth = (est: Estimator, ctx: ModelContext, targets: ReadonlyArray<Tar
           relative: relative(s.P, targets[t]!.p),
           logGap: logGap(s.P, targets[t]!.p),
           se: s.se === undefined ? undefined : sum(s.se),
-          exhaustive: true,
+          exhaustive: !s.blocked,
           theta: s.theta,
           how: "Levenberg–Marquardt"
         }
@@ -164,9 +167,13 @@ export const completeness = (est: Estimator, ctx: ModelContext, verdict: Verdict
     const agrees = agreeCompleteness(verdict.verdict, outcomes)
     const hows = [...new Set(outcomes.map((o) => o.how))].join(" / ")
     const measure = ctx.atoms ? "‖P̂ − p‖₁ (P̂ the closest point of ∂M(θ*))" : "‖P(θ*) − p‖₁"
+    const stalled = ctx.atoms ? 0 : outcomes.filter((o) => !o.exhaustive && !isReached(o)).length
+    const stall = stalled === 0
+      ? ""
+      : `; ${stalled} fit${stalled === 1 ? "" : "s"} stopped at a saturation edge of P (a step on would zero a coordinate the target needs, where P is flat), so ${stalled === 1 ? "its" : "their"} distance does not show the target unreachable`
     const evidence: Evidence = {
       method: `fit of ${outcomes.length} targets (${hows}; probabilities ${est.label})`,
-      summary: `${reached}/${outcomes.length} targets reached (${measure} ≤ ${REACHED}, every coordinate within 5%); worst ${measure} = ${plusMinus(worst.residual, worst.se)}, largest relative error ${sci(worst.relative)}, max |log P − log p| = ${sci(worst.logGap)} at p = ${sciVector(worst.target.p)} (${worst.target.label}), θ* = ${sciVector(worst.theta)}`,
+      summary: `${reached}/${outcomes.length} targets reached (${measure} ≤ ${REACHED}, every coordinate within 5%); worst ${measure} = ${plusMinus(worst.residual, worst.se)}, largest relative error ${sci(worst.relative)}, max |log P − log p| = ${sci(worst.logGap)} at p = ${sciVector(worst.target.p)} (${worst.target.label}), θ* = ${sciVector(worst.theta)}${stall}`,
       agrees,
       values: {
         worstResidual: worst.residual,

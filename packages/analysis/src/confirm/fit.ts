@@ -17,6 +17,11 @@ export interface FitState {
   lambda: number
   done: boolean
   iterations: number
+  /**
+   * The last refused step would have zeroed a coordinate the target needs: the fit stands at a
+   * saturation edge of P, and a target it did not reach there is not shown unreachable.
+   */
+  blocked: boolean
 }
 
 const weight = (p: Float64Array) => p.map((x) => 1 / Math.sqrt(Math.max(x, 1e-8)))
@@ -48,7 +53,8 @@ const dampedStep = (s: FitState, p: Float64Array, shifted: ReadonlyArray<Float64
  * minimise Σ_i (P_i(θ(u)) − p_i)² / p_i (a chi-square weighting, so near-vertex targets' small
  * coordinates count), with a forward-difference Jacobian in u computed in the same batched call as
  * the residual (common random numbers make the differences of a QMC estimate smooth). A step is
- * kept only when it lowers the weighted residual; λ adapts per target.
+ * kept only when it lowers the weighted residual without zeroing a coordinate the target needs;
+ * λ adapts per target.
  */
 export const lmIteration = (
   est: Estimator,
@@ -84,15 +90,23 @@ export const lmIteration = (
       const p = targets[i]!
       const P = trialP.p[a]!
       s.iterations++
-      if (chi(P, p) < chi(s.P, p)) {
+      // A step that makes some P_c vanish where p_c > 0 enters a region where P is flat in θ_c
+      // (bounded or half-bounded supports saturate): the Jacobian there cannot lead back, so such a
+      // step is refused even when it lowers the residual (it would stall, not fit).
+      let entersFlat = false
+      for (let c = 0; c < d; c++) if (P[c]! <= 1e-15 && s.P[c]! > 1e-15 && p[c]! > 0) entersFlat = true
+      if (!entersFlat && chi(P, p) < chi(s.P, p)) {
         s.u = trials[a]!
         s.theta = trialTheta[a]!
         s.P = P
         s.se = trialP.se?.[a]
         s.residual = l1(P, p)
         s.lambda = Math.max(s.lambda / 3, 1e-9)
+        s.blocked = false
       } else {
-        s.lambda *= 4
+        s.blocked = entersFlat
+        // Past a saturation edge a shorter step may still fit: shrink it more gently there.
+        s.lambda *= entersFlat ? 1.5 : 4
       }
       if ((s.residual <= tol && relative(s.P, p) <= 1e-2) || s.iterations >= maxIterations || s.lambda > 1e8) s.done = true
     })
@@ -111,6 +125,7 @@ export const startStates = (est: Estimator, targets: ReadonlyArray<Float64Array>
       residual: l1(P.p[i]!, p),
       lambda: 1e-2,
       done: est.k === 0,
-      iterations: 0
+      iterations: 0,
+      blocked: false
     }))
   })
