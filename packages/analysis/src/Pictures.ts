@@ -304,7 +304,10 @@ const legend = (sheets: ReadonlyArray<string>, colour: (s: number) => string): A
  * @since 0.1.0
  * @category constructors
  */
-export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOptions): Picture & { readonly image: SimplexImage } => {
+export const renderSimplexImage = (spec: PictureSpec, options0?: SimplexImageOptions): Picture & {
+  /** The sampled image the picture was drawn from (`simplexImage` of the same spec and options). */
+  readonly image: SimplexImage
+} => {
   const options = optionsObject("options", options0)
   if (options.pngWidth !== undefined) checkCount("options.pngWidth", options.pngWidth, 1, 16384)
   const image = simplexImage(spec, options)

@@ -15,4 +15,9 @@ import { Numeric } from "@perturb/noise"
  * @since 0.1.0
  * @category constructors
  */
-export const gaussLegendre: (n: number) => { nodes: Float64Array; weights: Float64Array } = Numeric.gaussLegendre01
+export const gaussLegendre: (n: number) => {
+  /** The `n` nodes in (0, 1), ascending. */
+  nodes: Float64Array
+  /** The `n` weights, one per node, summing to 1. */
+  weights: Float64Array
+} = Numeric.gaussLegendre01

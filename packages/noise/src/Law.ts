@@ -66,7 +66,12 @@ export type LawTag = keyof ParamsByTag
  * @category models
  */
 export type LawSpec<Tag extends LawTag = LawTag> = {
-  readonly [K in Tag]: { readonly _tag: K; readonly params: ParamsByTag[K] }
+  readonly [K in Tag]: {
+    /** The law's name, e.g. `"Normal"`. */
+    readonly _tag: K
+    /** The law's parameters: its tag's entry in `ParamsByTag`. */
+    readonly params: ParamsByTag[K]
+  }
 }[Tag]
 
 /**
@@ -141,7 +146,12 @@ export interface LawOf<Tag extends LawTag> extends Equal.Equal, Pipeable {
  * @since 0.2.0
  * @category models
  */
-export type LawJson<Tag extends LawTag = LawTag> = { readonly [K in Tag]: { readonly _tag: K } & ParamsByTag[K] }[Tag]
+export type LawJson<Tag extends LawTag = LawTag> = {
+  readonly [K in Tag]: {
+    /** The law's name; its parameters sit beside it. */
+    readonly _tag: K
+  } & ParamsByTag[K]
+}[Tag]
 
 // The identity of a built-in law: its tag and parameters (JSON prints −0 as 0, the same law).
 const key = (law: Law): string => `${law._tag}:${JSON.stringify(law.params)}`

@@ -91,7 +91,12 @@ export const logSumExp = (x: ArrayLike<number>, scale: number = 1): number => {
  * @since 0.2.0
  * @category kernels
  */
-export const meanStdError = (values: ArrayLike<number>): { readonly mean: number; readonly stdError: number } => {
+export const meanStdError = (values: ArrayLike<number>): {
+  /** The mean of `values`. */
+  readonly mean: number
+  /** The standard error of that mean over the values as replicates (NaN for a single value). */
+  readonly stdError: number
+} => {
   const k = values.length
   let mean = 0
   for (let s = 0; s < k; s++) mean += values[s]!
@@ -115,7 +120,12 @@ export const replicateMeans = (
   rows: ArrayLike<number>,
   R: number,
   d: number
-): { readonly mean: Float64Array; readonly stdError: Float64Array } => {
+): {
+  /** Per coordinate, the mean over the R replicates (length d). */
+  readonly mean: Float64Array
+  /** Per coordinate, the standard error of that mean (length d; NaN when R = 1). */
+  readonly stdError: Float64Array
+} => {
   const mean = new Float64Array(d)
   const stdError = new Float64Array(d)
   for (let i = 0; i < d; i++) {
@@ -225,7 +235,15 @@ export const cholesky = (
   A: ArrayLike<number>,
   d: number,
   relTol: number = 1e-14
-): { readonly L: Float64Array } | { readonly row: number; readonly pivot: number } => {
+): {
+  /** The lower factor, d × d row-major, zero above the diagonal. */
+  readonly L: Float64Array
+} | {
+  /** The first row (0-based) whose pivot failed: A is not positive definite to working precision. */
+  readonly row: number
+  /** That row's pivot, `A_jj − Σ_k L_jk²`, not above `relTol`·|A_jj|. */
+  readonly pivot: number
+} => {
   const L = new Float64Array(d * d)
   for (let j = 0; j < d; j++) {
     let s = A[j * d + j]!
@@ -330,7 +348,12 @@ const legendreCache = new Map<number, { nodes: Float64Array; weights: Float64Arr
  * @since 0.2.0
  * @category constructors
  */
-export const gaussLegendre01 = (n: number): { nodes: Float64Array; weights: Float64Array } => {
+export const gaussLegendre01 = (n: number): {
+  /** The `n` nodes in (0, 1), ascending. */
+  nodes: Float64Array
+  /** The `n` weights, one per node, summing to 1. */
+  weights: Float64Array
+} => {
   const hit = legendreCache.get(n)
   if (hit !== undefined) return hit
   const nodes = new Float64Array(n)

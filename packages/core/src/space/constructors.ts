@@ -264,4 +264,7 @@ export const intersect = <A extends number, B extends number>(
 export type SameDim<A extends number, B extends number> = number extends A ? unknown
   : number extends B ? unknown
   : [A] extends [B] ? unknown
-  : { readonly "dimensions differ": [A, B] }
+  : {
+    /** No space has this key, so requiring it fails to compile with a message naming both dimensions. */
+    readonly "dimensions differ": [A, B]
+  }

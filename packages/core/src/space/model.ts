@@ -10,6 +10,7 @@
  */
 import { Equal, Hash } from "effect"
 import { pipeArguments, type Pipeable } from "effect/Pipeable"
+import type { JsonBound, Matrix, SpaceJson, Vector } from "./json-types.js"
 
 /**
  * The brand every space carries (a registered symbol, so two copies of the package agree);
@@ -34,8 +35,7 @@ export const TypeId: unique symbol = Symbol.for("@perturb/core/Space")
  */
 export type TypeId = typeof TypeId
 
-export type Vector = ReadonlyArray<number>
-export type Matrix = ReadonlyArray<ReadonlyArray<number>>
+export type { Matrix, Vector } from "./json-types.js"
 
 export interface SpaceBase<D extends number> extends Equal.Equal, Pipeable {
   readonly [TypeId]: TypeId
@@ -61,17 +61,46 @@ export interface Kinds<D extends number = number> {
   /** `ℝ^d`: every parameter is free. */
   readonly Reals: Record<never, never>
   /** `{θ : θ[index] = value}`: one coordinate fixed (the paper's pinned space has `index = 0, value = 0`). */
-  readonly Pinned: { readonly index: number; readonly value: number }
+  readonly Pinned: {
+    /** The fixed coordinate (0-based). */
+    readonly index: number
+    /** The value it is fixed to. */
+    readonly value: number
+  }
   /** `{θ : Σ θ_i = 0}`. */
   readonly ZeroSum: Record<never, never>
   /** `{θ : Cθ = e}` with `C` of shape `m × d`. */
-  readonly Affine: { readonly C: Matrix; readonly e: Vector }
+  readonly Affine: {
+    /** The `m × d` equation matrix. */
+    readonly C: Matrix
+    /** The `m` right-hand sides. */
+    readonly e: Vector
+  }
   /** `{θ : lo_i ≤ θ_i ≤ hi_i}` with `lo_i < hi_i`; infinite bounds make a coordinate one-sided or free. */
-  readonly Box: { readonly lo: Vector; readonly hi: Vector }
+  readonly Box: {
+    /** The `d` lower bounds (`-Infinity` where a coordinate is unbounded below). */
+    readonly lo: Vector
+    /** The `d` upper bounds (`Infinity` where a coordinate is unbounded above). */
+    readonly hi: Vector
+  }
   /** `{θ : Aθ ≤ b, Cθ = e}`. */
-  readonly Polyhedron: { readonly A: Matrix; readonly b: Vector; readonly C: Matrix; readonly e: Vector }
+  readonly Polyhedron: {
+    /** The `k × d` inequality matrix of `Aθ ≤ b`. */
+    readonly A: Matrix
+    /** The `k` right-hand sides of `Aθ ≤ b`. */
+    readonly b: Vector
+    /** The `m × d` equation matrix of `Cθ = e` (no rows when there are no equations). */
+    readonly C: Matrix
+    /** The `m` right-hand sides of `Cθ = e`. */
+    readonly e: Vector
+  }
   /** `left ∩ right`, kept as a node so reports can say where each constraint came from. */
-  readonly Intersection: { readonly left: Space<D>; readonly right: Space<D> }
+  readonly Intersection: {
+    /** The first space intersected. */
+    readonly left: Space<D>
+    /** The second space intersected. */
+    readonly right: Space<D>
+  }
 }
 
 /**
@@ -86,7 +115,10 @@ export interface Kinds<D extends number = number> {
  * @since 0.2.0
  * @category models
  */
-export type Kind<T extends keyof Kinds, D extends number = number> = SpaceBase<D> & { readonly _tag: T } & Kinds<D>[T]
+export type Kind<T extends keyof Kinds, D extends number = number> = SpaceBase<D> & {
+  /** The kind's name, a key of `Kinds`: switch on it to narrow a `Space`. */
+  readonly _tag: T
+} & Kinds<D>[T]
 
 /**
  * A non-empty convex parameter space of dimension `D`: a closed union of the kinds in `Kinds`.
@@ -177,48 +209,7 @@ export type Polyhedron<D extends number = number> = Kind<"Polyhedron", D>
  */
 export type Intersection<D extends number = number> = Kind<"Intersection", D>
 
-/**
- * The JSON form of a space (`space.toJSON()`, `fromJSON`). JSON has no infinities, so infinite box
- * bounds are written as the strings `"Infinity"` and `"-Infinity"`.
- *
- * @example
- * import { Space } from "@perturb/core"
- * const json: Space.SpaceJson = Space.box(-1, Infinity, 2).toJSON() // Infinity as the string "Infinity"
- * Space.fromJSON(json) // an equal space
- * @since 0.1.0
- * @category models
- */
-export type SpaceJson =
-  | { readonly _tag: "Reals"; readonly dim: number }
-  | { readonly _tag: "Pinned"; readonly dim: number; readonly index: number; readonly value: number }
-  | { readonly _tag: "ZeroSum"; readonly dim: number }
-  | { readonly _tag: "Affine"; readonly dim: number; readonly C: Matrix; readonly e: Vector }
-  | {
-    readonly _tag: "Box"
-    readonly dim: number
-    readonly lo: JsonBound | ReadonlyArray<JsonBound>
-    readonly hi: JsonBound | ReadonlyArray<JsonBound>
-  }
-  | {
-    readonly _tag: "Polyhedron"
-    readonly dim: number
-    readonly A: Matrix
-    readonly b: Vector
-    readonly C: Matrix
-    readonly e: Vector
-  }
-  | { readonly _tag: "Intersection"; readonly dim: number; readonly left: SpaceJson; readonly right: SpaceJson }
-
-/**
- * A box bound in JSON: a finite number or a signed infinity spelt as a string.
- *
- * @example
- * import type { Space } from "@perturb/core"
- * const bounds: Array<Space.JsonBound> = [0, "Infinity", "-Infinity"] // JSON has no Infinity
- * @since 0.1.0
- * @category models
- */
-export type JsonBound = number | "Infinity" | "-Infinity"
+export type { JsonBound, SpaceJson } from "./json-types.js"
 
 // ---------------------------------------------------------------------------------------------
 // Constraint rows: what each kind stands for
@@ -240,9 +231,13 @@ export type JsonBound = number | "Infinity" | "-Infinity"
  * @category models
  */
 export interface Row {
+  /** The coordinates with a nonzero coefficient, ascending. */
   readonly idx: Int32Array
+  /** Their coefficients: `g[idx[t]] = val[t]`. */
   readonly val: Float64Array
+  /** The right-hand side. */
   readonly rhs: number
+  /** An equation `g·θ = rhs` when true, an inequality `g·θ ≤ rhs` when false. */
   readonly eq: boolean
   /**
    * A bound on one coordinate as a pinned or box space declares it (`idx = [j]`, `val = [±1]`);
@@ -252,6 +247,7 @@ export interface Row {
   readonly bound: boolean
   /** `g·𝟙`, set to 0 when it is below rounding level relative to `Σ|g|`. */
   readonly sum: number
+  /** Which constructor and row gave this constraint, for messages, e.g. `"pinned θ[0] = 0"`. */
   readonly label: string
 }
 

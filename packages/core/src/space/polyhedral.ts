@@ -114,7 +114,12 @@ export const chord = (
   rs: ReadonlyArray<Row>,
   point: ArrayLike<number>,
   direction: ArrayLike<number>
-): { lo: number; hi: number } => {
+): {
+  /** The least `t` (≤ 0, `-Infinity` when unbounded that way). */
+  lo: number
+  /** The greatest `t` (≥ 0, `Infinity` when unbounded that way). */
+  hi: number
+} => {
   if (direction.length !== point.length) {
     throw new DimensionMismatch({ argument: "chord.direction.length", expected: point.length, received: direction.length })
   }
