@@ -5,14 +5,19 @@
  * analyze and the training kernels (test/pack-app/smoke.mjs), each package README's example, and
  * the `perturb` command line. tfjs is a peer dependency, so the app holds one copy of it; the
  * optional WebGPU peers are absent and `@perturb/core/gpu` still imports. A second app runs the
- * smoke script on the oldest tfjs the peer range admits. Needs `pnpm build` first (`pnpm test`
+ * smoke script on the oldest tfjs the peer range admits. The browser app (browser-app/main.ts) is
+ * copied into the app, bundled there by esbuild with its defaults, so `@perturb/*` resolve to the
+ * installed tarballs, and run in headless Chromium as browser.test.ts runs it. Needs `pnpm build` first (`pnpm test`
  * builds). Skipped, saying why, only when the npm registry cannot be reached.
  */
+import { build } from "esbuild"
 import { execFileSync, spawnSync } from "node:child_process"
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
+import { createRequire } from "node:module"
 import { join, resolve } from "node:path"
-import { beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { checkPage, closeServers, esbuildPage, serve } from "./browser-page.js"
 
 const root = resolve(import.meta.dirname, "../../..")
 const PACKAGES = ["noise", "core", "analysis", "examples"] as const
@@ -136,6 +141,8 @@ const readmeExample = (pkg: string): string => {
   return m[1]!
 }
 
+afterAll(closeServers)
+
 describe("the packed packages in a fresh app", () => {
   let tarballs: Record<(typeof PACKAGES)[number], string>
   let app: { dir: string } | { skip: string }
@@ -193,6 +200,23 @@ describe("the packed packages in a fresh app", () => {
     expect(analyze.stdout).toContain("minimal")
     expect(analyze.stdout + analyze.stderr).not.toMatch(BANNER)
   })
+
+  it("bundles the browser app from the installed tarballs (esbuild defaults) and runs it in headless Chromium", async (ctx) => {
+    if ("skip" in app) return ctx.skip(app.skip)
+    const dir = join(app.dir, "browser-app")
+    mkdirSync(dir, { recursive: true })
+    copyFileSync(join(import.meta.dirname, "../browser-app/main.ts"), join(dir, "main.ts"))
+    const out = await build({ entryPoints: [join(dir, "main.ts")], absWorkingDir: app.dir, bundle: true, platform: "browser", write: false, metafile: true, logLevel: "silent" })
+    expect(out.warnings.map((w) => w.text)).toEqual([])
+    // every @perturb module comes from the app's node_modules (the tarballs), none from the workspace
+    const perturb = Object.keys(out.metafile.inputs).filter((f) => f.includes("@perturb/"))
+    for (const pkg of ["noise", "core", "analysis"]) expect(perturb.some((f) => f.startsWith(`node_modules/@perturb/${pkg}/dist/`)), pkg).toBe(true)
+    expect(perturb.filter((f) => !f.startsWith("node_modules/@perturb/"))).toEqual([])
+    expect(Object.keys(out.metafile.inputs).filter((f) => f.startsWith("..") || f.includes("packages/"))).toEqual([])
+    const highsWasm = createRequire(join(app.dir, "node_modules/@perturb/core/package.json")).resolve("highs/runtime")
+    expect(highsWasm.startsWith(join(app.dir, "node_modules"))).toBe(true)
+    await checkPage(await serve(esbuildPage(out.outputFiles[0]!.text), highsWasm), "esbuild, packed packages")
+  }, 180_000)
 
   it("runs on the oldest tfjs its peer range admits, on cpu and wasm, with the same numbers", (ctx) => {
     if ("skip" in app) return ctx.skip(app.skip)

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { launchChromium, watchProblems } from "./chromium.js"
 
@@ -36,13 +37,22 @@ describe("pnpm start (quick) and its report", () => {
         sections: document.querySelectorAll("section").length,
         tables: document.querySelectorAll("table").length,
         svgs: document.querySelectorAll("svg").length,
-        images: Array.from(document.images).map((img) => ({ src: img.src, ok: img.complete && img.naturalWidth > 0 }))
+        images: Array.from(document.images).map((img) => ({ src: img.src, ok: img.complete && img.naturalWidth > 0 })),
+        docLinks: Array.from(document.querySelectorAll<HTMLAnchorElement>("a[href$='.md']")).map((a) => a.href)
       }))
       expect(stats.title).toContain("perturb")
       expect(stats.sections).toBeGreaterThanOrEqual(3)
       expect(stats.tables).toBeGreaterThanOrEqual(2)
       expect(stats.svgs).toBeGreaterThanOrEqual(4)
       expect(stats.images.filter((i) => !i.ok)).toEqual([])
+      // The docs the report cites are links that resolve, from where the report was written, to the repository's files
+      for (const doc of ["math", "architecture", "experiments"]) {
+        const target = join(root, "docs", `${doc}.md`)
+        const links = stats.docLinks.filter((href) => fileURLToPath(href) === target)
+        expect(links.length, `a link to docs/${doc}.md`).toBeGreaterThan(0)
+        expect(existsSync(target), target).toBe(true)
+      }
+      expect(stats.docLinks.filter((href) => !existsSync(fileURLToPath(href)))).toEqual([])
       await page.screenshot({ path: join(out, "report.png"), fullPage: false })
       expect(problems).toEqual([])
     } finally {

@@ -18,24 +18,36 @@ export interface Section {
 export const escapeHtml = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
 
-const block = (b: Block): string => {
+const DOC = /\bdocs\/(math|architecture|experiments)\.md\b/g
+
+/**
+ * Escaped text whose citations of the repository's docs (`docs/math.md` …, in verdict reasons and
+ * protocols) become links, `docs` being the docs folder relative to where the report is written,
+ * so that they open from the file on disk.
+ */
+const linked = (s: string, docs: string | undefined): string =>
+  docs === undefined ? escapeHtml(s) : escapeHtml(s).replace(DOC, (m, name: string) => `<a href="${escapeHtml(`${docs}/${name}.md`)}">${m}</a>`)
+
+const block = (b: Block, docs: string | undefined): string => {
+  const t = (s: string) => linked(s, docs)
   switch (b.kind) {
     case "text":
-      return `<p>${escapeHtml(b.text)}</p>`
+      return `<p>${t(b.text)}</p>`
     case "pre":
-      return `<pre>${escapeHtml(b.text)}</pre>`
+      return `<pre>${t(b.text)}</pre>`
     case "table":
-      return `<table><thead><tr>${b.head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${b.rows
-        .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`)
+      return `<table><thead><tr>${b.head.map((h) => `<th>${t(h)}</th>`).join("")}</tr></thead><tbody>${b.rows
+        .map((r) => `<tr>${r.map((c) => `<td>${t(c)}</td>`).join("")}</tr>`)
         .join("")}</tbody></table>`
     case "svg":
-      return `<figure>${b.svg}<figcaption>${escapeHtml(b.caption)}</figcaption></figure>`
+      return `<figure>${b.svg}<figcaption>${t(b.caption)}</figcaption></figure>`
     case "image":
-      return `<figure><img src="${escapeHtml(b.src)}" alt="${escapeHtml(b.caption)}"><figcaption>${escapeHtml(b.caption)}</figcaption></figure>`
+      return `<figure><img src="${escapeHtml(b.src)}" alt="${escapeHtml(b.caption)}"><figcaption>${t(b.caption)}</figcaption></figure>`
   }
 }
 
-export const renderHtml = (title: string, sections: ReadonlyArray<Section>): string => `<!doctype html>
+/** The report page; with `docs` (the docs folder relative to the report, `/`-separated) its citations of docs/*.md are links. */
+export const renderHtml = (title: string, sections: ReadonlyArray<Section>, docs?: string): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -53,7 +65,7 @@ figure img { width: 440px; height: auto; }
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-${sections.map((s) => `<section><h2>${escapeHtml(s.title)}</h2>\n${s.blocks.map(block).join("\n")}</section>`).join("\n")}
+${sections.map((s) => `<section><h2>${escapeHtml(s.title)}</h2>\n${s.blocks.map((b) => block(b, docs)).join("\n")}</section>`).join("\n")}
 </body>
 </html>
 `
