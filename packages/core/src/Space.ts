@@ -34,7 +34,8 @@ export {
   TypeId,
   type ZeroSum
 } from "./space/model.js"
-export { affine, box, intersect, pinned, polyhedron, reals, type SameDim, zeroSum } from "./space/constructors.js"
+// Every constructor is public: a new space kind's constructor is exported with no edit here.
+export * from "./space/constructors.js"
 export { fromJSON } from "./space/json.js"
 export { canonical, type Canonical, type Row, system, type System } from "./space/constraints.js"
 export { structure, type Structure } from "./space/structure.js"
