@@ -17,6 +17,18 @@ interface Wasm {
 }
 type Instantiate = (imports: object, done: (instance: Instance) => void) => object
 
+// The library's lib has no WebAssembly types (the tests' has them, typed differently): the global is
+// read as unknown and checked for the slice of it used here.
+const isWasm = (value: unknown): value is Wasm =>
+  typeof value === "object" && value !== null && typeof Reflect.get(value, "instantiate") === "function" &&
+  typeof Reflect.get(value, "Module") === "function"
+
+const webAssembly = (): Wasm => {
+  const value: unknown = Reflect.get(globalThis, "WebAssembly")
+  if (!isWasm(value)) throw new Error("highs: this JavaScript engine has no WebAssembly")
+  return value
+}
+
 export const load = async (options: LoadOptions): Promise<Highs> => {
   const { default: factory } = await import("./glue.js")
   const { wasmBinary, wasmModule, ...rest } = options
@@ -26,8 +38,7 @@ export const load = async (options: LoadOptions): Promise<Highs> => {
   // `instantiateWasm`; and it never settles when that fails, so the failure is raced beside it.
   let fail: (cause: unknown) => void = () => undefined
   const failed = new Promise<never>((_, reject) => (fail = reject))
-  // The project's lib has no WebAssembly types; the global is read untyped and given the slice used.
-  const wasm: Wasm = Reflect.get(globalThis, "WebAssembly")
+  const wasm = webAssembly()
   const instantiateWasm: Instantiate = (imports, done) => {
     const instantiated = source instanceof wasm.Module
       ? wasm.instantiate(source, imports)
