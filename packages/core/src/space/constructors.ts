@@ -1,7 +1,9 @@
 /**
- * The space constructors. Each validates its arguments (typed errors naming them) and proves the
- * space non-empty before returning it: affine systems by a least-squares solve, anything with
- * inequalities by an LP. Structured constructors stay O(1) in memory.
+ * The space constructors, each beside its kind's record: the constraint rows the kind stands for
+ * (with the labels messages use) and its JSON form. Each constructor validates its arguments (typed
+ * errors naming them) and proves the space non-empty before returning it: affine systems by a
+ * least-squares solve, anything with inequalities by an LP. Structured constructors stay O(1) in
+ * memory.
  *
  * @since 0.1.0
  */
@@ -12,18 +14,29 @@ import { solveEqualities } from "./linalg.js"
 import {
   type Affine,
   type Box,
+  coordinate,
+  defineKind,
   type Intersection,
   isSpace,
+  type JsonBound,
   make,
   type Matrix,
   type Pinned,
   type Polyhedron,
   type Reals,
+  row,
+  rowsInto,
   type Space,
+  sparse,
   type Vector,
   type ZeroSum
 } from "./model.js"
 import { check, checkBound, checkDim, checkMatrix, checkVector, Finite, Index, requireObject } from "./validate.js"
+
+const RealsKind = defineKind<"Reals">({
+  rows: () => {},
+  toJson: (s) => ({ _tag: "Reals", dim: s.dim })
+})
 
 /**
  * `ℝ^d`.
@@ -37,7 +50,14 @@ import { check, checkBound, checkDim, checkMatrix, checkVector, Finite, Index, r
  * @since 0.1.0
  * @category constructors
  */
-export const reals = <D extends number>(d: D): Space<D> => make<Reals<D>>({ _tag: "Reals", dim: checkDim("reals.d", d) })
+export const reals = <D extends number>(d: D): Space<D> => make<Reals<D>>(RealsKind, { _tag: "Reals", dim: checkDim("reals.d", d) })
+
+const PinnedKind = defineKind<"Pinned">({
+  rows: (s, out) => {
+    out.push(row(coordinate(s.index, 1), s.value, true, `pinned θ[${s.index}] = ${s.value}`, true))
+  },
+  toJson: (s) => ({ _tag: "Pinned", dim: s.dim, index: s.index, value: s.value })
+})
 
 /**
  * `{θ : θ[index] = value}`; the defaults give the paper's pinned space (first coordinate zero).
@@ -63,8 +83,16 @@ export const pinned = <D extends number>(
     throw new InvalidArgument({ argument: "pinned.index", value: index, reason: `Expected an index below d = ${dim}` })
   }
   const value = check(Finite, "pinned.value", options?.value ?? 0)
-  return make<Pinned<D>>({ _tag: "Pinned", dim, index, value })
+  return make<Pinned<D>>(PinnedKind, { _tag: "Pinned", dim, index, value })
 }
+
+const ZeroSumKind = defineKind<"ZeroSum">({
+  rows: (s, out) => {
+    const all = { idx: Int32Array.from({ length: s.dim }, (_, j) => j), val: new Float64Array(s.dim).fill(1) }
+    out.push(row(all, 0, true, "zero-sum Σθ = 0"))
+  },
+  toJson: (s) => ({ _tag: "ZeroSum", dim: s.dim })
+})
 
 /**
  * `{θ : Σ θ_i = 0}`.
@@ -79,7 +107,7 @@ export const pinned = <D extends number>(
  * @category constructors
  */
 export const zeroSum = <D extends number>(d: D): Space<D> =>
-  make<ZeroSum<D>>({ _tag: "ZeroSum", dim: checkDim("zeroSum.d", d) })
+  make<ZeroSum<D>>(ZeroSumKind, { _tag: "ZeroSum", dim: checkDim("zeroSum.d", d) })
 
 const widthOf = (argument: string, rows: unknown, dim: unknown): number => {
   if (dim !== undefined) return checkDim(`${argument}.dim`, dim)
@@ -90,6 +118,13 @@ const widthOf = (argument: string, rows: unknown, dim: unknown): number => {
   const n = Array.isArray(first) || ArrayBuffer.isView(first) ? (first as ArrayLike<unknown>).length : NaN
   return checkDim(`${argument}.C[0].length`, n)
 }
+
+const AffineKind = defineKind<"Affine">({
+  rows: (s, out) => {
+    s.C.forEach((r, q) => out.push(row(sparse(r), s.e[q]!, true, `affine C[${q}]·θ = ${s.e[q]}`)))
+  },
+  toJson: (s) => ({ _tag: "Affine", dim: s.dim, C: s.C, e: s.e })
+})
 
 /**
  * `{θ : Cθ = e}`; `dim` is only needed when `C` has no rows. An inconsistent system throws
@@ -113,7 +148,7 @@ export const affine = <D extends number = number>(spec: {
   const dim = widthOf("affine", spec.C, spec.dim)
   const C = checkMatrix("affine.C", spec.C, dim)
   const e = checkVector("affine.e", spec.e, C.length)
-  const space = make<Affine<D>>({ _tag: "Affine", dim, C, e })
+  const space = make<Affine<D>>(AffineKind, { _tag: "Affine", dim, C, e })
   const sys = system(space)
   const sol = solveEqualities(dim, sys.rows.map(denseRow(dim)), sys.rows.map((r) => r.lo))
   if (sol.violated.length > 0) {
@@ -137,6 +172,23 @@ const expand = (argument: string, value: unknown, dim: number | undefined): { xs
   }
   return { xs: arr.map((x, i) => checkBound(`${argument}[${i}]`, x)), dim: arr.length }
 }
+
+const jsonBound = (x: number): JsonBound => x === Infinity ? "Infinity" : x === -Infinity ? "-Infinity" : x
+
+const bounds = (xs: Vector): JsonBound | ReadonlyArray<JsonBound> => {
+  const first = xs[0] ?? 0
+  return xs.every((x) => x === first) ? jsonBound(first) : xs.map(jsonBound)
+}
+
+const BoxKind = defineKind<"Box">({
+  rows: (s, out) => {
+    for (let j = 0; j < s.dim; j++) {
+      if (s.hi[j]! < Infinity) out.push(row(coordinate(j, 1), s.hi[j]!, false, `box θ[${j}] ≤ ${s.hi[j]}`, true))
+      if (s.lo[j]! > -Infinity) out.push(row(coordinate(j, -1), -s.lo[j]!, false, `box θ[${j}] ≥ ${s.lo[j]}`, true))
+    }
+  },
+  toJson: (s) => ({ _tag: "Box", dim: s.dim, lo: bounds(s.lo), hi: bounds(s.hi) })
+})
 
 /**
  * `{θ : lo_i ≤ θ_i ≤ hi_i}`. Bounds are scalars (shared by every coordinate) or arrays; `±Infinity`
@@ -189,8 +241,16 @@ export function box(lo: number | Vector, hi: number | Vector, d?: number): Space
       })
     }
   }
-  return make<Box>({ _tag: "Box", dim, lo: Object.freeze([...l]), hi: Object.freeze([...h]) })
+  return make<Box>(BoxKind, { _tag: "Box", dim, lo: Object.freeze([...l]), hi: Object.freeze([...h]) })
 }
+
+const PolyhedronKind = defineKind<"Polyhedron">({
+  rows: (s, out) => {
+    s.A.forEach((r, q) => out.push(row(sparse(r), s.b[q]!, false, `polyhedron A[${q}]·θ ≤ ${s.b[q]}`)))
+    s.C.forEach((r, q) => out.push(row(sparse(r), s.e[q]!, true, `polyhedron C[${q}]·θ = ${s.e[q]}`)))
+  },
+  toJson: (s) => ({ _tag: "Polyhedron", dim: s.dim, A: s.A, b: s.b, C: s.C, e: s.e })
+})
 
 /**
  * `{θ : Aθ ≤ b, Cθ = e}`. Non-emptiness is decided by an LP; an infeasible system throws
@@ -220,10 +280,18 @@ export const polyhedron = <D extends number = number>(spec: {
   const b = checkVector("polyhedron.b", spec.b, A.length)
   const C = checkMatrix("polyhedron.C", C0, dim)
   const e = checkVector("polyhedron.e", spec.e ?? [], C.length)
-  const space = make<Polyhedron<D>>({ _tag: "Polyhedron", dim, A, b, C, e })
+  const space = make<Polyhedron<D>>(PolyhedronKind, { _tag: "Polyhedron", dim, A, b, C, e })
   ensureNonEmpty(system(space))
   return space
 }
+
+const IntersectionKind = defineKind<"Intersection">({
+  rows: (s, out) => {
+    rowsInto(s.left, out)
+    rowsInto(s.right, out)
+  },
+  toJson: (s) => ({ _tag: "Intersection", dim: s.dim, left: s.left.toJSON(), right: s.right.toJSON() })
+})
 
 /**
  * `a ∩ b`. Both must have the same dimension: a compile error when TypeScript knows both, a
@@ -246,7 +314,7 @@ export const intersect = <A extends number, B extends number>(
   if (!isSpace(a)) throw new InvalidArgument({ argument: "intersect.a", value: a, reason: "Expected a Space" })
   if (!isSpace(b)) throw new InvalidArgument({ argument: "intersect.b", value: b, reason: "Expected a Space" })
   if ((a.dim as number) !== (b.dim as number)) throw new DimensionMismatch({ argument: "intersect.b.dim", expected: a.dim, received: b.dim })
-  const space = make<Intersection>({ _tag: "Intersection", dim: a.dim, left: a, right: b })
+  const space = make<Intersection>(IntersectionKind, { _tag: "Intersection", dim: a.dim, left: a, right: b })
   ensureNonEmpty(system(space))
   // Only the type-level dimension is narrowed: the check above made A and B the same number.
   return space as Space<number extends A ? B : A>

@@ -1,13 +1,13 @@
 /**
- * Reading a space from JSON (writing is the prototype's `toJSON`, in `model.ts`): the shape is
- * checked with `effect/Schema`, then the constructors re-validate the content.
+ * Reading a space from JSON (writing is each kind's `toJson`, in its record in `constructors.ts`):
+ * the shape is checked with `effect/Schema`, then the constructors re-validate the content.
  *
  * @since 0.1.0
  */
 import { Result, Schema } from "effect"
 import { DimensionMismatch, InvalidArgument } from "../Errors.js"
 import { affine, box, intersect, pinned, polyhedron, reals, zeroSum } from "./constructors.js"
-import type { JsonBound, Space, SpaceJson, Vector } from "./model.js"
+import type { JsonBound, Space, SpaceJson, Vector } from "./types.js"
 import { firstLine } from "./validate.js"
 
 const JsonNumber = Schema.Number.check(Schema.isFinite())
