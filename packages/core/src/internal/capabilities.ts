@@ -6,7 +6,7 @@
  * gathers its answers with the space's (identify) and the density's (logDensity).
  */
 import { InvalidArgument, NoClosedForm, NotUnique } from "../Errors.js"
-import { type Availability, type Method, type MethodCapability, noExactHessian, type Refusal } from "../methods/method.js"
+import { type Availability, type Method, type MethodCapability, METHODS, noExactHessian, type Refusal } from "../methods/method.js"
 import { type ExactMethod, exactMethod, methodFor, type NewtonOracle } from "../methods/registry.js"
 import type { Model, PerturbArgmax, PerturbSoftmax } from "../Model.js"
 import { affineHull, isAffine } from "../Space.js"
@@ -162,7 +162,7 @@ export const capabilities = <M extends Model>(model: M, cls: NoiseClass): {
   // The registry's choice for this noise, made once: every kernel, capability and plan reads it.
   const exact = once(() => exactMethod(cls, d))
   const methods = (kernel: "probs" | "potential") =>
-    Object.fromEntries((["exact", "qmc", "mc", "quadrature", "stratified"] as const).map((m) => [m, methodFor(model, exact(), kernel, m)])) as MethodsOf<M>
+    Object.fromEntries(METHODS.map((m) => [m, methodFor(model, exact(), kernel, m)])) as MethodsOf<M>
   const probs = once(() => methods("probs"))
   const potential = once(() => methods("potential"))
   // identify throws this very refusal, so the capability and the kernel share one plan.

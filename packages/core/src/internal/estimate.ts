@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs"
 import { Key } from "@perturb/noise"
 import { InvalidArgument } from "../Errors.js"
-import type { Method } from "../methods/method.js"
+import { type Method, METHODS } from "../methods/method.js"
 import { checkBoolean, checkMethod, checkOptions } from "./validate.js"
 
 /**
@@ -54,7 +54,6 @@ export interface EstimateOptions {
 }
 
 export const DEFAULT_KEY = Key.make(0)
-const METHODS: ReadonlyArray<Method> = ["exact", "qmc", "mc", "quadrature", "stratified"]
 
 /** The options of `probs` / `potential`, checked as a whole at the entry so no field is read from a non-object. */
 export const estimateOptions = (options: EstimateOptions | undefined): EstimateOptions => {

@@ -8,13 +8,13 @@ import { InvalidArgument } from "../Errors.js"
 import type { Model } from "../Model.js"
 import type { ExactMethod, Method, MethodCapability, Run } from "../methods/method.js"
 import { controlVariateProbs } from "../methods/softmax/controlVariate.js"
-import { argmaxWeights, controlVariateWeights } from "../methods/softmax/estimators.js"
+import { controlVariateWeights, type Estimator, estimators, EXACT_WEIGHTS } from "../methods/softmax/estimators.js"
 import { argmaxFrequencies } from "../methods/softmax/frequencies.js"
-import { averageOverPoints, defaultNodes, quadratureErrorBound, softmaxPoints } from "../methods/softmax/sampling.js"
-import { stratifiedProbs } from "../methods/softmax/stratified.js"
+import { averageOverPoints } from "../methods/softmax/sampling.js"
 import { checkKey, checkSamples, DEFAULT_KEY, DEFAULT_LATTICE_POINTS, type EstimateOptions, estimateOptions, squeezeRows } from "./estimate.js"
 import { exactPotential, exactProbsWithError } from "./exact.js"
-import { checkEstimatorWork, defaultSamples } from "./limits.js"
+import { checkEstimatorWork } from "./limits.js"
+import type { Points } from "./points.js"
 import { onRows } from "./batch.js"
 import { checkTensor, temperedLogSumExp, temperedSoftmax } from "./tensors.js"
 import { relaxedTemperature } from "./validate.js"
@@ -92,9 +92,6 @@ export interface PotentialResult {
   readonly method: Method
 }
 
-/** The run of the exact argmax probabilities that weight the stratified and control-variate estimators (deterministic: no points). */
-const EXACT_WEIGHTS: Run = { samples: 0, key: DEFAULT_KEY }
-
 /** What the kernels of one compiled model read: the model and the registry's decisions for it. */
 interface Context {
   readonly model: Model
@@ -109,6 +106,12 @@ interface Context {
 const rowsOf = (theta: tf.Tensor) => (theta.rank === 1 ? 1 : theta.shape[0]!)
 const squeeze = (x: tf.Tensor | undefined, theta: tf.Tensor) => (x === undefined ? undefined : squeezeRows(x, theta))
 const optional = <K extends string>(name: K, x: tf.Tensor | undefined) => (x === undefined ? {} : { [name]: x }) as { [P in K]?: tf.Tensor }
+
+/** The estimator's points; only `exact` and the estimators with their own `probs` have none, which capabilities refused here. */
+const pointsOf = (model: Model, estimator: Estimator, method: Method, options: EstimateOptions, rows: number): Points => {
+  if (estimator.points === undefined) throw new InvalidArgument({ argument: "method", value: method, reason: "Estimator points are for qmc, mc and quadrature" })
+  return estimator.points(model, options, rows)
+}
 
 /** The exact method, read where a capability already admitted it. */
 const exactMethodOf = (ctx: Context): ExactMethod => {
@@ -138,19 +141,20 @@ const probs = (ctx: Context, theta: tf.Tensor, options: EstimateOptions = {}): P
     throw new InvalidArgument({ argument: "jacobian", value: options.jacobian, reason: "The estimated Jacobian is for Perturb-Argmax probs with mc, qmc or quadrature" })
   }
   const cap = ctx.runs("probs", method)
-  if (softmax) return softmaxProbs(ctx, theta, options, method)
+  if (softmax && method !== "exact") return softmaxProbs(ctx, theta, options, method)
   if (method !== "exact") return argmaxFrequencyProbs(ctx, theta, options, method, cap)
   const result = exactProbsWithError(exactMethodOf(ctx), theta, d, exactOptions(ctx, theta, options))
   return { method, probs: result.probs, ...optional("stdError", result.stdError) }
 }
 
 /** Perturb-Argmax by sampling or quadrature: the argmax frequencies, with the score as gradient. */
-const argmaxFrequencyProbs = (ctx: Context, theta: tf.Tensor, options: EstimateOptions, method: Method, cap: MethodCapability): ProbsResult => {
+const argmaxFrequencyProbs = (ctx: Context, theta: tf.Tensor, options: EstimateOptions, method: Exclude<Method, "exact">, cap: MethodCapability): ProbsResult => {
   const { model, d } = ctx
+  const estimator = estimators[method]
   const oneHot = (perturbed: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(perturbed, -1), d), "float32")
-  const points = softmaxPoints(model, method, options, rowsOf(theta))
+  const points = pointsOf(model, estimator, method, options, rowsOf(theta))
   const est = argmaxFrequencies(model, method, cap.gradient, points, theta, d, options.jacobian === true)
-  const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, oneHot) : undefined
+  const bound = estimator.errorBound?.(model, theta, options, est.mean, oneHot)
   return {
     method,
     probs: squeezeRows(est.mean, theta),
@@ -161,28 +165,22 @@ const argmaxFrequencyProbs = (ctx: Context, theta: tf.Tensor, options: EstimateO
   }
 }
 
-const softmaxProbs = (ctx: Context, theta: tf.Tensor, options: EstimateOptions, method: Method): ProbsResult => {
+const softmaxProbs = (ctx: Context, theta: tf.Tensor, options: EstimateOptions, method: Exclude<Method, "exact">): ProbsResult => {
   const { model, d } = ctx
-  const rows = rowsOf(theta)
+  const estimator = estimators[method]
   const tau = relaxedTemperature(model)
-  if (method === "stratified") {
-    // Throws: the stratified estimator weights by the exact argmax probabilities already.
-    if (options.controlVariate === true) controlVariateWeights(method, ctx.exactOf(), EXACT_WEIGHTS)
-    const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-    const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
-    const samples = given ?? defaultSamples(rows, d)
-    checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
-    const st = stratifiedProbs(model.noise, theta, d, tau, { samples, key }, argmaxWeights(ctx.exactOf(), EXACT_WEIGHTS, "method", method))
-    return { method, probs: st.probs, stdError: st.stdError }
+  if (estimator.probs !== undefined) {
+    const own = estimator.probs(model, theta, options, tau, ctx.exactOf())
+    return { method, probs: own.probs, stdError: own.stdError }
   }
-  const points = softmaxPoints(model, method, options, rows)
+  const points = pointsOf(model, estimator, method, options, rowsOf(theta))
   if (options.controlVariate === true) {
     const cv = controlVariateProbs(points, theta, d, tau, controlVariateWeights(method, ctx.exactOf(), EXACT_WEIGHTS))
     return { method, probs: cv.probs, stdError: cv.stdError }
   }
   const relax = (z: tf.Tensor) => temperedSoftmax(z, tau)
   const est = averageOverPoints(points, theta, d, relax)
-  const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, relax) : undefined
+  const bound = estimator.errorBound?.(model, theta, options, est.mean, relax)
   return {
     method,
     probs: squeezeRows(est.mean, theta),
@@ -197,18 +195,19 @@ const potential = (ctx: Context, theta: tf.Tensor, options: EstimateOptions = {}
   estimateOptions(options)
   const method = options.method ?? (softmax ? "qmc" : "exact")
   ctx.runs("potential", method)
-  if (!softmax && method === "exact") {
+  if (method === "exact") {
     const result = exactPotential(exactMethodOf(ctx), theta, d, exactOptions(ctx, theta, options))
     return { method, potential: result.potential, ...optional("stdError", result.stdError) }
   }
   const rows = rowsOf(theta)
-  const points = softmaxPoints(model, method, options, rows)
+  const estimator = estimators[method]
+  const points = pointsOf(model, estimator, method, options, rows)
   const tau = softmax ? relaxedTemperature(model) : undefined
   // For argmax models the gradient of max is the one-hot argmax, so ∇M̂ = P̂ on the same points.
   // Values [count, rows, 1]: one "entry" per row, so the quadrature's row-wise bound is this row's.
   const f = (z: tf.Tensor) => (tau === undefined ? tf.max(z, -1) : temperedLogSumExp(z, tau)).expandDims(-1)
   const est = averageOverPoints(points, theta, d, f)
-  const bound = method === "quadrature" ? quadratureErrorBound(model, theta, options.samples ?? defaultNodes(d), est.mean, f) : undefined
+  const bound = estimator.errorBound?.(model, theta, options, est.mean, f)
   const perRow = (x: tf.Tensor | undefined) => (x === undefined ? undefined : squeezeRows(x.reshape([rows]), theta))
   return {
     method,

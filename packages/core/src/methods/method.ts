@@ -12,6 +12,13 @@ import { type InvalidArgument, type NoClosedForm, NotUnique } from "../Errors.js
 import type { Oracle } from "../internal/newton.js"
 
 /**
+ * The names `probs` / `potential` accept: `exact` and one per estimator record
+ * (`softmax/estimators.ts`, whose type requires one record per name here). Option validation and
+ * `capabilities` list them from here.
+ */
+export const METHODS = ["exact", "qmc", "mc", "quadrature", "stratified"] as const
+
+/**
  * How `probs` and `potential` are computed.
  * - `exact`: Perturb-Argmax only — closed form (Gumbel), 1-D quadrature (independent continuous
  *   noise), enumeration (discrete noise): exact to float64 rounding; Genz's randomised lattice rule
@@ -41,7 +48,7 @@ import type { Oracle } from "../internal/newton.js"
  * @since 0.1.0
  * @category models
  */
-export type Method = "exact" | "qmc" | "mc" | "quadrature" | "stratified"
+export type Method = (typeof METHODS)[number]
 
 /**
  * A capability the model lacks: the typed error the kernel throws when asked, and its tag.

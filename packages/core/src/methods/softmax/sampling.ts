@@ -4,41 +4,41 @@
  * or per-point variance, and the quadrature's error bound.
  */
 import * as tf from "@tensorflow/tfjs"
-import { InvalidArgument } from "../../Errors.js"
+import type { Key, NoiseLike } from "@perturb/noise"
 import type { Model } from "../../Model.js"
 import { checkKey, checkSamples, DEFAULT_KEY, type EstimateOptions } from "../../internal/estimate.js"
 import { checkEstimatorWork, defaultSamples } from "../../internal/limits.js"
-import { mcPoints, type Points, qmcPoints, quadraturePoints } from "../../internal/points.js"
-import type { Method } from "../method.js"
+import { type Points, quadraturePoints } from "../../internal/points.js"
 
 /** Gauss–Legendre nodes per axis for `quadrature` when `samples` is not given. */
 export const defaultNodes = (d: number): number => (d <= 2 ? 512 : d === 3 ? 96 : 32)
 
+/** The key and the given point count of the options, checked (the key even where a rule ignores it). */
+const pointOptions = (options: EstimateOptions): { key: Key.Key; given: number | undefined } => ({
+  key: options.key === undefined ? DEFAULT_KEY : checkKey(options.key),
+  given: options.samples === undefined ? undefined : checkSamples("samples", options.samples)
+})
+
 /**
- * Estimator points (`mc`, `qmc`, `quadrature`), sized and checked against the work limits before
+ * Estimator points of `mc` / `qmc` (`draw`), sized and checked against the work limits before
  * anything is allocated. The default point count adapts to d and the rows (`defaultSamples`).
  */
-export const softmaxPoints = (model: Model, method: Method, options: EstimateOptions, rows: number): Points => {
+export const randomPoints = (draw: (noise: NoiseLike, d: number, samples: number, key: Key.Key) => Points) =>
+(model: Model, options: EstimateOptions, rows: number): Points => {
   const d = model.space.dim
-  const key = options.key === undefined ? DEFAULT_KEY : checkKey(options.key)
-  const given = options.samples === undefined ? undefined : checkSamples("samples", options.samples)
-  switch (method) {
-    case "mc":
-    case "qmc": {
-      const samples = given ?? defaultSamples(rows, d)
-      checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
-      return method === "mc" ? mcPoints(model.noise, d, samples, key) : qmcPoints(model.noise, d, samples, key)
-    }
-    case "quadrature": {
-      // d ≤ 4 is the capability's decision (methodCapability), read before any points are asked for.
-      const nodes = given ?? defaultNodes(d)
-      checkEstimatorWork("samples", nodes, nodes ** d, rows, d)
-      return quadraturePoints(model.noise, d, nodes)
-    }
-    default:
-      // Not a decision: the callers ran methodCapability first, which refuses exact/stratified here.
-      throw new InvalidArgument({ argument: "method", value: method, reason: "Estimator points are for qmc, mc and quadrature" })
-  }
+  const { key, given } = pointOptions(options)
+  const samples = given ?? defaultSamples(rows, d)
+  checkEstimatorWork(given === undefined ? "theta" : "samples", given ?? [rows, d], samples, rows, d)
+  return draw(model.noise, d, samples, key)
+}
+
+/** The `quadrature` points: `samples` Gauss–Legendre nodes per axis, checked against the work limits. */
+export const gaussLegendrePoints = (model: Model, options: EstimateOptions, rows: number): Points => {
+  const d = model.space.dim
+  // d ≤ 4 is the capability's decision (methodCapability), read before any points are asked for.
+  const nodes = pointOptions(options).given ?? defaultNodes(d)
+  checkEstimatorWork("samples", nodes, nodes ** d, rows, d)
+  return quadraturePoints(model.noise, d, nodes)
 }
 
 /**
