@@ -243,7 +243,9 @@ const CACHE_SIZE = 64
 // Most recently used last. Models are values (`Equal`/`Hash`), so equal specs share one set of
 // kernels: validation, classification and the capability plan (identify's affine hull, O(d³) for a
 // general affine space) run once per model, not once per call site.
-const compiled: Array<Kernels> = []
+// Each entry keeps its model's hash: a hit costs one hash of the asked model, not one per entry
+// (gumbelSoftmax and the layer compile on every call).
+const compiled: Array<{ readonly hash: number; readonly kernels: Kernels }> = []
 
 /**
  * Kernels for `model`, from a cache keyed by the model's value (`Equal.equals`): compiling an equal
@@ -260,15 +262,15 @@ const compiled: Array<Kernels> = []
 export const compile = <M extends Model>(model: M): Kernels<M> => {
   checkModel(model)
   const hash = Hash.hash(model)
-  const at = compiled.findIndex((k) => Hash.hash(k.model) === hash && Equal.equals(k.model, model))
+  const at = compiled.findIndex((e) => e.hash === hash && Equal.equals(e.kernels.model, model))
   if (at >= 0) {
     const [hit] = compiled.splice(at, 1)
     compiled.push(hit!)
     // Equal models have the same kind, so the kernels built for one serve the other's type.
-    return hit as Kernels<M>
+    return hit!.kernels as Kernels<M>
   }
   const kernels = build(model)
-  compiled.push(kernels)
+  compiled.push({ hash, kernels })
   if (compiled.length > CACHE_SIZE) compiled.shift()
   return kernels
 }
