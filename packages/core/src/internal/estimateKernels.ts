@@ -153,7 +153,7 @@ const argmaxFrequencyProbs = (ctx: Context, theta: tf.Tensor, options: EstimateO
   const estimator = estimators[method]
   const oneHot = (perturbed: tf.Tensor) => tf.cast(tf.oneHot(tf.argMax(perturbed, -1), d), "float32")
   const points = pointsOf(model, estimator, method, options, rowsOf(theta))
-  const est = argmaxFrequencies(model, method, cap.gradient, points, theta, d, options.jacobian === true)
+  const est = argmaxFrequencies(model, cap.gradient, points, theta, d, options.jacobian === true)
   const bound = estimator.errorBound?.(model, theta, options, est.mean, oneHot)
   return {
     method,

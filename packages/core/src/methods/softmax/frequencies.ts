@@ -8,7 +8,7 @@ import { checkEstimatorWork } from "../../internal/limits.js"
 import type { Points } from "../../internal/points.js"
 import { scoreAt } from "../../internal/score.js"
 import { customOp } from "../../internal/tensors.js"
-import type { Method, MethodCapability } from "../method.js"
+import type { MethodCapability } from "../method.js"
 import { averageOverPoints } from "./sampling.js"
 
 /**
@@ -21,7 +21,6 @@ import { averageOverPoints } from "./sampling.js"
  */
 export const argmaxFrequencies = (
   model: Model,
-  method: Method,
   gradient: MethodCapability["gradient"],
   points: Points,
   theta: tf.Tensor,
