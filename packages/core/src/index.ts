@@ -9,6 +9,7 @@ export * as Space from "./Space.js"
 export * as Model from "./Model.js"
 export * as Lp from "./Lp.js"
 export * as Polyhedral from "./Polyhedral.js"
+export * as Solver from "./Solver.js"
 export { adam, FusedAdam } from "./Adam.js"
 export {
   type ArgmaxMethodCapabilities,
