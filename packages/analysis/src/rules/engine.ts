@@ -80,7 +80,8 @@ export const firstApplying = <C>(rules: Rules<C>, ctx: C): { readonly rule: Rule
 /** The verdict of the first rule that applies. */
 export const decideBy = <C>(rules: Rules<C>, ctx: C): V.Verdict => firstApplying(rules, ctx).verdict
 
-const lazy = <A>(f: () => A): (() => A) => {
+/** `f()` computed once, on first use. */
+export const lazy = <A>(f: () => A): (() => A) => {
   let done = false
   let value: A
   return () => {

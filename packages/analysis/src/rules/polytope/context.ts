@@ -9,6 +9,7 @@ import { type Solver, Space } from "@perturb/core"
 import { type Law } from "@perturb/noise"
 import { atomsOf, type NoiseFacts } from "../../internal/noise.js"
 import { type System, systemOf } from "../../internal/space.js"
+import { lazy } from "../engine.js"
 
 /** Where a result beyond the paper is proved. */
 export const PERTURBED = (section: string): string => `beyond the paper: docs/perturbed.md ${section}`
@@ -32,15 +33,6 @@ export interface PolytopeContext {
   /** Y when it is known and has at most `VERTEX_LIMIT` elements. */
   readonly vertices: () => ReadonlyArray<Float64Array> | undefined
   readonly hull: () => Space.AffineHull
-}
-
-const lazy = <A>(f: () => A): (() => A) => {
-  let done = false
-  let value: A
-  return () => {
-    if (!done) (value = f(), done = true)
-    return value
-  }
 }
 
 const isOnes = (basis: ReadonlyArray<Float64Array>, d: number): boolean =>

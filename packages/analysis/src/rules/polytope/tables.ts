@@ -5,9 +5,9 @@
  */
 import * as V from "../../Verdict.js"
 import { fmt, show } from "../../internal/format.js"
-import type { Rules } from "../engine.js"
+import type { Rule, Rules } from "../engine.js"
 import { after, lawText, vec } from "../premises.js"
-import { combinations, constantPair, findPolytopeKink } from "./atoms.js"
+import { type Combination, combinations, constantPair, findPolytopeKink } from "./atoms.js"
 import { allAtoms, BERTHET, hasDensity, PERTURBED, type PolytopeContext, positiveDensity } from "./context.js"
 import { linealityPair, spansModL } from "./space.js"
 
@@ -22,6 +22,25 @@ const spaceCondition = (ctx: PolytopeContext): V.Verdict => {
     `K + L ≠ ℝ^${ctx.d} (${LNAME(ctx)}): ${sp.constraints.join(" and ")} give a·θ ≤ ${fmt(sp.bound)} on Θ with a ⊥ L, and a·(${sp.sign === 1 ? "" : "−"}e_${sp.coordinate}) > 0`
   )
 }
+
+/**
+ * A rule for discrete noise: when the vertices and atom combinations are small enough to enumerate,
+ * `search` looks for its witness exactly, and `verdict` states it.
+ */
+const atomsRule = <W>(
+  id: string,
+  search: (ctx: PolytopeContext, Y: ReadonlyArray<Float64Array>, combos: ReadonlyArray<Combination>) => W | undefined,
+  verdict: (witness: W) => V.Verdict
+): Rule<PolytopeContext> => ({
+  id,
+  cites: [PERTURBED("§4")],
+  applies: (ctx) => {
+    const Y = ctx.vertices()
+    const combos = Y === undefined ? undefined : combinations(ctx, Y.length)
+    const w = Y === undefined || combos === undefined ? undefined : search(ctx, Y, combos)
+    return w === undefined ? undefined : verdict(w)
+  }
+})
 
 const nonPositive = (ctx: PolytopeContext): string => lawText(ctx.noise.laws.find((l) => !(l.traits.kind === "continuous" && l.traits.densityPositive)) ?? ctx.noise.laws[0]!)
 
@@ -110,22 +129,12 @@ export const minimality: Rules<PolytopeContext> = [
     cites: [PERTURBED("§3")],
     applies: (ctx) => (ctx.hull().k === 0 ? V.holds(PERTURBED("§3"), "Θ is a single point, so P_σ is trivially one-to-one on it") : undefined)
   },
-  {
-    id: "atoms-constant-pair",
-    cites: [PERTURBED("§4")],
-    applies: (ctx) => {
-      const Y = ctx.vertices()
-      const combos = Y === undefined ? undefined : combinations(ctx, Y.length)
-      if (Y === undefined || combos === undefined) return undefined
-      const pair = constantPair(ctx, Y, combos)
-      if (pair === undefined) return undefined
-      return V.fails(
-        PERTURBED("§4"),
-        `the noise is discrete, so P_σ is constant on each cell between the finitely many kink hyperplanes ⟨θ + σa, y − y′⟩ = 0; θ and θ′ below lie in Θ, θ′ − θ ∉ L, and every atom combination has the same unique maximiser at both: P_σ(θ) = P_σ(θ′) exactly`,
-        { _tag: "ConstantPair", theta: vec(pair.theta), thetaPrime: vec(pair.thetaPrime) }
-      )
-    }
-  },
+  atomsRule("atoms-constant-pair", constantPair, (pair) =>
+    V.fails(
+      PERTURBED("§4"),
+      `the noise is discrete, so P_σ is constant on each cell between the finitely many kink hyperplanes ⟨θ + σa, y − y′⟩ = 0; θ and θ′ below lie in Θ, θ′ − θ ∉ L, and every atom combination has the same unique maximiser at both: P_σ(θ) = P_σ(θ′) exactly`,
+      { _tag: "ConstantPair", theta: vec(pair.theta), thetaPrime: vec(pair.thetaPrime) }
+    )),
   {
     id: "not-covered",
     cites: [PERTURBED("§3"), PERTURBED("§5")],
@@ -159,22 +168,12 @@ export const identifiability: Rules<PolytopeContext> = [
       return V.holds(PERTURBED("§4"), "every difference y − y′ of two vertices moves a coordinate whose noise is continuous and independent of the rest, so every tie has probability 0 and P_σ is single-valued")
     }
   },
-  {
-    id: "atoms-kink",
-    cites: [PERTURBED("§4")],
-    applies: (ctx) => {
-      const Y = ctx.vertices()
-      const combos = Y === undefined ? undefined : combinations(ctx, Y.length)
-      if (Y === undefined || combos === undefined) return undefined
-      const k = findPolytopeKink(ctx, Y, combos)
-      if (k === undefined) return undefined
-      return V.fails(
-        PERTURBED("§4"),
-        `the noise is discrete: at θ = ${show(k.theta)} ∈ Θ an atom combination of positive weight has two maximisers, so ∂M_σ(θ) = Σ_a w_a conv A_a(θ) is not one vector: along e_${k.coordinate} the left derivative ${fmt(k.left)} < the right derivative ${fmt(k.right)} (exact, by enumeration)`,
-        { _tag: "Kink", theta: vec(k.theta), coordinate: k.coordinate, left: k.left, right: k.right, potential: k.potential }
-      )
-    }
-  },
+  atomsRule("atoms-kink", findPolytopeKink, (k) =>
+    V.fails(
+      PERTURBED("§4"),
+      `the noise is discrete: at θ = ${show(k.theta)} ∈ Θ an atom combination of positive weight has two maximisers, so ∂M_σ(θ) = Σ_a w_a conv A_a(θ) is not one vector: along e_${k.coordinate} the left derivative ${fmt(k.left)} < the right derivative ${fmt(k.right)} (exact, by enumeration)`,
+      { _tag: "Kink", theta: vec(k.theta), coordinate: k.coordinate, left: k.left, right: k.right, potential: k.potential }
+    )),
   {
     id: "not-covered",
     cites: [PERTURBED("§5")],
