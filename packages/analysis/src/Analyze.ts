@@ -141,12 +141,14 @@ const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: unknown):
  * the space's.
  *
  * @example
- * import { Space } from "@perturb/core"
+ * import { Solver, Space } from "@perturb/core"
  * import { Noise } from "@perturb/noise"
  * import { analyze } from "@perturb/analysis"
  * const report = analyze(Space.pinned(3), Noise.normal())
  * report.softmax?.minimal.verdict // "holds"
  * report.argmax?.complete.reasons[0]?.ref // "Theorem 5.1"
+ * // Perturbed top-2 over the pinned space (docs/perturbed.md): complete, minimal, identifiable
+ * analyze(Space.pinned(4), Noise.normal(), { polytope: Solver.topK(4, 2) }).perturbed?.minimal.verdict // "holds"
  * @since 0.1.0
  * @category constructors
  */

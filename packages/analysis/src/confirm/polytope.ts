@@ -224,7 +224,8 @@ export const confirmPolytope = (report: Report, props: Properties, samples: numb
     const solver = report.solver!
     const [k1, k2] = Key.split(key, 2) as [Key.Key, Key.Key]
     const draws = drawsOf(report, k1, samples)
-    const fitDraws = drawsOf(report, k2, Math.max(64, Math.round(samples / 2)))
+    // The fit solves 200 × 3 × its draws: capped, as its error is judged against both draw counts.
+    const fitDraws = drawsOf(report, k2, Math.min(2048, Math.max(64, Math.round(samples / 2))))
     yield* tick.pace
     const complete = completeEvidence(solver, props.complete, fitDraws, draws)
     tick("perturbed: completeness", 1)
