@@ -13,13 +13,14 @@
  *
  * @since 0.1.0
  */
-import { DimensionMismatch, InvalidArgument, Space } from "@perturb/core"
+import { DimensionMismatch, InvalidArgument, type Solver, Space } from "@perturb/core"
 import { optionsObject } from "./internal/checks.js"
 import { spaceName } from "./internal/format.js"
 import { Noise, type NoiseLike } from "@perturb/noise"
 import { Result, Schema } from "effect"
 import { noiseFacts } from "./internal/noise.js"
 import { argmaxProperties, context, softmaxProperties } from "./rules/index.js"
+import { checkPolytope, polytopeReport } from "./internal/polytope.js"
 import type { Verdict } from "./Verdict.js"
 
 /**
@@ -51,6 +52,14 @@ export interface AnalyzeOptions {
   readonly model?: ModelChoice
   /** Perturb-Softmax temperature (default 1). Validated; the verdicts do not depend on it (θ/τ and γ/τ keep every trait). */
   readonly temperature?: number
+  /**
+   * A linear solver (`Solver.topK(d, k)`, `Solver.ranks(d)`, `Solver.shortestPath(h, w)`, `Solver.lp(…)`):
+   * analyse the perturbed optimizer P_σ(θ) = E[y*(θ + σγ)] over its polytope (docs/perturbed.md)
+   * instead of the simplex. `Solver.argmax(d)` gives today's Perturb-Argmax verdicts. @since 0.3.0
+   */
+  readonly polytope?: Solver.Solver
+  /** σ of the perturbed optimizer (default 1); only a discrete noise's kink witnesses depend on it. @since 0.3.0 */
+  readonly sigma?: number
 }
 
 /**
@@ -103,6 +112,14 @@ export interface Report {
   readonly softmax?: Properties
   /** The Perturb-Argmax verdicts, when that model was asked for. */
   readonly argmax?: Properties
+  /** The solver whose polytope was analysed (`options.polytope`). @since 0.3.0 */
+  readonly solver?: Solver.Solver
+  /** The polytope in words. @since 0.3.0 */
+  readonly solverName?: string
+  /** σ of the perturbed optimizer, when a polytope was analysed. @since 0.3.0 */
+  readonly sigma?: number
+  /** The perturbed optimizer's verdicts over the polytope (for `Solver.argmax(d)`, the Perturb-Argmax ones). @since 0.3.0 */
+  readonly perturbed?: Properties
 }
 
 const ModelSchema = Schema.Literals(["softmax", "argmax", "both"])
@@ -124,12 +141,14 @@ const check = <A>(schema: Schema.Codec<A, A>, argument: string, value: unknown):
  * the space's.
  *
  * @example
- * import { Space } from "@perturb/core"
+ * import { Solver, Space } from "@perturb/core"
  * import { Noise } from "@perturb/noise"
  * import { analyze } from "@perturb/analysis"
  * const report = analyze(Space.pinned(3), Noise.normal())
  * report.softmax?.minimal.verdict // "holds"
  * report.argmax?.complete.reasons[0]?.ref // "Theorem 5.1"
+ * // Perturbed top-2 over the pinned space (docs/perturbed.md): complete, minimal, identifiable
+ * analyze(Space.pinned(4), Noise.normal(), { polytope: Solver.topK(4, 2) }).perturbed?.minimal.verdict // "holds"
  * @since 0.1.0
  * @category constructors
  */
@@ -142,7 +161,15 @@ export const analyze = (space: Space.Space, noise: NoiseLike, options0?: Analyze
   const options = optionsObject("options", options0)
   const model = check(ModelSchema, "options.model", options.model ?? "both")
   const temperature = check(TemperatureSchema, "options.temperature", options.temperature ?? 1)
-  const ctx = context(space, noiseFacts(noise, d))
+  const polytope = checkPolytope(options.polytope, d)
+  const sigma = check(TemperatureSchema, "options.sigma", options.sigma ?? 1)
+  const facts = noiseFacts(noise, d)
+  if (polytope !== undefined && polytope.kind !== "argmax") {
+    if (options.model === "softmax") throw new InvalidArgument({ argument: "options.model", value: "softmax", reason: "Perturb-Softmax is defined on the simplex only: with a polytope, leave the model out (or argmax)" })
+    return { dim: d, space, spaceName: spaceName(space), noise, noiseName: facts.name, temperature, ...polytopeReport(space, facts, polytope, sigma) }
+  }
+  const ctx = context(space, facts)
+  const argmax = model === "softmax" && polytope === undefined ? undefined : argmaxProperties(ctx)
   return {
     dim: d,
     space,
@@ -151,6 +178,7 @@ export const analyze = (space: Space.Space, noise: NoiseLike, options0?: Analyze
     noiseName: ctx.noise.name,
     temperature,
     ...(model === "argmax" ? {} : { softmax: softmaxProperties(ctx) }),
-    ...(model === "softmax" ? {} : { argmax: argmaxProperties(ctx) })
+    ...(model === "softmax" || argmax === undefined ? {} : { argmax }),
+    ...(polytope === undefined || argmax === undefined ? {} : { solver: polytope, solverName: "the simplex (argmax)", sigma, perturbed: argmax })
   }
 }

@@ -46,6 +46,7 @@ import type { Properties, Report } from "./Analyze.js"
 import { checkFunction, checkReport, optionsObject } from "./internal/checks.js"
 import { planOf, type Tick } from "./confirm/context.js"
 import { confirmModel } from "./confirm/model.js"
+import { confirmPolytope } from "./confirm/polytope.js"
 
 /**
  * @example
@@ -152,7 +153,9 @@ export const confirm = (report: Report, options0?: ConfirmOptions): Effect.Effec
       p === undefined
         ? 0
         : nTargets + (p.complete.witness?._tag === "OutsideImage" ? 2 : p.complete.witness?._tag === "UnreachableTarget" ? 1 : 0) + plan.points + 1
-    const total = perModel(report.softmax) + perModel(report.argmax)
+    // A polytope other than the simplex: three Monte Carlo checks (confirm/polytope.ts).
+    const polytope = report.perturbed !== undefined && report.perturbed !== report.argmax ? report.perturbed : undefined
+    const total = perModel(report.softmax) + perModel(report.argmax) + (polytope === undefined ? 0 : 3)
     let done = 0
     // Until the first unit finishes, the heartbeat repeats "started, nothing done yet".
     let last: Progress = { phase: "start", done: 0, total }
@@ -174,8 +177,15 @@ export const confirm = (report: Report, options0?: ConfirmOptions): Effect.Effec
     const [kSoft, kArg] = Key.split(key, 2) as [Key.Key, Key.Key]
     const softmax = report.softmax === undefined ? undefined : yield* confirmModel(report, "softmax", report.softmax, plan, kSoft, tick)
     const argmax = report.argmax === undefined ? undefined : yield* confirmModel(report, "argmax", report.argmax, plan, kArg, tick)
+    const perturbed = polytope === undefined ? undefined : yield* confirmPolytope(report, polytope, 8 * plan.samples, Key.fold(key, 14), tick)
     if (done < total) tick("done", total - done)
-    return { ...report, ...(softmax === undefined ? {} : { softmax }), ...(argmax === undefined ? {} : { argmax }) }
+    return {
+      ...report,
+      ...(softmax === undefined ? {} : { softmax }),
+      ...(argmax === undefined ? {} : { argmax }),
+      // The simplex's perturbed verdicts are its argmax ones, evidence included.
+      ...(perturbed !== undefined ? { perturbed } : report.perturbed === undefined || argmax === undefined ? {} : { perturbed: argmax })
+    }
   })
 
 /**

@@ -64,6 +64,8 @@ export interface ReportJson {
   readonly softmax?: PropertiesJson
   /** The Perturb-Argmax verdicts, when analysed. */
   readonly argmax?: PropertiesJson
+  /** The perturbed optimizer's verdicts over a polytope, when one was analysed. @since 0.3.0 */
+  readonly perturbed?: PropertiesJson
 }
 
 // JSON has no -0, NaN or infinities: -0 is written 0, and a non-finite number (never produced by
@@ -107,7 +109,8 @@ const propertiesJson = (p: Properties): PropertiesJson => ({
  */
 export const toJSON = (report: Report): ReportJson => (checkReport(report), {
   ...(report.softmax === undefined ? {} : { softmax: propertiesJson(report.softmax) }),
-  ...(report.argmax === undefined ? {} : { argmax: propertiesJson(report.argmax) })
+  ...(report.argmax === undefined ? {} : { argmax: propertiesJson(report.argmax) }),
+  ...(report.perturbed === undefined ? {} : { perturbed: propertiesJson(report.perturbed) })
 })
 
 const num = fmt
@@ -117,6 +120,8 @@ const witnessText = (w: Witness): string => {
   switch (w._tag) {
     case "TranslationPair":
       return `θ = ${vec(w.theta)}, θ′ = θ + ${num(w.c)}·𝟙 = ${vec(w.thetaPrime)}: equal probabilities`
+    case "LinealityPair":
+      return `θ = ${vec(w.theta)}, θ′ = θ + u = ${vec(w.thetaPrime)} with u = ${vec(w.u)} ∈ L: equal probabilities`
     case "SaturatedPair":
       return `θ = ${vec(w.theta)}, θ′ = ${vec(w.thetaPrime)}: both P = e_${w.winner}`
     case "ConstantPair":
@@ -164,7 +169,7 @@ const section = (title: string, p: Properties): Array<string> => {
 export const disagreements = (report: Report): Array<string> => {
   checkReport(report)
   const out: Array<string> = []
-  for (const [name, p] of [["softmax", report.softmax], ["argmax", report.argmax]] as const) {
+  for (const [name, p] of [["softmax", report.softmax], ["argmax", report.argmax], ["perturbed", report.perturbed === report.argmax ? undefined : report.perturbed]] as const) {
     if (p === undefined) continue
     for (const key of ["complete", "minimal", "identifiable"] as const) if (p[key].evidence?.agrees === false) out.push(`${name}.${key}`)
   }
@@ -193,5 +198,8 @@ export const renderText = (report: Report): string => {
   }
   if (report.softmax !== undefined) lines.push(...section(`Perturb-Softmax (τ = ${num(report.temperature)})`, report.softmax))
   if (report.argmax !== undefined) lines.push(...section("Perturb-Argmax", report.argmax))
+  if (report.perturbed !== undefined && report.perturbed !== report.argmax) {
+    lines.push(...section(`Perturbed optimizer over ${report.solverName ?? "a polytope"} (σ = ${num(report.sigma ?? 1)})`, report.perturbed))
+  }
   return lines.join("\n")
 }

@@ -47,12 +47,14 @@ export interface Reason {
  * A counterexample (or certificate) to a property, in plain numbers.
  *
  * - `TranslationPair`: `θ, θ′ = θ + c𝟙` both in Θ, so `P(θ) = P(θ′)` for every noise (docs/math.md §2.2);
+ * - `LinealityPair`: for a polytope, `θ, θ′ = θ + u` both in Θ with `u ≠ 0` in its lineality space
+ *   `L` (every vertex y has the same `⟨u, y⟩`), so `P(θ) = P(θ′)` (docs/perturbed.md §3);
  * - `SaturatedPair`: `θ ≠ θ′` in Θ where coordinate `winner` beats every other for every noise
  *   value (bounded noise, Prop 5.4), so both give the vertex `probs`;
  * - `ConstantPair`: `θ ≠ θ′` in Θ on one open piece where discrete noise makes `P` constant;
  * - `UnreachableTarget`: every `P(θ)`, `θ ∈ Θ`, satisfies `p_i = p_j`; `p` does not, and lies at
  *   Euclidean distance at least `distance` from every reachable probability vector;
- * - `OutsideImage`: `a·𝟙 = 0` and `a·θ ≤ bound` on Θ (a non-negative combination of the named
+ * - `OutsideImage`: `a·𝟙 = 0` (for a polytope: `a ⊥ L`) and `a·θ ≤ bound` on Θ (a non-negative combination of the named
  *   `constraints`), but `a·θ* > bound`: as `P` is one-to-one modulo 𝟙, `P(θ*)` is reached by no
  *   `θ ∈ Θ`; `p` is `P(θ*)` where a closed form gives it;
  * - `Kink`: at `θ ∈ Θ` the one-sided derivatives of `M` along `e_coordinate` differ (`left < right`),
@@ -76,6 +78,16 @@ export type Witness =
     readonly thetaPrime: ReadonlyArray<number>
     /** The shift c ≠ 0. */
     readonly c: number
+  }
+  | {
+    /** θ and θ′ = θ + u with u ≠ 0 in the polytope's lineality space L, both in Θ. */
+    readonly _tag: "LinealityPair"
+    /** A point of Θ. */
+    readonly theta: ReadonlyArray<number>
+    /** θ + u, also in Θ. */
+    readonly thetaPrime: ReadonlyArray<number>
+    /** u ∈ L, u ≠ 0: ⟨u, y⟩ is the same for every vertex y. */
+    readonly u: ReadonlyArray<number>
   }
   | {
     /** θ ≠ θ′ where one coordinate always wins. */

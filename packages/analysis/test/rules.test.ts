@@ -4,9 +4,10 @@
  * reader of the table, what each entry rests on.
  */
 import { Space } from "@perturb/core"
-import { Noise, type NoiseLike } from "@perturb/noise"
+import { Noise } from "@perturb/noise"
 import { describe, expect, it } from "vitest"
 import { noiseFacts } from "../src/internal/noise.js"
+import { noises, spaces } from "./cases.js"
 import * as Completeness from "../src/rules/completeness.js"
 import { context, firstApplying, type Rules } from "../src/rules/engine.js"
 import * as Identifiability from "../src/rules/identifiability.js"
@@ -20,31 +21,6 @@ const tables: ReadonlyArray<[string, Rules]> = [
   ["minimality.argmax", Minimality.argmax],
   ["identifiability.softmax", Identifiability.softmax],
   ["identifiability.argmax", Identifiability.argmax]
-]
-
-const spaces: ReadonlyArray<Space.Space> = [
-  Space.reals(3),
-  Space.pinned(3),
-  Space.zeroSum(3),
-  Space.affine({ C: [[1, -1, 0]], e: [0] }),
-  Space.box(-1, 1, 3),
-  Space.box([0, -Infinity, -Infinity], Infinity),
-  Space.polyhedron({ A: [[1, -1, 0]], b: [0] }),
-  Space.intersect(Space.pinned(3), Space.box(-2, 2, 3)),
-  Space.pinned(2),
-  Space.box([0, 0], [0.5, 1]),
-  Space.affine({ C: [[1, 0], [0, 1]], e: [0, 0.5] })
-]
-
-const noises = (d: number): ReadonlyArray<NoiseLike> => [
-  Noise.independent(Array.from({ length: d }, (_, i) => (i === 1 ? Noise.discrete({ atoms: [0, 1] }) : Noise.normal()))),
-  Noise.gumbel(),
-  Noise.normal(),
-  Noise.uniform(),
-  Noise.exponential(),
-  Noise.cauchy(),
-  Noise.discrete({ atoms: [0, 1] }),
-  Noise.discrete({ atoms: [0, 0.5, 2] })
 ]
 
 describe("rule tables", () => {

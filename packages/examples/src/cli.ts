@@ -18,18 +18,20 @@ import { renderHtml } from "./report/html.js"
 import { runGallery } from "./reproduce/gallery.js"
 import { asUsageError, integer, joinDashValues, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
 import { table1Command, vaeCommand } from "./cli/reproduce.js"
+import { parsePolytope } from "./cli/polytope.js"
 
 const usage = `perturb <command> [options] [--json]
 
   probs     --model softmax|argmax --noise NOISE --theta a,b,… [--tau T] [--method exact|quadrature|mc|qmc] [--samples N] [--seed N]
   identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
-  analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--confirm] [--seed N] [--out DIR]
+  analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--polytope POLYTOPE] [--confirm] [--seed N] [--out DIR]
   reproduce gallery [--out DIR]
   bench     [--filter NAME]   (noise, core, analysis or examples; the benchmarks of \`pnpm bench\`)
   reproduce table1 [--seeds N] [--steps N] [--out DIR]
   reproduce vae    [--epochs N] [--seeds N] [--limit N] [--out DIR]
 
 SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
+POLYTOPE: topk:K | ranks | path:H:W | file.json ({ "A": [...], "b": [...] } or a solver's JSON)
 NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy | uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json`
 
 // parseArgs's table: every option takes a value except the three flags.
@@ -47,6 +49,7 @@ const options = {
   seed: value,
   out: value,
   confirm: flag,
+  polytope: value,
   filter: value,
   seeds: value,
   epochs: value,
@@ -147,7 +150,8 @@ const analyzeCommand = async (v: Values): Promise<void> => {
   if (!["softmax", "argmax", "both"].includes(model)) throw new UsageError("model", model, "expected softmax, argmax or both")
   let report = analyze(space, noise, {
     model: model as "softmax" | "argmax" | "both",
-    ...(v.tau === undefined ? {} : { temperature: number("tau", v.tau) })
+    ...(v.tau === undefined ? {} : { temperature: number("tau", v.tau) }),
+    ...(v.polytope === undefined ? {} : { polytope: parsePolytope(v.polytope, space.dim) })
   })
   if (v.confirm) {
     const bar = progressBar("confirm", !v.json)
@@ -159,7 +163,8 @@ const analyzeCommand = async (v: Values): Promise<void> => {
     writeFileSync(join(v.out, "report.txt"), text)
     writeFileSync(join(v.out, "report.json"), JSON.stringify(toJSON(report), null, 2))
     const files = ["report.txt", "report.json"]
-    if (space.dim === 2 || space.dim === 3) {
+    // Pictures draw the simplex; a report over another polytope has none.
+    if ((space.dim === 2 || space.dim === 3) && (report.perturbed === undefined || report.perturbed === report.argmax)) {
       const picture = renderPicture(report)
       writeFileSync(join(v.out, "picture.svg"), picture.svg)
       writeFileSync(join(v.out, "picture.png"), picture.png)

@@ -16,11 +16,11 @@ export const optionsObject = <A extends object>(argument: string, value: A | und
 
 /** A report from `analyze` (or `confirm`): its fields are read without further checks. */
 export const checkReport = (value: unknown, argument = "report"): void => {
-  const r = value as { dim?: unknown; space?: unknown; noise?: unknown; softmax?: unknown; argmax?: unknown } | null
+  const r = value as { dim?: unknown; space?: unknown; noise?: unknown; softmax?: unknown; argmax?: unknown; perturbed?: unknown } | null
   if (typeof r !== "object" || r === null || typeof r.dim !== "number" || !Space.isSpace(r.space) || !Noise.isNoise(r.noise)) {
     throw new InvalidArgument({ argument, value, reason: "Expected a Report from analyze(space, noise)" })
   }
-  for (const which of ["softmax", "argmax"] as const) {
+  for (const which of ["softmax", "argmax", "perturbed"] as const) {
     const p = r[which] as Record<string, unknown> | undefined
     if (p === undefined) continue
     for (const prop of ["complete", "minimal", "identifiable"]) {

@@ -44,21 +44,21 @@ export interface Context {
  * One entry of a table: `applies` gives the verdict when the rule's conditions hold on `ctx`, else
  * `undefined` and the next entry is tried.
  */
-export interface Rule {
+export interface Rule<C = Context> {
   /** A short name, unique within its table. */
   readonly id: string
   /** The results of the paper (or of docs/math.md) the verdict rests on: every reason's `ref` is one of them. */
   readonly cites: ReadonlyArray<string>
-  readonly applies: (ctx: Context) => V.Verdict | undefined
+  readonly applies: (ctx: C) => V.Verdict | undefined
 }
 
 /** The last entry of a table: it always applies (often with `undecided`: no result settles it). */
-export interface Otherwise extends Rule {
-  readonly applies: (ctx: Context) => V.Verdict
+export interface Otherwise<C = Context> extends Rule<C> {
+  readonly applies: (ctx: C) => V.Verdict
 }
 
 /** The rules of one property of one model, in order; the last one always applies. */
-export type Rules = readonly [...ReadonlyArray<Rule>, Otherwise]
+export type Rules<C = Context> = readonly [...ReadonlyArray<Rule<C>>, Otherwise<C>]
 
 /** A property's tables, one per model. */
 export interface Table {
@@ -67,20 +67,21 @@ export interface Table {
 }
 
 /** The first rule that applies, and its verdict. */
-export const firstApplying = (rules: Rules, ctx: Context): { readonly rule: Rule; readonly verdict: V.Verdict } => {
+export const firstApplying = <C>(rules: Rules<C>, ctx: C): { readonly rule: Rule<C>; readonly verdict: V.Verdict } => {
   for (let i = 0; i + 1 < rules.length; i++) {
     const rule = rules[i]!
     const verdict = rule.applies(ctx)
     if (verdict !== undefined) return { rule, verdict }
   }
-  const last = rules[rules.length - 1] as Otherwise
+  const last = rules[rules.length - 1] as Otherwise<C>
   return { rule: last, verdict: last.applies(ctx) }
 }
 
 /** The verdict of the first rule that applies. */
-export const decideBy = (rules: Rules, ctx: Context): V.Verdict => firstApplying(rules, ctx).verdict
+export const decideBy = <C>(rules: Rules<C>, ctx: C): V.Verdict => firstApplying(rules, ctx).verdict
 
-const lazy = <A>(f: () => A): (() => A) => {
+/** `f()` computed once, on first use. */
+export const lazy = <A>(f: () => A): (() => A) => {
   let done = false
   let value: A
   return () => {
