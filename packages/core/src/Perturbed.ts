@@ -131,6 +131,34 @@ const concat = (parts: ReadonlyArray<Float64Array>, length: number): Float32Arra
 }
 
 /**
+ * dyᵀJ of one row. Sampled: the Jacobian of the scalar solver ⟨dy, y*⟩, whose score estimate (and
+ * control variate) costs d per draw instead of the full Jacobian's outDim × d. It equals dyᵀ times
+ * the full estimate on the same draws: the pilot's coefficients are linear in y too.
+ */
+const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Float64Array, key: Key.Key): Float64Array => {
+  const { d, outDim } = s
+  const wants = { jacobian: true, potential: false }
+  if (config.method === "exact") {
+    const J = estimateRow(s, theta, config, key, wants).jacobian!
+    const g = new Float64Array(d)
+    for (let a = 0; a < outDim; a++) for (let j = 0; j < d; j++) g[j] = g[j]! + dy[a]! * J[a * d + j]!
+    return g
+  }
+  const y = new Float64Array(outDim)
+  const projected: Solver = {
+    ...s,
+    outDim: 1,
+    solve: (x, out) => {
+      s.solve(x, y)
+      let acc = 0
+      for (let a = 0; a < outDim; a++) acc += dy[a]! * y[a]!
+      out[0] = acc
+    }
+  }
+  return estimateRow(projected, theta, config, key, wants).jacobian!
+}
+
+/**
  * A differentiable perturbed optimizer θ ↦ P_σ(θ) = E[y*(θ + σγ)] for a `Solver`: θ `[..., d]`
  * (float32, any rank, rows independent) to `[..., outDim]`. The gradient is the vector–Jacobian
  * product with the estimated Jacobian of each row (the closed form's for `exact`); the noise must
@@ -164,13 +192,8 @@ export const perturbed = (solver: Solver, options?: PerturbedOptions): Perturbed
       const value = tf.tensor(concat(means, outDim), [...x!.shape.slice(0, -1), outDim], "float32")
       const gradFunc = (dy: tf.Tensor) => {
         const dys = rowsOf(dy, outDim)
-        const grads = rows.map((r, i) => {
-          // The forward's draws again, from the same key: nothing held between the passes.
-          const J = estimateRow(s, r, config, keys[i]!, { jacobian: true, potential: false }).jacobian!
-          const g = new Float64Array(d)
-          for (let a = 0; a < outDim; a++) for (let j = 0; j < d; j++) g[j] = g[j]! + dys[i]![a]! * J[a * d + j]!
-          return g
-        })
+        // The forward's draws again, from the same key: nothing held between the passes.
+        const grads = rows.map((r, i) => vjpRow(s, config, r, dys[i]!, keys[i]!))
         return tf.tensor(concat(grads, d), x!.shape, "float32")
       }
       return { value, gradFunc }
