@@ -41,6 +41,7 @@ const coefficients = (solver: Solver, theta: Float64Array, config: PerturbedConf
   const x = new Float64Array(d)
   const y = new Float64Array(outDim)
   const s2 = new Float64Array(d)
+  const first = new Float64Array(outDim)
   for (let n = 0; n < count; n++) {
     for (let j = 0; j < d; j++) {
       const g = draws.gamma[n * d + j]!
@@ -49,9 +50,14 @@ const coefficients = (solver: Solver, theta: Float64Array, config: PerturbedConf
       den[j] = den[j]! + s2[j]!
     }
     solver.solve(x, y)
-    for (let i = 0; i < outDim; i++) for (let j = 0; j < d; j++) num[i * d + j] = num[i * d + j]! + y[i]! * s2[j]!
+    if (n === 0) first.set(y)
+    for (let i = 0; i < outDim; i++) for (let j = 0; j < d; j++) num[i * d + j] = num[i * d + j]! + (y[i]! - first[i]!) * s2[j]!
   }
-  for (let i = 0; i < outDim; i++) for (let j = 0; j < d; j++) num[i * d + j] = den[j]! > 0 ? num[i * d + j]! / den[j]! : 0
+  // About the first pilot value, so a y_i that never moves gets c_ij = y_i exactly and its row of
+  // the Jacobian is exactly 0, not rounding divided by σ.
+  for (let i = 0; i < outDim; i++) {
+    for (let j = 0; j < d; j++) num[i * d + j] = first[i]! + (den[j]! > 0 ? num[i * d + j]! / den[j]! : 0)
+  }
   return num
 }
 
@@ -74,7 +80,7 @@ const runBlocks = (
   const size = draws.count / draws.groups
   const score = wants.jacobian ? scoresOf(config.laws) : []
   const mean = new Moments(outDim)
-  const jac = wants.jacobian ? new Moments(outDim * d) : undefined
+  const jac = wants.jacobian ? new Moments(outDim * d, config.sigma) : undefined
   const pot = new Moments(1)
   const block: Block = { y: new Float64Array(outDim), jac: wants.jacobian ? new Float64Array(outDim * d) : undefined, potential: 0 }
   const x = new Float64Array(d)
@@ -97,8 +103,8 @@ const runBlocks = (
       }
     }
     mean.add(block.y, 1 / size)
-    // −E[y s] / σ: the sign and scale go in per block, so the standard error comes out scaled too.
-    if (block.jac !== undefined) jac!.add(block.jac, -1 / (size * config.sigma))
+    // −E[y s] / σ: the sign per block, σ at the end (`Moments`' divisor).
+    if (block.jac !== undefined) jac!.add(block.jac, -1 / size)
     if (wants.potential) pot.add([block.potential], 1 / size)
   }
   return { mean: mean.result(), jac: jac?.result(), pot: pot.result() }
