@@ -23,7 +23,7 @@
  * @since 0.3.0
  */
 import * as tf from "@tensorflow/tfjs"
-import type { Key, NoiseLike } from "@perturb/noise"
+import type { Key } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
 import type { Solver } from "./Solver.js"
 import { checkEstimatorWork } from "./internal/limits.js"
@@ -35,60 +35,9 @@ import {
   perturbedConfig,
   rowKey
 } from "./methods/perturbed/engine.js"
-import type { PerturbedConfig, PerturbedMethod, RowEstimate } from "./methods/perturbed/types.js"
+import type { PerturbedConfig, PerturbedEstimate, PerturbedOptions } from "./methods/perturbed/types.js"
 
-/**
- * Options of `perturbed` and `fenchelYoungLoss`.
- *
- * @example
- * import type { PerturbedOptions } from "@perturb/core"
- * import { Key, Noise } from "@perturb/noise"
- * const options: PerturbedOptions = { noise: Noise.gumbel(), sigma: 0.5, samples: 2048, key: Key.make(1), method: "qmc" }
- * @since 0.3.0
- * @category models
- */
-export interface PerturbedOptions {
-  /** The noise γ: a law (i.i.d. coordinates) or independent vector noise of dimension d (default `Noise.normal()`). */
-  readonly noise?: NoiseLike
-  /** The scale σ > 0 of the noise (default 1). */
-  readonly sigma?: number
-  /** Noise draws per row (default 1024; `qmc` rounds to 8 replicates of an even count). */
-  readonly samples?: number
-  /** The randomness (default `Key.make(0)`); ops fold it per call and per row. */
-  readonly key?: Key.Key
-  /** `"qmc"` (default), `"mc"`, or `"exact"` where the solver has a closed form (argmax). */
-  readonly method?: PerturbedMethod
-  /** `mc` only: draw in antithetic pairs u, 1 − u through each coordinate's quantile (default false). */
-  readonly antithetic?: boolean
-  /** The Jacobian's control variate (default true): subtracts c_ij·s_j, E[s_j] = 0, with c from pilot draws. */
-  readonly controlVariate?: boolean
-}
-
-/**
- * The float64 estimate of one θ: P_σ(θ) with its standard error per coordinate and, when asked,
- * the Jacobian (outDim × d, row-major) with its own.
- *
- * @example
- * import { perturbed, type PerturbedEstimate, Solver } from "@perturb/core"
- * const e: PerturbedEstimate = perturbed(Solver.ranks(3)).estimate64(Float64Array.of(0, 1, 2))
- * e.mean // ≈ [1.29, 2, 2.71], each ± e.stdError
- * @since 0.3.0
- * @category models
- */
-export interface PerturbedEstimate {
-  /** P_σ(θ), length outDim. */
-  readonly mean: Float64Array
-  /** Standard error per coordinate; for `exact`, the closed form's error bound (0: exact to rounding). */
-  readonly stdError: Float64Array
-  /** The method that ran. */
-  readonly method: PerturbedMethod
-  /** Noise draws used (0 for `exact`). */
-  readonly samples: number
-  /** ∂P_i/∂θ_j at [i·d + j], when asked. */
-  readonly jacobian?: Float64Array
-  /** The Jacobian's standard error, entry by entry. */
-  readonly jacobianStdError?: Float64Array
-}
+export type { PerturbedEstimate, PerturbedOptions } from "./methods/perturbed/types.js"
 
 /**
  * A perturbed optimizer: call it on θ `[..., d]` for P_σ(θ) `[..., outDim]`, differentiable.
@@ -108,14 +57,6 @@ export interface PerturbedOp {
   /** One θ in float64, with the standard errors (and the Jacobian with `{ jacobian: true }`). */
   readonly estimate64: (theta: Float64Array, options?: { readonly jacobian?: boolean }) => PerturbedEstimate
 }
-
-const estimateOf = (r: RowEstimate): PerturbedEstimate => ({
-  mean: r.mean,
-  stdError: r.stdError,
-  method: r.method,
-  samples: r.samples,
-  ...(r.jacobian === undefined ? {} : { jacobian: r.jacobian, jacobianStdError: r.jacobianStdError! })
-})
 
 /** θ's rows as float64 with the work limit checked: draws × rows × d solves' worth of values. */
 const rowsChecked = (x: tf.Tensor, config: PerturbedConfig, d: number): Array<Float64Array> => {
@@ -203,7 +144,7 @@ export const perturbed = (solver: Solver, options?: PerturbedOptions): Perturbed
   const estimate64 = (theta: Float64Array, o?: { readonly jacobian?: boolean }): PerturbedEstimate => {
     const jacobian = o?.jacobian ?? false
     if (typeof jacobian !== "boolean") throw new InvalidArgument({ argument: "jacobian", value: jacobian, reason: "Expected a boolean" })
-    return estimateOf(estimateRow(s, checkTheta(theta, d), config, config.key, { jacobian, potential: false }))
+    return estimateRow(s, checkTheta(theta, d), config, config.key, { jacobian, potential: false })
   }
   return Object.assign(apply, { solver: s, estimate64 })
 }
