@@ -60,6 +60,23 @@ describe.each(["cpu", "wasm"])("perturbed ops on %s", (backend) => {
     }
   })
 
+  it("method exact (argmax, Gumbel): softmax(θ/σ) forward, its Jacobian backward; the loss's gradient is softmax − y", () => {
+    const sigma = 0.5
+    const op = perturbed(Solver.argmax(3), { noise: Noise.gumbel(), sigma, method: "exact" })
+    const theta = tf.tensor2d([[0.2, -0.1, 0.4], [1, 0, -1]])
+    const dy = tf.tensor2d([[1, 0, -1], [0.5, 2, 0]])
+    const p = tf.softmax(tf.div(theta, sigma)).dataSync()
+    read(op(theta)).forEach((v, i) => expect(v).toBeCloseTo(p[i]!, 6))
+    const g = read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(op(t), dy)))(theta))
+    const ref = read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(tf.div(t, sigma)), dy)))(theta))
+    g.forEach((v, i) => expect(v).toBeCloseTo(ref[i]!, 5))
+    const loss = fenchelYoungLoss(Solver.argmax(3), { noise: Noise.gumbel(), sigma, method: "exact" })
+    const y = tf.tensor2d([[0, 0, 1], [1, 0, 0]])
+    const gl = read(tf.grad((t: tf.Tensor) => tf.sum(loss(t, y)))(theta))
+    const want = read(tf.sub(tf.tensor(p, [2, 3]), y))
+    gl.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6))
+  })
+
   it("calls draw fresh noise; the same key replays the same calls", () => {
     const a = perturbed(Solver.topK(4, 2), { samples: 64, key: Key.make(1), method: "mc" })
     const b = perturbed(Solver.topK(4, 2), { samples: 64, key: Key.make(1), method: "mc" })
