@@ -17,7 +17,7 @@
  *
  * Keys: each call of an op folds its key with the call's number, then with the row's index, so
  * repeated calls (training steps) draw fresh noise and the same key replays the same sequence; the
- * backward pass redraws the forward's noise from its key rather than holding it. The float64
+ * backward pass scores the forward's draws (kept, or drawn again from their key past 64 MiB). The float64
  * entries (`estimate64`) use the key as given.
  *
  * @since 0.3.0
@@ -35,6 +35,7 @@ import {
   perturbedConfig,
   rowKey
 } from "./methods/perturbed/engine.js"
+import type { Solved } from "./methods/perturbed/sampled.js"
 import type { PerturbedConfig, PerturbedEstimate, PerturbedOptions } from "./methods/perturbed/types.js"
 
 export type { PerturbedEstimate, PerturbedOptions } from "./methods/perturbed/types.js"
@@ -76,7 +77,7 @@ const concat = (parts: ReadonlyArray<Float64Array>, length: number): Float32Arra
  * control variate) costs d per draw instead of the full Jacobian's outDim × d. It equals dyᵀ times
  * the full estimate on the same draws: the pilot's coefficients are linear in y too.
  */
-const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Float64Array, key: Key.Key): Float64Array => {
+const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Float64Array, key: Key.Key, kept: Solved | undefined): Float64Array => {
   const { d, outDim } = s
   const wants = { jacobian: true, potential: false }
   if (config.method === "exact") {
@@ -96,8 +97,29 @@ const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Flo
       out[0] = acc
     }
   }
-  return estimateRow(projected, theta, config, key, wants).jacobian!
+  // The forward kept its draws and values: ⟨dy, y⟩ per draw replaces the solves (the pilot still solves).
+  const cache = kept === undefined ? {} : { replay: { draws: kept.draws, ys: projectRows(kept.ys, dy) } }
+  return estimateRow(projected, theta, config, key, wants, cache).jacobian!
 }
+
+/** ⟨dy, y_n⟩ for each row y_n of `ys` (rows of dy.length). */
+const projectRows = (ys: Float64Array, dy: Float64Array): Float64Array => {
+  const m = dy.length
+  const out = new Float64Array(ys.length / m)
+  for (let n = 0; n < out.length; n++) {
+    let acc = 0
+    for (let a = 0; a < m; a++) acc += dy[a]! * ys[n * m + a]!
+    out[n] = acc
+  }
+  return out
+}
+
+/**
+ * Float64 values the forward pass of `perturbed` may keep for its backward pass (draws and the
+ * solver's values, rows × samples × (d + outDim)): 2^23, 64 MiB. Past it the backward pass draws and
+ * solves again from the same keys, which gives the same numbers.
+ */
+const KEEP_VALUES = 2 ** 23
 
 /**
  * A differentiable perturbed optimizer θ ↦ P_σ(θ) = E[y*(θ + σγ)] for a `Solver`: θ `[..., d]`
@@ -129,12 +151,14 @@ export const perturbed = (solver: Solver, options?: PerturbedOptions): Perturbed
     const op = customOp(([x]) => {
       const rows = rowsChecked(x!, config, d)
       const keys = rows.map((_, i) => rowKey(config.key, call, i))
-      const means = rows.map((r, i) => estimateRow(s, r, config, keys[i]!, { jacobian: false, potential: false }).mean)
+      const keep = config.method !== "exact" && rows.length * config.samples * (d + outDim) <= KEEP_VALUES
+      const kept: Array<Solved | undefined> = []
+      const means = rows.map((r, i) =>
+        estimateRow(s, r, config, keys[i]!, { jacobian: false, potential: false }, keep ? { keep: (k) => (kept[i] = k) } : undefined).mean)
       const value = tf.tensor(concat(means, outDim), [...x!.shape.slice(0, -1), outDim], "float32")
       const gradFunc = (dy: tf.Tensor) => {
         const dys = rowsOf(dy, outDim)
-        // The forward's draws again, from the same key: nothing held between the passes.
-        const grads = rows.map((r, i) => vjpRow(s, config, r, dys[i]!, keys[i]!))
+        const grads = rows.map((r, i) => vjpRow(s, config, r, dys[i]!, keys[i]!, kept[i]))
         return tf.tensor(concat(grads, d), x!.shape, "float32")
       }
       return { value, gradFunc }

@@ -9,7 +9,7 @@ import type { Solver } from "../../Solver.js"
 import { checkKey, checkSamples, DEFAULT_KEY } from "../../internal/estimate.js"
 import { checkEstimatorWork } from "../../internal/limits.js"
 import { checkBoolean, checkMethod, checkOptions } from "../../internal/validate.js"
-import { marginalLaws, sampledRow } from "./sampled.js"
+import { marginalLaws, sampledRow, type SolvedCache } from "./sampled.js"
 import { solverMethods } from "./table.js"
 import { PERTURBED_METHODS, type PerturbedConfig, type PerturbedOptions, type RowEstimate, type Wants } from "./types.js"
 
@@ -67,8 +67,15 @@ export const checkTheta = (theta: unknown, d: number, argument = "theta"): Float
 }
 
 /** The estimate of one θ under `key` by the configured method. */
-export const estimateRow = (solver: Solver, theta: Float64Array, config: PerturbedConfig, key: Key.Key, wants: Wants): RowEstimate => {
-  if (config.method !== "exact") return sampledRow(solver, theta, config, key, wants)
+export const estimateRow = (
+  solver: Solver,
+  theta: Float64Array,
+  config: PerturbedConfig,
+  key: Key.Key,
+  wants: Wants,
+  cache?: SolvedCache
+): RowEstimate => {
+  if (config.method !== "exact") return sampledRow(solver, theta, config, key, wants, cache)
   const r = solverMethods[solver.kind].exact64!(solver, theta, config.sigma, config.noise, config.laws)
   if (typeof r === "string") throw new InvalidArgument({ argument: "method", value: "exact", reason: r })
   if (wants.potential && r.potential === undefined) {

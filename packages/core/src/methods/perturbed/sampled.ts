@@ -68,13 +68,29 @@ interface Block {
   potential: number
 }
 
+/**
+ * A row's draws and the solver's value at each (`count × outDim`): what the forward pass of an op
+ * keeps so that its backward pass scores the same draws without solving them again.
+ */
+export interface Solved {
+  readonly draws: Draws
+  readonly ys: Float64Array
+}
+
+/** Where the solver's values come from: solved afresh (and kept, with `keep`), or replayed. */
+export interface SolvedCache {
+  readonly replay?: Solved
+  readonly keep?: (solved: Solved) => void
+}
+
 const runBlocks = (
   solver: Solver,
   theta: Float64Array,
   config: PerturbedConfig,
   draws: Draws,
   wants: Wants,
-  c: Float64Array | undefined
+  c: Float64Array | undefined,
+  cache: { replay: Float64Array | undefined; keep: Float64Array | undefined }
 ) => {
   const { d, outDim } = solver
   const size = draws.count / draws.groups
@@ -92,7 +108,9 @@ const runBlocks = (
     block.potential = 0
     for (let n = g * size; n < (g + 1) * size; n++) {
       for (let j = 0; j < d; j++) x[j] = theta[j]! + config.sigma * draws.gamma[n * d + j]!
-      solver.solve(x, y)
+      if (cache.replay === undefined) solver.solve(x, y)
+      else y.set(cache.replay.subarray(n * outDim, (n + 1) * outDim))
+      cache.keep?.set(y, n * outDim)
       for (let i = 0; i < outDim; i++) block.y[i] = block.y[i]! + y[i]!
       if (wants.potential) for (let j = 0; j < d; j++) block.potential += x[j]! * y[j]!
       if (block.jac !== undefined) {
@@ -111,15 +129,24 @@ const runBlocks = (
 }
 
 /** The `mc` / `qmc` estimate of one θ under `key` (the same key gives the same numbers). */
-export const sampledRow = (solver: Solver, theta: Float64Array, config: PerturbedConfig, key: Key.Key, wants: Wants): RowEstimate => {
+export const sampledRow = (
+  solver: Solver,
+  theta: Float64Array,
+  config: PerturbedConfig,
+  key: Key.Key,
+  wants: Wants,
+  cache: SolvedCache = {}
+): RowEstimate => {
   if (wants.jacobian) {
     const refusal = scoreRefusal(config.laws)
     if (refusal !== undefined) throw new InvalidArgument({ argument: "noise", value: String(config.noise), reason: refusal })
   }
   const [main, pilot] = Key.split(key, 2)
-  const draws = drawsFor(config, solver.d, main!)
+  const draws = cache.replay?.draws ?? drawsFor(config, solver.d, main!)
+  const keep = cache.keep === undefined ? undefined : new Float64Array(draws.count * solver.outDim)
   const c = wants.jacobian && config.controlVariate ? coefficients(solver, theta, config, pilot!) : undefined
-  const r = runBlocks(solver, theta, config, draws, wants, c)
+  const r = runBlocks(solver, theta, config, draws, wants, c, { replay: cache.replay?.ys, keep })
+  if (keep !== undefined) cache.keep!({ draws, ys: keep })
   return {
     mean: r.mean.mean,
     stdError: r.mean.stdError,
