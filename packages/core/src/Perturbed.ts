@@ -135,7 +135,7 @@ const KEEP_VALUES = 2 ** 23
  * import { Key, Noise } from "@perturb/noise"
  * import * as tf from "@tensorflow/tfjs"
  * const soft = perturbed(Solver.ranks(4), { noise: Noise.normal(), sigma: 0.3, key: Key.make(7) })
- * soft(tf.tensor2d([[0.1, 0.5, 0.2, 0.9]])).print() // expected ranks, near [1.2, 3, 1.8, 4]
+ * soft(tf.tensor2d([[0.1, 0.5, 0.2, 0.9]])).print() // [[1.623, 2.745, 1.878, 3.754]] (exact: [1.609, 2.760, 1.882, 3.748])
  * soft.estimate64(Float64Array.of(0.1, 0.5, 0.2, 0.9), { jacobian: true }).jacobianStdError
  * @since 0.3.0
  * @category kernels

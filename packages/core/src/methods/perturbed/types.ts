@@ -59,7 +59,7 @@ export interface PerturbedOptions {
  * @example
  * import { perturbed, type PerturbedEstimate, Solver } from "@perturb/core"
  * const e: PerturbedEstimate = perturbed(Solver.ranks(3)).estimate64(Float64Array.of(0, 1, 2))
- * e.mean // ≈ [1.29, 2, 2.71], each ± e.stdError
+ * e.mean // [1.320, 2.010, 2.670] ± e.stdError ≈ 0.01 (exact: 1 + Σ_j Φ((θ_i − θ_j)/√2) = [1.318, 2, 2.682])
  * @since 0.3.0
  * @category models
  */
