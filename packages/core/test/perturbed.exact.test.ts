@@ -102,8 +102,18 @@ describe("against SciPy", () => {
 describe("closed forms and top-1", () => {
   const closedLaws = Object.entries(laws).filter(([, l]) => closedPair(l) !== undefined)
 
-  it("the closed forms are Gumbel, Normal, Cauchy, Laplace, Uniform; Logistic is by quadrature", () => {
-    expect(closedLaws.map(([n]) => n).sort()).toEqual(["cauchy", "gumbel", "laplace", "normal", "uniform"])
+  it("every fixture law has a closed form; Student-t and Exponential are by quadrature", () => {
+    expect(closedLaws.map(([n]) => n).sort()).toEqual(["cauchy", "gumbel", "laplace", "logistic", "normal", "uniform"])
+    expect(closedPair(Noise.studentT({ df: 3 }))).toBeUndefined()
+    expect(closedPair(Noise.exponential())).toBeUndefined()
+  })
+
+  it.each([Noise.studentT({ df: 3 }), Noise.exponential()])("%s by quadrature: against central differences", (law) => {
+    const theta = Float64Array.of(0.4, -0.7, 1.1, 0)
+    const f = (t: Float64Array) => ranksExact64(t, 0.8, law)
+    within(f(theta).jacobian, finiteDifferences(f, theta, 0.8e-4), 1e-6 / 0.8)
+    const r = f(theta)
+    expect(Math.abs(sum(r.mean) - 10)).toBeLessThanOrEqual(4 * r.error + 1e-12)
   })
 
   it.each(closedLaws)("%s: the closed form equals the pair quadrature", (name, law) => {
@@ -117,7 +127,7 @@ describe("closed forms and top-1", () => {
     }
     // Far tails, where T(t) is tiny and must keep its digits: relative agreement.
     const close = closedPair(law)!
-    for (const t of [0, 0.5, 3, 10]) {
+    for (const t of [0, 1e-3, 0.2, 0.3, 0.5, 3, 10]) {
       const x = close(t)
       const y = pair(t)
       expect(Math.abs(x.tail - y.tail)).toBeLessThanOrEqual(1e-11 + 1e-9 * x.tail)

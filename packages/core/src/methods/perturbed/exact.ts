@@ -6,7 +6,7 @@
  * - ranks: y_i = 1 + #{j ≠ i : x_j < x_i} (the largest score gets d), so
  *   E[y_i] = 1 + Σ_{j≠i} Pr[D < (θ_i − θ_j)/σ], D = γ_j − γ_i, and
  *   ∂E[y_i]/∂θ_j = −f_D((θ_i − θ_j)/σ)/σ (j ≠ i): d(d − 1)/2 one-dimensional integrals, closed
- *   forms for Gumbel, Normal, Cauchy, Laplace, Uniform (`pairs.ts`).
+ *   forms for Gumbel, Normal, Cauchy, Logistic, Laplace, Uniform (`pairs.ts`), quadrature for other laws.
  * - top-k: y = the indicator of the k largest x, Pr[i ∈ top-k] one integral per row over γ_i of
  *   a Poisson-binomial probability (`topk.ts`), with its gradient under the integral.
  * The Jacobian is row-major, J[i·d + j] = ∂E[y_i]/∂θ_j; the diagonal is minus the off-diagonal row

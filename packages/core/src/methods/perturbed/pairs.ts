@@ -6,7 +6,7 @@
  * it keeps its relative accuracy far out.
  *
  * Closed forms where D has a known law (Gumbel: logistic; Normal: normal with √2 the scale;
- * Cauchy: Cauchy with twice the scale; Laplace; Uniform: triangular); every other law with a
+ * Cauchy: Cauchy with twice the scale; Logistic; Laplace; Uniform: triangular); every other law with a
  * density by adaptive Gauss–Kronrod (G7/K15), whose error estimate comes back with the value.
  */
 import { type Law, Noise } from "@perturb/noise"
@@ -50,6 +50,10 @@ export const closedPair = (law: Law): PairFn | undefined => {
       const s2 = 2 * law.params.scale
       return (t) => closed(t === 0 ? 0.5 : Math.atan(s2 / t) / Math.PI, s2 / (Math.PI * (s2 * s2 + t * t)))
     }
+    case "Logistic": {
+      const b = law.params.scale
+      return (t) => logisticPair(t / b, b)
+    }
     case "Laplace": {
       const b = law.params.scale
       return (t) => {
@@ -68,6 +72,23 @@ export const closedPair = (law: Law): PairFn | undefined => {
     default:
       return undefined
   }
+}
+
+/**
+ * Logistic(s) − Logistic(s) at x = t/s ≥ 0, a = e^−x: T = a(x − (1 − a))/(1 − a)², f_D = a((x + 2)a
+ * + x − 2)/((1 − a)³ s). Both cancel near 0 (numerators ~x², ~x³), so below x = 1/4 their Taylor
+ * series (to x^11; the next terms are < 1e-16 there) take over.
+ */
+const logisticPair = (x: number, s: number): Pair => {
+  if (x < 0.25) {
+    const x2 = x * x
+    const tail = 0.5 + x * (-1 / 6 + x2 * (1 / 180 + x2 * (-1 / 5040 + x2 * (1 / 151200 + x2 * (-1 / 4790016 + x2 * (691 / 108972864000))))))
+    const density = 1 / 6 + x2 * (-1 / 60 + x2 * (1 / 1008 + x2 * (-1 / 21600 + x2 * (1 / 532224 + x2 * (-691 / 9906624000)))))
+    return closed(tail, density / s)
+  }
+  const a = Math.exp(-x)
+  const c = -Math.expm1(-x)
+  return closed((a * (x - c)) / (c * c), (a * ((x + 2) * a + x - 2)) / (c * c * c * s))
 }
 
 /**
