@@ -16,8 +16,9 @@
  */
 import { type Law, Noise, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../../Errors.js"
-import { lawInfo } from "../independent/tails.js"
+import { EPS, lawInfo } from "../independent/tails.js"
 import { type PairFn, pairOf } from "./pairs.js"
+import { sortColumn } from "./sort.js"
 import { topKRow } from "./topk.js"
 
 /** E[y] of a perturbed optimizer, its Jacobian ∂E[y_i]/∂θ_j (row-major d×d), and the error bound of `mean`. */
@@ -134,4 +135,33 @@ export const topKExact64 = (theta: Float64Array, k: number, sigma: number, noise
   }
   zeroRowSums(J, d)
   return { mean, jacobian: J, error }
+}
+
+/**
+ * Perturbed sort, exactly: E[x_(1) ≥ … ≥ x_(d)] (descending) for x = θ + σγ, γ i.i.d. from
+ * `noise` (a density and a finite mean: E[x_(r)] needs one), and J[r·d + j] = ∂E[x_(r)]/∂θ_j =
+ * Pr[x_j is the r-th largest] (`sort.ts`). O(d²) per quadrature node and coordinate: for small d.
+ */
+export const sortExact64 = (theta: Float64Array, sigma: number, noise: NoiseLike): ExactResult => {
+  const d = checkTheta(theta)
+  checkSigma(sigma)
+  const law = iidLaw(noise, d)
+  if (!law.traits.finiteMean) {
+    throw new InvalidArgument({ argument: "noise", value: String(law), reason: "Expected a law with a finite mean: E[x_(r)] does not exist otherwise" })
+  }
+  const info = lawInfo(law)
+  const mean = new Float64Array(d)
+  const J = new Float64Array(d * d)
+  const err = new Float64Array(d)
+  // What lies beyond f's [lo, hi] moves E[x_(r)] by at most about e^−70 · σ · max(|lo|, |hi|).
+  const tail = EPS * sigma * Math.max(Math.abs(info.lo), Math.abs(info.hi))
+  for (let j = 0; j < d; j++) {
+    const c = sortColumn(theta, j, sigma, law, info)
+    for (let r = 0; r < d; r++) {
+      J[r * d + j] = c.position[r]!
+      mean[r] = mean[r]! + theta[j]! * c.position[r]! + sigma * c.shifted[r]!
+      err[r] = err[r]! + (Math.abs(theta[j]!) + sigma) * c.error + tail
+    }
+  }
+  return { mean, jacobian: J, error: err.reduce((a, b) => Math.max(a, b), 0) }
 }

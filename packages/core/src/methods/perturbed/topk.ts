@@ -62,18 +62,10 @@ export const topKRow = (theta: Float64Array, i: number, k: number, sigma: number
   const q = new Float64Array(n)
   const g = new Float64Array(n)
   const f: NodeFn = (z, out) => {
-    const w = Math.exp(law.logpdf(z))
+    const w = beats(law, z, delta, p, q, g)
     if (w === 0) {
       out.fill(0)
       return
-    }
-    for (let r = 0; r < n; r++) {
-      const x = z + delta[r]!
-      // Two law calls, not three: only absolute accuracy matters here, and −expm1(log F) has it.
-      const lc = law.logcdf(x)
-      q[r] = Math.exp(lc)
-      p[r] = -Math.expm1(lc)
-      g[r] = Math.exp(law.logpdf(x))
     }
     countTables(p, q, kk, pre, suf)
     let at = 0
@@ -96,6 +88,24 @@ export const topKRow = (theta: Float64Array, i: number, k: number, sigma: number
   const res = integrate(breaks, m, f, invTol, DEFAULT_MAX_PANELS)
   for (let r = 0; r < n; r++) grad[rel[r]!] = res.values[r + 1]!
   return { mean: res.values[0]!, grad, error: res.errors[0]! + 2 * EPS + dropped }
+}
+
+/**
+ * At node z: f(z), and for each remaining coordinate p = Pr[it beats θ_i + σz] = S(z + Δ), q = 1 − p
+ * and (when `g` is given) its density f(z + Δ); nothing is filled where f(z) = 0.
+ */
+export const beats = (law: Law, z: number, delta: Float64Array, p: Float64Array, q: Float64Array, g?: Float64Array): number => {
+  const w = Math.exp(law.logpdf(z))
+  if (w === 0) return 0
+  for (let r = 0; r < delta.length; r++) {
+    const x = z + delta[r]!
+    // Two law calls, not three: only absolute accuracy matters here, and −expm1(log F) has it.
+    const lc = law.logcdf(x)
+    q[r] = Math.exp(lc)
+    p[r] = -Math.expm1(lc)
+    if (g !== undefined) g[r] = Math.exp(law.logpdf(x))
+  }
+  return w
 }
 
 /** The law's kinks as seen from z for each remaining coordinate: derivative jumps of p_j. */
