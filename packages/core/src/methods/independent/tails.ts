@@ -15,7 +15,7 @@ export const EPS = Math.exp(LOG_EPS)
 // Per-law facts: tails, bulk, kinks
 // ---------------------------------------------------------------------------------------------
 
-interface LawInfo {
+export interface LawInfo {
   /** log G(lo) ≤ LOG_EPS (or the support's lower edge). */
   readonly lo: number
   /** log(1 − G(hi)) ≤ LOG_EPS (or the support's upper edge). */
@@ -62,7 +62,7 @@ const bisectTail = (inside: (x: number) => boolean, near: number, far: number): 
   return far
 }
 
-const lawInfo = (law: Law): LawInfo => {
+export const lawInfo = (law: Law): LawInfo => {
   const hit = infoCache.get(law)
   if (hit !== undefined) return hit
   const sup = law.traits.support
