@@ -2,10 +2,10 @@
  * The perturbed optimizer's method table: per solver kind, the closed form (`exact64`) where the
  * structure has one. `argmax` reuses core's exact Perturb-Argmax methods (softmax for Gumbel, 1-D
  * quadrature for independent continuous noise, enumeration for discrete noise): P_σ(θ) is the
- * argmax probabilities at θ/σ, M_σ(θ) = σ·M(θ/σ) and J_σ(θ) = J(θ/σ)/σ. `topK` and `ranks` reduce
- * to 1-D integrals with independent noise; their slots take `methods/perturbed/exact.ts`'s
- * `topKExact64` / `ranksExact64` (written separately) through the adapters' signature below.
- * Kinds without an entry have only the sampled methods, and `method: "exact"` is refused.
+ * argmax probabilities at θ/σ, M_σ(θ) = σ·M(θ/σ) and J_σ(θ) = J(θ/σ)/σ. `topK`, `ranks` and `sort`
+ * reduce to 1-D integrals with i.i.d. noise (`./exact.ts`); they give no potential M_σ, so a
+ * Fenchel–Young loss with `method: "exact"` is refused for them (the engine says so). Kinds without
+ * an entry have only the sampled methods, and `method: "exact"` is refused.
  */
 import type { Law, NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../../Errors.js"
@@ -13,6 +13,7 @@ import type { Kind, Solver } from "../../Solver.js"
 import { DEFAULT_KEY, DEFAULT_LATTICE_POINTS } from "../../internal/estimate.js"
 import { classify } from "../../internal/classify.js"
 import { exactMethod } from "../registry.js"
+import { type ExactResult, ranksExact64, sortExact64, topKExact64 } from "./exact.js"
 
 /** A closed form's result for one θ (the shape of `ranksExact64` / `topKExact64`). */
 export interface Exact64Result {
@@ -64,16 +65,28 @@ const argmaxExact64: Exact64 = (solver, theta, sigma, noise) => {
   return { mean: row.probs, jacobian, error, potential: sigma * row.potential }
 }
 
-/**
- * One entry per solver kind. `topK` and `ranks`: slots for `topKExact64(theta, k, sigma, noise)` and
- * `ranksExact64(theta, sigma, noise)` of `./exact.ts`, filled when that file lands, e.g.
- * `exact64: (s, theta, sigma, noise) => topKExact64(theta, s.toJSON().k, sigma, noise)`.
- */
+/** The closed forms of `./exact.ts` refuse with `InvalidArgument`; the table speaks in reasons. */
+const reasonOf = (f: () => ExactResult): ExactResult | string => {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof InvalidArgument) return e.message
+    throw e
+  }
+}
+
+/** One entry per solver kind. */
 export const solverMethods: { readonly [K in Kind]: SolverMethods } = {
   argmax: { exact64: argmaxExact64 },
-  topK: { /* exact64: topKExact64 from ./exact.ts (merge) */ },
-  ranks: { /* exact64: ranksExact64 from ./exact.ts (merge) */ },
-  sort: {},
+  topK: {
+    exact64: (s, theta, sigma, noise) => {
+      const json = s.toJSON()
+      const k = json !== undefined && json.kind === "topK" ? json.k : 1
+      return reasonOf(() => topKExact64(theta, k, sigma, noise))
+    }
+  },
+  ranks: { exact64: (_, theta, sigma, noise) => reasonOf(() => ranksExact64(theta, sigma, noise)) },
+  sort: { exact64: (_, theta, sigma, noise) => reasonOf(() => sortExact64(theta, sigma, noise)) },
   shortestPath: {},
   lp: {},
   custom: {}
