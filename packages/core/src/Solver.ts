@@ -36,12 +36,34 @@ export type Kind = "argmax" | "topK" | "ranks" | "sort" | "shortestPath" | "lp" 
  * @category models
  */
 export type SolverJson =
-  | { readonly kind: "argmax" | "ranks" | "sort"; readonly d: number }
-  | { readonly kind: "topK"; readonly d: number; readonly k: number }
-  | { readonly kind: "shortestPath"; readonly height: number; readonly width: number }
   | {
+    /** Which solver. */
+    readonly kind: "argmax" | "ranks" | "sort"
+    /** The dimension of θ. */
+    readonly d: number
+  }
+  | {
+    /** Which solver. */
+    readonly kind: "topK"
+    /** The dimension of θ. */
+    readonly d: number
+    /** How many coordinates are picked. */
+    readonly k: number
+  }
+  | {
+    /** Which solver. */
+    readonly kind: "shortestPath"
+    /** Rows of the grid. */
+    readonly height: number
+    /** Columns of the grid. */
+    readonly width: number
+  }
+  | {
+    /** Which solver. */
     readonly kind: "lp"
+    /** The constraint matrix of A x ≤ b, by rows. */
     readonly A: ReadonlyArray<ReadonlyArray<number>>
+    /** The right-hand side of A x ≤ b. */
     readonly b: ReadonlyArray<number>
   }
 
@@ -56,6 +78,7 @@ export type SolverJson =
  * @category models
  */
 export interface Solver {
+  /** Marks a solver (what `perturbed` and `fenchelYoungLoss` check). */
   readonly _tag: "Solver"
   /** Which solver. */
   readonly kind: Kind

@@ -47,4 +47,13 @@ export {
   normalArgmaxGrid,
   type NormalArgmaxGridOptions
 } from "./NormalArgmaxGrid.js"
+export {
+  type FenchelYoung64,
+  type FenchelYoungLoss,
+  fenchelYoungLoss,
+  perturbed,
+  type PerturbedEstimate,
+  type PerturbedOp,
+  type PerturbedOptions
+} from "./Perturbed.js"
 export { gaussLegendre } from "./Quadrature.js"
