@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
+import { InvalidArgument } from "@perturb/core"
 import { Key } from "@perturb/noise"
 import { afterAll, describe, expect, it } from "vitest"
 import { defaultRanking, makeRankingData, type RankingOptions, rankingRows, runRanking, spearman } from "../src/reproduce/ranking.js"
@@ -75,8 +76,10 @@ describe.each(["cpu", "wasm"])("runRanking on %s, tiny sizes", (backend) => {
 
 describe("runRanking options", () => {
   it("refuses sizes it cannot run, naming the option", async () => {
-    await expect(runRanking({ ...tiny, trainQueries: 60 })).rejects.toThrow(/trainQueries/)
-    await expect(runRanking({ ...tiny, steps: 0 })).rejects.toThrow(/steps/)
-    await expect(runRanking({ ...tiny, varianceKeys: 1 })).rejects.toThrow(/varianceKeys/)
+    for (const [bad, argument] of [[{ trainQueries: 60 }, "trainQueries"], [{ steps: 0 }, "steps"], [{ varianceKeys: 1 }, "varianceKeys"], [{ samples: 2.5 }, "samples"]] as const) {
+      const e = await runRanking({ ...tiny, ...bad }).then(() => undefined, (e: unknown) => e)
+      expect(e).toBeInstanceOf(InvalidArgument)
+      expect((e as InvalidArgument).argument).toBe(argument)
+    }
   })
 })

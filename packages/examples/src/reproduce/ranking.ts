@@ -11,7 +11,7 @@
  * (ascending: the best item gets rank `items`, as `Solver.ranks` writes it).
  */
 import * as tf from "@tensorflow/tfjs"
-import { fenchelYoungLoss, Solver } from "@perturb/core"
+import { fenchelYoungLoss, InvalidArgument, Solver } from "@perturb/core"
 import { Key, Noise, Random } from "@perturb/noise"
 import { breather } from "./breathe.js"
 import { meanStd } from "./table1.js"
@@ -135,7 +135,19 @@ const batchLoss = (loss: ReturnType<typeof lossOf>, t: Tensors, idx: tf.Tensor1D
   return tf.mean(loss(theta, tf.gather(t.ranks, idx))) as tf.Scalar
 }
 
-const train = async (o: RankingOptions, method: RankingMethod, t: Tensors, data: RankingData, seedKey: Key.Key, w0: Float64Array, order: Int32Array, tick: () => void, breathe: () => Promise<void>): Promise<RankingRun> => {
+/** What both methods of one seed share: data, initial w, batch order, keys. */
+interface SeedRun {
+  readonly o: RankingOptions
+  readonly t: Tensors
+  readonly data: RankingData
+  readonly seedKey: Key.Key
+  readonly w0: Float64Array
+  readonly order: Int32Array
+  readonly tick: () => void
+  readonly breathe: () => Promise<void>
+}
+
+const train = async ({ o, t, data, seedKey, w0, order, tick, breathe }: SeedRun, method: RankingMethod): Promise<RankingRun> => {
   // tf.variable keeps its own copy: tidy frees the initial tensor.
   const w = tf.tidy(() => tf.variable(tf.tensor1d(Float32Array.from(w0))))
   const optimizer = tf.train.adam(o.learningRate)
@@ -189,7 +201,8 @@ const runSeed = async (o: RankingOptions, seed: number, tick: () => void, breath
     ranks: tf.tensor2d(data.ranks, [o.queries, o.items])
   }
   const runs: Array<RankingRun> = []
-  for (const method of RANKING_METHODS) runs.push(await train(o, method, t, data, seedKey, w0, order, tick, breathe))
+  const run: SeedRun = { o, t, data, seedKey, w0, order, tick, breathe }
+  for (const method of RANKING_METHODS) runs.push(await train(run, method))
   const trained = runs[0]!.finalW
   const variance = RANKING_METHODS.map((method, m) => {
     const key = Key.fold(Key.fold(seedKey, 4), m)
@@ -202,10 +215,10 @@ const runSeed = async (o: RankingOptions, seed: number, tick: () => void, breath
 const check = (o: RankingOptions): void => {
   const positive = ["seeds", "steps", "items", "queries", "trainQueries", "features", "samples", "batch", "varianceKeys"] as const
   for (const name of positive) {
-    if (!Number.isInteger(o[name]) || o[name] < 1) throw new RangeError(`ranking option ${name} = ${o[name]}: expected a positive integer`)
+    if (!Number.isInteger(o[name]) || o[name] < 1) throw new InvalidArgument({ argument: name, value: o[name], reason: "Expected a positive integer" })
   }
-  if (o.trainQueries >= o.queries) throw new RangeError(`ranking option trainQueries = ${o.trainQueries}: expected fewer than queries = ${o.queries}`)
-  if (o.varianceKeys < 2) throw new RangeError(`ranking option varianceKeys = ${o.varianceKeys}: a variance needs at least 2 keys`)
+  if (o.trainQueries >= o.queries) throw new InvalidArgument({ argument: "trainQueries", value: o.trainQueries, reason: `Expected fewer than queries = ${o.queries}` })
+  if (o.varianceKeys < 2) throw new InvalidArgument({ argument: "varianceKeys", value: o.varianceKeys, reason: "Expected at least 2 keys (a variance)" })
 }
 
 /** Every seed, both methods; yields to the event loop between steps (a Ctrl-C is seen promptly). */
