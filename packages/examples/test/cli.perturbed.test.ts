@@ -22,6 +22,7 @@ const json = (...args: Array<string>) => {
     mean: Array<number>
     stdError: Array<number>
     method: string
+    samples: number
     jacobian?: Array<Array<number>>
     jacobianStdError?: Array<Array<number>>
   }
@@ -40,6 +41,7 @@ describe("perturb perturbed", () => {
   it.each(["mc", "qmc"])("argmax with Gumbel noise by %s is softmax(θ/σ) within 4 standard errors", (method) => {
     const out = json("--solver", "argmax", "--noise", "gumbel", "--sigma", String(SIGMA), "--theta", THETA.join(","), "--method", method, "--samples", "4096", "--seed", "7")
     expect(out.method).toBe(method)
+    expect(out.samples).toBe(4096)
     expect(out.mean).toHaveLength(3)
     expect(out.stdError).toHaveLength(3)
     for (let i = 0; i < 3; i++) {
@@ -52,6 +54,7 @@ describe("perturb perturbed", () => {
   it("--method exact: Gumbel argmax is softmax(θ/σ) to 1e-12, with zero standard errors", () => {
     const out = json("--solver", "argmax", "--noise", "gumbel", "--sigma", String(SIGMA), "--theta", THETA.join(","), "--method", "exact")
     expect(out.method).toBe("exact")
+    expect(out.samples).toBe(0)
     for (let i = 0; i < 3; i++) {
       expect(out.mean[i]).toBeCloseTo(P[i]!, 12)
       expect(out.stdError[i]!).toBeLessThan(1e-12)
@@ -104,7 +107,7 @@ describe("perturb perturbed", () => {
   it("text output names the solver, the method and the standard errors", () => {
     const r = run("--solver", "ranks", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1,2", "--method", "mc", "--samples", "100")
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("ranks (d = 3) by mc")
+    expect(r.stdout).toContain("ranks (d = 3) by mc (100 samples)")
     expect(r.stdout).toContain("standard error")
   })
 

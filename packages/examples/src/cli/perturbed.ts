@@ -91,6 +91,8 @@ interface Output {
   readonly mean: Array<number>
   readonly stdError: Array<number>
   readonly method: string
+  /** Draws that ran (qmc rounds `--samples` to whole replicates; 0 for exact). */
+  readonly samples: number
   readonly jacobian?: Array<Array<number>>
   readonly jacobianStdError?: Array<Array<number>>
 }
@@ -98,12 +100,13 @@ interface Output {
 const text = (out: Output, solver: Solver.Solver): string => {
   const line = (xs: ReadonlyArray<number>) => xs.map((x) => x.toPrecision(8)).join(", ")
   // An exact method's stdError is its closed form's error bound.
+  const error = out.method === "exact" ? "error bound" : "standard error"
   const lines = [
-    `E[y*(θ + σγ)] for ${solver.kind} (d = ${solver.d}) by ${out.method}: ${line(out.mean)}`,
-    `${out.method === "exact" ? "error bound" : "standard error"}: ${line(out.stdError)}`
+    `E[y*(θ + σγ)] for ${solver.kind} (d = ${solver.d}) by ${out.method}${out.samples > 0 ? ` (${out.samples} samples)` : ""}: ${line(out.mean)}`,
+    `${error}: ${line(out.stdError)}`
   ]
   if (out.jacobian !== undefined) {
-    lines.push(`Jacobian ∂P_i/∂θ_j (${out.jacobian.length} × ${solver.d}), ± standard error:`)
+    lines.push(`Jacobian ∂P_i/∂θ_j (${out.jacobian.length} × ${solver.d}), ± ${error}:`)
     out.jacobian.forEach((row, i) => lines.push(`  ${row.map((v, j) => `${v.toPrecision(6)} ± ${out.jacobianStdError![i]![j]!.toExponential(1)}`).join(", ")}`))
   }
   return lines.join("\n")
@@ -141,6 +144,7 @@ export const perturbedCommand = (flags: PerturbedFlags): void => {
       mean: Array.from(r.mean),
       stdError: Array.from(r.stdError),
       method: r.method,
+      samples: r.samples,
       ...(r.jacobian === undefined ? {} : {
         jacobian: rows(r.jacobian, solver.d),
         jacobianStdError: rows(r.jacobianStdError ?? new Float64Array(r.jacobian.length), solver.d)
