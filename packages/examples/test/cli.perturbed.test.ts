@@ -1,10 +1,11 @@
 /**
  * `perturb perturbed`: values against closed forms (Gumbel argmax = softmax(θ/σ), its Jacobian
  * (diag p − p pᵀ)/σ), standard errors, the Jacobian's shape, and the usage contract (one JSON
- * document; a bad argument is one stderr line naming it, exit 2). Runs the built CLI.
+ * document; a bad argument is one stderr line naming it, exit 2), and `perturb reproduce ranking`
+ * end to end in a tiny run. Runs the built CLI.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -142,5 +143,26 @@ describe("perturb perturbed", () => {
     expect(r.code).toBe(2)
     expect(r.stdout).toBe("")
     expect(r.stderr.trim().split("\n")).toHaveLength(1)
+  })
+})
+
+describe("perturb reproduce ranking", () => {
+  it("--json prints one document and --out gets results, protocol, picture and page", () => {
+    const out = mkdtempSync(join(tmpdir(), "perturb-cli-ranking-"))
+    const r = spawnSync(process.execPath, [cli, "reproduce", "ranking", "--seeds", "1", "--steps", "3", "--out", out, "--json"], { encoding: "utf8", timeout: 120_000 })
+    expect(r.status).toBe(0)
+    const json = JSON.parse(r.stdout)
+    expect(json.rows.map((x: { method: string }) => x.method)).toEqual(["mc", "qmc"])
+    expect(json.protocol.seeds).toBe(1)
+    for (const f of ["results.json", "protocol.json", "spearman.svg", "report.html"]) expect(existsSync(join(out, f)), f).toBe(true)
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).seeds[0].runs[0].curve).toHaveLength(3)
+  })
+
+  it("--seeds 0 is one stderr line naming --seeds, exit 2", () => {
+    const r = spawnSync(process.execPath, [cli, "reproduce", "ranking", "--seeds", "0", "--json"], { encoding: "utf8", timeout: 120_000 })
+    expect(r.status).toBe(2)
+    expect(r.stdout).toBe("")
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain("--seeds")
   })
 })
