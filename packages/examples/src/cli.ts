@@ -23,8 +23,8 @@ import { rankingCommand, table1Command, vaeCommand } from "./cli/reproduce.js"
 const usage = `perturb <command> [options] [--json]
 
   probs     --model softmax|argmax --noise NOISE --theta a,b,… [--tau T] [--method exact|quadrature|mc|qmc] [--samples N] [--seed N]
-  identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
   perturbed --solver SOLVER --noise NOISE --sigma S --theta a,b,… [--method mc|qmc|exact] [--samples N] [--seed N] [--jacobian]
+  identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
   analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--confirm] [--seed N] [--out DIR]
   reproduce gallery [--out DIR]
   bench     [--filter NAME]   (noise, core, analysis or examples; the benchmarks of \`pnpm bench\`)
@@ -51,14 +51,14 @@ const options = {
   seed: value,
   out: value,
   confirm: flag,
-  solver: value,
-  sigma: value,
-  jacobian: flag,
   filter: value,
   seeds: value,
   epochs: value,
   steps: value,
   limit: value,
+  solver: value,
+  sigma: value,
+  jacobian: flag,
   json: flag,
   help: flag
 } as const
