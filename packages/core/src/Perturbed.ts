@@ -17,13 +17,13 @@
  *
  * Keys: each call of an op folds its key with the call's number, then with the row's index, so
  * repeated calls (training steps) draw fresh noise and the same key replays the same sequence; the
- * backward pass redraws the forward's noise from its key rather than holding it. The float64
+ * backward pass scores the forward's draws (kept, or drawn again from their key past 64 MiB). The float64
  * entries (`estimate64`) use the key as given.
  *
  * @since 0.3.0
  */
 import * as tf from "@tensorflow/tfjs"
-import type { Key, NoiseLike } from "@perturb/noise"
+import type { Key } from "@perturb/noise"
 import { DimensionMismatch, InvalidArgument } from "./Errors.js"
 import type { Solver } from "./Solver.js"
 import { checkEstimatorWork } from "./internal/limits.js"
@@ -35,60 +35,10 @@ import {
   perturbedConfig,
   rowKey
 } from "./methods/perturbed/engine.js"
-import type { PerturbedConfig, PerturbedMethod, RowEstimate } from "./methods/perturbed/types.js"
+import type { Solved } from "./methods/perturbed/sampled.js"
+import type { PerturbedConfig, PerturbedEstimate, PerturbedOptions } from "./methods/perturbed/types.js"
 
-/**
- * Options of `perturbed` and `fenchelYoungLoss`.
- *
- * @example
- * import type { PerturbedOptions } from "@perturb/core"
- * import { Key, Noise } from "@perturb/noise"
- * const options: PerturbedOptions = { noise: Noise.gumbel(), sigma: 0.5, samples: 2048, key: Key.make(1), method: "qmc" }
- * @since 0.3.0
- * @category models
- */
-export interface PerturbedOptions {
-  /** The noise γ: a law (i.i.d. coordinates) or independent vector noise of dimension d (default `Noise.normal()`). */
-  readonly noise?: NoiseLike
-  /** The scale σ > 0 of the noise (default 1). */
-  readonly sigma?: number
-  /** Noise draws per row (default 1024; `qmc` rounds to 8 replicates of an even count). */
-  readonly samples?: number
-  /** The randomness (default `Key.make(0)`); ops fold it per call and per row. */
-  readonly key?: Key.Key
-  /** `"qmc"` (default), `"mc"`, or `"exact"` where the solver has a closed form (argmax). */
-  readonly method?: PerturbedMethod
-  /** `mc` only: draw in antithetic pairs u, 1 − u through each coordinate's quantile (default false). */
-  readonly antithetic?: boolean
-  /** The Jacobian's control variate (default true): subtracts c_ij·s_j, E[s_j] = 0, with c from pilot draws. */
-  readonly controlVariate?: boolean
-}
-
-/**
- * The float64 estimate of one θ: P_σ(θ) with its standard error per coordinate and, when asked,
- * the Jacobian (outDim × d, row-major) with its own.
- *
- * @example
- * import { perturbed, type PerturbedEstimate, Solver } from "@perturb/core"
- * const e: PerturbedEstimate = perturbed(Solver.ranks(3)).estimate64(Float64Array.of(0, 1, 2))
- * e.mean // ≈ [1.29, 2, 2.71], each ± e.stdError
- * @since 0.3.0
- * @category models
- */
-export interface PerturbedEstimate {
-  /** P_σ(θ), length outDim. */
-  readonly mean: Float64Array
-  /** Standard error per coordinate; for `exact`, the closed form's error bound (0: exact to rounding). */
-  readonly stdError: Float64Array
-  /** The method that ran. */
-  readonly method: PerturbedMethod
-  /** Noise draws used (0 for `exact`). */
-  readonly samples: number
-  /** ∂P_i/∂θ_j at [i·d + j], when asked. */
-  readonly jacobian?: Float64Array
-  /** The Jacobian's standard error, entry by entry. */
-  readonly jacobianStdError?: Float64Array
-}
+export type { PerturbedEstimate, PerturbedOptions } from "./methods/perturbed/types.js"
 
 /**
  * A perturbed optimizer: call it on θ `[..., d]` for P_σ(θ) `[..., outDim]`, differentiable.
@@ -109,14 +59,6 @@ export interface PerturbedOp {
   readonly estimate64: (theta: Float64Array, options?: { readonly jacobian?: boolean }) => PerturbedEstimate
 }
 
-const estimateOf = (r: RowEstimate): PerturbedEstimate => ({
-  mean: r.mean,
-  stdError: r.stdError,
-  method: r.method,
-  samples: r.samples,
-  ...(r.jacobian === undefined ? {} : { jacobian: r.jacobian, jacobianStdError: r.jacobianStdError! })
-})
-
 /** θ's rows as float64 with the work limit checked: draws × rows × d solves' worth of values. */
 const rowsChecked = (x: tf.Tensor, config: PerturbedConfig, d: number): Array<Float64Array> => {
   const rows = x.size / d
@@ -135,7 +77,7 @@ const concat = (parts: ReadonlyArray<Float64Array>, length: number): Float32Arra
  * control variate) costs d per draw instead of the full Jacobian's outDim × d. It equals dyᵀ times
  * the full estimate on the same draws: the pilot's coefficients are linear in y too.
  */
-const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Float64Array, key: Key.Key): Float64Array => {
+const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Float64Array, key: Key.Key, kept: Solved | undefined): Float64Array => {
   const { d, outDim } = s
   const wants = { jacobian: true, potential: false }
   if (config.method === "exact") {
@@ -155,8 +97,29 @@ const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Flo
       out[0] = acc
     }
   }
-  return estimateRow(projected, theta, config, key, wants).jacobian!
+  // The forward kept its draws and values: ⟨dy, y⟩ per draw replaces the solves (the pilot still solves).
+  const cache = kept === undefined ? {} : { replay: { draws: kept.draws, ys: projectRows(kept.ys, dy) } }
+  return estimateRow(projected, theta, config, key, wants, cache).jacobian!
 }
+
+/** ⟨dy, y_n⟩ for each row y_n of `ys` (rows of dy.length). */
+const projectRows = (ys: Float64Array, dy: Float64Array): Float64Array => {
+  const m = dy.length
+  const out = new Float64Array(ys.length / m)
+  for (let n = 0; n < out.length; n++) {
+    let acc = 0
+    for (let a = 0; a < m; a++) acc += dy[a]! * ys[n * m + a]!
+    out[n] = acc
+  }
+  return out
+}
+
+/**
+ * Float64 values the forward pass of `perturbed` may keep for its backward pass (draws and the
+ * solver's values, rows × samples × (d + outDim)): 2^23, 64 MiB. Past it the backward pass draws and
+ * solves again from the same keys, which gives the same numbers.
+ */
+const KEEP_VALUES = 2 ** 23
 
 /**
  * A differentiable perturbed optimizer θ ↦ P_σ(θ) = E[y*(θ + σγ)] for a `Solver`: θ `[..., d]`
@@ -172,7 +135,7 @@ const vjpRow = (s: Solver, config: PerturbedConfig, theta: Float64Array, dy: Flo
  * import { Key, Noise } from "@perturb/noise"
  * import * as tf from "@tensorflow/tfjs"
  * const soft = perturbed(Solver.ranks(4), { noise: Noise.normal(), sigma: 0.3, key: Key.make(7) })
- * soft(tf.tensor2d([[0.1, 0.5, 0.2, 0.9]])).print() // expected ranks, near [1.2, 3, 1.8, 4]
+ * soft(tf.tensor2d([[0.1, 0.5, 0.2, 0.9]])).print() // [[1.623, 2.745, 1.878, 3.754]] (exact: [1.609, 2.760, 1.882, 3.748])
  * soft.estimate64(Float64Array.of(0.1, 0.5, 0.2, 0.9), { jacobian: true }).jacobianStdError
  * @since 0.3.0
  * @category kernels
@@ -188,12 +151,14 @@ export const perturbed = (solver: Solver, options?: PerturbedOptions): Perturbed
     const op = customOp(([x]) => {
       const rows = rowsChecked(x!, config, d)
       const keys = rows.map((_, i) => rowKey(config.key, call, i))
-      const means = rows.map((r, i) => estimateRow(s, r, config, keys[i]!, { jacobian: false, potential: false }).mean)
+      const keep = config.method !== "exact" && rows.length * config.samples * (d + outDim) <= KEEP_VALUES
+      const kept: Array<Solved | undefined> = []
+      const means = rows.map((r, i) =>
+        estimateRow(s, r, config, keys[i]!, { jacobian: false, potential: false }, keep ? { keep: (k) => (kept[i] = k) } : undefined).mean)
       const value = tf.tensor(concat(means, outDim), [...x!.shape.slice(0, -1), outDim], "float32")
       const gradFunc = (dy: tf.Tensor) => {
         const dys = rowsOf(dy, outDim)
-        // The forward's draws again, from the same key: nothing held between the passes.
-        const grads = rows.map((r, i) => vjpRow(s, config, r, dys[i]!, keys[i]!))
+        const grads = rows.map((r, i) => vjpRow(s, config, r, dys[i]!, keys[i]!, kept[i]))
         return tf.tensor(concat(grads, d), x!.shape, "float32")
       }
       return { value, gradFunc }
@@ -203,7 +168,7 @@ export const perturbed = (solver: Solver, options?: PerturbedOptions): Perturbed
   const estimate64 = (theta: Float64Array, o?: { readonly jacobian?: boolean }): PerturbedEstimate => {
     const jacobian = o?.jacobian ?? false
     if (typeof jacobian !== "boolean") throw new InvalidArgument({ argument: "jacobian", value: jacobian, reason: "Expected a boolean" })
-    return estimateOf(estimateRow(s, checkTheta(theta, d), config, config.key, { jacobian, potential: false }))
+    return estimateRow(s, checkTheta(theta, d), config, config.key, { jacobian, potential: false })
   }
   return Object.assign(apply, { solver: s, estimate64 })
 }

@@ -110,11 +110,24 @@ const checkDim = (argument: string, d: unknown, min: number): number => {
   return d
 }
 
+/**
+ * The Euclidean norm by a loop: `Math.hypot(...v)` spreads v into arguments, which throws a
+ * RangeError past V8's argument limit (grids of ~10⁵ cells and more).
+ */
+const norm2 = (v: Float64Array): number => {
+  let scale = 0
+  for (const x of v) scale = Math.max(scale, Math.abs(x))
+  if (scale === 0 || !Number.isFinite(scale)) return scale
+  let sum = 0
+  for (const x of v) sum += (x / scale) ** 2
+  return scale * Math.sqrt(sum)
+}
+
 /** Gram–Schmidt (twice, for stability) of `vectors`, dropping those already spanned. */
 const orthonormalise = (vectors: ReadonlyArray<Float64Array>, basis: Array<Float64Array> = []): Array<Float64Array> => {
   for (const v0 of vectors) {
     const v = Float64Array.from(v0)
-    const norm0 = Math.hypot(...v)
+    const norm0 = norm2(v)
     if (norm0 === 0) continue
     for (let pass = 0; pass < 2; pass++) {
       for (const q of basis) {
@@ -123,7 +136,7 @@ const orthonormalise = (vectors: ReadonlyArray<Float64Array>, basis: Array<Float
         for (let i = 0; i < v.length; i++) v[i] = v[i]! - dot * q[i]!
       }
     }
-    const norm = Math.hypot(...v)
+    const norm = norm2(v)
     if (norm <= 1e-9 * norm0) continue
     basis.push(v.map((x) => x / norm))
   }
@@ -390,12 +403,16 @@ export const shortestPath = (height: number, width: number): Solver => {
         out[i * width + j] = 1
       }
     },
+    // The anti-diagonals are disjoint, hence already orthogonal: normalising each is enough
+    // (Gram–Schmidt would cost (height + width)² · d).
     lineality: () =>
-      orthonormalise(Array.from({ length: height + width - 1 }, (_, s) => {
+      Array.from({ length: height + width - 1 }, (_, s) => {
         const u = new Float64Array(d)
-        for (let i = Math.max(0, s - width + 1); i <= Math.min(height - 1, s); i++) u[i * width + s - i] = 1
+        const first = Math.max(0, s - width + 1)
+        const last = Math.min(height - 1, s)
+        for (let i = first; i <= last; i++) u[i * width + s - i] = 1 / Math.sqrt(last - first + 1)
         return u
-      })),
+      }),
     vertices: (limit) => {
       if (binomial(height + width - 2, height - 1) > limit) return undefined
       const out: Array<Float64Array> = []

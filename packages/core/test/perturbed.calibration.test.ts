@@ -103,7 +103,7 @@ describe("perturbed estimators over 200 keys", () => {
     }
   })
 
-  it("QMC's error is below plain Monte Carlo's at equal draws; the control variate lowers the Jacobian's", () => {
+  it("QMC's and antithetic pairs' errors are below plain Monte Carlo's at equal draws; the control variate lowers the Jacobian's", () => {
     const t = Float64Array.of(0.3, -0.5, 1.1, 0.2)
     const exact = softmaxRef(t, 0.7)
     const err = (options: PerturbedOptions) => {
@@ -117,6 +117,9 @@ describe("perturbed estimators over 200 keys", () => {
     const anti = err({ method: "mc", antithetic: true })
     const qmc = err({ method: "qmc" })
     const plain = err({ method: "mc", controlVariate: false })
+    // measured (60 keys, 1024 draws): mean RMSE mc 0.0118, antithetic 0.0097, qmc 0.0049; Jacobian
+    // mc 0.0168, qmc 0.0102, mc without the control variate 0.0212
+    expect(anti.mean).toBeLessThan(mc.mean)
     expect(qmc.mean).toBeLessThan(0.8 * mc.mean)
     expect(qmc.jacobian).toBeLessThan(mc.jacobian)
     expect(mc.jacobian).toBeLessThan(plain.jacobian)

@@ -7,7 +7,7 @@
  */
 import { Key, type Law, Noise } from "@perturb/noise"
 import { beforeAll, describe, expect, it } from "vitest"
-import { InvalidArgument, Lp, perturbed, type PerturbedOptions, Solver } from "../src/index.js"
+import { fenchelYoungLoss, InvalidArgument, Lp, perturbed, type PerturbedOptions, Solver } from "../src/index.js"
 import { caught } from "./helpers.js"
 
 interface Reference {
@@ -162,6 +162,51 @@ describe("perturbed estimate64 against exact references", () => {
     const mean = Array.from(theta, (t) => 1 - laplace.cdf(-t / sigma))
     const dens = Array.from(theta, (t) => Math.exp(laplace.logpdf(-t / sigma)) / sigma)
     check(square, laplace, sigma, theta, { mean, jacobian: [dens[0]!, 0, 0, dens[1]!] }, 1024, 0.1)
+  })
+
+  it("shortestPath 3 × 3 under two-point noise: the mean against enumeration of all 2⁹ outcomes", () => {
+    const sigma = 0.4
+    const theta = Float64Array.of(0.1, 0.5, -0.2, 0.3, 0.0, 0.6, -0.1, 0.2, 0.4)
+    const grid = Solver.shortestPath(3, 3)
+    const mean = new Float64Array(9)
+    for (let m = 0; m < 512; m++) {
+      const y = grid.apply(theta.map((t, j) => t + sigma * (((m >> j) & 1) === 1 ? 1 : -1)))
+      y.forEach((v, j) => (mean[j] = mean[j]! + v / 512))
+    }
+    for (const method of ["mc", "qmc"] as const) {
+      const e = perturbed(grid, { noise: Noise.discrete({ atoms: [-1, 1] }), sigma, method, samples: 4096, key: Key.make(3) }).estimate64(theta)
+      within(e.mean, e.stdError, mean, 0.02, `path ${method}`)
+    }
+  })
+
+  it("the potential M_σ(θ) = σ·(logsumexp(θ/σ) + γ_Euler) for Gumbel argmax, through the Fenchel–Young loss", () => {
+    const sigma = 0.6
+    const theta = Float64Array.of(0.3, -0.5, 1.1, 0.2)
+    const y = Float64Array.of(0, 0, 1, 0)
+    const lse = Math.log(theta.reduce((a, t) => a + Math.exp(t / sigma), 0))
+    const loss = sigma * (lse + 0.5772156649015329) - theta[2]!
+    for (const method of ["mc", "qmc"] as const) {
+      const r = fenchelYoungLoss(Solver.argmax(4), { noise: Noise.gumbel(), sigma, method, samples: 4096, key: Key.make(8) }).estimate64(theta, y)
+      within([r.loss], [r.stdError], [loss], 0.05, `loss ${method}`)
+    }
+    const exact = fenchelYoungLoss(Solver.argmax(4), { noise: Noise.gumbel(), sigma, method: "exact" }).estimate64(theta, y)
+    expect(exact.loss).toBeCloseTo(loss, 13)
+    expect(exact.stdError).toBe(0)
+  })
+
+  it("extreme σ: tiny gives y*(θ) with a zero Jacobian (finite), huge gives near-uniform argmax", () => {
+    const theta = Float64Array.of(0.3, -0.5, 1.1)
+    for (const method of ["mc", "qmc"] as const) {
+      const tiny = perturbed(Solver.ranks(3), { sigma: 1e-300, method, samples: 64 }).estimate64(theta, { jacobian: true })
+      expect(Array.from(tiny.mean)).toEqual([2, 1, 3])
+      expect(Array.from(tiny.jacobian!).every((v) => v === 0)).toBe(true)
+      const huge = perturbed(Solver.argmax(3), { noise: Noise.gumbel(), sigma: 1e200, method, samples: 4096 }).estimate64(theta, { jacobian: true })
+      within(huge.mean, huge.stdError, [1 / 3, 1 / 3, 1 / 3], 0.02, `σ = 1e200 ${method}`)
+      // (diag p − ppᵀ)/σ at p = 1/3: about 2.2e-201 on the diagonal; its standard error must not underflow
+      const J = Array.from({ length: 9 }, (_, k) => ((k % 4 === 0 ? 1 / 3 : 0) - 1 / 9) / 1e200)
+      within(huge.jacobian!, huge.jacobianStdError!, J, 1e-200, `σ = 1e200 ${method} jacobian`)
+      expect(huge.jacobianStdError!.every((v) => v > 0)).toBe(true)
+    }
   })
 
   it("the same key gives the same numbers; another key other numbers", () => {

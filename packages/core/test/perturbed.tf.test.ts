@@ -60,6 +60,35 @@ describe.each(["cpu", "wasm"])("perturbed ops on %s", (backend) => {
     }
   })
 
+  it("method exact (argmax, Gumbel): softmax(θ/σ) forward, its Jacobian backward; the loss's gradient is softmax − y", () => {
+    const sigma = 0.5
+    const op = perturbed(Solver.argmax(3), { noise: Noise.gumbel(), sigma, method: "exact" })
+    const theta = tf.tensor2d([[0.2, -0.1, 0.4], [1, 0, -1]])
+    const dy = tf.tensor2d([[1, 0, -1], [0.5, 2, 0]])
+    const p = tf.softmax(tf.div(theta, sigma)).dataSync()
+    read(op(theta)).forEach((v, i) => expect(v).toBeCloseTo(p[i]!, 6))
+    const g = read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(op(t), dy)))(theta))
+    const ref = read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(tf.div(t, sigma)), dy)))(theta))
+    g.forEach((v, i) => expect(v).toBeCloseTo(ref[i]!, 5))
+    const loss = fenchelYoungLoss(Solver.argmax(3), { noise: Noise.gumbel(), sigma, method: "exact" })
+    const y = tf.tensor2d([[0, 0, 1], [1, 0, 0]])
+    const gl = read(tf.grad((t: tf.Tensor) => tf.sum(loss(t, y)))(theta))
+    const want = read(tf.sub(tf.tensor(p, [2, 3]), y))
+    gl.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6))
+  })
+
+  it("past 64 MiB of kept draws the backward pass draws again from the same keys: the same gradient", () => {
+    // 1 row × (2^21 + 16) draws × (d + outDim = 4) values is just over the 2^23 the forward keeps
+    const samples = 2 ** 21 + 16
+    const key = Key.make(12)
+    const op = perturbed(Solver.argmax(2), { noise: Noise.gumbel(), samples, key, method: "mc" })
+    const g = read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(op(t), tf.tensor1d([1, -1]))))(tf.tensor1d([0.3, -0.2])))
+    const alone = perturbed(Solver.argmax(2), { noise: Noise.gumbel(), samples, key: Key.fold(Key.fold(key, 0), 0), method: "mc" })
+    const J = alone.estimate64(Float64Array.of(0.3, -0.2), { jacobian: true }).jacobian!
+    expect(g[0]).toBeCloseTo(J[0]! - J[2]!, 5)
+    expect(g[1]).toBeCloseTo(J[1]! - J[3]!, 5)
+  }, 60_000)
+
   it("calls draw fresh noise; the same key replays the same calls", () => {
     const a = perturbed(Solver.topK(4, 2), { samples: 64, key: Key.make(1), method: "mc" })
     const b = perturbed(Solver.topK(4, 2), { samples: 64, key: Key.make(1), method: "mc" })

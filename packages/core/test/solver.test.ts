@@ -50,6 +50,14 @@ describe("Solver", () => {
     expect(Solver.sort(3).lineality()).toBeUndefined()
   })
 
+  it("gives a large grid's lineality (its anti-diagonals, normalised) without spreading d values into arguments", () => {
+    const L = Solver.shortestPath(400, 400).lineality()!
+    expect(L.length).toBe(799)
+    expect(L[0]![0]).toBe(1)
+    expect(L[399]!.reduce((s, v) => s + v * v, 0)).toBeCloseTo(1, 12)
+    expect(dot(L[10]!, L[11]!)).toBe(0)
+  })
+
   it("sorts descending and breaks ties by index", () => {
     expect(Array.from(Solver.sort(4).apply(Float64Array.of(1, 3, -2, 3)))).toEqual([3, 3, 1, -2])
     expect(Array.from(Solver.topK(4, 2).apply(Float64Array.of(1, 1, 1, 1)))).toEqual([1, 1, 0, 0])

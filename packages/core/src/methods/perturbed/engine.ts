@@ -3,29 +3,18 @@
  * `PerturbedConfig`, then `estimateRow` runs the closed form of the method table or the sampled
  * estimator. The float64 entry of `Perturbed.ts` and its tfjs ops both call it, row by row.
  */
-import { Key, Noise, type NoiseLike } from "@perturb/noise"
+import { Key, Noise } from "@perturb/noise"
 import { InvalidArgument } from "../../Errors.js"
 import type { Solver } from "../../Solver.js"
 import { checkKey, checkSamples, DEFAULT_KEY } from "../../internal/estimate.js"
 import { checkEstimatorWork } from "../../internal/limits.js"
 import { checkBoolean, checkMethod, checkOptions } from "../../internal/validate.js"
-import { marginalLaws, sampledRow } from "./sampled.js"
+import { marginalLaws, sampledRow, type SolvedCache } from "./sampled.js"
 import { solverMethods } from "./table.js"
-import { PERTURBED_METHODS, type PerturbedConfig, type PerturbedMethod, type RowEstimate, type Wants } from "./types.js"
+import { PERTURBED_METHODS, type PerturbedConfig, type PerturbedOptions, type RowEstimate, type Wants } from "./types.js"
 
 /** Draws per θ when `samples` is not given: eight QMC replicates of 128 (64 antithetic pairs). */
 export const DEFAULT_PERTURBED_SAMPLES = 1024
-
-/** The options as the user writes them (checked by `perturbedConfig`). */
-export interface PerturbedOptionsInput {
-  readonly noise?: NoiseLike
-  readonly sigma?: number
-  readonly samples?: number
-  readonly key?: Key.Key
-  readonly method?: PerturbedMethod
-  readonly antithetic?: boolean
-  readonly controlVariate?: boolean
-}
 
 const isSolver = (s: unknown): s is Solver =>
   typeof s === "object" && s !== null && (s as { _tag?: unknown })._tag === "Solver"
@@ -36,7 +25,7 @@ export const checkSolver = (solver: unknown): Solver => {
 }
 
 /** Checks every option, naming the one at fault, and fills in the defaults. */
-export const perturbedConfig = (solver: Solver, options: PerturbedOptionsInput | undefined): PerturbedConfig => {
+export const perturbedConfig = (solver: Solver, options: PerturbedOptions | undefined): PerturbedConfig => {
   const o = checkOptions("options", options)
   const noise = o.noise ?? Noise.normal()
   const laws = marginalLaws(noise, solver.d)
@@ -78,8 +67,15 @@ export const checkTheta = (theta: unknown, d: number, argument = "theta"): Float
 }
 
 /** The estimate of one θ under `key` by the configured method. */
-export const estimateRow = (solver: Solver, theta: Float64Array, config: PerturbedConfig, key: Key.Key, wants: Wants): RowEstimate => {
-  if (config.method !== "exact") return sampledRow(solver, theta, config, key, wants)
+export const estimateRow = (
+  solver: Solver,
+  theta: Float64Array,
+  config: PerturbedConfig,
+  key: Key.Key,
+  wants: Wants,
+  cache?: SolvedCache
+): RowEstimate => {
+  if (config.method !== "exact") return sampledRow(solver, theta, config, key, wants, cache)
   const r = solverMethods[solver.kind].exact64!(solver, theta, config.sigma, config.noise, config.laws)
   if (typeof r === "string") throw new InvalidArgument({ argument: "method", value: "exact", reason: r })
   if (wants.potential && r.potential === undefined) {

@@ -41,6 +41,7 @@ const coefficients = (solver: Solver, theta: Float64Array, config: PerturbedConf
   const x = new Float64Array(d)
   const y = new Float64Array(outDim)
   const s2 = new Float64Array(d)
+  const first = new Float64Array(outDim)
   for (let n = 0; n < count; n++) {
     for (let j = 0; j < d; j++) {
       const g = draws.gamma[n * d + j]!
@@ -49,9 +50,14 @@ const coefficients = (solver: Solver, theta: Float64Array, config: PerturbedConf
       den[j] = den[j]! + s2[j]!
     }
     solver.solve(x, y)
-    for (let i = 0; i < outDim; i++) for (let j = 0; j < d; j++) num[i * d + j] = num[i * d + j]! + y[i]! * s2[j]!
+    if (n === 0) first.set(y)
+    for (let i = 0; i < outDim; i++) for (let j = 0; j < d; j++) num[i * d + j] = num[i * d + j]! + (y[i]! - first[i]!) * s2[j]!
   }
-  for (let i = 0; i < outDim; i++) for (let j = 0; j < d; j++) num[i * d + j] = den[j]! > 0 ? num[i * d + j]! / den[j]! : 0
+  // About the first pilot value, so a y_i that never moves gets c_ij = y_i exactly and its row of
+  // the Jacobian is exactly 0, not rounding divided by σ.
+  for (let i = 0; i < outDim; i++) {
+    for (let j = 0; j < d; j++) num[i * d + j] = first[i]! + (den[j]! > 0 ? num[i * d + j]! / den[j]! : 0)
+  }
   return num
 }
 
@@ -62,19 +68,35 @@ interface Block {
   potential: number
 }
 
+/**
+ * A row's draws and the solver's value at each (`count × outDim`): what the forward pass of an op
+ * keeps so that its backward pass scores the same draws without solving them again.
+ */
+export interface Solved {
+  readonly draws: Draws
+  readonly ys: Float64Array
+}
+
+/** Where the solver's values come from: solved afresh (and kept, with `keep`), or replayed. */
+export interface SolvedCache {
+  readonly replay?: Solved
+  readonly keep?: (solved: Solved) => void
+}
+
 const runBlocks = (
   solver: Solver,
   theta: Float64Array,
   config: PerturbedConfig,
   draws: Draws,
   wants: Wants,
-  c: Float64Array | undefined
+  c: Float64Array | undefined,
+  cache: { replay: Float64Array | undefined; keep: Float64Array | undefined }
 ) => {
   const { d, outDim } = solver
   const size = draws.count / draws.groups
   const score = wants.jacobian ? scoresOf(config.laws) : []
   const mean = new Moments(outDim)
-  const jac = wants.jacobian ? new Moments(outDim * d) : undefined
+  const jac = wants.jacobian ? new Moments(outDim * d, config.sigma) : undefined
   const pot = new Moments(1)
   const block: Block = { y: new Float64Array(outDim), jac: wants.jacobian ? new Float64Array(outDim * d) : undefined, potential: 0 }
   const x = new Float64Array(d)
@@ -86,7 +108,9 @@ const runBlocks = (
     block.potential = 0
     for (let n = g * size; n < (g + 1) * size; n++) {
       for (let j = 0; j < d; j++) x[j] = theta[j]! + config.sigma * draws.gamma[n * d + j]!
-      solver.solve(x, y)
+      if (cache.replay === undefined) solver.solve(x, y)
+      else y.set(cache.replay.subarray(n * outDim, (n + 1) * outDim))
+      cache.keep?.set(y, n * outDim)
       for (let i = 0; i < outDim; i++) block.y[i] = block.y[i]! + y[i]!
       if (wants.potential) for (let j = 0; j < d; j++) block.potential += x[j]! * y[j]!
       if (block.jac !== undefined) {
@@ -97,23 +121,32 @@ const runBlocks = (
       }
     }
     mean.add(block.y, 1 / size)
-    // −E[y s] / σ: the sign and scale go in per block, so the standard error comes out scaled too.
-    if (block.jac !== undefined) jac!.add(block.jac, -1 / (size * config.sigma))
+    // −E[y s] / σ: the sign per block, σ at the end (`Moments`' divisor).
+    if (block.jac !== undefined) jac!.add(block.jac, -1 / size)
     if (wants.potential) pot.add([block.potential], 1 / size)
   }
   return { mean: mean.result(), jac: jac?.result(), pot: pot.result() }
 }
 
 /** The `mc` / `qmc` estimate of one θ under `key` (the same key gives the same numbers). */
-export const sampledRow = (solver: Solver, theta: Float64Array, config: PerturbedConfig, key: Key.Key, wants: Wants): RowEstimate => {
+export const sampledRow = (
+  solver: Solver,
+  theta: Float64Array,
+  config: PerturbedConfig,
+  key: Key.Key,
+  wants: Wants,
+  cache: SolvedCache = {}
+): RowEstimate => {
   if (wants.jacobian) {
     const refusal = scoreRefusal(config.laws)
     if (refusal !== undefined) throw new InvalidArgument({ argument: "noise", value: String(config.noise), reason: refusal })
   }
   const [main, pilot] = Key.split(key, 2)
-  const draws = drawsFor(config, solver.d, main!)
+  const draws = cache.replay?.draws ?? drawsFor(config, solver.d, main!)
+  const keep = cache.keep === undefined ? undefined : new Float64Array(draws.count * solver.outDim)
   const c = wants.jacobian && config.controlVariate ? coefficients(solver, theta, config, pilot!) : undefined
-  const r = runBlocks(solver, theta, config, draws, wants, c)
+  const r = runBlocks(solver, theta, config, draws, wants, c, { replay: cache.replay?.ys, keep })
+  if (keep !== undefined) cache.keep!({ draws, ys: keep })
   return {
     mean: r.mean.mean,
     stdError: r.mean.stdError,

@@ -25,17 +25,61 @@ export interface PerturbedConfig {
   readonly controlVariate: boolean
 }
 
-/** What one estimate of one θ returns. Arrays are row-major; the Jacobian is outDim × d. */
-export interface RowEstimate {
+/**
+ * Options of `perturbed` and `fenchelYoungLoss`.
+ *
+ * @example
+ * import type { PerturbedOptions } from "@perturb/core"
+ * import { Key, Noise } from "@perturb/noise"
+ * const options: PerturbedOptions = { noise: Noise.gumbel(), sigma: 0.5, samples: 2048, key: Key.make(1), method: "qmc" }
+ * @since 0.3.0
+ * @category models
+ */
+export interface PerturbedOptions {
+  /** The noise γ: a law (i.i.d. coordinates) or independent vector noise of dimension d (default `Noise.normal()`). */
+  readonly noise?: NoiseLike
+  /** The scale σ > 0 of the noise (default 1). */
+  readonly sigma?: number
+  /** Noise draws per row (default 1024; `qmc` rounds to 8 replicates of an even count). */
+  readonly samples?: number
+  /** The randomness (default `Key.make(0)`); ops fold it per call and per row. */
+  readonly key?: Key.Key
+  /** `"qmc"` (default), `"mc"`, or `"exact"` where the solver has a closed form (argmax). */
+  readonly method?: PerturbedMethod
+  /** `mc` only: draw in antithetic pairs u, 1 − u through each coordinate's quantile (default false). */
+  readonly antithetic?: boolean
+  /** The Jacobian's control variate (default true): subtracts c_ij·s_j, E[s_j] = 0, with c from pilot draws. */
+  readonly controlVariate?: boolean
+}
+
+/**
+ * The float64 estimate of one θ: P_σ(θ) with its standard error per coordinate and, when asked,
+ * the Jacobian (outDim × d, row-major) with its own.
+ *
+ * @example
+ * import { perturbed, type PerturbedEstimate, Solver } from "@perturb/core"
+ * const e: PerturbedEstimate = perturbed(Solver.ranks(3)).estimate64(Float64Array.of(0, 1, 2))
+ * e.mean // [1.320, 2.010, 2.670] ± e.stdError ≈ 0.01 (exact: 1 + Σ_j Φ((θ_i − θ_j)/√2) = [1.318, 2, 2.682])
+ * @since 0.3.0
+ * @category models
+ */
+export interface PerturbedEstimate {
+  /** P_σ(θ), length outDim. */
   readonly mean: Float64Array
-  /** Per coordinate; for `exact`, the method's error bound (0 where exact to rounding). */
+  /** Standard error per coordinate; for `exact`, the closed form's error bound (0: exact to rounding). */
   readonly stdError: Float64Array
+  /** The method that ran. */
   readonly method: PerturbedMethod
   /** Noise draws used (0 for `exact`). */
   readonly samples: number
-  /** ∂mean_i/∂θ_j at [i·d + j]. */
+  /** ∂P_i/∂θ_j at [i·d + j], when asked. */
   readonly jacobian?: Float64Array
+  /** The Jacobian's standard error, entry by entry. */
   readonly jacobianStdError?: Float64Array
+}
+
+/** The float64 estimate with the potential, which Fenchel–Young losses read. */
+export interface RowEstimate extends PerturbedEstimate {
   /** M_σ(θ) = E[⟨θ + σγ, y*(θ + σγ)⟩], for linear solvers. */
   readonly potential?: number
   readonly potentialStdError?: number
