@@ -18,6 +18,8 @@ const D = 100
 const SAMPLES = 1000
 const SIGMA = 1
 const REPEATS = 20
+// Medians of this many calls: one call takes tens of ms, and the machine is shared.
+const TIMING_REPEATS = 40
 
 const thetaRow = Float64Array.from({ length: D }, (_, i) => 2 * Math.sin(0.7 * i))
 const cotangent = Float64Array.from({ length: D }, (_, i) => Math.cos(1.1 * i))
@@ -90,10 +92,10 @@ const errors = (method: Method, samples: number, repeats: number, exact: { mean:
 export const perturbedGoals = async (options: { repeats?: number } = {}): Promise<Array<GoalRow>> => {
   const repeats = options.repeats ?? REPEATS
   const exact = exactRanksNormal(thetaRow, SIGMA, cotangent)
-  const msQmc = await timePerCall("qmc", SAMPLES, 10)
-  const msMc1000 = await timePerCall("mc", SAMPLES, 10)
+  const msQmc = await timePerCall("qmc", SAMPLES, TIMING_REPEATS)
+  const msMc1000 = await timePerCall("mc", SAMPLES, TIMING_REPEATS)
   const mcSamples = Math.max(1, Math.round((SAMPLES * msQmc) / msMc1000))
-  const msMc = await timePerCall("mc", mcSamples, 10)
+  const msMc = await timePerCall("mc", mcSamples, TIMING_REPEATS)
   const qmc = errors("qmc", SAMPLES, repeats, exact)
   const mc = errors("mc", mcSamples, repeats, exact)
   const detail = { msQmc, msMc, msMc1000, qmcSamples: SAMPLES, mcSamples, repeats, d: D, sigma: SIGMA }
