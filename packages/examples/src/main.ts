@@ -47,7 +47,7 @@ const main = async (): Promise<void> => {
   const seconds = (performance.now() - t1) / 1000
   writeFileSync(join(outDir, "table1.json"), JSON.stringify({ protocol: protocol(o), rows: table1Rows(fits) }, null, 2))
 
-  // Three seeds of the protocol's defaults (five): measured 12 s of a 59 s job on two shared cores.
+  // Three seeds of the protocol's defaults (five): measured 10 s of a 23 s job (12 s of 59 s on busy shared cores).
   const rank: RankingOptions = quick
     ? { ...defaultRanking, seeds: 1, steps: 10, queries: 60, trainQueries: 40, varianceKeys: 4, onProgress: progressBar("ranking") }
     : { ...defaultRanking, seeds: 3, onProgress: progressBar("ranking") }

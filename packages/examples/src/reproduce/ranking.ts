@@ -19,7 +19,7 @@ import { meanStd } from "./table1.js"
 export type RankingMethod = "mc" | "qmc"
 export const RANKING_METHODS: ReadonlyArray<RankingMethod> = ["mc", "qmc"]
 
-/** The defaults run in about 30 s on two shared CPU cores (measured: `perturb reproduce ranking`). */
+/** The defaults run in about 22 s on two shared CPU cores (measured: `perturb reproduce ranking`). */
 export const defaultRanking = {
   seeds: 5,
   steps: 100,
