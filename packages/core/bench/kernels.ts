@@ -5,7 +5,9 @@
  * - exact Normal-Argmax probabilities + JVP, and `identify`, against the adaptive quadrature
  *   path (exact.ts);
  * - Perturb-Softmax probabilities: RMSE of the stratified estimator against plain Monte Carlo
- *   (qmc.ts).
+ *   (qmc.ts);
+ * - perturbed ranks (issue #14), d = 100, forward + backward: QMC against plain Monte Carlo at
+ *   equal time (perturbed.ts).
  * Prints a table per group and writes bench/results/core-kernels.json; scripts/bench-summary.mjs
  * gathers every package's rows into bench/results/latest.json.
  */
@@ -17,6 +19,7 @@ import { fileURLToPath } from "node:url"
 import { exactGoals } from "./exact.js"
 import { fusedGoals } from "./fused.js"
 import type { GoalRow } from "./goal.js"
+import { perturbedGoals } from "./perturbed.js"
 import { qmcGoals } from "./qmc.js"
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 0.1 ? x.toFixed(2) : x.toExponential(2))
@@ -37,6 +40,7 @@ const main = async (): Promise<void> => {
   const groups: Array<[string, () => Promise<Array<GoalRow>>]> = [
     ["Exact Normal-Argmax (float64), median ms; baseline: adaptive Gauss–Kronrod path", exactGoals],
     ["Perturb-Softmax probabilities, d = 10, 4096 samples: RMSE over 30 keys; baseline: plain Monte Carlo", qmcGoals],
+    ["Perturbed ranks, d = 100, forward + backward: RMSE over 20 keys, QMC (1000 samples) vs plain Monte Carlo at equal time", perturbedGoals],
     ["Fused Perturb-Softmax sample + gradient (Gumbel, τ = 0.5, wasm), median ms; baseline: tfjs-wasm composed ops", fusedGoals]
   ]
   const goals: Array<GoalRow> = []

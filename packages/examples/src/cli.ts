@@ -17,24 +17,28 @@ import { progressBar } from "./progress.js"
 import { renderHtml } from "./report/html.js"
 import { runGallery } from "./reproduce/gallery.js"
 import { asUsageError, integer, joinDashValues, number, parseNoise, parseSpace, UsageError, vector } from "./cli/parse.js"
-import { table1Command, vaeCommand } from "./cli/reproduce.js"
 import { parsePolytope } from "./cli/polytope.js"
+import { perturbedCommand } from "./cli/perturbed.js"
+import { rankingCommand, table1Command, vaeCommand } from "./cli/reproduce.js"
 
 const usage = `perturb <command> [options] [--json]
 
   probs     --model softmax|argmax --noise NOISE --theta a,b,… [--tau T] [--method exact|quadrature|mc|qmc] [--samples N] [--seed N]
+  perturbed --solver SOLVER --noise NOISE --sigma S --theta a,b,… [--method mc|qmc|exact] [--samples N] [--seed N] [--jacobian]
   identify  --model softmax|argmax --noise NOISE --space SPACE --p a,b,… [--tau T] [--samples N] [--seed N]
   analyze   --space SPACE --noise NOISE [--model softmax|argmax|both] [--tau T] [--polytope POLYTOPE] [--confirm] [--seed N] [--out DIR]
   reproduce gallery [--out DIR]
   bench     [--filter NAME]   (noise, core, analysis or examples; the benchmarks of \`pnpm bench\`)
   reproduce table1 [--seeds N] [--steps N] [--out DIR]
   reproduce vae    [--epochs N] [--seeds N] [--limit N] [--out DIR]
+  reproduce ranking [--seeds N] [--steps N] [--out DIR]
 
 SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
 POLYTOPE: topk:K | ranks | path:H:W | file.json ({ "A": [...], "b": [...] } or a solver's JSON)
+SOLVER: argmax | topk:K | ranks | sort | path:H:W | lp:FILE.json (argmax, topk, ranks, sort: d from --theta)
 NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy | uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json`
 
-// parseArgs's table: every option takes a value except the three flags.
+// parseArgs's table: every option takes a value except the flags.
 const value = { type: "string" } as const
 const flag = { type: "boolean", default: false } as const
 const options = {
@@ -55,6 +59,9 @@ const options = {
   epochs: value,
   steps: value,
   limit: value,
+  solver: value,
+  sigma: value,
+  jacobian: flag,
   json: flag,
   help: flag
 } as const
@@ -235,6 +242,9 @@ const main = async (argv: Array<string>): Promise<number> => {
       case "probs":
         probsCommand(values)
         return 0
+      case "perturbed":
+        perturbedCommand(values)
+        return 0
       case "identify":
         identifyCommand(values)
         return 0
@@ -248,10 +258,11 @@ const main = async (argv: Array<string>): Promise<number> => {
         if (sub === "table1") await table1Command(values)
         else if (sub === "vae") await vaeCommand(values)
         else if (sub === "gallery") await galleryCommand(values)
-        else throw new UsageError("reproduce", sub, "expected gallery, table1 or vae")
+        else if (sub === "ranking") await rankingCommand(values)
+        else throw new UsageError("reproduce", sub, "expected gallery, table1, vae or ranking")
         return 0
       default:
-        throw new UsageError("command", command, "expected probs, identify, analyze, reproduce or bench")
+        throw new UsageError("command", command, "expected probs, perturbed, identify, analyze, reproduce or bench")
     }
   } catch (e) {
     const usageError = e instanceof UsageError ? e : asUsageError(e, values)
