@@ -88,6 +88,7 @@ export const normalArgmax = (
       keep = visits <= (options?.keepLimit ?? 1 << 23)
     }
     const res = pass(P, breaks, vr, keep)
+    if (res === undefined) return undefined
     let sum = 0
     for (let r = 0; r < P.n; r++) sum += res.probs[r]!
     const error = res.errP + truncation + Math.abs(sum - 1)

@@ -107,16 +107,25 @@ const logHAt = (c: Float64Array, inv: Float64Array, reach: Float64Array, n: numb
   return { v, dv }
 }
 
-/** The point where log H = target, approached from the left (log H is concave and increasing). */
+/**
+ * The point where log H = target < 0, approached from the left, by Newton's method on
+ * s(t) = √(−log H(t)): √(−log Φ) is convex (checked numerically on [−30, 9]), so s is convex and
+ * decreasing, its tangents lie below it, and each step lands left of the root, quadratically
+ * closer. On log H itself (concave, with −log H ≈ d z²/2 far left) the steps only halved the
+ * distance: 9 evaluations of log H at d = 1000 where this takes 4–6.
+ */
 export const solveLogH = (c: Float64Array, inv: Float64Array, reach: Float64Array, n: number, start: number, target: number): { t: number; v: number } => {
+  const goal = Math.sqrt(-target)
   let t = start
   let cur = logHAt(c, inv, reach, n, t)
   for (let it = 0; it < 60 && cur.v < target - 1e-3 * Math.max(1, Math.abs(target)); it++) {
     if (!(cur.dv > 0)) break
-    const next = t + (target - cur.v) / cur.dv
+    const root = Math.sqrt(-cur.v)
+    // s' = −(log H)'/(2s); the step t − (s − goal)/s'.
+    const next = t + ((root - goal) * 2 * root) / cur.dv
     if (!(next > t)) break
     const nv = logHAt(c, inv, reach, n, next)
-    // Tangents of a concave function overshoot only from the right; never accept a point past the target.
+    // Rounding aside, convexity keeps `next` left of the root; never accept a point past the target.
     if (nv.v > target) break
     t = next
     cur = nv
@@ -135,13 +144,9 @@ export const byReach = (theta: Float64Array, fam: NormalFamily) => {
   const d = fam.mean.length
   let shift = -Infinity
   for (let j = 0; j < d; j++) shift = Math.max(shift, theta[j]! + fam.mean[j]!)
-  const order = new Int32Array(d)
   const key = new Float64Array(d)
-  for (let j = 0; j < d; j++) {
-    order[j] = j
-    key[j] = theta[j]! + fam.mean[j]! - shift + ZHI * fam.sd[j]!
-  }
-  order.sort((x, y) => key[y]! - key[x]!)
+  for (let j = 0; j < d; j++) key[j] = theta[j]! + fam.mean[j]! - shift + ZHI * fam.sd[j]!
+  const order = sortDescending(key)
   return {
     shift,
     order,
@@ -149,6 +154,33 @@ export const byReach = (theta: Float64Array, fam: NormalFamily) => {
     inv: Float64Array.from(order, (j) => 1 / fam.sd[j]!),
     reach: Float64Array.from(order, (j) => key[j]!)
   }
+}
+
+/**
+ * Indices of `key` by decreasing key, ties by index (a bottom-up merge sort: a comparator passed to
+ * Int32Array.prototype.sort took 0.3 ms at d = 1000, a tenth of a Normal-Argmax call).
+ */
+const sortDescending = (key: Float64Array): Int32Array => {
+  const d = key.length
+  let src = new Int32Array(d)
+  let dst = new Int32Array(d)
+  for (let j = 0; j < d; j++) src[j] = j
+  for (let width = 1; width < d; width *= 2) {
+    for (let lo = 0; lo < d; lo += 2 * width) {
+      const mid = Math.min(lo + width, d)
+      const hi = Math.min(lo + 2 * width, d)
+      let i = lo
+      let j = mid
+      for (let k = lo; k < hi; k++) {
+        if (i < mid && (j >= hi || key[src[i]!]! >= key[src[j]!]!)) dst[k] = src[i++]!
+        else dst[k] = src[j++]!
+      }
+    }
+    const tmp = src
+    src = dst
+    dst = tmp
+  }
+  return src
 }
 
 export const setup = (theta: Float64Array, fam: NormalFamily): Problem => {

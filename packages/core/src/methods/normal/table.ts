@@ -14,6 +14,8 @@ export const INV_CELL = 1 / CELL
 const DEG = 6
 export const STRIDE = 2 * (DEG + 1)
 const CELLS = Math.ceil((ZHI - ZLO) / CELL)
+/** Doubles in the table. */
+export const TABLE_LENGTH = CELLS * STRIDE
 export const STD = Noise.normal()
 
 let table: Float64Array | undefined
