@@ -20,6 +20,11 @@
 export interface Oracle {
   readonly value: (theta: Float64Array) => number
   readonly grad: (theta: Float64Array) => Float64Array
+  /**
+   * P with each coordinate certified only to a relative `rtol` (cheaper while far from the
+   * solution); `grad` is the certified one. Absent: `grad` answers.
+   */
+  readonly gradTo?: (theta: Float64Array, rtol: number) => Float64Array
   readonly hvp: (theta: Float64Array, v: Float64Array) => Float64Array
   readonly diagonal: (theta: Float64Array) => Float64Array
   /** A good starting point (e.g. scale·log p, exact for Gumbel-Argmax). */
@@ -228,7 +233,17 @@ const logDirection = (oracle: Oracle, theta: Float64Array, P: Float64Array, p: F
     pr += P[i]! * r[i]!
   }
   const b = new Float64Array(d)
-  for (let i = 0; i < d; i++) b[i] = P[i]! * (r[i]! - pr)
+  let top = 0
+  for (let i = 0; i < d; i++) {
+    b[i] = P[i]! * (r[i]! - pr)
+    if (P[i]! > P[top]!) top = i
+  }
+  // Σ b = 0; the largest probability's entry is taken from the others, which carry no cancellation
+  // (near a vertex, r_top − ⟨P, r⟩ is a difference of two 1e-15 numbers).
+  b[top] = 0
+  let rest = 0
+  for (let i = 0; i < d; i++) rest += b[i]!
+  b[top] = -rest
   // Inexact Newton: the CG tolerance tightens with the residual (superlinear convergence).
   const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
   let stop = -1
@@ -249,6 +264,9 @@ const logDirection = (oracle: Oracle, theta: Float64Array, P: Float64Array, p: F
   return delta
 }
 
+/** The relative accuracy of P while the residual is large (`Oracle.gradTo`). */
+const LOOSE = 1e-4
+
 /**
  * Newton on log P(θ) = log p in ℝ^d/𝟙 for oracles with cheap, exact Jacobian products (the
  * shared-node Gaussian-Argmax): with r = log p − log P, the step solves
@@ -261,20 +279,33 @@ const logDirection = (oracle: Oracle, theta: Float64Array, P: Float64Array, p: F
 export const newtonIdentifyLog: Solver = (oracle, plane, p, options) => {
   const d = p.length
   const logp = p.map(Math.log)
+  // Far from the solution P is read to a relative LOOSE (or r²/1000 below it); a residual below tol
+  // is then re-read certified (`grad`) before it counts.
+  const gradTo = oracle.gradTo ?? oracle.grad
+  let rtol = LOOSE
   let theta = centre(oracle.start(p))
-  let P = oracle.grad(theta)
+  let P = gradTo(theta, rtol)
   let residual = logResidual(P, p)
   let iterations = 0
-  for (; iterations < options.maxIterations && residual > options.tol; iterations++) {
+  const certify = () => {
+    rtol = 0
+    P = oracle.grad(theta)
+    residual = logResidual(P, p)
+  }
+  for (; iterations < options.maxIterations; iterations++) {
+    if (residual <= options.tol && rtol > 0) certify()
+    if (residual <= options.tol) break
     const delta = logDirection(oracle, theta, P, p, logp)
     // Steps of more than 10 in any coordinate are shortened (far from the solution log P is not linear).
     let big = 0
     for (let i = 0; i < d; i++) big = Math.max(big, Math.abs(delta[i]!))
     let step = big > 10 ? 10 / big : 1
+    // Newton's next residual is about r²: read P to a small fraction of it.
+    if (rtol > 0) rtol = Math.min(LOOSE, 1e-3 * residual * residual)
     let accepted = false
     for (let ls = 0; ls < 30; ls++) {
       const next = centre(theta.map((x, i) => x + step * delta[i]!))
-      const Pn = oracle.grad(next)
+      const Pn = rtol > 0 ? gradTo(next, rtol) : oracle.grad(next)
       const rn = logResidual(Pn, p)
       if (rn < residual) {
         theta = next
@@ -287,5 +318,7 @@ export const newtonIdentifyLog: Solver = (oracle, plane, p, options) => {
     }
     if (!accepted) break
   }
+  // What is returned is measured on certified probabilities.
+  if (rtol > 0) certify()
   return { theta: slide(plane, theta), residual, l1: l1Of(P, p), iterations, converged: residual <= options.tol }
 }

@@ -35,6 +35,8 @@ interface Pass {
   readonly errJ: number
   readonly errM: number
   readonly panelErr: Float64Array
+  /** Σ_panels |K − G| per coordinate of P (sorted order). */
+  readonly errEach: Float64Array
   readonly kept: Kept | undefined
 }
 
@@ -64,12 +66,16 @@ const layout = (P: Problem, breaks: ReadonlyArray<number>): { cnt: Int32Array; o
   return { cnt, off, total }
 }
 
-/** max_r |x_r| over the first `count` entries, which are then zeroed (a panel's accumulators). */
-const maxAbsReset = (x: Float64Array, count: number): number => {
+/**
+ * max_r |x_r| over the first `count` entries, which are then zeroed (a panel's accumulators); with
+ * `each`, |x_r| is also added to each[r] (per-coordinate error sums).
+ */
+const maxAbsReset = (x: Float64Array, count: number, each?: Float64Array): number => {
   let e = 0
   for (let r = 0; r < count; r++) {
     const y = Math.abs(x[r]!)
     if (y > e) e = y
+    if (each !== undefined) each[r]! += y
     x[r] = 0
   }
   return e
@@ -193,6 +199,7 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
   const diffJ = v === undefined ? undefined : new Float64Array(n)
   const D = keep ? new Float64Array(n) : undefined
   const panelErr = new Float64Array(panels)
+  const errEach = new Float64Array(n)
   const invVmax = v === undefined ? 0 : 1 / Math.max(vmaxOf(v), 1e-300)
   const { cnt: cntAll, off, total } = layout(P, breaks)
   const A = keep ? new Float64Array(total) : new Float64Array(n)
@@ -228,7 +235,7 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
       if (v !== undefined && jvp !== undefined && diffJ !== undefined) accumulateJ(A, o0, cnt, wk, wd, t, c, inv, v, rowDot(v, A, o0, cnt), jvp, diffJ)
     }
     // Gauss's error on this panel, the largest over coordinates; reset the panel accumulators.
-    const e = maxAbsReset(diffP, first)
+    const e = maxAbsReset(diffP, first, errEach)
     const ej = diffJ === undefined ? 0 : maxAbsReset(diffJ, first)
     panelErr[p] = e + ej * invVmax
     errP += e
@@ -243,6 +250,7 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
     errJ,
     errM,
     panelErr,
+    errEach,
     kept: keep && W !== undefined && D !== undefined ? { nodes, cnt: cntAll, off, A, W, D } : undefined
   }
 }

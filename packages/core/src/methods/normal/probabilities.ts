@@ -25,7 +25,8 @@
 import { InvalidArgument } from "../../Errors.js"
 import { type LowRankJacobian, lowRank, scatter } from "./jacobian.js"
 import { pass } from "./pass.js"
-import { initialBreaks, MAX_PANELS, type NormalFamily, PHI_BAR_UPPER, prefix, ROUNDS, setup } from "./problem.js"
+import { initialBreaks, MAX_PANELS, type NormalFamily, PHI_BAR_UPPER, prefix, type Problem, ROUNDS, setup } from "./problem.js"
+import { LOG_CDF_ERROR, MILLS_RELATIVE_ERROR, STD, ZHI } from "./table.js"
 
 export interface NormalArgmaxOptions {
   /** Accept when the error estimate (max abs over probabilities) is below this (default 1e-10). */
@@ -42,6 +43,11 @@ export interface NormalArgmax {
   readonly potential: number
   /** Estimated max abs error of a probability (Gauss–Kronrod difference + truncation + |Σ P − 1|). */
   readonly error: number
+  /**
+   * Per probability, a bound on its own absolute error (see `eachError`): far below `error` for a
+   * small probability, so that it certifies most of them relatively.
+   */
+  readonly errorEach: Float64Array
   readonly potentialError: number
   readonly panels: number
   /** J v for the `v` given, and its estimated max abs error. */
@@ -52,6 +58,37 @@ export interface NormalArgmax {
 }
 
 const DEFAULT_TOL = 1e-10
+
+const argmax = (x: Float64Array): number => {
+  let k = 0
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[k]!) k = i
+  return k
+}
+
+/** e · P + 1.3e-9 · Φ̄(z) for each [z, e] of the Mills profile: the best is the table's share of P's error. */
+const MILLS_SPLIT = MILLS_RELATIVE_ERROR.map(([z, e]) => [e, z === Infinity ? 0 : MILLS_RELATIVE_ERROR.at(-1)![1] * Math.exp(STD.logcdf(-z))] as const)
+
+/**
+ * Per coordinate (original order), a bound on |P̂_i − P_i|: its own Σ_panels |K − G|; the mass below
+ * L (≤ H(L)); its mass above where its integrand stops, min(U, c + ZHI σ) (≤ Φ̄ of that z); the
+ * table's Mills-ratio error, ≤ e(z*) P_i on the mass below z* and ≤ 1.3e-9 on the mass above
+ * (≤ Φ̄(z*)), at the best z* of `MILLS_RELATIVE_ERROR`; and log Φ's, relative to H, hence to P_i.
+ */
+const eachError = (P: Problem, gk: Float64Array, probs: Float64Array): Float64Array => {
+  const below = Math.exp(P.logHL)
+  const relH = LOG_CDF_ERROR * (Math.abs(P.logHL) + P.n)
+  // A coordinate that never reaches L has P ≤ H(L) + Φ̄(ZHI).
+  const out = new Float64Array(P.d).fill(below + Math.exp(STD.logcdf(-ZHI)))
+  for (let r = 0; r < P.n; r++) {
+    const i = P.idx[r]!
+    const p = Math.abs(probs[i]!)
+    let table = Infinity
+    for (const [e, tail] of MILLS_SPLIT) table = Math.min(table, e * p + tail)
+    const top = (Math.min(P.U, P.reach[r]!) - P.c[r]!) * P.inv[r]!
+    out[i] = gk[r]! + below + Math.exp(STD.logcdf(-top)) + table + relH * p
+  }
+  return out
+}
 
 /**
  * P(θ), M(θ) and optionally J v (and the low-rank Jacobian) for independent normal noise on shared
@@ -97,14 +134,16 @@ export const normalArgmax = (
     const jvpError = res.jvp === undefined ? 0 : res.errJ + Math.abs(jsum) + 4 * vmax * truncation
     if (error <= tol && jvpError <= tol * Math.max(vmax, 1e-300)) {
       const span = Math.abs(P.L) + Math.abs(P.U)
+      const probs = scatter(P, res.probs)
       return {
-        probs: scatter(P, res.probs),
+        probs,
         potential: P.shift + res.potential,
         error,
+        errorEach: eachError(P, res.errEach, probs),
         potentialError: res.errM + span * truncation + 1e-15 * (Math.abs(P.shift) + span),
         panels,
         ...(res.jvp === undefined ? {} : { jvp: scatter(P, res.jvp), jvpError }),
-        ...(res.kept === undefined ? {} : { jacobian: lowRank(P, res.kept) })
+        ...(res.kept === undefined ? {} : { jacobian: lowRank(P, res.kept, argmax(res.probs)) })
       }
     }
     // Halve every panel carrying more than its share of the estimate (at least the worst one).
