@@ -20,10 +20,11 @@ export const scatter = (P: Problem, sorted: Float64Array): Float64Array => {
 }
 
 /**
- * J from the kept rows. The row of the largest probability (`top`, sorted order) comes from the zero
- * row sums instead: (J v)_top = −Σ_{r≠top} (J v)_r and J_top,top = Σ_{r≠top} ∫ a_top a_r H. Near a
- * vertex (P_top = 1 − 2e-15) the direct D_top − ∫ a_top² H cancels two O(1) integrals to a 1e-16
- * one and is round-off; the others' terms carry no such cancellation.
+ * J from the kept rows; its diagonal J_rr = ∫ a_r H z_r/σ_r as the pass accumulated it. The row of
+ * the largest probability (`top`, sorted order) comes from the zero row sums instead:
+ * (J v)_top = −Σ_{r≠top} (J v)_r and J_top,top = Σ_{r≠top} ∫ a_top a_r H. Near a vertex
+ * (P_top = 1 − 2e-15) its own integrals are O(1) terms cancelling to a 1e-16 one, round-off; the
+ * others' terms carry no such cancellation.
  */
 export const lowRank = (P: Problem, K: Kept, top: number): LowRankJacobian => {
   let diag: Float64Array | undefined
@@ -51,19 +52,9 @@ export const lowRank = (P: Problem, K: Kept, top: number): LowRankJacobian => {
     },
     diagonal: () => {
       if (diag === undefined) {
-        const acc = Float64Array.from(K.D)
+        const acc = Float64Array.from(K.diag)
         let cross = 0
-        for (let m = 0; m < K.nodes; m++) {
-          const o = K.off[m]!
-          const w = K.W[m]!
-          let s1 = 0
-          for (let r = 0; r < K.cnt[m]!; r++) {
-            const a = K.A[o + r]!
-            s1 += a
-            acc[r]! -= w * a * a
-          }
-          if (top < K.cnt[m]!) cross += w * K.A[o + top]! * (s1 - K.A[o + top]!)
-        }
+        for (let m = 0; m < K.nodes; m++) if (top < K.cnt[m]!) cross += K.W[m]! * K.A[K.off[m]! + top]! * (K.S1[m]! - K.A[K.off[m]! + top]!)
         acc[top] = cross
         diag = scatter(P, acc)
       }

@@ -24,6 +24,10 @@ export interface Kept {
   /** Kronrod weight × H per node. */
   readonly W: Float64Array
   readonly D: Float64Array
+  /** ∫ a_r H z_r/σ_r = J_rr, without D − ∫ a_r² H's cancellation. */
+  readonly diag: Float64Array
+  /** Σ_r a_r per node. */
+  readonly S1: Float64Array
 }
 
 interface Pass {
@@ -147,11 +151,15 @@ const accumulateP = (A: Float64Array, o0: number, cnt: number, wk: number, wd: n
   }
 }
 
-/** D at one node: D_r += w a_r (z_r/σ_r + a_r). */
-const accumulateD = (A: Float64Array, o0: number, cnt: number, wk: number, t: number, c: Float64Array, inv: Float64Array, D: Float64Array): void => {
+/** D and J's diagonal at one node: D_r += w a_r (z_r/σ_r + a_r), J_rr += w a_r z_r/σ_r. */
+const accumulateD = (
+  A: Float64Array, o0: number, cnt: number, wk: number, t: number, c: Float64Array, inv: Float64Array, D: Float64Array, diag: Float64Array
+): void => {
   for (let r = 0; r < cnt; r++) {
     const a = A[o0 + r]!
-    D[r]! += wk * a * ((t - c[r]!) * inv[r]! * inv[r]! + a)
+    const wz = wk * a * (t - c[r]!) * inv[r]! * inv[r]!
+    D[r]! += wz + wk * a * a
+    diag[r]! += wz
   }
 }
 
@@ -198,12 +206,14 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
   const jvp = v === undefined ? undefined : new Float64Array(n)
   const diffJ = v === undefined ? undefined : new Float64Array(n)
   const D = keep ? new Float64Array(n) : undefined
+  const diag = keep ? new Float64Array(n) : undefined
   const panelErr = new Float64Array(panels)
   const errEach = new Float64Array(n)
   const invVmax = v === undefined ? 0 : 1 / Math.max(vmaxOf(v), 1e-300)
   const { cnt: cntAll, off, total } = layout(P, breaks)
   const A = keep ? new Float64Array(total) : new Float64Array(n)
   const W = keep ? new Float64Array(nodes) : undefined
+  const S1 = keep ? new Float64Array(nodes) : undefined
   let mK = 0
   let errP = 0
   let errJ = 0
@@ -224,14 +234,17 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
       const wk = RULE.wk[j]! * hw * H
       const wg = RULE.wg[j]! * hw * H
       const wd = wk - wg
-      if (W !== undefined) W[m] = wk
+      if (W !== undefined && S1 !== undefined) {
+        W[m] = wk
+        S1[m] = s1
+      }
       mK += wk * t * s1
       pk += wk * t * s1
       pg += wg * t * s1
       if (H === 0) continue
       // Separate loops, each over few arrays: V8 reloads every typed array's base and length per access.
       accumulateP(A, o0, cnt, wk, wd, probs, diffP)
-      if (D !== undefined) accumulateD(A, o0, cnt, wk, t, c, inv, D)
+      if (D !== undefined && diag !== undefined) accumulateD(A, o0, cnt, wk, t, c, inv, D, diag)
       if (v !== undefined && jvp !== undefined && diffJ !== undefined) accumulateJ(A, o0, cnt, wk, wd, t, c, inv, v, rowDot(v, A, o0, cnt), jvp, diffJ)
     }
     // Gauss's error on this panel, the largest over coordinates; reset the panel accumulators.
@@ -251,6 +264,6 @@ export const pass = (P: Problem, breaks: ReadonlyArray<number>, v: Float64Array 
     errM,
     panelErr,
     errEach,
-    kept: keep && W !== undefined && D !== undefined ? { nodes, cnt: cntAll, off, A, W, D } : undefined
+    kept: W !== undefined && S1 !== undefined && D !== undefined && diag !== undefined ? { nodes, cnt: cntAll, off, A, W, D, diag, S1 } : undefined
   }
 }

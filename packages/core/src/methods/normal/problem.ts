@@ -95,15 +95,18 @@ export const prefix = (reach: Float64Array, n: number, t: number): number => {
 
 /** log H(t) and its derivative Σ a_j over the coordinates of `order` (c, inv in that order) with reach > t. */
 const logHAt = (c: Float64Array, inv: Float64Array, reach: Float64Array, n: number, t: number): { v: number; dv: number } => {
-  const T = getTable()
+  getTable()
+  // Imported bindings read once (getter calls under vitest's module runner, see `pass.ts`).
+  const at = tableAt
+  const zlo = ZLO
   const cnt = prefix(reach, n, t)
   let v = 0
   let dv = 0
   for (let r = 0; r < cnt; r++) {
     const z = (t - c[r]!) * inv[r]!
-    if (z >= ZLO) {
-      v += tableAt(T, z, 0)
-      dv += tableAt(T, z, 1) * inv[r]!
+    if (z >= zlo) {
+      v += at(z, 0)
+      dv += at(z, 1) * inv[r]!
     } else {
       const lc = STD.logcdf(z)
       v += lc
@@ -153,13 +156,16 @@ export const byReach = (theta: Float64Array, fam: NormalFamily) => {
   const key = new Float64Array(d)
   for (let j = 0; j < d; j++) key[j] = theta[j]! + fam.mean[j]! - shift + ZHI * fam.sd[j]!
   const order = sortDescending(key)
-  return {
-    shift,
-    order,
-    c: Float64Array.from(order, (j) => theta[j]! + fam.mean[j]! - shift),
-    inv: Float64Array.from(order, (j) => 1 / fam.sd[j]!),
-    reach: Float64Array.from(order, (j) => key[j]!)
+  const c = new Float64Array(d)
+  const inv = new Float64Array(d)
+  const reach = new Float64Array(d)
+  for (let r = 0; r < d; r++) {
+    const j = order[r]!
+    c[r] = theta[j]! + fam.mean[j]! - shift
+    inv[r] = 1 / fam.sd[j]!
+    reach[r] = key[j]!
   }
+  return { shift, order, c, inv, reach }
 }
 
 /**
