@@ -35,6 +35,11 @@ export interface NormalArgmaxOptions {
   readonly keep?: boolean
   /** Cap on Σ_nodes (coordinates visited) for keeping rows (default 2^23 doubles). */
   readonly keepLimit?: number
+  /**
+   * Each initial panel cut into this many equal ones (default 1): finer nodes for `errorEach`, which
+   * then certifies more small probabilities relatively (see `oracle.ts`).
+   */
+  readonly split?: number
 }
 
 /** The result of the shared-node evaluation, in the caller's coordinate order. */
@@ -58,6 +63,16 @@ export interface NormalArgmax {
 }
 
 const DEFAULT_TOL = 1e-10
+
+const splitPanels = (breaks: Array<number>, k: number): Array<number> => {
+  if (k <= 1) return breaks
+  const out: Array<number> = [breaks[0]!]
+  for (let p = 1; p < breaks.length; p++) {
+    for (let i = 1; i < k; i++) out.push(breaks[p - 1]! + ((breaks[p]! - breaks[p - 1]!) * i) / k)
+    out.push(breaks[p]!)
+  }
+  return out
+}
 
 const argmax = (x: Float64Array): number => {
   let k = 0
@@ -114,7 +129,7 @@ export const normalArgmax = (
   const vr = v === undefined ? undefined : Float64Array.from(P.idx, (j) => v[j]!)
   let vmax = 0
   if (vr !== undefined) for (let r = 0; r < P.n; r++) vmax = Math.max(vmax, Math.abs(vr[r]!))
-  let breaks = initialBreaks(P)
+  let breaks = splitPanels(initialBreaks(P), options?.split ?? 1)
   const truncation = Math.exp(P.logHL) + P.n * PHI_BAR_UPPER
   for (let round = 0; round < ROUNDS && breaks.length - 1 <= MAX_PANELS; round++) {
     const panels = breaks.length - 1
