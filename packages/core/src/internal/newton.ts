@@ -59,7 +59,7 @@ const jacobi = (diag: Float64Array): Float64Array => {
  * Preconditioned CG on H δ = b. H is singular along 𝟙 only, and b ⊥ 𝟙, so CG stays in the range;
  * iterates are re-centred to keep round-off off the null direction. `done(rz, r)` is asked before
  * each iteration (rz = rᵀM⁻¹r, first with the initial residual); a non-positive curvature or rz
- * ends the solve with the step so far.
+ * ends the solve with the step so far. Returns δ and its residual b − H δ (as CG updated it).
  */
 const pcg = (
   hvp: (v: Float64Array) => Float64Array,
@@ -67,7 +67,7 @@ const pcg = (
   Minv: Float64Array,
   maxIterations: number,
   done: (rz: number, r: Float64Array) => boolean
-): Float64Array => {
+): { readonly delta: Float64Array; readonly residual: Float64Array } => {
   const d = b.length
   const delta = new Float64Array(d)
   const r = Float64Array.from(b)
@@ -91,7 +91,7 @@ const pcg = (
     rz = rzNew
     for (let i = 0; i < d; i++) dir[i] = z[i]! + beta * dir[i]!
   }
-  return delta
+  return { delta, residual: r }
 }
 
 export interface NewtonResult {
@@ -209,7 +209,7 @@ export const newtonIdentify: Solver = (oracle, plane, p, options) => {
     if (residual <= options.tol || iterations === options.maxIterations) break
     // g ⊥ 𝟙: p and P both sum to 1.
     const rr0 = dot(g, g)
-    const delta = pcg((v) => oracle.hvp(theta, v), g, jacobi(oracle.diagonal(theta)), Math.min(200, 2 * d), (_rz, r) => {
+    const { delta } = pcg((v) => oracle.hvp(theta, v), g, jacobi(oracle.diagonal(theta)), Math.min(200, 2 * d), (_rz, r) => {
       const rr = dot(r, r)
       return rr <= 1e-28 * rr0 || rr <= 1e-34
     })
@@ -248,15 +248,16 @@ const logDirection = (oracle: Oracle, theta: Float64Array, P: Float64Array, p: F
   const eta = Math.min(0.1, Math.sqrt(l1Of(P, p)))
   let stop = -1
   const Minv = jacobi(oracle.diagonal(theta))
-  const delta = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
+  const { delta, residual } = pcg((v) => oracle.hvp(theta, v), b, Minv, Math.min(60, 2 * d), (rz) => {
     if (stop < 0) stop = eta * eta * rz
     return rz <= stop
   })
   // CG weighs coordinate i by its curvature (∝ P_i), so it leaves the smallest probabilities
   // unsolved; they are nearly decoupled, and Jacobi sweeps on the remaining residual settle them.
+  // The first sweep's residual is CG's own (one product fewer).
   for (let sweep = 0; sweep < 2; sweep++) {
-    const Jd = oracle.hvp(theta, delta)
-    const corr = centre(Jd.map((x, i) => (b[i]! - x) * Minv[i]!))
+    const rest = sweep === 0 ? residual : oracle.hvp(theta, delta).map((x, i) => b[i]! - x)
+    const corr = centre(rest.map((x, i) => x * Minv[i]!))
     for (let i = 0; i < d; i++) delta[i]! += corr[i]!
   }
   // A probability far below its target (or underflowed to 0) has no curvature to move it: push it up.
