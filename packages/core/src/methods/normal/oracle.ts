@@ -63,7 +63,7 @@ const certifying = (t: Float64Array, laws: ReadonlyArray<Law>, family: NormalFam
     if (which.length > FINE_FIRST && !refined) {
       refined = true
       const fine = normalArgmax(t, family, undefined, { split: 2 })
-      if (fine !== undefined) take(fine.probs, fine.errorEach)
+      if (fine !== undefined) take(fine.probs, fine.errorEach())
       which = uncertified(rtol)
     }
     if (which.length === 0) return current
@@ -97,7 +97,8 @@ export const normalOracle = (laws: ReadonlyArray<Law>, family: NormalFamily): Or
   const evaluate = (t: Float64Array): AtTheta => {
     const r = normalArgmax(t, family, undefined, { keep: true })
     if (r !== undefined && r.jacobian !== undefined) {
-      return { probsTo: certifying(t, laws, family, r.probs, r.errorEach), potential: r.potential, times: r.jacobian.times, diagonal: r.jacobian.diagonal }
+      const J = r.jacobian
+      return { probsTo: certifying(t, laws, family, r.probs, r.errorEach()), potential: r.potential, times: J.times, diagonal: J.diagonal }
     }
     const g = r ?? argmaxIndependent(t, laws)
     let diag: Float64Array | undefined

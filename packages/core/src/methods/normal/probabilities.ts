@@ -49,10 +49,10 @@ export interface NormalArgmax {
   /** Estimated max abs error of a probability (Gauss–Kronrod difference + truncation + |Σ P − 1|). */
   readonly error: number
   /**
-   * Per probability, a bound on its own absolute error (see `eachError`): far below `error` for a
-   * small probability, so that it certifies most of them relatively.
+   * Per probability, a bound on its own absolute error (see `eachError`; computed on first call):
+   * far below `error` for a small probability, so that it certifies most of them relatively.
    */
-  readonly errorEach: Float64Array
+  readonly errorEach: () => Float64Array
   readonly potentialError: number
   readonly panels: number
   /** J v for the `v` given, and its estimated max abs error. */
@@ -81,7 +81,9 @@ const argmax = (x: Float64Array): number => {
 }
 
 /** e · P + 1.3e-9 · Φ̄(z) for each [z, e] of the Mills profile: the best is the table's share of P's error. */
-const MILLS_SPLIT = MILLS_RELATIVE_ERROR.map(([z, e]) => [e, z === Infinity ? 0 : MILLS_RELATIVE_ERROR.at(-1)![1] * Math.exp(STD.logcdf(-z))] as const)
+const SQRT_2PI = Math.sqrt(2 * Math.PI)
+const MILLS_WORST = MILLS_RELATIVE_ERROR[MILLS_RELATIVE_ERROR.length - 1]![1]
+const MILLS_SPLIT = MILLS_RELATIVE_ERROR.map(([z, e]) => [e, z === Infinity ? 0 : MILLS_WORST * Math.exp(STD.logcdf(-z))] as const)
 
 /**
  * Per coordinate (original order), a bound on |P̂_i − P_i|: its own Σ_panels |K − G|; the mass below
@@ -99,8 +101,9 @@ const eachError = (P: Problem, gk: Float64Array, probs: Float64Array): Float64Ar
     const p = Math.abs(probs[i]!)
     let table = Infinity
     for (const [e, tail] of MILLS_SPLIT) table = Math.min(table, e * p + tail)
+    // z ≥ 8.5 here (U ≥ c + 8.5σ): Φ̄(z) ≤ φ(z)/z.
     const top = (Math.min(P.U, P.reach[r]!) - P.c[r]!) * P.inv[r]!
-    out[i] = gk[r]! + below + Math.exp(STD.logcdf(-top)) + table + relH * p
+    out[i] = gk[r]! + below + Math.exp(-0.5 * top * top) / (top * SQRT_2PI) + table + relH * p
   }
   return out
 }
@@ -150,11 +153,12 @@ export const normalArgmax = (
     if (error <= tol && jvpError <= tol * Math.max(vmax, 1e-300)) {
       const span = Math.abs(P.L) + Math.abs(P.U)
       const probs = scatter(P, res.probs)
+      let each: Float64Array | undefined
       return {
         probs,
         potential: P.shift + res.potential,
         error,
-        errorEach: eachError(P, res.errEach, probs),
+        errorEach: () => (each ??= eachError(P, res.errEach, probs)),
         potentialError: res.errM + span * truncation + 1e-15 * (Math.abs(P.shift) + span),
         panels,
         ...(res.jvp === undefined ? {} : { jvp: scatter(P, res.jvp), jvpError }),

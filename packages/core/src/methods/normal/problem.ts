@@ -6,8 +6,8 @@
  *   U = max_j(c_j + 8.5σ_j): above it every coordinate's density has mass Φ̄(8.5) ≈ 9.5e-18;
  *   t_b, where log H(t_b) = −0.05 (the top of the maximum's bulk),
  * with equal panels on [L, t_b] (about one per 1.4 scale units of the maximum's Gumbel-like law,
- * and at most 3 σ wide) and panels at most 3.5 σ wide on [t_b, U]; a coordinate narrower than its panel adds
- * breakpoints across its own bulk. Coordinates are sorted by c_j + 9.5σ_j so each node visits a
+ * and at most 3σ wide) and panels at most 3.5σ wide on [t_b, U]; a coordinate narrower than its
+ * panel adds breakpoints across its own bulk. Coordinates are sorted by c_j + 9.5σ_j so each node visits a
  * prefix (the others have Φ = 1 there), and coordinates that cannot reach L never enter.
  */
 import type { Law } from "@perturb/noise"
@@ -118,10 +118,11 @@ const logHAt = (c: Float64Array, inv: Float64Array, reach: Float64Array, n: numb
 
 /**
  * The point where log H = target < 0, approached from the left, by Newton's method on
- * s(t) = √(−log H(t)): √(−log Φ) is convex (checked numerically on [−30, 9]), so s is convex and
- * decreasing, its tangents lie below it, and each step lands left of the root, quadratically
- * closer. On log H itself (concave, with −log H ≈ d z²/2 far left) the steps only halved the
- * distance: 9 evaluations of log H at d = 1000 where this takes 4–6.
+ * s(t) = √(−log H(t)) = ‖(√(−log Φ(z_j)))_j‖₂: √(−log Φ) is convex (checked numerically on
+ * [−30, 9]), so s is convex and decreasing, its tangents lie below it, and each step lands left of
+ * the root, quadratically closer. On log H itself (concave, with −log H ≈ d z²/2 far left) the
+ * steps only halved the distance: at d = 1000 (θ ~ N(0, s²), s = 0.01…3) L took 8–9 steps, now
+ * 4–5, and t_b up to 9, now up to 5.
  */
 export const solveLogH = (c: Float64Array, inv: Float64Array, reach: Float64Array, n: number, start: number, target: number): { t: number; v: number } => {
   const goal = Math.sqrt(-target)
