@@ -19,7 +19,14 @@ export const scatter = (P: Problem, sorted: Float64Array): Float64Array => {
   return out
 }
 
-export const lowRank = (P: Problem, K: Kept): LowRankJacobian => {
+/**
+ * J from the kept rows; its diagonal J_rr = ∫ a_r H z_r/σ_r as the pass accumulated it. The row of
+ * the largest probability (`top`, sorted order) comes from the zero row sums instead:
+ * (J v)_top = −Σ_{r≠top} (J v)_r and J_top,top = Σ_{r≠top} ∫ a_top a_r H. Near a vertex
+ * (P_top = 1 − 2e-15) its own integrals are O(1) terms cancelling to a 1e-16 one, round-off; the
+ * others' terms carry no such cancellation.
+ */
+export const lowRank = (P: Problem, K: Kept, top: number): LowRankJacobian => {
   let diag: Float64Array | undefined
   const vr = new Float64Array(P.n)
   return {
@@ -37,16 +44,18 @@ export const lowRank = (P: Problem, K: Kept): LowRankJacobian => {
         if (coef === 0) continue
         for (let r = 0; r < cnt; r++) acc[r]! -= coef * K.A[o + r]!
       }
+      acc[top] = 0
+      let rest = 0
+      for (let r = 0; r < P.n; r++) rest += acc[r]!
+      acc[top] = -rest
       return scatter(P, acc)
     },
     diagonal: () => {
       if (diag === undefined) {
-        const acc = Float64Array.from(K.D)
-        for (let m = 0; m < K.nodes; m++) {
-          const o = K.off[m]!
-          const w = K.W[m]!
-          for (let r = 0; r < K.cnt[m]!; r++) acc[r]! -= w * K.A[o + r]! * K.A[o + r]!
-        }
+        const acc = Float64Array.from(K.diag)
+        let cross = 0
+        for (let m = 0; m < K.nodes; m++) if (top < K.cnt[m]!) cross += K.W[m]! * K.A[K.off[m]! + top]! * (K.S1[m]! - K.A[K.off[m]! + top]!)
+        acc[top] = cross
         diag = scatter(P, acc)
       }
       return diag

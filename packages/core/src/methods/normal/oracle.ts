@@ -12,24 +12,81 @@ import { normalArgmaxSmall } from "./small.js"
 import { STD } from "./table.js"
 
 interface AtTheta {
-  readonly probs: Float64Array
+  /** P with every coordinate certified to a relative `rtol` (or better). */
+  readonly probsTo: (rtol: number) => Float64Array
   readonly potential: number
   readonly times: (v: Float64Array) => Float64Array
   readonly diagonal: () => Float64Array
 }
 
+/** The relative accuracy `grad` certifies (identify's probabilities, see `IdentifyResult.measure`). */
+const CERTIFIED = 1e-10
 /**
- * Below this a shared-node probability is recomputed to a relative 1e-10. The nodes certify 1e-10
- * absolutely, i.e. a relative 1e-8 (identify's default tolerance on log P) only from P = 1e-2 up; so
- * every probability the log-residual test reads is certified relatively. Measured at d = 1000
- * (θ ~ N(0, 1), zero-sum): ~15% more time than a 1e-9 threshold, which certified only the tail.
+ * With more probabilities than this to certify, nodes twice as fine go first: `normalArgmaxSmall`
+ * pays an exp per probability per node. At d = 1000 (θ ~ N(0, 1), identify's last step): 960 left
+ * at 1e-10, 88 after the finer nodes, 12.5 ms → 5.6 ms for both steps.
  */
-const SMALL_PROB = 1e-2
+const FINE_FIRST = 64
+
+/**
+ * P at θ from the shared nodes, each probability certified relatively on demand. The nodes certify
+ * 1e-10 only absolutely (2.56207e-19 for 2.56211e-19 at θ = (0, −12.6, −12.6)), and identify
+ * converges on log P; their per-coordinate bound (`errorEach`) certifies most probabilities
+ * relatively (at d = 1000, θ ~ N(0, 1): all to 1e-6, 4% to 1e-10; on twice the nodes 91% to
+ * 1e-10, down to P ≈ 2e-8, where the table's Mills-ratio error stops it), and the rest are
+ * recomputed to the asked tolerance by `normalArgmaxSmall` (their own range and panels, O(d)
+ * table look-ups per node) or, where that cannot certify them, by the adaptive path over all d
+ * (relative error ≤ 1e-10 down to P ≈ 1e-25 against mpmath, at ~10× the cost).
+ */
+const certifying = (t: Float64Array, laws: ReadonlyArray<Law>, family: NormalFamily, probs: Float64Array, errorEach: Float64Array) => {
+  const current = Float64Array.from(probs)
+  const accuracy = new Float64Array(current.length).fill(Infinity)
+  // |P̂ − P| ≤ e gives |P̂ − P|/P ≤ e/(P̂ − e); keep whichever value is certified better.
+  const take = (p: Float64Array, e: Float64Array) => {
+    for (let i = 0; i < p.length; i++) {
+      const a = p[i]! > e[i]! ? e[i]! / (p[i]! - e[i]!) : Infinity
+      if (a < accuracy[i]!) {
+        accuracy[i] = a
+        current[i] = p[i]!
+      }
+    }
+  }
+  take(probs, errorEach)
+  const uncertified = (rtol: number): Array<number> => {
+    const which: Array<number> = []
+    for (let i = 0; i < current.length; i++) if (!(accuracy[i]! <= rtol)) which.push(i)
+    return which
+  }
+  let refined = false
+  return (rtol: number): Float64Array => {
+    let which = uncertified(rtol)
+    if (which.length > FINE_FIRST && !refined) {
+      refined = true
+      const fine = normalArgmax(t, family, undefined, { split: 2 })
+      if (fine !== undefined) take(fine.probs, fine.errorEach())
+      which = uncertified(rtol)
+    }
+    if (which.length === 0) return current
+    const tail = normalArgmaxSmall(t, family, which, which.map((i) => current[i]!), rtol)
+    if (tail === undefined) {
+      current.set(argmaxIndependent(t, laws).probs)
+      accuracy.fill(Math.max(rtol, CERTIFIED))
+    } else {
+      for (let q = 0; q < which.length; q++) {
+        current[which[q]!] = tail[q]!
+        accuracy[which[q]!] = rtol
+      }
+    }
+    return current
+  }
+}
 
 /**
  * The potential M, P = ∇M, J v and diag J for `newtonIdentify`, from one shared-node evaluation per
- * θ: J v is then O(d·N) with no transcendental call. θ + c𝟙 reuses the evaluation at θ (P is
- * unchanged, M moves by c). Where the nodes cannot certify their error, the adaptive path answers.
+ * θ: J v is then O(d·N) with no transcendental call, and J stays the nodes' (Newton's steps need it
+ * only approximately). P comes certified relatively to the tolerance asked (`gradTo`; `grad` asks
+ * 1e-10), see `certifying`. θ + c𝟙 reuses the evaluation at θ (P is unchanged, M moves by c). Where
+ * the nodes cannot certify their error, the adaptive path answers.
  * The start is σ_i Φ⁻¹(p_i) − μ_i: far from the top, P_i ≈ Φ̄((w − θ_i − μ_i)/σ_i) for the maximum w of
  * the others, so small probabilities start near their Gaussian-tail solution (log p would put them
  * far below it, where P underflows).
@@ -41,29 +98,12 @@ export const normalOracle = (laws: ReadonlyArray<Law>, family: NormalFamily): Or
     const r = normalArgmax(t, family, undefined, { keep: true })
     if (r !== undefined && r.jacobian !== undefined) {
       const J = r.jacobian
-      // The shared nodes certify 1e-10 absolutely, which leaves a probability below ~1e-12 with a
-      // relative error up to 1e-5 (2.56207e-19 for 2.56211e-19 at θ = (0, −12.6, −12.6)); identify
-      // converges on log P, so small ones are recomputed to a relative 1e-10 by `normalArgmaxSmall`
-      // (their own range and panels, O(d) table look-ups per node), or, where that cannot certify
-      // them, by the adaptive path over all d (relative error ≤ 1e-10 down to P ≈ 1e-25 against
-      // mpmath, at ~10× the cost). J stays the nodes': Newton's steps need it only approximately.
-      const small: Array<number> = []
-      for (let i = 0; i < r.probs.length; i++) if (r.probs[i]! < SMALL_PROB) small.push(i)
-      let probs = r.probs
-      if (small.length > 0) {
-        const tail = normalArgmaxSmall(t, family, small, small.map((i) => r.probs[i]!))
-        if (tail === undefined) probs = argmaxIndependent(t, laws).probs
-        else {
-          probs = Float64Array.from(r.probs)
-          for (let q = 0; q < small.length; q++) probs[small[q]!] = tail[q]!
-        }
-      }
-      return { probs, potential: r.potential, times: J.times, diagonal: J.diagonal }
+      return { probsTo: certifying(t, laws, family, r.probs, r.errorEach()), potential: r.potential, times: J.times, diagonal: J.diagonal }
     }
     const g = r ?? argmaxIndependent(t, laws)
     let diag: Float64Array | undefined
     return {
-      probs: g.probs,
+      probsTo: () => g.probs,
       potential: g.potential,
       times: (v) => (r === undefined ? undefined : normalArgmax(t, family, v)?.jvp) ?? argmaxJvp(t, laws, v),
       diagonal: () => (diag ??= argmaxHessianDiagonal(t, laws))
@@ -88,7 +128,8 @@ export const normalOracle = (laws: ReadonlyArray<Law>, family: NormalFamily): Or
       const { e, c } = at(t)
       return e.potential + c
     },
-    grad: (t) => Float64Array.from(at(t).e.probs),
+    grad: (t) => Float64Array.from(at(t).e.probsTo(CERTIFIED)),
+    gradTo: (t, rtol) => Float64Array.from(at(t).e.probsTo(Math.max(rtol, CERTIFIED))),
     hvp: (t, v) => at(t).e.times(v),
     diagonal: (t) => Float64Array.from(at(t).e.diagonal()),
     start: (p) => p.map((x, i) => family.sd[i]! * Math.max(-37, Math.min(Z_UPPER, STD.quantile(x))) - family.mean[i]!)

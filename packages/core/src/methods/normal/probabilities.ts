@@ -25,7 +25,8 @@
 import { InvalidArgument } from "../../Errors.js"
 import { type LowRankJacobian, lowRank, scatter } from "./jacobian.js"
 import { pass } from "./pass.js"
-import { initialBreaks, MAX_PANELS, type NormalFamily, PHI_BAR_UPPER, prefix, ROUNDS, setup } from "./problem.js"
+import { initialBreaks, MAX_PANELS, type NormalFamily, PHI_BAR_UPPER, prefix, type Problem, ROUNDS, setup } from "./problem.js"
+import { LOG_CDF_ERROR, MILLS_RELATIVE_ERROR, STD, ZHI } from "./table.js"
 
 export interface NormalArgmaxOptions {
   /** Accept when the error estimate (max abs over probabilities) is below this (default 1e-10). */
@@ -34,6 +35,11 @@ export interface NormalArgmaxOptions {
   readonly keep?: boolean
   /** Cap on Σ_nodes (coordinates visited) for keeping rows (default 2^23 doubles). */
   readonly keepLimit?: number
+  /**
+   * Each initial panel cut into this many equal ones (default 1): finer nodes for `errorEach`, which
+   * then certifies more small probabilities relatively (see `oracle.ts`).
+   */
+  readonly split?: number
 }
 
 /** The result of the shared-node evaluation, in the caller's coordinate order. */
@@ -42,6 +48,11 @@ export interface NormalArgmax {
   readonly potential: number
   /** Estimated max abs error of a probability (Gauss–Kronrod difference + truncation + |Σ P − 1|). */
   readonly error: number
+  /**
+   * Per probability, a bound on its own absolute error (see `eachError`; computed on first call):
+   * far below `error` for a small probability, so that it certifies most of them relatively.
+   */
+  readonly errorEach: () => Float64Array
   readonly potentialError: number
   readonly panels: number
   /** J v for the `v` given, and its estimated max abs error. */
@@ -52,6 +63,50 @@ export interface NormalArgmax {
 }
 
 const DEFAULT_TOL = 1e-10
+
+const splitPanels = (breaks: Array<number>, k: number): Array<number> => {
+  if (k <= 1) return breaks
+  const out: Array<number> = [breaks[0]!]
+  for (let p = 1; p < breaks.length; p++) {
+    for (let i = 1; i < k; i++) out.push(breaks[p - 1]! + ((breaks[p]! - breaks[p - 1]!) * i) / k)
+    out.push(breaks[p]!)
+  }
+  return out
+}
+
+const argmax = (x: Float64Array): number => {
+  let k = 0
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[k]!) k = i
+  return k
+}
+
+/** e · P + 1.3e-9 · Φ̄(z) for each [z, e] of the Mills profile: the best is the table's share of P's error. */
+const SQRT_2PI = Math.sqrt(2 * Math.PI)
+const MILLS_WORST = MILLS_RELATIVE_ERROR[MILLS_RELATIVE_ERROR.length - 1]![1]
+const MILLS_SPLIT = MILLS_RELATIVE_ERROR.map(([z, e]) => [e, z === Infinity ? 0 : MILLS_WORST * Math.exp(STD.logcdf(-z))] as const)
+
+/**
+ * Per coordinate (original order), a bound on |P̂_i − P_i|: its own Σ_panels |K − G|; the mass below
+ * L (≤ H(L)); its mass above where its integrand stops, min(U, c + ZHI σ) (≤ Φ̄ of that z); the
+ * table's Mills-ratio error, ≤ e(z*) P_i on the mass below z* and ≤ 1.3e-9 on the mass above
+ * (≤ Φ̄(z*)), at the best z* of `MILLS_RELATIVE_ERROR`; and log Φ's, relative to H, hence to P_i.
+ */
+const eachError = (P: Problem, gk: Float64Array, probs: Float64Array): Float64Array => {
+  const below = Math.exp(P.logHL)
+  const relH = LOG_CDF_ERROR * (Math.abs(P.logHL) + P.n)
+  // A coordinate that never reaches L has P ≤ H(L) + Φ̄(ZHI).
+  const out = new Float64Array(P.d).fill(below + Math.exp(STD.logcdf(-ZHI)))
+  for (let r = 0; r < P.n; r++) {
+    const i = P.idx[r]!
+    const p = Math.abs(probs[i]!)
+    let table = Infinity
+    for (const [e, tail] of MILLS_SPLIT) table = Math.min(table, e * p + tail)
+    // z ≥ 8.5 here (U ≥ c + 8.5σ): Φ̄(z) ≤ φ(z)/z.
+    const top = (Math.min(P.U, P.reach[r]!) - P.c[r]!) * P.inv[r]!
+    out[i] = gk[r]! + below + Math.exp(-0.5 * top * top) / (top * SQRT_2PI) + table + relH * p
+  }
+  return out
+}
 
 /**
  * P(θ), M(θ) and optionally J v (and the low-rank Jacobian) for independent normal noise on shared
@@ -77,7 +132,7 @@ export const normalArgmax = (
   const vr = v === undefined ? undefined : Float64Array.from(P.idx, (j) => v[j]!)
   let vmax = 0
   if (vr !== undefined) for (let r = 0; r < P.n; r++) vmax = Math.max(vmax, Math.abs(vr[r]!))
-  let breaks = initialBreaks(P)
+  let breaks = splitPanels(initialBreaks(P), options?.split ?? 1)
   const truncation = Math.exp(P.logHL) + P.n * PHI_BAR_UPPER
   for (let round = 0; round < ROUNDS && breaks.length - 1 <= MAX_PANELS; round++) {
     const panels = breaks.length - 1
@@ -88,6 +143,7 @@ export const normalArgmax = (
       keep = visits <= (options?.keepLimit ?? 1 << 23)
     }
     const res = pass(P, breaks, vr, keep)
+    if (res === undefined) return undefined
     let sum = 0
     for (let r = 0; r < P.n; r++) sum += res.probs[r]!
     const error = res.errP + truncation + Math.abs(sum - 1)
@@ -96,14 +152,17 @@ export const normalArgmax = (
     const jvpError = res.jvp === undefined ? 0 : res.errJ + Math.abs(jsum) + 4 * vmax * truncation
     if (error <= tol && jvpError <= tol * Math.max(vmax, 1e-300)) {
       const span = Math.abs(P.L) + Math.abs(P.U)
+      const probs = scatter(P, res.probs)
+      let each: Float64Array | undefined
       return {
-        probs: scatter(P, res.probs),
+        probs,
         potential: P.shift + res.potential,
         error,
+        errorEach: () => (each ??= eachError(P, res.errEach, probs)),
         potentialError: res.errM + span * truncation + 1e-15 * (Math.abs(P.shift) + span),
         panels,
         ...(res.jvp === undefined ? {} : { jvp: scatter(P, res.jvp), jvpError }),
-        ...(res.kept === undefined ? {} : { jacobian: lowRank(P, res.kept) })
+        ...(res.kept === undefined ? {} : { jacobian: lowRank(P, res.kept, argmax(res.probs)) })
       }
     }
     // Halve every panel carrying more than its share of the estimate (at least the worst one).

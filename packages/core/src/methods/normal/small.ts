@@ -76,7 +76,6 @@ interface Tail {
   readonly kInv: Float64Array
   readonly kNorm: Float64Array
   readonly sdMin: number
-  readonly T: Float64Array
   readonly lc: Float64Array
   readonly buf: Float64Array
 }
@@ -93,13 +92,13 @@ const tailSetup = (theta: Float64Array, family: NormalFamily, which: ReadonlyArr
   const kNorm = Float64Array.from(kPos, (r) => Math.log(inv[r]!) - LOG_SQRT_2PI)
   let sdMin = Infinity
   for (let r = 0; r < d; r++) sdMin = Math.min(sdMin, 1 / inv[r]!)
-  const T = getTable()
-  return { d, m, c, inv, reach, kPos, kc, kInv, kNorm, sdMin, T, lc: new Float64Array(d), buf: new Float64Array(m) }
+  getTable()
+  return { d, m, c, inv, reach, kPos, kc, kInv, kNorm, sdMin, lc: new Float64Array(d), buf: new Float64Array(m) }
 }
 
 /** The integrands of the P_k at t into `out`. */
 const integrand = (S: Tail, t: number, out: Float64Array): void => {
-  const { c, inv, lc, kPos, kc, kInv, kNorm, T } = S
+  const { c, inv, lc, kPos, kc, kInv, kNorm } = S
   // Imported bindings read once per node (see `pass.ts`: getter calls under vitest's module runner).
   const zlo = ZLO
   const at = tableAt
@@ -109,7 +108,7 @@ const integrand = (S: Tail, t: number, out: Float64Array): void => {
   for (let r = 0; r < cnt; r++) {
     const z = (t - c[r]!) * inv[r]!
     let lp: number
-    if (z >= zlo) lp = at(T, z, 0)
+    if (z >= zlo) lp = at(z, 0)
     else lp = std.logcdf(z)
     lc[r] = lp
     lh += lp
