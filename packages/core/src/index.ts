@@ -47,3 +47,4 @@ export {
   type NormalArgmaxGridOptions
 } from "./NormalArgmaxGrid.js"
 export { gaussLegendre } from "./Quadrature.js"
+export { useWasmThreads, type WasmThreadsOptions } from "./WasmThreads.js"
