@@ -5,6 +5,8 @@
 import * as tf from "@tensorflow/tfjs"
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm"
 import { Key, Random } from "@perturb/noise"
+import { execFileSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { adam, dense, InvalidArgument, useWasmThreads } from "../src/index.js"
 import { registerThreaded } from "../src/internal/wasmThreads.js"
@@ -50,5 +52,25 @@ describe("useWasmThreads", () => {
     expect(await tf.setBackend("wasm")).toBe(true)
     expect(getThreadsCount()).toBe(1)
     expect(trainBits()).toBe(two)
+  })
+})
+
+describe("a Node process on the threaded build", () => {
+  // The pool's threads wait for work forever; a process that used them must still end by itself.
+  // It runs the built package (pnpm test builds first), as the CLI tests do.
+  it("ends when its work is done", () => {
+    const core = fileURLToPath(new URL("../dist/src/index.js", import.meta.url))
+    const script = [
+      `import * as tf from "@tensorflow/tfjs"`,
+      `import "@tensorflow/tfjs-backend-wasm"`,
+      `import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm"`,
+      `const { useWasmThreads } = await import(${JSON.stringify(core)})`,
+      `useWasmThreads({ threads: 2 })`,
+      `await tf.setBackend("wasm")`,
+      `tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()`,
+      `console.log(getThreadsCount())`
+    ].join("\n")
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 30_000, encoding: "utf8" })
+    expect(out.trim()).toBe("2")
   })
 })

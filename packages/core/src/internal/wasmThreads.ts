@@ -14,6 +14,7 @@ export const MAX_THREADS = 8
 interface EmscriptenModule {
   cwrap(name: string, returns: string | null, args: Array<string>): unknown
   tfjs?: Record<string, unknown>
+  readonly PThread?: { readonly runningWorkers: ReadonlyArray<{ unref(): void }> }
 }
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>
 interface WasmPackage {
@@ -85,7 +86,11 @@ export const registerThreaded = (threads: number): void => {
       }
     })
     module.tfjs = wrap(module)
-    return new pkg.BackendWasm(module)
+    const backend = new pkg.BackendWasm(module)
+    // The pool's pthreads (started by the constructor) wait for work forever, each on a ref'd worker,
+    // so Node would never exit; they only ever serve synchronous calls of this thread.
+    for (const w of module.PThread?.runningWorkers ?? []) w.unref()
+    return backend
   }, 2)
   pkg.setThreadsCount(threads)
 }
