@@ -57,3 +57,4 @@ export {
   type PerturbedOptions
 } from "./Perturbed.js"
 export { gaussLegendre } from "./Quadrature.js"
+export { useWasmThreads, type WasmThreadsOptions } from "./WasmThreads.js"
