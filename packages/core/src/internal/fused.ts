@@ -102,7 +102,7 @@ export const forwardValues = <A>(shape: Shape, key: Key.Key, law: FusedLaw, tau:
     const args: ForwardArgs = (theta, out, scratch, r0, n) =>
       [theta, thetaRows, d, out, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, scratch]
     const threads = threadsFor(rows * d, rows)
-    if (threads > 1) return emit(forwardShared(inst, f32(inst, pTheta!, thetaRows * d), shape, threads, args), false)
+    if (threads > 1) return emit(forwardShared(inst, pTheta!, shape, threads, args), false)
     const run = (r0: number, n: number) => Reflect.apply(inst.x.perturb_forward, undefined, args(pTheta!, pOut!, pScratch!, r0, n))
     if (per === rows) {
       run(0, rows)

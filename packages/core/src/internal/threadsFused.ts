@@ -63,55 +63,74 @@ const offsets = (base: number, sizes: ReadonlyArray<number>): { readonly at: Arr
 /** A pointer to buffer `p` as if it started `rows` rows of `bytesPerRow` earlier (i32 wrap-around). */
 const shifted = (p: number, rows: number, bytesPerRow: number): number => (p - rows * bytesPerRow) | 0
 
+/** Where the calling thread reads an exchange range from instead (its own inputs, never copied there). */
+type Local = (offset: number, bytes: number) => Uint8Array | undefined
+
 /** Runs `job` on the calling thread's instance, reading and writing `buffer` as a worker would. */
-const runHere = (inst: Instance, job: Job, buffer: SharedArrayBuffer, argument: string, value: unknown): void => {
+const runHere = (inst: Instance, job: Job, buffer: SharedArrayBuffer, local: Local, argument: string, value: unknown): void => {
   layout(inst, [job.need - inst.base], argument, value)
   const shared = new Uint8Array(buffer)
   for (const s of job.steps) {
-    if (s[0] === "in") new Uint8Array(inst.memory.buffer).set(shared.subarray(s[1], s[1] + s[3]), s[2])
+    if (s[0] === "in") new Uint8Array(inst.memory.buffer).set(local(s[1], s[3]) ?? shared.subarray(s[1], s[1] + s[3]), s[2])
     else if (s[0] === "out") shared.set(new Uint8Array(inst.memory.buffer, s[1], s[3]), s[2])
     else Reflect.apply(Reflect.get(inst.x, s[1]) as (...a: Array<number>) => void, undefined, s[2])
   }
 }
 
-/** Job 0 here, the others on workers. */
-const runAll = (inst: Instance, jobs: ReadonlyArray<Job>, buffer: SharedArrayBuffer, argument: string, value: unknown): void =>
-  runParallel(buffer, jobs, (job) => runHere(inst, job, buffer, argument, value), argument, value)
+/** Job 0 here (with `local` inputs), the others on workers (from the exchange buffer). */
+const runAll = (inst: Instance, jobs: ReadonlyArray<Job>, buffer: SharedArrayBuffer, local: Local, argument: string, value: unknown): void => {
+  let first = true
+  runParallel(buffer, jobs, (job) => {
+    runHere(inst, job, buffer, first ? local : () => undefined, argument, value)
+    first = false
+  }, argument, value)
+}
+
+const bytesOf = (x: Float32Array, offset: number, bytes: number): Uint8Array => new Uint8Array(x.buffer, x.byteOffset + offset, bytes)
 
 /** The forward kernel's arguments for θ at `theta`, output at `out`, rows r0 … r0 + n − 1. */
 export type ForwardArgs = (theta: number, out: number, scratch: number, r0: number, n: number) => Array<number>
 
 /**
- * The forward pass on `k` threads from θ (`theta`, thetaRows × d): a view of the exchange buffer
- * holding the [rows, d] output, valid until the next threaded call.
+ * The forward pass on `k` threads, θ (thetaRows × d) being loaded in `inst` at `loaded` (the
+ * calling thread's part uses it there): a view of the exchange buffer holding the [rows, d]
+ * output, valid until the next threaded call.
  */
-export const forwardShared = (inst: Instance, theta: Float32Array, shape: Shape, k: number, args: ForwardArgs): Float32Array => {
+export const forwardShared = (inst: Instance, loaded: number, shape: Shape, k: number, args: ForwardArgs): Float32Array => {
   const { d, thetaRows: T, rows } = shape
   const samples = rows / T
   const outBytes = rows * d * 4
   const buffer = exchange(outBytes + T * d * 4, "samples", samples)
-  new Float32Array(buffer, outBytes, T * d).set(theta)
-  const jobs = split(rows, k).map(([r0, r1]): Job => {
+  const parts = split(rows, k).map(([r0, r1]) => {
     // θ rows the part reads: a contiguous range when it covers fewer than all rows without wrapping.
     const full = r1 - r0 >= T || (r0 % T) + (r1 - r0) > T
-    const ta = full ? 0 : r0 % T
-    const tb = full ? T : ta + (r1 - r0)
+    return { r0, r1, ta: full ? 0 : r0 % T, tb: full ? T : (r0 % T) + (r1 - r0) }
+  })
+  // The workers' θ rows, once, into the exchange buffer (after the output).
+  const ta = Math.min(...parts.slice(1).map((p) => p.ta))
+  const tb = Math.max(...parts.slice(1).map((p) => p.tb))
+  new Float32Array(buffer, outBytes + ta * d * 4, (tb - ta) * d).set(new Float32Array(inst.memory.buffer, loaded + ta * d * 4, (tb - ta) * d))
+  const jobs = parts.map(({ r0, r1, ta, tb }, i): Job => {
     const per = Math.min(r1 - r0, chunkRows(d))
-    const { at: [pT, pO, pS], end } = offsets(inst.base, [(tb - ta) * d * 4, per * d * 4 + 16, scratchWords(d) * 4])
-    const steps: Array<Step> = [["in", outBytes + ta * d * 4, pT!, (tb - ta) * d * 4]]
+    // The calling thread's part: θ is already at `loaded`, and its layout is forwardValues' own.
+    const mine = i === 0
+    const { at: [pT, pO, pS], end } = offsets(loaded, [(mine ? T : tb - ta) * d * 4, per * d * 4 + 16, scratchWords(d) * 4])
+    const theta = mine ? pT! : shifted(pT!, ta, d * 4)
+    const steps: Array<Step> = mine ? [] : [["in", outBytes + ta * d * 4, pT!, (tb - ta) * d * 4]]
     for (let c0 = r0; c0 < r1; c0 += per) {
       const n = Math.min(per, r1 - c0)
-      steps.push(["call", "perturb_forward", args(shifted(pT!, ta, d * 4), pO!, pS!, c0, n)], ["out", pO!, c0 * d * 4, n * d * 4])
+      steps.push(["call", "perturb_forward", args(theta, pO!, pS!, c0, n)], ["out", pO!, c0 * d * 4, n * d * 4])
     }
     return { need: end, steps }
   })
-  runAll(inst, jobs, buffer, "samples", samples)
+  runAll(inst, jobs, buffer, () => undefined, "samples", samples)
   return new Float32Array(buffer, 0, rows * d)
 }
 
 /**
  * The backward pass on `k` threads (k ≤ thetaRows): dθ (thetaRows × d) as a view of the exchange
- * buffer, valid until the next threaded call.
+ * buffer, valid until the next threaded call. Only the workers' rows of the inputs are copied to
+ * the exchange buffer; the calling thread reads its own from where they are.
  */
 export const backwardShared = (inst: Instance, dy: () => Float32Array, source: Source, shape: Shape, tau: number, k: number): Float32Array => {
   const { d, thetaRows: T, rows } = shape
@@ -122,11 +141,23 @@ export const backwardShared = (inst: Instance, dy: () => Float32Array, source: S
   const buffer = exchange(gBytes + inBytes + (recompute ? gBytes : inBytes), "samples", samples)
   const dyAt = gBytes
   const yAt = gBytes + inBytes
-  new Float32Array(buffer, dyAt, rows * d).set(dy())
-  if (recompute) new Float32Array(buffer, yAt, T * d).set(source.theta())
-  else new Float32Array(buffer, yAt, rows * d).set(source.y())
-  const jobs = split(T, k).map(([a, b]) => backwardJob(inst.base, shape, tau, source, a, b, dyAt, yAt))
-  runAll(inst, jobs, buffer, "samples", samples)
+  const parts = split(T, k)
+  const b0 = parts[0]![1]
+  const dys = dy()
+  const ys = recompute ? source.theta() : source.y()
+  // Rows b0 … T − 1 of every sample (of θ, once, when y is recomputed).
+  for (let s = 0; s < (recompute ? 1 : samples); s++) {
+    const [r0, r1] = [s * T + b0, (s + 1) * T]
+    new Float32Array(buffer, yAt + r0 * d * 4, (r1 - r0) * d).set(ys.subarray(r0 * d, r1 * d))
+  }
+  for (let s = 0; s < samples; s++) {
+    const [r0, r1] = [s * T + b0, (s + 1) * T]
+    new Float32Array(buffer, dyAt + r0 * d * 4, (r1 - r0) * d).set(dys.subarray(r0 * d, r1 * d))
+  }
+  const jobs = parts.map(([a, b]) => backwardJob(inst.base, shape, tau, source, a, b, dyAt, yAt))
+  const local: Local = (offset, bytes) =>
+    offset >= yAt ? bytesOf(ys, offset - yAt, bytes) : offset >= dyAt ? bytesOf(dys, offset - dyAt, bytes) : undefined
+  runAll(inst, jobs, buffer, local, "samples", samples)
   return new Float32Array(buffer, 0, T * d)
 }
 
