@@ -17,6 +17,12 @@
  * when they would not fit in it: tfjs-wasm's heap is one 4 GiB WebAssembly memory, and a failed
  * allocation aborts the whole backend for the rest of the process.
  *
+ * Threads: calls of at least 2^17 output values run on up to `Threads.get()` threads
+ * (internal/threadsFused.ts), the forward pass split by output rows and the backward pass by θ
+ * rows, with results equal bit for bit to one thread's. Each worker holds its own instance; on top
+ * of the calling thread's, that is a shared exchange buffer of the inputs and outputs (kept up to
+ * 256 MiB) and each worker's part of the memory above.
+ *
  * @internal
  */
 import * as tf from "@tensorflow/tfjs"
