@@ -35,7 +35,7 @@ import { checkTensor, customOp } from "./tensors.js"
 import { kernelFor } from "./kernels.js"
 import { isTemperature } from "./temperature.js"
 import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES, wasmHeapUsed } from "./tfjs.js"
-import { backwardShared, type ForwardArgs, forwardShared, type Shape, type Source, threadsFor } from "./threadsFused.js"
+import { backwardShared, forwardArgs, forwardShared, recomputeShared, type Shape, type Source, threadsFor } from "./threadsFused.js"
 import { BATCH, chunkRows, f32, type Instance, instance, layout, release, scratchWords, withInstance } from "./wasm/instance.js"
 
 export { scratchWords }
@@ -105,8 +105,7 @@ export const forwardValues = <A>(shape: Shape, key: Key.Key, law: FusedLaw, tau:
   inChunks(shape, (inst, per) => {
     const { d, thetaRows, rows } = shape
     const [pTheta, pOut, pScratch] = layout(inst, [thetaRows * d * 4, per * d * 4 + 16, scratchWords(d) * 4], "samples", rows / thetaRows)
-    const args: ForwardArgs = (theta, out, scratch, r0, n) =>
-      [theta, thetaRows, d, out, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, scratch]
+    const args = forwardArgs(shape, key, law, tau, hard)
     const threads = threadsFor(rows * d, rows)
     if (threads > 1) return emit(forwardShared(inst, pTheta!, shape, threads, args), false)
     const run = (r0: number, n: number) => Reflect.apply(inst.x.perturb_forward, undefined, args(pTheta!, pOut!, pScratch!, r0, n))
@@ -138,6 +137,9 @@ export const backwardValues = <A>(dy: () => Float32Array, source: Source, shape:
     // By θ rows, so at most thetaRows threads (see threadsFused.ts).
     const threads = threadsFor(rows * d, thetaRows)
     if (threads > 1) return emit(backwardShared(inst, dy, source, shape, tau, threads), false)
+    // Fewer θ rows than threads: the straight-through pass can still recompute y on threads.
+    const recomputeThreads = "theta" in source ? threadsFor(rows * d, rows) : 1
+    if ("theta" in source && recomputeThreads > 1) return emit(recomputeShared(inst, dy, source, shape, tau, recomputeThreads), false)
     const size = thetaRows * d
     // One contribution per θ row (one sample of [rows, d]): store; several: add in float64.
     const direct = rows === thetaRows

@@ -96,12 +96,12 @@ export type ForwardArgs = (theta: number, out: number, scratch: number, r0: numb
  * calling thread's part uses it there): a view of the exchange buffer holding the [rows, d]
  * output, valid until the next threaded call.
  */
-export const forwardShared = (inst: Instance, loaded: number, shape: Shape, k: number, args: ForwardArgs): Float32Array => {
+export const forwardShared = (inst: Instance, loaded: number, shape: Shape, k: number, args: ForwardArgs, from = 0, to = shape.rows): Float32Array => {
   const { d, thetaRows: T, rows } = shape
   const samples = rows / T
-  const outBytes = rows * d * 4
+  const outBytes = (to - from) * d * 4
   const buffer = exchange(outBytes + T * d * 4, "samples", samples)
-  const parts = split(rows, k).map(([r0, r1]) => {
+  const parts = split(to - from, k).map(([p0, p1]) => [from + p0, from + p1] as const).map(([r0, r1]) => {
     // θ rows the part reads: a contiguous range when it covers fewer than all rows without wrapping.
     const full = r1 - r0 >= T || (r0 % T) + (r1 - r0) > T
     return { r0, r1, ta: full ? 0 : r0 % T, tb: full ? T : (r0 % T) + (r1 - r0) }
@@ -119,12 +119,42 @@ export const forwardShared = (inst: Instance, loaded: number, shape: Shape, k: n
     const steps: Array<Step> = mine ? [] : [["in", outBytes + ta * d * 4, pT!, (tb - ta) * d * 4]]
     for (let c0 = r0; c0 < r1; c0 += per) {
       const n = Math.min(per, r1 - c0)
-      steps.push(["call", "perturb_forward", args(theta, pO!, pS!, c0, n)], ["out", pO!, c0 * d * 4, n * d * 4])
+      steps.push(["call", "perturb_forward", args(theta, pO!, pS!, c0, n)], ["out", pO!, (c0 - from) * d * 4, n * d * 4])
     }
     return { need: end, steps }
   })
   runAll(inst, jobs, buffer, () => undefined, "samples", samples)
-  return new Float32Array(buffer, 0, rows * d)
+  return new Float32Array(buffer, 0, (to - from) * d)
+}
+
+/** The forward kernel's arguments for `shape`, the key, the law and τ (one-hot with `hard`). */
+export const forwardArgs = (shape: Shape, key: Key.Key, law: KernelLaw, tau: number, hard: boolean): ForwardArgs => (theta, out, scratch, r0, n) =>
+  [theta, shape.thetaRows, shape.d, out, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, scratch]
+
+/**
+ * The straight-through backward pass with fewer θ rows than threads (θ of [d] and many samples):
+ * block by block of output rows, y is recomputed on `k` threads, then added up here in row
+ * order from the same y the one-thread pass recomputes, so dθ is the same to the bit. Returns a
+ * view of `inst`'s memory.
+ */
+export const recomputeShared = (inst: Instance, dy: () => Float32Array, source: Extract<Source, { theta: unknown }>, shape: Shape, tau: number, k: number): Float32Array => {
+  const { d, thetaRows: T, rows } = shape
+  const size = T * d
+  const direct = rows === T
+  const per = Math.min(rows, chunkRows(d))
+  const [pT, pY, , pDy, pG32, pG64] = layout(inst, [size * 4, per * d * 4 + 16, scratchWords(d) * 4, per * d * 4, size * 4, direct ? 0 : size * 8], "samples", rows / T)
+  new Float32Array(inst.memory.buffer, pT!, size).set(source.theta())
+  if (!direct) inst.x.perturb_zero(pG64!, size)
+  const args = forwardArgs(shape, source.key, source.law, tau, false)
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const n = Math.min(per, rows - r0)
+    const y = forwardShared(inst, pT!, shape, Math.max(1, Math.min(k, threadsFor(n * d, n))), args, r0, r0 + n)
+    new Float32Array(inst.memory.buffer, pY!, n * d).set(y)
+    new Float32Array(inst.memory.buffer, pDy!, n * d).set(dy().subarray(r0 * d, (r0 + n) * d))
+    inst.x.perturb_backward(pY!, pDy!, d, r0, n, T, tau, direct ? pG32! : 0, direct ? 0 : pG64!)
+  }
+  if (!direct) inst.x.perturb_narrow(pG32!, pG64!, size)
+  return new Float32Array(inst.memory.buffer, pG32!, size)
 }
 
 /**
