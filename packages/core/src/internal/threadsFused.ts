@@ -107,8 +107,9 @@ export const forwardShared = (inst: Instance, loaded: number, shape: Shape, k: n
     return { r0, r1, ta: full ? 0 : r0 % T, tb: full ? T : (r0 % T) + (r1 - r0) }
   })
   // The workers' θ rows, once, into the exchange buffer (after the output).
-  const ta = Math.min(...parts.slice(1).map((p) => p.ta))
-  const tb = Math.max(...parts.slice(1).map((p) => p.tb))
+  const theirs = parts.slice(1)
+  const ta = Math.min(T, ...theirs.map((p) => p.ta))
+  const tb = Math.max(ta, ...theirs.map((p) => p.tb))
   new Float32Array(buffer, outBytes + ta * d * 4, (tb - ta) * d).set(new Float32Array(inst.memory.buffer, loaded + ta * d * 4, (tb - ta) * d))
   const jobs = parts.map(({ r0, r1, ta, tb }, i): Job => {
     const per = Math.min(r1 - r0, chunkRows(d))
