@@ -84,6 +84,7 @@ describe.each(["cpu", "wasm"])("threads on the %s backend", (backend) => {
       // The threaded path ran (not a silent fallback to one thread): both forward passes, and the
       // backward pass where θ has several rows or y is recomputed (straight-through).
       expect(poolStats().calls - before).toBe(shape.length === 2 || mode === "straightThrough" ? 3 : 2)
+      expect(poolStats().workers).toBeGreaterThanOrEqual(threads - 1)
     }
     expect(g1.every(Number.isFinite)).toBe(true)
   })
