@@ -30,6 +30,34 @@ const threadCounts = (): Array<number> => {
   return [...new Set([1, 2, Threads.get()])].sort((a, b) => a - b)
 }
 
+const SPIN = "let x = 0; for (let i = 0; i < 2e7; i++) x = (x * 1.0000001 + i) % 1e9; return x"
+
+/**
+ * A control for the thread rows: pure arithmetic on the calling thread alone, then on it and a
+ * worker at once; 2·alone/together is how many cores the run could actually use (2 when a second
+ * core is free; near 1 when other processes hold it, and then no thread count can gain).
+ */
+const usableCores = async (): Promise<number> => {
+  const { Worker } = await import("node:worker_threads")
+  const spin = new Function(SPIN) as () => number
+  const done = new Int32Array(new SharedArrayBuffer(4))
+  const code = `const { parentPort } = require("node:worker_threads"); const f = new Function(${JSON.stringify(SPIN)}); parentPort.on("message", (c) => { f(); Atomics.add(c, 0, 1); Atomics.notify(c, 0) })`
+  const w = new Worker(code, { eval: true })
+  const time = (both: boolean): number => {
+    const t0 = performance.now()
+    const before = Atomics.load(done, 0)
+    if (both) w.postMessage(done)
+    spin()
+    if (both) while (Atomics.load(done, 0) === before) Atomics.wait(done, 0, before)
+    return performance.now() - t0
+  }
+  time(true)
+  const alone = median(Array.from({ length: 5 }, () => time(false)))
+  const together = median(Array.from({ length: 5 }, () => time(true)))
+  await w.terminate()
+  return (2 * alone) / together
+}
+
 /** Median ms of each of the timed calls, interleaved, after one warm-up call of each. */
 const interleaved = async (fs: ReadonlyArray<() => Promise<void>>, repeats: number): Promise<Array<number>> => {
   for (const f of fs) await f()
@@ -60,6 +88,7 @@ export const fusedGoals = async (): Promise<Array<GoalRow>> => {
   await tf.setBackend("wasm")
   await tf.ready()
   const rows: Array<GoalRow> = []
+  const cores = await usableCores()
   for (const [n, d, repeats] of SHAPES) {
     const k = compile(Model.perturbSoftmax({ space: Space.reals(d), noise: Noise.gumbel(), temperature: TAU }))
     const theta = tf.tensor2d(Noise.sample32(Noise.normal(), Key.make(n + d), n * d), [n, d])
@@ -100,7 +129,7 @@ export const fusedGoals = async (): Promise<Array<GoalRow>> => {
         ratio,
         target: `ratio ≥ ${need}`,
         met: ratio >= need,
-        detail: { threads, forwardMs: oursFwd, baselineForwardMs: baseFwd, forwardRatio: baseFwd / oursFwd, repeats, samples: 1 }
+        detail: { threads, usableCores: cores, forwardMs: oursFwd, baselineForwardMs: baseFwd, forwardRatio: baseFwd / oursFwd, repeats, samples: 1 }
       })
     })
     tf.dispose([theta, w])
