@@ -44,7 +44,7 @@ const PACKAGES = {
       "kernels (samples, exact probabilities, potentials, densities, the inverse map)."
     ],
     // Polyhedral: the public constraint-system module expected from another branch of #12.
-    namespace: ["Space", "Model", "Lp", "Polyhedral", "Solver"],
+    namespace: ["Space", "Model", "Lp", "Polyhedral", "Solver", "Threads"],
     omit: { Compile: ["IdentifyOptions"] }
   },
   analysis: {

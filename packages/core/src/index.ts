@@ -10,6 +10,7 @@ export * as Model from "./Model.js"
 export * as Lp from "./Lp.js"
 export * as Polyhedral from "./Polyhedral.js"
 export * as Solver from "./Solver.js"
+export * as Threads from "./Threads.js"
 export { adam, FusedAdam } from "./Adam.js"
 export {
   type ArgmaxMethodCapabilities,

@@ -17,6 +17,12 @@
  * when they would not fit in it: tfjs-wasm's heap is one 4 GiB WebAssembly memory, and a failed
  * allocation aborts the whole backend for the rest of the process.
  *
+ * Threads: calls of at least 2^17 output values run on up to `Threads.get()` threads
+ * (internal/threadsFused.ts), the forward pass split by output rows and the backward pass by θ
+ * rows, with results equal bit for bit to one thread's. Each worker holds its own instance; on top
+ * of the calling thread's, that is a shared exchange buffer of the inputs and outputs (kept up to
+ * 256 MiB) and each worker's part of the memory above.
+ *
  * @internal
  */
 import * as tf from "@tensorflow/tfjs"
@@ -29,7 +35,10 @@ import { checkTensor, customOp } from "./tensors.js"
 import { kernelFor } from "./kernels.js"
 import { isTemperature } from "./temperature.js"
 import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES, wasmHeapUsed } from "./tfjs.js"
-import { BATCH, CHUNK_VALUES, f32, type Instance, instance, layout, release, withInstance } from "./wasm/instance.js"
+import { backwardShared, forwardArgs, forwardShared, recomputeShared, type Shape, type Source, threadsFor } from "./threadsFused.js"
+import { BATCH, chunkRows, f32, type Instance, instance, layout, release, scratchWords, withInstance } from "./wasm/instance.js"
+
+export { scratchWords }
 
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
 export type FusedLaw = KernelLaw
@@ -68,18 +77,6 @@ const checkHeap = (samples: number, values: number, perValue: number, what: stri
 
 // ------------------------------------------------------------------------------------------ kernels
 
-interface Shape {
-  readonly d: number
-  /** Rows of θ (1 for θ of shape [d]). */
-  readonly thetaRows: number
-  /** Output rows: samples · thetaRows. */
-  readonly rows: number
-}
-
-/** Words of scratch the kernels need for rows of d values. */
-export const scratchWords = (d: number): number => Math.max(BATCH, d) + 64
-const chunkRows = (d: number): number => Math.max(1, Math.floor(CHUNK_VALUES / d))
-
 /** Receives a pass's float32 output (a view of the instance's memory unless `owned`). */
 type Emit<A> = (values: Float32Array, owned: boolean) => A
 
@@ -108,8 +105,10 @@ export const forwardValues = <A>(shape: Shape, key: Key.Key, law: FusedLaw, tau:
   inChunks(shape, (inst, per) => {
     const { d, thetaRows, rows } = shape
     const [pTheta, pOut, pScratch] = layout(inst, [thetaRows * d * 4, per * d * 4 + 16, scratchWords(d) * 4], "samples", rows / thetaRows)
-    const run = (r0: number, n: number) =>
-      inst.x.perturb_forward(pTheta!, thetaRows, d, pOut!, r0, n, key.k0, key.k1, 0, law.id, law.p0, law.p1, tau, hard ? 1 : 0, pScratch!)
+    const args = forwardArgs(shape, key, law, tau, hard)
+    const threads = threadsFor(rows * d, rows)
+    if (threads > 1) return emit(forwardShared(inst, pTheta!, shape, threads, args), false)
+    const run = (r0: number, n: number) => Reflect.apply(inst.x.perturb_forward, undefined, args(pTheta!, pOut!, pScratch!, r0, n))
     if (per === rows) {
       run(0, rows)
       return emit(f32(inst, pOut!, rows * d), false)
@@ -128,9 +127,6 @@ export const forwardValues = <A>(shape: Shape, key: Key.Key, law: FusedLaw, tau:
     return emit(all, true)
   })
 
-/** What the backward pass reads y from: the saved samples, or θ and the key to recompute them. */
-type Source = { readonly y: () => Float32Array } | { readonly theta: () => Float32Array; readonly key: Key.Key; readonly law: FusedLaw }
-
 /**
  * dθ (float32, thetaRows × d) from dy and either the saved samples y (`source.y`) or θ and the key
  * (`source.theta`), which recomputes y row batch by row batch (straight-through estimators).
@@ -138,6 +134,12 @@ type Source = { readonly y: () => Float32Array } | { readonly theta: () => Float
 export const backwardValues = <A>(dy: () => Float32Array, source: Source, shape: Shape, tau: number, emit: Emit<A>): A =>
   inChunks(shape, (inst, per) => {
     const { d, thetaRows, rows } = shape
+    // By θ rows, so at most thetaRows threads (see threadsFused.ts).
+    const threads = threadsFor(rows * d, thetaRows)
+    if (threads > 1) return emit(backwardShared(inst, dy, source, shape, tau, threads), false)
+    // Fewer θ rows than threads: the straight-through pass can still recompute y on threads.
+    const recomputeThreads = "theta" in source ? threadsFor(rows * d, rows) : 1
+    if ("theta" in source && recomputeThreads > 1) return emit(recomputeShared(inst, dy, source, shape, tau, recomputeThreads), false)
     const size = thetaRows * d
     // One contribution per θ row (one sample of [rows, d]): store; several: add in float64.
     const direct = rows === thetaRows

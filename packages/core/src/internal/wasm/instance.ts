@@ -54,6 +54,11 @@ export const CHUNK_VALUES = 2 ** 24
 /** Values per batch in the kernels' scratch buffers. */
 export const BATCH = 2048
 
+/** Words of scratch the sampler kernels need for rows of d values. */
+export const scratchWords = (d: number): number => Math.max(BATCH, d) + 64
+/** Output rows per sampler kernel call for rows of d values (at most CHUNK_VALUES values). */
+export const chunkRows = (d: number): number => Math.max(1, Math.floor(CHUNK_VALUES / d))
+
 const isWasmApi = (w: unknown): w is WasmApi =>
   typeof w === "object" && w !== null && "Module" in w && "Instance" in w && "Memory" in w &&
   typeof w.Module === "function" && typeof w.Instance === "function" && typeof w.Memory === "function"
@@ -77,6 +82,15 @@ const decode = (b64: string): Uint8Array => {
   return bytes
 }
 
+/** The compiled perturb.c module (compiled once; worker threads instantiate it too, internal/threads.ts). */
+export const compiledModule = (): object => {
+  const api: unknown = Reflect.get(globalThis, "WebAssembly")
+  if (!isWasmApi(api)) throw new Error("The fused kernels need WebAssembly, which this runtime lacks")
+  // Synchronous compilation keeps `sample` synchronous; the module is 27 kB.
+  compiled ??= new api.Module(decode(wasmBase64))
+  return compiled
+}
+
 /**
  * A fresh instance with its own memory (the compiled module is shared). The samplers share one,
  * which they may drop between calls; the fused Adam keeps one per optimizer for its state.
@@ -84,10 +98,8 @@ const decode = (b64: string): Uint8Array => {
 export const createInstance = (): Instance => {
   const api: unknown = Reflect.get(globalThis, "WebAssembly")
   if (!isWasmApi(api)) throw new Error("The fused kernels need WebAssembly, which this runtime lacks")
-  // Synchronous compilation keeps `sample` synchronous; the module is 17 kB.
-  compiled ??= new api.Module(decode(wasmBase64))
   const memory = new api.Memory({ initial: 4 })
-  const { exports } = new api.Instance(compiled, { env: { memory } })
+  const { exports } = new api.Instance(compiledModule(), { env: { memory } })
   if (!isExports(exports)) throw new Error("perturb.wasm: unexpected exports (rebuild with scripts/build-wasm.sh)")
   return { memory, x: exports, base: Math.ceil(Number(exports.__heap_base.value) / 16) * 16 }
 }
