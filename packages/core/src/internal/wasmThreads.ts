@@ -7,6 +7,7 @@
  * @internal
  */
 import * as tf from "@tensorflow/tfjs"
+import { here } from "#here"
 
 /** tfjs-wasm's build starts 8 pthread workers; its pool cannot use more. */
 export const MAX_THREADS = 8
@@ -63,7 +64,7 @@ const wrap = (m: EmscriptenModule): Record<string, unknown> => ({
 
 /** Registers the `wasm` backend with the threaded build on `threads` workers (tfjs's priority, 2). */
 export const registerThreaded = (threads: number): void => {
-  const req = builtin<typeof import("node:module")>("node:module")!.createRequire(import.meta.url)
+  const req = builtin<typeof import("node:module")>("node:module")!.createRequire(here!)
   const path = builtin<typeof import("node:path")>("node:path")!
   const fs = builtin<typeof import("node:fs")>("node:fs")!
   const pkg = req("@tensorflow/tfjs-backend-wasm") as WasmPackage
