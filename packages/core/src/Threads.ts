@@ -16,20 +16,12 @@
  * @since 0.3.0
  */
 import { InvalidArgument } from "./Errors.js"
+import { cores } from "./internal/node.js"
 
 /** More threads than this is a typo, not a machine. */
 const MAX_THREADS = 1024
 
 let chosen: number | undefined
-
-const nodeOs = (): { availableParallelism(): number } | undefined => {
-  const p: unknown = Reflect.get(globalThis, "process")
-  if (typeof p !== "object" || p === null || !("getBuiltinModule" in p) || typeof p.getBuiltinModule !== "function") return undefined
-  const os: unknown = p.getBuiltinModule("node:os")
-  if (typeof os !== "object" || os === null || !("availableParallelism" in os)) return undefined
-  const f = os.availableParallelism
-  return typeof f === "function" ? { availableParallelism: () => Number(Reflect.apply(f, os, [])) } : undefined
-}
 
 const envValue = (): string | undefined => {
   const p: unknown = Reflect.get(globalThis, "process")
@@ -77,6 +69,5 @@ export const get = (): number => {
   if (chosen !== undefined) return chosen
   const env = envValue()
   if (env !== undefined) return check("PERTURB_THREADS", env, /^\s*\d+\s*$/.test(env) ? Number(env) : Number.NaN)
-  const os = nodeOs()
-  return os === undefined ? 1 : Math.max(1, Math.min(MAX_THREADS, Math.floor(os.availableParallelism())))
+  return Math.min(MAX_THREADS, cores() ?? 1)
 }

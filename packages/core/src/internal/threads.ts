@@ -17,6 +17,7 @@
  */
 import { InvalidArgument } from "../Errors.js"
 import { get as threadCount } from "../Threads.js"
+import { builtin } from "./node.js"
 import { compiledModule } from "./wasm/instance.js"
 
 /** A worker's step: bytes in from the exchange buffer, a kernel call, or bytes out to it. */
@@ -87,9 +88,7 @@ const isWorkerThreads = (m: unknown): m is WorkerThreads =>
   typeof m === "object" && m !== null && "Worker" in m && typeof m.Worker === "function" && "isMainThread" in m
 
 const workerThreads = (): WorkerThreads | undefined => {
-  const p: unknown = Reflect.get(globalThis, "process")
-  if (typeof p !== "object" || p === null || !("getBuiltinModule" in p) || typeof p.getBuiltinModule !== "function") return undefined
-  const m: unknown = p.getBuiltinModule("node:worker_threads")
+  const m = builtin("node:worker_threads")
   return isWorkerThreads(m) ? m : undefined
 }
 
