@@ -20,7 +20,8 @@
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
 import { checkOptions } from "./internal/validate.js"
-import { builtin, MAX_THREADS, registerThreaded } from "./internal/wasmThreads.js"
+import { cores } from "./internal/node.js"
+import { registerThreadedWasm, WASM_MAX_THREADS as MAX_THREADS } from "./internal/tfjs.js"
 
 /**
  * Options of `useWasmThreads`.
@@ -62,9 +63,9 @@ export const useWasmThreads = (options?: WasmThreadsOptions): number => {
   if (tf.findBackend("wasm") !== null) {
     throw new InvalidArgument({ argument: "useWasmThreads", value: tf.getBackend(), reason: "The wasm backend is already initialised: call useWasmThreads before tf.setBackend(\"wasm\")" })
   }
-  const os = builtin<typeof import("node:os")>("node:os")
-  if (os === undefined || typeof SharedArrayBuffer === "undefined") return 1
-  const threads = asked ?? Math.min(MAX_THREADS, Math.max(1, os.availableParallelism()))
-  if (threads > 1) registerThreaded(threads)
+  const machine = cores()
+  if (machine === undefined || typeof SharedArrayBuffer === "undefined") return 1
+  const threads = asked ?? Math.min(MAX_THREADS, machine)
+  if (threads > 1) registerThreadedWasm(threads)
   return threads
 }

@@ -2,10 +2,11 @@
  * The accessors of tfjs internals (src/internal/tfjs.ts) and the kernel registry
  * (src/internal/kernels.ts) still read what they should: each test fails when a tfjs upgrade moves
  * or renames what an accessor reads, before a wrong number can reach a user. The webgpu accessors
- * run where an adapter exists, as gpu.test.ts does.
+ * run where an adapter exists, as gpu.test.ts does; the threaded wasm build is registered last.
  */
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { backendKernel, kernelFor, readsBackSync, requireWebGPU } from "../src/internal/kernels.js"
 import {
@@ -14,6 +15,7 @@ import {
   gradientDepth,
   isTapeOn,
   registeredVariable,
+  registerThreadedWasm,
   tensorFromValues,
   valuesOf,
   wasmHeapUsed,
@@ -131,5 +133,17 @@ describe.runIf(webgpu)("tfjs internals on webgpu", () => {
     const cast = tf.cast(tf.tensor1d([1, 2], "int32"), "float32")
     expect(webgpuStorage(backend, cast).dtype).toBe("int32")
     tf.dispose([t, cast])
+  })
+})
+
+// Last: it replaces the `wasm` backend of this file's process with the threaded build.
+describe("tfjs internals of the threaded wasm build", () => {
+  it("registerThreadedWasm finds the build's files and pool: the backend runs on the threads asked for", async () => {
+    registerThreadedWasm(2)
+    expect(await tf.setBackend("wasm")).toBe(true)
+    expect(getThreadsCount()).toBe(2)
+    const product = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]))
+    expect(Array.from(product.dataSync()).every((v) => v === 64)).toBe(true)
+    product.dispose()
   })
 })

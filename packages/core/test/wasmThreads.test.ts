@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { adam, dense, InvalidArgument, useWasmThreads } from "../src/index.js"
-import { registerThreaded } from "../src/internal/wasmThreads.js"
+import { registerThreadedWasm as registerThreaded } from "../src/internal/tfjs.js"
 
 /** Three Adam steps of a 64-48-32 ReLU net on a fixed batch: every variable's bytes, as hex. */
 const trainBits = (): string =>
