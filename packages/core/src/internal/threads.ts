@@ -133,22 +133,29 @@ let kept: SharedArrayBuffer | undefined
 /** A shared buffer of at least `bytes` (reused between calls), whose views the jobs' steps address. */
 export const exchange = (bytes: number, argument: string, value: unknown): SharedArrayBuffer => {
   if (kept !== undefined && kept.byteLength >= bytes) return kept
+  // Doubling (up to what is retained), so calls of slowly growing size do not allocate every time.
+  const grown = Math.min(2 * (kept?.byteLength ?? 0), RETAIN_EXCHANGE)
   kept = undefined
   try {
-    kept = new SharedArrayBuffer(Math.max(bytes, 16))
+    kept = new SharedArrayBuffer(Math.max(bytes, grown, 16))
   } catch (e) {
     throw new InvalidArgument({ argument, value, reason: `the threaded kernel needs a ${(bytes / 2 ** 20).toFixed(0)} MiB shared buffer, which the engine refused (${String(e)}); draw fewer samples per call` })
   }
   return kept
 }
 
+// One control buffer for every call (made on the first: a page that is not cross-origin isolated
+// has no SharedArrayBuffer): calls do not overlap, and no worker writes to it once counted done.
+let controlFlags: Int32Array<SharedArrayBuffer> | undefined
+
 /**
  * Runs `jobs[0]` on the calling thread (`here`) and the others on workers, and returns once all
  * are done. A worker's failure (its memory refused) becomes a typed error naming `argument`.
  */
 export const runParallel = (buffer: SharedArrayBuffer, jobs: ReadonlyArray<Job>, here: (job: Job) => void, argument: string, value: unknown): void => {
-  const control = new SharedArrayBuffer(12 + 1000)
-  const flags = new Int32Array(control, 0, 3)
+  const flags = (controlFlags ??= new Int32Array(new SharedArrayBuffer(12 + 1000), 0, 3))
+  const control = flags.buffer
+  for (let i = 0; i < 3; i++) Atomics.store(flags, i, 0)
   const rest = jobs.slice(1)
   const ws = workers(rest.length)
   dispatched++
