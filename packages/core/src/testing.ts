@@ -7,8 +7,7 @@
  */
 import type { Key } from "@perturb/noise"
 import type { FusedLaw } from "./internal/fused.js"
-import { scratchWords } from "./internal/fused.js"
-import { f32, layout, withInstance } from "./internal/wasm/instance.js"
+import { f32, layout, scratchWords, withInstance } from "./internal/wasm/instance.js"
 
 /**
  * Law index of the raw uniforms (`Random.uniform32`).

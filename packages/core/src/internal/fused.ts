@@ -38,8 +38,6 @@ import { isTapeOn, tensorFromValues, valuesOf, WASM_HEAP_BYTES, wasmHeapUsed } f
 import { backwardShared, forwardArgs, forwardShared, recomputeShared, type Shape, type Source, threadsFor } from "./threadsFused.js"
 import { BATCH, chunkRows, f32, type Instance, instance, layout, release, scratchWords, withInstance } from "./wasm/instance.js"
 
-export { scratchWords }
-
 /** The kernel's law index and its two float32 parameters (see perturb.c `transform`). */
 export type FusedLaw = KernelLaw
 
