@@ -82,12 +82,16 @@ const decode = (b64: string): Uint8Array => {
   return bytes
 }
 
-/** The compiled perturb.c module (compiled once; worker threads instantiate it too, internal/threads.ts). */
-export const compiledModule = (): object => {
+const wasmApi = (): WasmApi => {
   const api: unknown = Reflect.get(globalThis, "WebAssembly")
   if (!isWasmApi(api)) throw new Error("The fused kernels need WebAssembly, which this runtime lacks")
+  return api
+}
+
+/** The compiled perturb.c module (compiled once; worker threads instantiate it too, internal/threads.ts). */
+export const compiledModule = (): object => {
   // Synchronous compilation keeps `sample` synchronous; the module is 27 kB.
-  compiled ??= new api.Module(decode(wasmBase64))
+  compiled ??= new (wasmApi().Module)(decode(wasmBase64))
   return compiled
 }
 
@@ -96,8 +100,7 @@ export const compiledModule = (): object => {
  * which they may drop between calls; the fused Adam keeps one per optimizer for its state.
  */
 export const createInstance = (): Instance => {
-  const api: unknown = Reflect.get(globalThis, "WebAssembly")
-  if (!isWasmApi(api)) throw new Error("The fused kernels need WebAssembly, which this runtime lacks")
+  const api = wasmApi()
   const memory = new api.Memory({ initial: 4 })
   const { exports } = new api.Instance(compiledModule(), { env: { memory } })
   if (!isExports(exports)) throw new Error("perturb.wasm: unexpected exports (rebuild with scripts/build-wasm.sh)")
