@@ -15,8 +15,8 @@
  *
  * @since 0.3.0
  */
-import { InvalidArgument } from "./Errors.js"
 import { cores } from "./internal/node.js"
+import { checkThreads } from "./internal/validate.js"
 
 /** More threads than this is a typo, not a machine. */
 const MAX_THREADS = 1024
@@ -28,13 +28,6 @@ const envValue = (): string | undefined => {
   if (typeof p !== "object" || p === null || !("env" in p) || typeof p.env !== "object" || p.env === null) return undefined
   const v: unknown = Reflect.get(p.env, "PERTURB_THREADS")
   return typeof v === "string" && v.trim() !== "" ? v : undefined
-}
-
-const check = (argument: string, value: unknown, n: number): number => {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new InvalidArgument({ argument, value, reason: `Expected a whole number of threads from 1 to ${MAX_THREADS}` })
-  }
-  return n
 }
 
 /**
@@ -51,7 +44,7 @@ const check = (argument: string, value: unknown, n: number): number => {
  * @category kernels
  */
 export const set = (threads: number | "auto"): void => {
-  chosen = threads === "auto" ? undefined : check("threads", threads, typeof threads === "number" ? threads : Number.NaN)
+  chosen = threads === "auto" ? undefined : checkThreads("threads", threads, MAX_THREADS)
 }
 
 /**
@@ -68,6 +61,6 @@ export const set = (threads: number | "auto"): void => {
 export const get = (): number => {
   if (chosen !== undefined) return chosen
   const env = envValue()
-  if (env !== undefined) return check("PERTURB_THREADS", env, /^\s*\d+\s*$/.test(env) ? Number(env) : Number.NaN)
+  if (env !== undefined) return checkThreads("PERTURB_THREADS", env, MAX_THREADS, /^\s*\d+\s*$/.test(env) ? Number(env) : Number.NaN)
   return Math.min(MAX_THREADS, cores() ?? 1)
 }

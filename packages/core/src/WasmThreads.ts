@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { InvalidArgument } from "./Errors.js"
-import { checkOptions } from "./internal/validate.js"
+import { checkOptions, checkThreads } from "./internal/validate.js"
 import { cores } from "./internal/node.js"
 import { registerThreadedWasm, WASM_MAX_THREADS as MAX_THREADS } from "./internal/tfjs.js"
 
@@ -56,10 +56,8 @@ export interface WasmThreadsOptions {
  * @category kernels
  */
 export const useWasmThreads = (options?: WasmThreadsOptions): number => {
-  const asked = checkOptions("options", options).threads
-  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1 && asked <= MAX_THREADS)) {
-    throw new InvalidArgument({ argument: "options.threads", value: asked, reason: `Expected an integer from 1 to ${MAX_THREADS}` })
-  }
+  const given = checkOptions("options", options).threads
+  const asked = given === undefined ? undefined : checkThreads("options.threads", given, MAX_THREADS)
   if (tf.findBackend("wasm") !== null) {
     throw new InvalidArgument({ argument: "useWasmThreads", value: tf.getBackend(), reason: "The wasm backend is already initialised: call useWasmThreads before tf.setBackend(\"wasm\")" })
   }

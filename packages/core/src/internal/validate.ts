@@ -1,6 +1,6 @@
 /**
- * Entry guards shared by the public functions: options objects, `method` strings, models and
- * spaces. Each failure is a typed error naming the argument and showing the value, raised before
+ * Entry guards shared by the public functions: options objects, `method` strings, thread counts,
+ * models and spaces. Each failure is a typed error naming the argument and showing the value, raised before
  * any work, so a JavaScript caller (or a typo) never meets a `TypeError` from deep inside.
  */
 import { Noise } from "@perturb/noise"
@@ -33,6 +33,17 @@ export const checkMethod = <M extends string>(argument: string, value: unknown, 
 export const checkBoolean = (argument: string, value: unknown): boolean | undefined => {
   if (value !== undefined && typeof value !== "boolean") throw new InvalidArgument({ argument, value, reason: "Expected a boolean" })
   return value
+}
+
+/**
+ * A thread count: a whole number from 1 to `max`. `parsed` is what `value` reads as, when it is
+ * text (an environment variable); the error shows `value` itself.
+ */
+export const checkThreads = (argument: string, value: unknown, max: number, parsed: unknown = value): number => {
+  if (typeof parsed !== "number" || !Number.isInteger(parsed) || parsed < 1 || parsed > max) {
+    throw new InvalidArgument({ argument, value, reason: `Expected a whole number of threads from 1 to ${max}` })
+  }
+  return parsed
 }
 
 export const checkSpace = (argument: string, value: unknown): Space => {
