@@ -44,6 +44,9 @@ export const perturbedConfig = (solver: Solver, options: PerturbedOptions | unde
   if (antithetic && method !== "mc") {
     throw new InvalidArgument({ argument: "antithetic", value: antithetic, reason: `Applies to method "mc" (qmc always pairs its points), not "${method}"` })
   }
+  if (antithetic && samples < 3) {
+    throw new InvalidArgument({ argument: "samples", value: samples, reason: "Expected at least 3 draws with antithetic: two pairs (a standard error needs two independent blocks)" })
+  }
   return {
     noise,
     laws,
