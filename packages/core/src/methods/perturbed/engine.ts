@@ -90,7 +90,7 @@ export const estimateRow = (
     stdError: error,
     method: "exact",
     samples: 0,
-    ...(wants.jacobian ? { jacobian: r.jacobian, jacobianStdError: new Float64Array(r.jacobian.length).fill(r.error) } : {}),
+    ...(wants.jacobian ? { jacobian: r.jacobian, jacobianStdError: new Float64Array(r.jacobian.length).fill(r.jacobianError) } : {}),
     ...(wants.potential ? { potential: r.potential!, potentialStdError: r.error } : {})
   }
 }
