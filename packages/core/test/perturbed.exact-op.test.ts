@@ -41,6 +41,21 @@ describe("perturbed with method exact for top-k, ranks and sort", () => {
     }
   })
 
+  it("the Jacobian's error bound is in θ's units: θ and σ scaled by c divide J, and its bound, by c", () => {
+    // Student t: quadrature, so the bounds are not 0; c = 1/128 keeps (θ_i − θ_j)/σ bit for bit.
+    const noise = Noise.studentT({ df: 3 })
+    const c = 1 / 128
+    for (const solver of [Solver.topK(5, 2), Solver.ranks(5)]) {
+      const at = (s: number) => perturbed(solver, { noise, sigma: 0.7 * s, method: "exact" }).estimate64(theta.map((t) => t * s), { jacobian: true })
+      const [one, small] = [at(1), at(c)]
+      expect(one.jacobianStdError![0]!).toBeGreaterThan(0)
+      for (let i = 0; i < one.jacobian!.length; i++) {
+        expect(small.jacobian![i]!).toBeCloseTo(one.jacobian![i]! / c, 9)
+        expect(small.jacobianStdError![i]! * c).toBeCloseTo(one.jacobianStdError![i]!, 20)
+      }
+    }
+  })
+
   it("refuses what the closed forms cannot give, naming the argument", () => {
     const err = caught(() => fenchelYoungLoss(Solver.ranks(5), { method: "exact" }).estimate64(theta, Float64Array.of(1, 2, 3, 4, 5)))
     expect(err).toBeInstanceOf(InvalidArgument)

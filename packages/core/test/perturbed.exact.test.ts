@@ -135,6 +135,25 @@ describe("closed forms and top-1", () => {
     }
   })
 
+  // The shifted density f(z + t) peaks at z = −t, far outside f's bulk: missed there, f_D came out
+  // halved with an error bound of 1e-15 (Cauchy, t = 1e6), top-1's Jacobian 97% off at σ = 1e-6.
+  it("far apart (t up to 1e6): quadrature keeps the shifted peak, within its error bounds", () => {
+    const law = Noise.cauchy()
+    const close = closedPair(law)!
+    const pair = quadraturePair(law)
+    for (const t of [1e3, 1e4, 1e6]) {
+      const [x, y] = [close(t), pair(t)]
+      expect(Math.abs(x.tail - y.tail)).toBeLessThanOrEqual(y.error)
+      expect(Math.abs(x.density - y.density)).toBeLessThanOrEqual(y.densityError)
+    }
+    for (const sigma of [1e-4, 1e-6]) {
+      const theta = Float64Array.of(0, 0.5)
+      const top = topKExact64(theta, 1, sigma, law)
+      const ranks = ranksExact64(theta, sigma, law)
+      expect(Math.abs(top.jacobian[1]! - ranks.jacobian[1]!)).toBeLessThanOrEqual(top.jacobianError + 1e-9 * Math.abs(ranks.jacobian[1]!))
+    }
+  })
+
   it.each(named(fixture.cases))("%s: k = 1 is the exact Perturb-Argmax", (_n, c) => {
     const theta = Float64Array.from(c.theta)
     const law = lawOf(c)

@@ -240,6 +240,8 @@ describe("perturbed estimate64 against exact references", () => {
     expect(argumentOf(() => perturbed(Solver.shortestPath(2, 2), { method: "exact" }))).toBe("method")
     expect(argumentOf(() => perturbed(Solver.ranks(3), { method: "magic" as "mc" }))).toBe("method")
     expect(argumentOf(() => perturbed(Solver.ranks(3), { method: "qmc", antithetic: true }))).toBe("antithetic")
+    // one antithetic pair is one block: no spread, so no standard error to report
+    expect(argumentOf(() => perturbed(Solver.ranks(3), { method: "mc", antithetic: true, samples: 2 }))).toBe("samples")
     expect(argumentOf(() => perturbed(Solver.ranks(3), { key: 3 as unknown as Key.Key }))).toBe("key")
     expect(argumentOf(() => perturbed(Solver.ranks(3), { noise: "normal" as unknown as Law }))).toBe("noise")
     expect(argumentOf(() => perturbed(Solver.ranks(3), { noise: Noise.iid(normal, 4) }))).toBe("noise")

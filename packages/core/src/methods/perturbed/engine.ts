@@ -44,6 +44,9 @@ export const perturbedConfig = (solver: Solver, options: PerturbedOptions | unde
   if (antithetic && method !== "mc") {
     throw new InvalidArgument({ argument: "antithetic", value: antithetic, reason: `Applies to method "mc" (qmc always pairs its points), not "${method}"` })
   }
+  if (antithetic && samples < 3) {
+    throw new InvalidArgument({ argument: "samples", value: samples, reason: "Expected at least 3 draws with antithetic: two pairs (a standard error needs two independent blocks)" })
+  }
   return {
     noise,
     laws,
@@ -87,7 +90,7 @@ export const estimateRow = (
     stdError: error,
     method: "exact",
     samples: 0,
-    ...(wants.jacobian ? { jacobian: r.jacobian, jacobianStdError: new Float64Array(r.jacobian.length).fill(r.error) } : {}),
+    ...(wants.jacobian ? { jacobian: r.jacobian, jacobianStdError: new Float64Array(r.jacobian.length).fill(r.jacobianError) } : {}),
     ...(wants.potential ? { potential: r.potential!, potentialStdError: r.error } : {})
   }
 }

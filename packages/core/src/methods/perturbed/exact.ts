@@ -12,7 +12,7 @@
  * The Jacobian is row-major, J[i·d + j] = ∂E[y_i]/∂θ_j; the diagonal is minus the off-diagonal row
  * sum, which is translation invariance (E[y(θ + c𝟙)] = E[y(θ)]) — the tests check it against central
  * differences. `error` bounds the absolute error of every entry of `mean`: the Kronrod estimates,
- * plus e^−70 per neglected tail or coordinate.
+ * plus e^−70 per neglected tail or coordinate; `jacobianError` that of every entry of `jacobian`.
  */
 import { type Law, Noise, type NoiseLike } from "@perturb/noise"
 import { InvalidArgument } from "../../Errors.js"
@@ -21,11 +21,13 @@ import { type PairFn, pairOf } from "./pairs.js"
 import { sortColumn } from "./sort.js"
 import { topKRow } from "./topk.js"
 
-/** E[y] of a perturbed optimizer, its Jacobian ∂E[y_i]/∂θ_j (row-major d×d), and the error bound of `mean`. */
+/** E[y] of a perturbed optimizer, its Jacobian ∂E[y_i]/∂θ_j (row-major d×d), and error bounds of each. */
 export interface ExactResult {
   readonly mean: Float64Array
   readonly jacobian: Float64Array
   readonly error: number
+  /** Bounds every entry of `jacobian`: its own tolerances, and ∝ 1/σ where J is a derivative in θ/σ. */
+  readonly jacobianError: number
 }
 
 /** θ: a non-empty Float64Array of finite values; returns d. */
@@ -91,6 +93,7 @@ export const ranksWith = (theta: Float64Array, sigma: number, pair: PairFn): Exa
   const d = theta.length
   const mean = new Float64Array(d).fill(1)
   const err = new Float64Array(d)
+  const jerr = new Float64Array(d)
   const J = new Float64Array(d * d)
   for (let i = 0; i < d; i++) {
     for (let j = i + 1; j < d; j++) {
@@ -102,13 +105,17 @@ export const ranksWith = (theta: Float64Array, sigma: number, pair: PairFn): Exa
       mean[j] = mean[j]! + (t >= 0 ? r.tail : big)
       err[i] = err[i]! + r.error
       err[j] = err[j]! + r.error
+      jerr[i] = jerr[i]! + r.densityError
+      jerr[j] = jerr[j]! + r.densityError
       const g = -r.density / sigma
       J[i * d + j] = g
       J[j * d + i] = g
     }
   }
   zeroRowSums(J, d)
-  return { mean, jacobian: J, error: err.reduce((a, b) => Math.max(a, b), 0) }
+  // An off-diagonal entry is one pair's density over σ, the diagonal their row sum: jerr[i]/σ bounds both.
+  const max = (v: Float64Array): number => v.reduce((a, b) => Math.max(a, b), 0)
+  return { mean, jacobian: J, error: max(err), jacobianError: max(jerr) / sigma }
 }
 
 /**
@@ -123,18 +130,20 @@ export const topKExact64 = (theta: Float64Array, k: number, sigma: number, noise
   checkSigma(sigma)
   const law = iidLaw(noise, d)
   const J = new Float64Array(d * d)
-  if (k === d) return { mean: new Float64Array(d).fill(1), jacobian: J, error: 0 }
+  if (k === d) return { mean: new Float64Array(d).fill(1), jacobian: J, error: 0, jacobianError: 0 }
   const info = lawInfo(law)
   const mean = new Float64Array(d)
   let error = 0
+  let gradError = 0
   for (let i = 0; i < d; i++) {
     const row = topKRow(theta, i, k, sigma, law, info)
     mean[i] = row.mean
     error = Math.max(error, row.error)
+    gradError = Math.max(gradError, row.gradError)
     for (let j = 0; j < d; j++) if (j !== i) J[i * d + j] = row.grad[j]! / sigma
   }
   zeroRowSums(J, d)
-  return { mean, jacobian: J, error }
+  return { mean, jacobian: J, error, jacobianError: gradError / sigma }
 }
 
 /**
@@ -153,15 +162,17 @@ export const sortExact64 = (theta: Float64Array, sigma: number, noise: NoiseLike
   const mean = new Float64Array(d)
   const J = new Float64Array(d * d)
   const err = new Float64Array(d)
+  let jacobianError = 0
   // What lies beyond f's [lo, hi] moves E[x_(r)] by at most about e^−70 · σ · max(|lo|, |hi|).
   const tail = EPS * sigma * Math.max(Math.abs(info.lo), Math.abs(info.hi))
   for (let j = 0; j < d; j++) {
     const c = sortColumn(theta, j, sigma, law, info)
+    jacobianError = Math.max(jacobianError, c.error)
     for (let r = 0; r < d; r++) {
       J[r * d + j] = c.position[r]!
       mean[r] = mean[r]! + theta[j]! * c.position[r]! + sigma * c.shifted[r]!
       err[r] = err[r]! + (Math.abs(theta[j]!) + sigma) * c.error + tail
     }
   }
-  return { mean, jacobian: J, error: err.reduce((a, b) => Math.max(a, b), 0) }
+  return { mean, jacobian: J, error: err.reduce((a, b) => Math.max(a, b), 0), jacobianError }
 }

@@ -28,7 +28,7 @@ export class Moments {
     this.n++
   }
 
-  /** The mean and its standard error, over the divisor (0 with a single vector: no spread to measure). */
+  /** The mean and its standard error, over the divisor (NaN with a single vector: no spread to measure, and 0 would claim exactness). */
   result(): { mean: Float64Array; stdError: Float64Array } {
     const n = this.n
     const mean = new Float64Array(this.size)
@@ -36,7 +36,7 @@ export class Moments {
     for (let i = 0; i < this.size; i++) {
       const m = this.sum[i]! / n
       mean[i] = (this.shift[i]! + m) / this.divisor
-      const variance = n > 1 ? Math.max(0, (this.squares[i]! - n * m * m) / (n - 1)) : 0
+      const variance = n > 1 ? Math.max(0, (this.squares[i]! - n * m * m) / (n - 1)) : NaN
       stdError[i] = Math.sqrt(variance / n) / this.divisor
     }
     return { mean, stdError }

@@ -14,11 +14,14 @@ import { integrate, type NodeFn } from "../independent/quadrature.js"
 import { DEFAULT_MAX_PANELS, DEFAULT_TOL, EPS, type LawInfo, lawInfo } from "../independent/tails.js"
 import { zBreaks } from "./grid.js"
 
-/** T(t) = Pr[D > t] and f_D(t) for t ≥ 0, with a bound on their absolute error. */
+/** T(t) = Pr[D > t] and f_D(t) for t ≥ 0, with bounds on their absolute errors. */
 export interface Pair {
   readonly tail: number
   readonly density: number
+  /** Bounds `tail`'s error. */
   readonly error: number
+  /** Bounds `density`'s error (a density, not a probability: it scales as 1/scale). */
+  readonly densityError: number
 }
 
 /** The pair function of one law: closed form when there is one, else quadrature. */
@@ -27,7 +30,7 @@ export type PairFn = (t: number) => Pair
 /** Rounding of a closed form: a few ulps of a probability ≤ 1. */
 const ROUND = 4 * Number.EPSILON
 
-const closed = (tail: number, density: number): Pair => ({ tail, density, error: ROUND })
+const closed = (tail: number, density: number): Pair => ({ tail, density, error: ROUND, densityError: ROUND * density })
 
 /** T and f_D in closed form for the laws whose difference law is known, else `undefined`. */
 export const closedPair = (law: Law): PairFn | undefined => {
@@ -101,7 +104,7 @@ export const quadraturePair = (law: Law, tolerance: number = DEFAULT_TOL): PairF
   const invTol = new Float64Array(2).fill(1 / tolerance)
   return (t) => {
     // S(z + t) ≤ e^−70 for every z ≥ lo once lo + t ≥ hi: D > t has probability below that.
-    if (t >= info.hi - info.lo) return { tail: 0, density: 0, error: 2 * EPS }
+    if (t >= info.hi - info.lo) return { tail: 0, density: 0, error: 2 * EPS, densityError: 2 * EPS }
     const f: NodeFn = (z, out) => {
       const lf = law.logpdf(z)
       out[0] = Math.exp(lf + law.logsf(z + t))
@@ -109,7 +112,7 @@ export const quadraturePair = (law: Law, tolerance: number = DEFAULT_TOL): PairF
     }
     const breaks = zBreaks(info, [info.med - t], info.kinks.map((k) => k - t))
     const r = integrate(breaks, 2, f, invTol, DEFAULT_MAX_PANELS)
-    return { tail: r.values[0]!, density: r.values[1]!, error: r.errors[0]! + 2 * EPS }
+    return { tail: r.values[0]!, density: r.values[1]!, error: r.errors[0]! + 2 * EPS, densityError: r.errors[1]! + 2 * EPS }
   }
 }
 

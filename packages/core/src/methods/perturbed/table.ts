@@ -20,8 +20,10 @@ export interface Exact64Result {
   readonly mean: Float64Array
   /** d × d (outDim × d) row-major, ∂mean_i/∂θ_j at [i·d + j]. */
   readonly jacobian: Float64Array
-  /** An absolute error bound (0 where exact to rounding). */
+  /** An absolute error bound of every entry of `mean` (0 where exact to rounding). */
   readonly error: number
+  /** The same for every entry of `jacobian`. */
+  readonly jacobianError: number
   /** M_σ(θ), where the closed form gives it (Fenchel–Young losses with `method: "exact"`). */
   readonly potential?: number
 }
@@ -61,8 +63,9 @@ const argmaxExact64: Exact64 = (solver, theta, sigma, noise) => {
     const col = method.jvp(t, e, run)
     for (let i = 0; i < d; i++) jacobian[i * d + j] = col[i]! / sigma
   }
+  // perturbed admits independent noise only, whose argmax methods are exact (no stdError): 0 then.
   const error = row.stdError === undefined ? 0 : Math.max(...row.stdError)
-  return { mean: row.probs, jacobian, error, potential: sigma * row.potential }
+  return { mean: row.probs, jacobian, error, jacobianError: error / sigma, potential: sigma * row.potential }
 }
 
 /** The closed forms of `./exact.ts` refuse with `InvalidArgument`; the table speaks in reasons. */

@@ -18,11 +18,13 @@ import { zBreaks } from "./grid.js"
 
 const GRAD_TOL = 1e-9
 
-/** One row: Pr[i ∈ top-k], its ∂/∂u_j for every j (u_i's entry left 0), and the mean's error bound. */
+/** One row: Pr[i ∈ top-k], its ∂/∂u_j for every j (u_i's entry left 0), and error bounds of each. */
 export interface TopKRow {
   readonly mean: number
   readonly grad: Float64Array
   readonly error: number
+  /** Bounds Σ_j of the gradient's errors, so also the diagonal's (minus the row sum). */
+  readonly gradError: number
 }
 
 /** The coordinates that stay in row i's integral, and how many always beat x_i. */
@@ -51,9 +53,9 @@ export const topKRow = (theta: Float64Array, i: number, k: number, sigma: number
   const { rel, delta, above } = splitRow(theta, i, sigma, info)
   const dropped = (d - 1 - rel.length) * EPS
   const kk = k - above
-  if (kk <= 0) return { mean: 0, grad, error: dropped }
+  if (kk <= 0) return { mean: 0, grad, error: dropped, gradError: dropped }
   const n = rel.length
-  if (n <= kk - 1) return { mean: 1, grad, error: 2 * EPS + dropped }
+  if (n <= kk - 1) return { mean: 1, grad, error: 2 * EPS + dropped, gradError: dropped }
   const m = n + 1
   // pre[r·kk + c] = Pr[c of the first r beat x_i]; suf[r·kk + c] the same for those from r on.
   const pre = new Float64Array((n + 1) * kk)
@@ -86,8 +88,12 @@ export const topKRow = (theta: Float64Array, i: number, k: number, sigma: number
   const invTol = new Float64Array(m).fill(1 / GRAD_TOL)
   invTol[0] = 1 / DEFAULT_TOL
   const res = integrate(breaks, m, f, invTol, DEFAULT_MAX_PANELS)
-  for (let r = 0; r < n; r++) grad[rel[r]!] = res.values[r + 1]!
-  return { mean: res.values[0]!, grad, error: res.errors[0]! + 2 * EPS + dropped }
+  let gradError = dropped
+  for (let r = 0; r < n; r++) {
+    grad[rel[r]!] = res.values[r + 1]!
+    gradError += res.errors[r + 1]!
+  }
+  return { mean: res.values[0]!, grad, error: res.errors[0]! + 2 * EPS + dropped, gradError }
 }
 
 /**
