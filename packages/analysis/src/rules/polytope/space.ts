@@ -54,8 +54,17 @@ const certificateLp = (ctx: PolytopeContext, i: number, s: 1 | -1): SpanningL | 
   return { holds: false, coordinate: i, sign: s, normal: a.map((x) => x / scale), bound: bound / scale, constraints: [...new Set(labels)] }
 }
 
-/** K + L = ℝ^d, or a direction ±e_i outside it with its certificate. */
-export const spansModL = (ctx: PolytopeContext): SpanningL => {
+/** `f` computed once per context: several rules of a table ask the same question. */
+const perContext = <A>(f: (ctx: PolytopeContext) => A): ((ctx: PolytopeContext) => A) => {
+  const seen = new WeakMap<PolytopeContext, A>()
+  return (ctx) => {
+    if (!seen.has(ctx)) seen.set(ctx, f(ctx))
+    return seen.get(ctx)!
+  }
+}
+
+/** K + L = ℝ^d, or a direction ±e_i outside it with its certificate (up to 2d LPs, once per context). */
+export const spansModL = perContext((ctx: PolytopeContext): SpanningL => {
   if (ctx.onesOnly) return spanning(ctx.sys)
   if (ctx.sys.cons.length === 0) return { holds: true }
   for (let i = 0; i < ctx.d; i++) {
@@ -65,7 +74,7 @@ export const spansModL = (ctx: PolytopeContext): SpanningL => {
     }
   }
   return { holds: true }
-}
+})
 
 export type LinealityPair =
   | { readonly kind: "none"; readonly text: string }
@@ -98,9 +107,9 @@ const generalPair = (ctx: PolytopeContext): LinealityPair => {
 }
 
 /** Whether Θ holds θ ≠ θ′ with θ′ − θ ∈ L. */
-export const linealityPair = (ctx: PolytopeContext): LinealityPair => {
+export const linealityPair = perContext((ctx: PolytopeContext): LinealityPair => {
   if (!ctx.onesOnly) return generalPair(ctx)
   const t = translation(ctx.space, ctx.sys)
   if (t.kind !== "pair") return t
   return { kind: "pair", theta: t.theta, thetaPrime: t.thetaPrime, u: t.thetaPrime.map((x, i) => x - t.theta[i]!), text: t.text }
-}
+})
