@@ -1,11 +1,11 @@
 /**
  * Numeric evidence for the verdicts of a perturbed optimizer over a polytope (docs/perturbed.md §7):
- * P̂_σ at one point from core's `perturbed(…).estimate64` (plain Monte Carlo); differences of P̂_σ
- * and M̂_σ draw by draw through `solver.solve`, on draws shared between the points compared (common
- * random numbers make a true pair agree exactly), each figure with its standard error. Evidence never changes a verdict; it can say `false` only where the numbers
+ * P̂_σ and M̂_σ by seeded Monte Carlo in float64 through `solver.solve`, on draws shared between the
+ * points compared (common random numbers make a true pair agree exactly), each figure with its
+ * standard error. Evidence never changes a verdict; it can say `false` only where the numbers
  * contradict it beyond their error.
  */
-import { perturbed, type PerturbedOp, Polyhedral, type Solver, Space } from "@perturb/core"
+import { Polyhedral, type Solver, Space } from "@perturb/core"
 import { Key, Noise } from "@perturb/noise"
 import { Effect } from "effect"
 import type { Properties, Report } from "../Analyze.js"
@@ -27,10 +27,6 @@ const drawsOf = (report: Report, key: Key.Key, n: number): Draws => {
   const sigma = report.sigma ?? 1
   return { n, d, scaled: raw.map((x) => sigma * x) }
 }
-
-/** Core's float64 P̂ by plain Monte Carlo: with the same key, the draws of `drawsOf`. */
-const estimatorOf = (report: Report, key: Key.Key, samples: number): PerturbedOp =>
-  perturbed(report.solver!, { noise: report.noise, sigma: report.sigma ?? 1, samples, key, method: "mc" })
 
 const meanSe = (xs: Float64Array): { mean: number; se: number } => {
   const n = xs.length
@@ -62,6 +58,11 @@ const solveAll = (solver: Solver.Solver, theta: ArrayLike<number>, draws: Draws)
 
 const column = (ys: Float64Array, d: number, j: number): Float64Array => Float64Array.from({ length: ys.length / d }, (_, i) => ys[i * d + j]!)
 
+const estimateP = (ys: Float64Array, d: number) => {
+  const cols = Array.from({ length: d }, (_, j) => meanSe(column(ys, d, j)))
+  return { mean: cols.map((c) => c.mean), se: cols.map((c) => c.se) }
+}
+
 const MC = (n: number): string => `seeded Monte Carlo through solver.solve, ${n} noise draws, float64`
 
 /** A witness pair: the largest coordinate difference of P̂ on common draws, with its standard error. */
@@ -78,7 +79,7 @@ const pairEvidence = (solver: Solver.Solver, theta: ReadonlyArray<number>, theta
   const agrees: Agreement = Math.abs(worst.mean) <= 1e-12 * scale ? true : Math.abs(worst.mean) > 4 * worst.se + 1e-12 * scale ? false : "inconclusive"
   return {
     method: `the witness ${tag} at both points, ${MC(draws.n)}, the same draws for both`,
-    summary: `max_j |P̂_j(θ) − P̂_j(θ′)| = ${plusMinus(Math.abs(worst.mean), worst.se)} (coordinate ${worst.j}); P̂(θ) = ${sciVector(Array.from({ length: d }, (_, j) => meanSe(column(a, d, j)).mean))}`,
+    summary: `max_j |P̂_j(θ) − P̂_j(θ′)| = ${plusMinus(Math.abs(worst.mean), worst.se)} (coordinate ${worst.j}); P̂(θ) = ${sciVector(estimateP(a, d).mean)}`,
     agrees,
     values: { difference: Math.abs(worst.mean), differenceStdError: worst.se },
     at: Array.from(theta)
@@ -135,38 +136,31 @@ const targetsOf = (Y: ReadonlyArray<Float64Array>): Array<Float64Array> => {
  * Fits θ to a target p by subgradient steps on M̂ − ⟨p, ·⟩ over common draws (averaging the second
  * half of the iterates), then estimates P̂(θ) on fresh draws.
  */
-const fit = (p: Float64Array, fitOp: PerturbedOp, fresh: PerturbedOp) => {
+const fit = (solver: Solver.Solver, p: Float64Array, fitDraws: Draws, fresh: Draws) => {
   const d = p.length
   const theta = new Float64Array(d)
   const avg = new Float64Array(d)
   const steps = 200
   for (let t = 1; t <= steps; t++) {
-    const P = fitOp.estimate64(theta).mean
+    const P = estimateP(solveAll(solver, theta, fitDraws).ys, d).mean
     const step = 4 / Math.sqrt(t)
     for (let j = 0; j < d; j++) theta[j] = theta[j]! - step * (P[j]! - p[j]!)
     if (t > steps / 2) for (let j = 0; j < d; j++) avg[j] = avg[j]! + theta[j]! / (steps / 2)
   }
-  const est = fresh.estimate64(avg)
+  const est = estimateP(solveAll(solver, avg, fresh).ys, d)
   let worst = 0
   let se = 0
-  for (let j = 0; j < d; j++) if (Math.abs(est.mean[j]! - p[j]!) >= worst) (worst = Math.abs(est.mean[j]! - p[j]!), se = est.stdError[j]!)
+  for (let j = 0; j < d; j++) if (Math.abs(est.mean[j]! - p[j]!) >= worst) (worst = Math.abs(est.mean[j]! - p[j]!), se = est.se[j]!)
   return { theta: avg, residual: worst, se }
 }
 
-interface Estimators {
-  readonly fit: PerturbedOp
-  readonly fitSamples: number
-  readonly fresh: PerturbedOp
-  readonly samples: number
-}
-
-const completeEvidence = (solver: Solver.Solver, verdict: Verdict, ops: Estimators): Evidence => {
+const completeEvidence = (solver: Solver.Solver, verdict: Verdict, fitDraws: Draws, fresh: Draws): Evidence => {
   const w = verdict.witness
   if (verdict.verdict === "fails" && w?._tag === "OutsideImage") {
-    const est = ops.fresh.estimate64(Float64Array.from(w.thetaStar))
+    const est = estimateP(solveAll(solver, w.thetaStar, fresh).ys, fresh.d)
     return {
-      method: `P̂(θ*) by ${MC(ops.samples)}; the certificate a·θ* > bound ≥ a·θ on Θ is exact, and no numeric search over Θ is made`,
-      summary: `P̂(θ*) = ${sciVector(est.mean)} ± ${sciVector(est.stdError)} for θ* = ${sciVector(w.thetaStar)}`,
+      method: `P̂(θ*) by ${MC(fresh.n)}; the certificate a·θ* > bound ≥ a·θ on Θ is exact, and no numeric search over Θ is made`,
+      summary: `P̂(θ*) = ${sciVector(est.mean)} ± ${sciVector(est.se)} for θ* = ${sciVector(w.thetaStar)}`,
       agrees: "inconclusive",
       at: [...w.thetaStar]
     }
@@ -175,14 +169,14 @@ const completeEvidence = (solver: Solver.Solver, verdict: Verdict, ops: Estimato
   if (verdict.verdict !== "holds" || Y === undefined) {
     return { method: "targets in ri C", summary: verdict.verdict !== "holds" ? "no numeric check of this verdict" : "the vertex set is unknown or too large to place targets", agrees: "inconclusive" }
   }
-  const fits = targetsOf(Y).map((p) => ({ p, ...fit(p, ops.fit, ops.fresh) }))
+  const fits = targetsOf(Y).map((p) => ({ p, ...fit(solver, p, fitDraws, fresh) }))
   const worst = fits.reduce((a, b) => (b.residual > a.residual ? b : a))
   // The fit matches p on its own draws; on fresh ones the sampling error of both sets remains. A
   // failed fit may be the optimizer's, not the theorem's: the evidence then stays inconclusive.
-  const tolerance = 4 * worst.se * Math.sqrt(1 + ops.samples / ops.fitSamples)
+  const tolerance = 4 * worst.se * Math.sqrt(1 + fresh.n / fitDraws.n)
   const agrees: Agreement = worst.residual <= tolerance ? true : "inconclusive"
   return {
-    method: `θ fitted in ℝ^d to ${fits.length} targets p ∈ ri C (200 subgradient steps on M̂ − ⟨p, ·⟩ with ${ops.fitSamples} common draws, iterates averaged), then P̂(θ) on ${ops.samples} fresh draws; Θ + L = ℝ^d (decided exactly) moves θ into Θ without changing P`,
+    method: `θ fitted in ℝ^d to ${fits.length} targets p ∈ ri C (200 subgradient steps on M̂ − ⟨p, ·⟩ with ${fitDraws.n} common draws, iterates averaged), then P̂(θ) on ${fresh.n} fresh draws; Θ + L = ℝ^d (decided exactly) moves θ into Θ without changing P`,
     summary: `worst max_j |P̂_j(θ) − p_j| = ${plusMinus(worst.residual, worst.se)} at p = ${sciVector(worst.p)} (sampling tolerance ${sci(tolerance)})`,
     agrees,
     values: { residual: worst.residual, residualStdError: worst.se, tolerance },
@@ -232,10 +226,9 @@ export const confirmPolytope = (report: Report, props: Properties, samples: numb
     const [k1, k2] = Key.split(key, 2) as [Key.Key, Key.Key]
     const draws = drawsOf(report, k1, samples)
     // The fit solves 200 × 3 × its draws: capped, as its error is judged against both draw counts.
-    const fitSamples = Math.min(2048, Math.max(64, Math.round(samples / 2)))
-    const ops = { fit: estimatorOf(report, k2, fitSamples), fitSamples, fresh: estimatorOf(report, k1, samples), samples }
+    const fitDraws = drawsOf(report, k2, Math.min(2048, Math.max(64, Math.round(samples / 2))))
     yield* tick.pace
-    const complete = completeEvidence(solver, props.complete, ops)
+    const complete = completeEvidence(solver, props.complete, fitDraws, draws)
     tick("perturbed: completeness", 1)
     yield* tick.pace
     const minimal = minimalEvidence(solver, report.space, props.minimal, draws)
