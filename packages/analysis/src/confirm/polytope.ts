@@ -21,6 +21,8 @@ interface Draws {
   readonly scaled: Float64Array
 }
 
+// Not core's `perturbed(…).estimate64`: that needs independent coordinates, and a polytope is also
+// analysed under a correlated Gaussian; the pairs need per-draw differences besides.
 const drawsOf = (report: Report, key: Key.Key, n: number): Draws => {
   const d = report.dim
   const raw = Noise.sampleVector(report.noise, key, n, d)
