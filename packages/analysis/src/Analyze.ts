@@ -20,7 +20,7 @@ import { Noise, type NoiseLike } from "@perturb/noise"
 import { Result, Schema } from "effect"
 import { noiseFacts } from "./internal/noise.js"
 import { argmaxProperties, context, softmaxProperties } from "./rules/index.js"
-import { checkPolytope, polytopeReport } from "./internal/polytope.js"
+import { checkPolytope, polytopeReport, solverName } from "./internal/polytope.js"
 import type { Verdict } from "./Verdict.js"
 
 /**
@@ -179,6 +179,6 @@ export const analyze = (space: Space.Space, noise: NoiseLike, options0?: Analyze
     temperature,
     ...(model === "argmax" ? {} : { softmax: softmaxProperties(ctx) }),
     ...(model === "softmax" || argmax === undefined ? {} : { argmax }),
-    ...(polytope === undefined || argmax === undefined ? {} : { solver: polytope, solverName: "the simplex (argmax)", sigma, perturbed: argmax })
+    ...(polytope === undefined || argmax === undefined ? {} : { solver: polytope, solverName: solverName(polytope), sigma, perturbed: argmax })
   }
 }

@@ -50,6 +50,13 @@ describe("confirm over a polytope", () => {
     expect(a.perturbed).toStrictEqual(b.perturbed)
   })
 
+  it("a correlated Gaussian (no independent coordinates) is confirmed too", async () => {
+    const noise = Noise.gaussian({ covariance: [[1, 0.5, 0, 0], [0.5, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] })
+    const p = (await confirmed(Space.reals(4), noise, Solver.topK(4, 2))).perturbed!
+    expect(p.minimal.evidence!.agrees).toBe(true)
+    expect(p.complete.evidence!.agrees).toBe(true)
+  })
+
   it("Solver.argmax: the perturbed verdicts are the argmax ones, evidence included", async () => {
     const r = await confirmPromise(analyze(Space.pinned(3), Noise.gumbel(), { polytope: Solver.argmax(3), model: "argmax" }), { budget: 0.25 })
     expect(r.perturbed).toBe(r.argmax)

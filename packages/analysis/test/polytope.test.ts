@@ -263,3 +263,27 @@ describe("the polytope tables", () => {
     }
   })
 })
+
+describe("a solver whose tie rule sees more than the argmax set", () => {
+  // Vertices e₀, e₁ (L = span(𝟙)); a tie z₀ = z₁ goes to e₀ when z₀ > 0, else to e₁.
+  const solver = Solver.custom({
+    d: 2,
+    outDim: 2,
+    solve: (z) => (z[0]! > z[1]! || (z[0] === z[1] && z[0]! > 0) ? [1, 0] : [0, 1]),
+    vertices: [[1, 0], [0, 1]]
+  })
+  const P = (theta: ReadonlyArray<number>) =>
+    [[0, 0], [0, 1], [1, 0], [1, 1]].reduce((acc, g) => acc + solver.apply(Float64Array.of(theta[0]! + g[0]!, theta[1]! + g[1]!))[0]! / 4, 0)
+
+  it("with atoms, θ and θ + c𝟙 differ in P, so minimality is undecided, not failed", () => {
+    expect(P([0, 0])).not.toBe(P([5, 5]))
+    const v = analyze(Space.reals(2), Noise.discrete({ atoms: [0, 1] }), { polytope: solver }).perturbed!.minimal
+    expect(v.verdict).toBe("undecided")
+  })
+
+  it("with a density, ties have probability 0 and the translation pair fails minimality", () => {
+    const v = analyze(Space.reals(2), Noise.normal(), { polytope: solver }).perturbed!.minimal
+    expect(v.verdict).toBe("fails")
+    expect(v.witness!._tag).toBe("TranslationPair")
+  })
+})

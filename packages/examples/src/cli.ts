@@ -35,7 +35,7 @@ const usage = `perturb <command> [options] [--json]
 
 SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
 POLYTOPE: topk:K | ranks | path:H:W | file.json ({ "A": [...], "b": [...] } or a solver's JSON)
-SOLVER: argmax | topk:K | ranks | sort | path:H:W | lp:FILE.json (argmax, topk, ranks, sort: d from --theta)
+SOLVER: argmax | topk:K | ranks | sort | path:H:W | lp:FILE.json | file.json (argmax, topk, ranks, sort: d from --theta)
 NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy | uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json`
 
 // parseArgs's table: every option takes a value except the flags.

@@ -118,6 +118,7 @@ describe("perturb perturbed", () => {
     [["--solver", "topk:5", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1,2"], "--solver"],
     [["--solver", "topk:x", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1,2"], "--solver"],
     [["--solver", "heap", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1,2"], "--solver"],
+    [["--solver", "topk:1:2", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1,2"], "--solver"],
     [["--solver", "lp:/nonexistent/p.json", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1"], "--solver"],
     [["--solver", "path:2:2", "--noise", "gumbel", "--sigma", "1", "--theta", "0,1,2"], "--theta"],
     [["--solver", "ranks", "--noise", "gumbel", "--sigma", "1", "--theta", "0,x"], "--theta"],

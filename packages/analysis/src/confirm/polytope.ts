@@ -11,6 +11,7 @@ import { Effect } from "effect"
 import type { Properties, Report } from "../Analyze.js"
 import { plusMinus, sci, sciVector } from "../internal/format.js"
 import type { Agreement, Evidence, Verdict } from "../Verdict.js"
+import { genericDirection } from "../rules/polytope/context.js"
 import type { Tick } from "./context.js"
 
 interface Draws {
@@ -20,6 +21,8 @@ interface Draws {
   readonly scaled: Float64Array
 }
 
+// Not core's `perturbed(…).estimate64`: that needs independent coordinates, and a polytope is also
+// analysed under a correlated Gaussian; the pairs need per-draw differences besides.
 const drawsOf = (report: Report, key: Key.Key, n: number): Draws => {
   const d = report.dim
   const raw = Noise.sampleVector(report.noise, key, n, d)
@@ -87,10 +90,10 @@ const pairEvidence = (solver: Solver.Solver, theta: ReadonlyArray<number>, theta
 
 /** Two points of Θ along a generic direction of its hull, for the monotonicity check of Theorem B. */
 const pointsOf = (space: Space.Space): { theta: Float64Array; thetaPrime: Float64Array } | undefined => {
-  const { point, basis, k } = Space.affineHull(space)
-  if (k === 0) return undefined
-  const v = new Float64Array(point.length)
-  for (let c = 0; c < k; c++) for (let i = 0; i < point.length; i++) v[i] = v[i]! + (Math.sqrt(c + 2) % 1 + 0.5) * basis[i * k + c]!
+  const hull = Space.affineHull(space)
+  if (hull.k === 0) return undefined
+  const { point } = hull
+  const v = genericDirection(hull, point.length)
   const { lo, hi } = Polyhedral.chord(Polyhedral.rows(space), point, v)
   const a = Math.max(lo, -0.5) / 2
   const b = Math.min(hi, 0.5) / 2

@@ -3,10 +3,12 @@
  *   SPACE: reals:D | pinned:D[:INDEX] | zero-sum:D | box:D:LO:HI | file.json
  *   NOISE: gumbel[:LOC:SCALE] | normal[:MEAN:SD] | logistic | laplace | student-t:DF | cauchy |
  *          uniform:A:B | exponential | discrete:ATOM,ATOM,… | file.json
+ *   SOLVER: argmax | topk:K | ranks | sort | path:H:W | lp:FILE.json | FILE.json ({ "A", "b" } for
+ *           {A x ≤ b}, or a solver's JSON); argmax, topk, ranks and sort take the dimension given
  * Every failure is a `UsageError` whose message names the flag and the value.
  */
 import { readFileSync } from "node:fs"
-import { Space } from "@perturb/core"
+import { Solver, Space } from "@perturb/core"
 import { Noise, type NoiseLike } from "@perturb/noise"
 
 export class UsageError extends Error {
@@ -153,6 +155,47 @@ export const parseNoise = (text: string | undefined): NoiseLike => {
           text,
           "expected gumbel, normal, logistic, laplace, student-t:DF, cauchy, uniform:A:B, exponential, discrete:ATOMS or FILE.json"
         )
+    }
+  })
+}
+
+const SOLVERS = "expected argmax, topk:K, ranks, sort, path:H:W, lp:FILE.json or FILE.json"
+const ARITY = { argmax: 0, topk: 1, ranks: 0, sort: 0, path: 2 } as const
+
+const solverFile = (flag: string, path: string): Solver.Solver => {
+  const json = readJson(flag, path)
+  const j = json as { A?: unknown; b?: unknown; kind?: unknown } | null
+  if (typeof j === "object" && j !== null && j.kind === undefined && "A" in j) {
+    return Solver.lp({ A: j.A as ReadonlyArray<ReadonlyArray<number>>, b: j.b as ReadonlyArray<number> })
+  }
+  return Solver.fromJSON(json)
+}
+
+/** The solver a SOLVER value names (`--solver`, `--polytope`); `d` is the dimension where the value leaves it open. */
+export const parseSolver = (flag: string, text: string | undefined, d: number): Solver.Solver => {
+  if (text === undefined) throw new UsageError(flag, text, `is required (${SOLVERS})`)
+  return guarded(flag, text, () => {
+    if (text.endsWith(".json") && !text.startsWith("lp:")) return solverFile(flag, text)
+    const [kind, ...args] = text.split(":")
+    const arity = ARITY[kind as keyof typeof ARITY]
+    if (arity !== undefined && args.length !== arity) throw new UsageError(flag, text, SOLVERS)
+    switch (kind) {
+      case "argmax":
+        return Solver.argmax(d)
+      case "topk":
+        return Solver.topK(d, integer(flag, args[0]))
+      case "ranks":
+        return Solver.ranks(d)
+      case "sort":
+        return Solver.sort(d)
+      case "path":
+        return Solver.shortestPath(integer(flag, args[0]), integer(flag, args[1]))
+      case "lp":
+        // A file name may itself hold a colon: everything after "lp:" is the path.
+        if (args.join(":") === "") throw new UsageError(flag, text, "expected lp:FILE.json")
+        return solverFile(flag, args.join(":"))
+      default:
+        throw new UsageError(flag, text, SOLVERS)
     }
   })
 }

@@ -2,14 +2,13 @@
  * `perturb perturbed`: the perturbed optimizer P_σ(θ) = E[y*(θ + σγ)] of a solver at one θ, in
  * float64, with per-coordinate standard errors (none when the method is exact) and, with
  * `--jacobian`, the outDim × d Jacobian ∂P_i/∂θ_j with its standard errors.
- *   SOLVER: argmax | topk:K | ranks | sort | path:H:W | lp:FILE.json
+ *   SOLVER: argmax | topk:K | ranks | sort | path:H:W | lp:FILE.json | FILE.json (parse.ts)
  * argmax, topk, ranks and sort take their dimension from `--theta`; a path or a polytope fixes it,
  * and `--theta` must then have that many numbers.
  */
-import { readFileSync } from "node:fs"
-import { perturbed, Solver } from "@perturb/core"
+import { perturbed, type Solver } from "@perturb/core"
 import { Key } from "@perturb/noise"
-import { asUsageError, integer, number, parseNoise, UsageError, vector } from "./parse.js"
+import { asUsageError, integer, number, parseNoise, parseSolver, UsageError, vector } from "./parse.js"
 
 export interface PerturbedFlags {
   readonly solver?: string | undefined
@@ -23,50 +22,7 @@ export interface PerturbedFlags {
   readonly jacobian?: boolean | undefined
 }
 
-const SOLVERS = "expected argmax, topk:K, ranks, sort, path:H:W or lp:FILE.json"
 const METHODS = ["mc", "qmc", "exact"] as const
-
-const readPolytope = (text: string, path: string): { A: Array<Array<number>>; b: Array<number> } => {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"))
-  } catch (e) {
-    throw new UsageError("solver", text, `cannot read JSON: ${(e as Error).message}`)
-  }
-}
-
-/** The solver a `--solver` value names, for θ of dimension `d`; any failure names `--solver`. */
-export const parseSolver = (text: string | undefined, d: number): Solver.Solver => {
-  if (text === undefined) throw new UsageError("solver", text, `is required (${SOLVERS})`)
-  const [kind, ...args] = text.split(":")
-  const part = (i: number) => {
-    const x = args[i] === undefined ? NaN : Number(args[i])
-    if (!Number.isInteger(x)) throw new UsageError("solver", text, `expected an integer at ${JSON.stringify(args[i] ?? "")} (${SOLVERS})`)
-    return x
-  }
-  try {
-    switch (kind) {
-      case "argmax":
-        return Solver.argmax(d)
-      case "topk":
-        return Solver.topK(d, part(0))
-      case "ranks":
-        return Solver.ranks(d)
-      case "sort":
-        return Solver.sort(d)
-      case "path":
-        return Solver.shortestPath(part(0), part(1))
-      case "lp":
-        // A file name may itself hold a colon: everything after "lp:" is the path.
-        if (args.length === 0 || args.join(":") === "") throw new UsageError("solver", text, "expected lp:FILE.json")
-        return Solver.lp(readPolytope(text, args.join(":")))
-      default:
-        throw new UsageError("solver", text, SOLVERS)
-    }
-  } catch (e) {
-    if (e instanceof UsageError) throw e
-    throw new UsageError("solver", text, (e as Error).message)
-  }
-}
 
 /** Which flag a typed error of the op came from (its `argument`), beyond those `asUsageError` knows. */
 const flagOf = (e: unknown, flags: PerturbedFlags): UsageError | undefined => {
@@ -114,7 +70,7 @@ const text = (out: Output, solver: Solver.Solver): string => {
 
 export const perturbedCommand = (flags: PerturbedFlags): void => {
   const theta = Float64Array.from(vector("theta", flags.theta))
-  const solver = parseSolver(flags.solver, theta.length)
+  const solver = parseSolver("solver", flags.solver, theta.length)
   if (solver.d !== theta.length) {
     throw new UsageError("theta", flags.theta, `expected ${solver.d} numbers for --solver ${flags.solver}, got ${theta.length}`)
   }

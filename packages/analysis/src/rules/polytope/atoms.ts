@@ -5,7 +5,7 @@
  */
 import { Polyhedral, Space } from "@perturb/core"
 import { lineThrough } from "../../internal/space.js"
-import { allAtoms, dot, ENUMERATION_LIMIT, type PolytopeContext } from "./context.js"
+import { allAtoms, dot, ENUMERATION_LIMIT, genericDirection, type PolytopeContext } from "./context.js"
 
 export interface Combination {
   readonly shift: Float64Array
@@ -125,13 +125,10 @@ const sameCell = (theta: ArrayLike<number>, thetaPrime: ArrayLike<number>, Y: Re
  * Θ meets L only in 0, so θ′ − θ ∉ L.
  */
 export const constantPair = (ctx: PolytopeContext, Y: ReadonlyArray<Float64Array>, combos: ReadonlyArray<Combination>): { theta: Float64Array; thetaPrime: Float64Array } | undefined => {
-  const { point, basis, k } = ctx.hull()
-  if (k === 0) return undefined
-  const direction = new Float64Array(ctx.d)
-  for (let c = 0; c < k; c++) {
-    const w = Math.sqrt(c + 2) % 1 + 0.5
-    for (let i = 0; i < ctx.d; i++) direction[i] = direction[i]! + w * basis[i * k + c]!
-  }
+  const hull = ctx.hull()
+  if (hull.k === 0) return undefined
+  const { point } = hull
+  const direction = genericDirection(hull, ctx.d)
   const { lo, hi } = Polyhedral.chord(ctx.sys.cons, point, direction)
   const span = Math.min(hi - lo, 2)
   if (!(span > 0)) return undefined

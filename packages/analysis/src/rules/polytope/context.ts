@@ -69,3 +69,16 @@ export const dot = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
   for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!
   return s
 }
+
+/**
+ * A direction of aff Θ with irrational-looking weights on every hull basis vector: a single basis
+ * vector (e_1 on the pinned space) would keep other coordinates tied.
+ */
+export const genericDirection = ({ basis, k }: Space.AffineHull, d: number): Float64Array => {
+  const v = new Float64Array(d)
+  for (let c = 0; c < k; c++) {
+    const w = Math.sqrt(c + 2) % 1 + 0.5
+    for (let i = 0; i < d; i++) v[i] = v[i]! + w * basis[i * k + c]!
+  }
+  return v
+}

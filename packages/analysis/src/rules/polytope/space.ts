@@ -6,9 +6,9 @@
  *   With L = span(𝟙) the simplex's exact one-variable LPs decide it (`internal/space.ts`); otherwise
  *   one LP in the multipliers λ per direction ±e_i.
  * - `linealityPair`: (Θ − Θ) ∩ L ≠ {0} ⇔ V ∩ L ≠ {0}, V the direction space of aff Θ (Θ − Θ contains a
- *   ball of V around 0), decided by a rank-revealing Gram–Schmidt of the columns of (I − BBᵀ)U.
+ *   ball of V around 0), with V ∩ L = (V^⊥ + L^⊥)^⊥ by core's `Solver.complement`.
  */
-import { Polyhedral, Space } from "@perturb/core"
+import { Polyhedral, Solver, Space } from "@perturb/core"
 import { fmt } from "../../internal/format.js"
 import { solveLp } from "../../internal/lp.js"
 import { spanning, type Spanning, translation } from "../../internal/space.js"
@@ -54,8 +54,17 @@ const certificateLp = (ctx: PolytopeContext, i: number, s: 1 | -1): SpanningL | 
   return { holds: false, coordinate: i, sign: s, normal: a.map((x) => x / scale), bound: bound / scale, constraints: [...new Set(labels)] }
 }
 
-/** K + L = ℝ^d, or a direction ±e_i outside it with its certificate. */
-export const spansModL = (ctx: PolytopeContext): SpanningL => {
+/** `f` computed once per context: several rules of a table ask the same question. */
+const perContext = <A>(f: (ctx: PolytopeContext) => A): ((ctx: PolytopeContext) => A) => {
+  const seen = new WeakMap<PolytopeContext, A>()
+  return (ctx) => {
+    if (!seen.has(ctx)) seen.set(ctx, f(ctx))
+    return seen.get(ctx)!
+  }
+}
+
+/** K + L = ℝ^d, or a direction ±e_i outside it with its certificate (up to 2d LPs, once per context). */
+export const spansModL = perContext((ctx: PolytopeContext): SpanningL => {
   if (ctx.onesOnly) return spanning(ctx.sys)
   if (ctx.sys.cons.length === 0) return { holds: true }
   for (let i = 0; i < ctx.d; i++) {
@@ -65,66 +74,24 @@ export const spansModL = (ctx: PolytopeContext): SpanningL => {
     }
   }
   return { holds: true }
-}
+})
 
 export type LinealityPair =
   | { readonly kind: "none"; readonly text: string }
   | { readonly kind: "pair"; readonly theta: Float64Array; readonly thetaPrime: Float64Array; readonly u: Float64Array; readonly text: string }
   | { readonly kind: "unknown"; readonly text: string }
 
-/** A combination c ≠ 0 with W c = 0 (W given by its columns), or `undefined` when the columns are independent. */
-const nullCombination = (columns: ReadonlyArray<Float64Array>): Float64Array | undefined => {
-  const q: Array<Float64Array> = []
-  const sel: Array<number> = []
-  const R: Array<Array<number>> = [] // R[row][col] over the selected columns
-  for (let j = 0; j < columns.length; j++) {
-    const w = Float64Array.from(columns[j]!)
-    const r = q.map((qk) => {
-      const x = dot(qk, w)
-      for (let t = 0; t < w.length; t++) w[t] = w[t]! - x * qk[t]!
-      return x
-    })
-    const norm = Math.hypot(...w)
-    if (norm <= 1e-9) {
-      // w_j = Σ r_k q_k and W_sel = Q R, so W_sel R⁻¹ r = w_j: back-substitute for x = R⁻¹ r.
-      const x = new Float64Array(q.length)
-      for (let k = q.length - 1; k >= 0; k--) {
-        let acc = r[k]!
-        for (let t = k + 1; t < q.length; t++) acc -= R[k]![t]! * x[t]!
-        x[k] = acc / R[k]![k]!
-      }
-      const c = new Float64Array(columns.length)
-      sel.forEach((col, k) => (c[col] = -x[k]!))
-      c[j] = 1
-      return c
-    }
-    R.forEach((row, k) => row.push(r[k]!))
-    R.push([...new Array<number>(q.length).fill(0), norm])
-    q.push(w.map((x) => x / norm))
-    sel.push(j)
-  }
-  return undefined
-}
-
 const generalPair = (ctx: PolytopeContext): LinealityPair => {
   const { point, basis, k } = ctx.hull()
   const d = ctx.d
   const U = ctx.lineality
-  const columns = U.map((u) => {
-    const w = Float64Array.from(u)
-    for (let c = 0; c < k; c++) {
-      let x = 0
-      for (let i = 0; i < d; i++) x += basis[i * k + c]! * u[i]!
-      for (let i = 0; i < d; i++) w[i] = w[i]! - x * basis[i * k + c]!
-    }
-    return w
-  })
-  const comb = nullCombination(columns)
-  if (comb === undefined) {
+  // V ∩ L = (V^⊥ + L^⊥)^⊥, V spanned by the hull's k basis columns.
+  const V = Array.from({ length: k }, (_, c) => Float64Array.from({ length: d }, (_, i) => basis[i * k + c]!))
+  const meet = Solver.complement([...Solver.complement(V, d), ...Solver.complement(U, d)], d)
+  if (meet.length === 0) {
     return { kind: "none", text: `aff Θ has dimension ${k} and its direction space meets L (dimension ${U.length}) only in 0, so Θ holds no θ ≠ θ′ with θ′ − θ ∈ L` }
   }
-  const u = new Float64Array(d)
-  U.forEach((b, t) => b.forEach((x, i) => (u[i] = u[i]! + comb[t]! * x)))
+  const u = Float64Array.from(meet[0]!)
   const scale = Math.max(...Array.from(u, Math.abs))
   for (let i = 0; i < d; i++) u[i] = u[i]! / scale
   const { lo, hi } = Polyhedral.chord(ctx.sys.cons, point, u)
@@ -140,9 +107,9 @@ const generalPair = (ctx: PolytopeContext): LinealityPair => {
 }
 
 /** Whether Θ holds θ ≠ θ′ with θ′ − θ ∈ L. */
-export const linealityPair = (ctx: PolytopeContext): LinealityPair => {
+export const linealityPair = perContext((ctx: PolytopeContext): LinealityPair => {
   if (!ctx.onesOnly) return generalPair(ctx)
   const t = translation(ctx.space, ctx.sys)
   if (t.kind !== "pair") return t
   return { kind: "pair", theta: t.theta, thetaPrime: t.thetaPrime, u: t.thetaPrime.map((x, i) => x - t.theta[i]!), text: t.text }
-}
+})

@@ -11,6 +11,9 @@ import { type Combination, combinations, constantPair, findPolytopeKink } from "
 import { allAtoms, BERTHET, hasDensity, PERTURBED, type PolytopeContext, positiveDensity } from "./context.js"
 import { linealityPair, spansModL } from "./space.js"
 
+/** Solvers whose tie rule is a function of the set of maximisers (docs/perturbed.md F1). */
+const TIE_RULE_ON_SETS: ReadonlySet<string> = new Set(["argmax", "topK", "ranks", "shortestPath"])
+
 const LNAME = (ctx: PolytopeContext): string => (ctx.onesOnly ? "L = span(𝟙)" : `L (dimension ${ctx.lineality.length})`)
 
 const spaceCondition = (ctx: PolytopeContext): V.Verdict => {
@@ -100,6 +103,11 @@ export const minimality: Rules<PolytopeContext> = [
     applies: (ctx) => {
       const p = linealityPair(ctx)
       if (p.kind !== "pair") return undefined
+      // F1 with ties of positive probability needs a tie rule that sees only the argmax set: HiGHS
+      // (lp) and a user's solve may pick differently at θ and θ + u.
+      if (!hasDensity(ctx) && !TIE_RULE_ON_SETS.has(ctx.solver.kind)) {
+        return V.undecided(PERTURBED("§3"), `Θ contains θ and θ + u with u ≠ 0 in ${LNAME(ctx)} (${p.text}), so ∂M_σ(θ + u) = ∂M_σ(θ); but the noise has atoms, ties have positive probability, and a ${ctx.solver.kind} solver's tie rule may depend on more than the set of maximisers, so P_σ(θ + u) = P_σ(θ) is not proved`)
+      }
       const text = `Θ contains θ and θ + u with u ≠ 0 in ${LNAME(ctx)} (${p.text}); ⟨θ + u, y⟩ − ⟨θ, y⟩ is the same for every y ∈ Y, so the maximisers of ⟨θ + σγ, ·⟩ and ⟨θ + u + σγ, ·⟩ coincide for every γ and ∂M_σ(θ + u) = ∂M_σ(θ): P_σ(θ + u) = P_σ(θ) for every noise`
       const c = p.u[0]!
       return V.fails(
